@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: build, run the static gates, boot the guest with the
+# selftests, then count every result. The last line printed is
+# "N passed, N failed, N skipped"; the exit status is non-zero when any test
+# failed or any console log holds an oops, BUG, WARNING, KASAN, lockdep or
+# kmemleak report.
+#
+# Environment: DEBUG=1 (debug flavour), TESTS="a.sh b.sh" (a subset of the
+# selftests), RNET_CACHE.
+
+set -eu
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/tools/rnet/common.sh"
+
+t0=$(date +%s)
+"$TOP/tools/rnet/setup.sh"
+RNET_LINT=1 "$TOP/tools/rnet/kernel.sh"
+"$TOP/tools/rnet/mkinitramfs.sh"
+
+res="$RNET_CACHE/results-$FLAVOUR"
+rm -rf "$res"; mkdir -p "$res" "$LOGDIR"
+rm -f "$LOGDIR"/check-*.console.log
+
+# 1. Static gates, as host-side KTAP.
+log "static checks"
+"$TOP/tools/rnet/static.sh" > "$res/static.ktap" || true
+
+# 2. The guest: KUnit runs at boot, then the selftests.
+log "booting the guest for the selftests (console: $LOGDIR/check-$FLAVOUR.console.log)"
+timeout=1200
+[ "$RNET_DEBUG" = 1 ] && timeout=3600
+grc=0
+"$TOP/tools/rnet/qemu.sh" --name "check-$FLAVOUR" --timeout $timeout -- \
+	sh /rnet/selftests/run_tests.sh ${TESTS:-} \
+	| tee "$res/selftests.ktap" | sed -n 's/^ *# TEST: /rnet: /p' || grc=$?
+cp "$LOGDIR/check-$FLAVOUR.console.log" "$res/kunit.log" 2>/dev/null || :
+
+# 3. Every console log of this run: no oops, BUG, WARNING, KASAN, lockdep,
+# kmemleak report. One KTAP test per log.
+"$TOP/tools/rnet/scanlogs.sh" "$LOGDIR"/check-*.console.log > "$res/consoles.ktap" || true
+
+log "results (guest exit status $grc, $(( $(date +%s) - t0 )) s in all)"
+set +e
+python3 "$TOP/tools/rnet/results.py" "$KSRC" \
+	"static:$res/static.ktap" \
+	"kunit:$res/kunit.log" \
+	"selftests:$res/selftests.ktap" \
+	"consoles:$res/consoles.ktap" > "$res/summary.txt"
+rc=$?
+grep -E '^\[[0-9:]+\] .*(FAILED|CRASHED|\[SKIPPED\])' "$res/summary.txt" | head -40
+sed -n '/^rnet: /p' "$res/summary.txt"
+[ $grc = 0 ] || { echo "rnet: the guest exited with status $grc"; rc=1; }
+tail -n 1 "$res/summary.txt"
+exit $rc

@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the rnet kernel in QEMU (TCG only: KVM does not work on these hosts)
+# and run one command, or an interactive shell, in it.
+#
+#   qemu.sh [--shell] [--extra DIR] [--timeout S] [--name NAME] [--] [CMD...]
+#
+# Two e1000e NICs (82574L, 8086:10d3) sit on an internal QEMU hub: frames
+# between them never leave the QEMU process. The kernel console goes to
+# $RNET_CACHE/logs/NAME.console.log, the command's output to stdout; the
+# guest's exit status becomes this script's, 124 on timeout, 125 when the
+# guest died without reporting one (panic, crash).
+#
+# --peer listen:PORT | --peer connect:PORT adds a third NIC joined to another
+# VM through a QEMU socket netdev on 127.0.0.1 (for two-kernel tests).
+
+set -eu
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/tools/rnet/common.sh"
+
+mode=cmd extra="" timeout=${RNET_TIMEOUT:-600} name=run peer="" mem=1G
+while [ $# -gt 0 ]; do
+	case $1 in
+	--shell) mode=shell; shift ;;
+	--extra) extra=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--name) name=$2; shift 2 ;;
+	--peer) peer=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--) shift; break ;;
+	*) break ;;
+	esac
+done
+cmd=${*:-}
+
+kernel="$KBUILD/arch/x86/boot/bzImage"
+base="$RNET_CACHE/initramfs-$FLAVOUR.cpio"
+[ -f "$kernel" ] || die "no kernel image: run 'make kernel'"
+[ -f "$base" ] || die "no initramfs: run 'make initramfs'"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run 'make setup'"
+
+mkdir -p "$LOGDIR"
+work=$(mktemp -d "$RNET_CACHE/run.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# The per-run part of the initramfs: mode, command and the EXTRA folder.
+mkdir -p "$work/root/rnet"
+echo "$mode" > "$work/root/rnet/mode"
+printf '%s\n' "$cmd" > "$work/root/rnet/cmd"
+if [ -n "$extra" ]; then
+	[ -d "$extra" ] || die "EXTRA=$extra is not a folder"
+	cp -r "$extra" "$work/root/extra"
+fi
+(cd "$work/root" && find . | cpio -o -H newc --owner=0:0 --quiet) > "$work/run.cpio"
+cat "$base" "$work/run.cpio" > "$work/initrd"
+
+console="$LOGDIR/$name.console.log"
+: > "$console"
+
+netargs=(
+	-netdev hubport,id=hp0,hubid=0 -device e1000e,netdev=hp0,mac=52:54:00:00:00:01
+	-netdev hubport,id=hp1,hubid=0 -device e1000e,netdev=hp1,mac=52:54:00:00:00:02
+)
+case $peer in
+"") ;;
+listen:*) netargs+=(-netdev "socket,id=pn,listen=127.0.0.1:${peer#listen:}"
+		    -device e1000e,netdev=pn,mac=52:54:00:00:01:01) ;;
+connect:*) netargs+=(-netdev "socket,id=pn,connect=127.0.0.1:${peer#connect:}"
+		     -device e1000e,netdev=pn,mac=52:54:00:00:01:02) ;;
+*) die "--peer listen:PORT or connect:PORT" ;;
+esac
+
+qemu=(qemu-system-x86_64 -accel tcg -machine pc -cpu max -smp 2 -m "$mem"
+	-nodefaults -no-user-config -display none -no-reboot
+	-kernel "$kernel" -initrd "$work/initrd"
+	-append "console=ttyS0 panic=-1 oops=panic rdinit=/init"
+	-serial "file:$console"
+	"${netargs[@]}")
+
+rc=0
+if [ "$mode" = shell ]; then
+	"${qemu[@]}" -serial mon:stdio || rc=$?
+else
+	timeout -k 10 "$timeout" "${qemu[@]}" -serial stdio < /dev/null \
+		2> >(grep -v "is not connected to host network" >&2) || rc=$?
+	if [ $rc = 124 ]; then
+		echo "rnet: guest '$name' timed out after ${timeout}s; console: $console" >&2
+		exit 124
+	fi
+fi
+status=$(sed -n 's/^RNET-EXIT: \([0-9]*\).*/\1/p' "$console" | tail -n 1)
+if [ -z "$status" ]; then
+	echo "rnet: guest '$name' ended without an exit status (qemu $rc); console: $console" >&2
+	tail -n 30 "$console" >&2
+	exit 125
+fi
+exit "$status"

@@ -1,0 +1,180 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for the rnet selftests, sourced by each test script. A script
+# defines one function per test, lists them in TESTS and ends with
+# `ktap_run`. Output is KTAP (plus net-selftest style "TEST: ... [ OK ]"
+# diagnostics); the exit code follows kselftest: 0 pass, 1 fail, 4 skip.
+#
+# The guest has two 82574L NICs on one internal QEMU hub, with the MAC
+# addresses below. setup_pair puts one in each of two netns, so that traffic
+# between the netns crosses both drivers and the emulated wire.
+
+ksft_pass=0
+ksft_fail=1
+ksft_skip=4
+
+MAC_A=52:54:00:00:00:01
+MAC_B=52:54:00:00:00:02
+NS_A=rnet-a
+NS_B=rnet-b
+IP_A=198.51.100.1
+IP_B=198.51.100.2
+IP6_A=2001:db8::1
+IP6_B=2001:db8::2
+
+SELFTEST_DIR=$(cd "$(dirname "$0")" && pwd)
+PATH=$SELFTEST_DIR:$PATH
+
+# Print a diagnostic line (KTAP comment).
+diag() { echo "# $*"; }
+
+# Fail the current test with a message; returns 1 so `|| return` chains work.
+fail() { diag "$*"; return 1; }
+
+skip() { _skip_reason=$*; return $ksft_skip; }
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
+wait_for() {
+	local limit=$(( $1 * 10 )) i=0
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -ge $limit ] && return 1
+		sleep 0.1
+	done
+}
+
+# PCI addresses of the 82574L functions, in slot order.
+nic_pci_all() {
+	local d
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x8086 ] && [ "$(cat "$d/device")" = 0x10d3 ] &&
+			basename "$d"
+	done
+}
+
+# Name of the driver bound to PCI device $1, or nothing.
+nic_driver() {
+	local l=/sys/bus/pci/devices/$1/driver
+	[ -e "$l" ] && basename "$(readlink "$l")"
+}
+
+# bind_nic PCI DRIVER: move one NIC to DRIVER (loaded already), whichever
+# driver had it before. driver_override keeps the other driver off it.
+bind_nic() {
+	local dev=/sys/bus/pci/devices/$1 cur
+	cur=$(nic_driver "$1")
+	[ "$cur" = "$2" ] && return 0
+	echo "$2" > "$dev/driver_override"
+	[ -n "$cur" ] && echo "$1" > "$dev/driver/unbind"
+	echo "$1" > /sys/bus/pci/drivers_probe
+	[ "$(nic_driver "$1")" = "$2" ] || fail "$1 did not bind to $2"
+}
+
+# Interface name of the NIC with MAC $2 in netns $1 ("" = this one).
+ifname_by_mac() {
+	local ns=$1 mac=$2
+	if [ -n "$ns" ]; then
+		ip netns exec "$ns" sh -c ". $SELFTEST_DIR/lib.sh; ifname_by_mac '' $mac"
+		return
+	fi
+	local i
+	for i in /sys/class/net/*; do
+		[ "$(cat "$i/address")" = "$mac" ] && { basename "$i"; return 0; }
+	done
+	return 1
+}
+
+# Run a command in a netns.
+in_a() { ip netns exec "$NS_A" "$@"; }
+in_b() { ip netns exec "$NS_B" "$@"; }
+
+link_up() { [ "$(ip netns exec "$1" cat "/sys/class/net/$2/operstate")" = up ]; }
+
+# setup_pair DRIVER_A DRIVER_B: bind the two hub NICs to the given drivers
+# (loading them), put NIC A in netns rnet-a and NIC B in rnet-b, address
+# them and wait for the link. Sets IF_A and IF_B.
+setup_pair() {
+	local drv_a=$1 drv_b=$2 pci_a pci_b
+	cleanup_pair
+	modprobe "$drv_a" && modprobe "$drv_b" || fail "cannot load $drv_a/$drv_b" || return
+	set -- $(nic_pci_all)
+	pci_a=$1 pci_b=$2
+	bind_nic "$pci_a" "$drv_a" && bind_nic "$pci_b" "$drv_b" || return
+	wait_for 5 ifname_by_mac "" $MAC_A && wait_for 5 ifname_by_mac "" $MAC_B ||
+		fail "no netdev for the NICs" || return
+	ip netns add $NS_A && ip netns add $NS_B || return
+	ip link set "$(ifname_by_mac "" $MAC_A)" netns $NS_A || return
+	ip link set "$(ifname_by_mac "" $MAC_B)" netns $NS_B || return
+	IF_A=$(ifname_by_mac $NS_A $MAC_A)
+	IF_B=$(ifname_by_mac $NS_B $MAC_B)
+	in_a ip link set lo up; in_b ip link set lo up
+	in_a ip addr add $IP_A/24 dev "$IF_A" || return
+	in_b ip addr add $IP_B/24 dev "$IF_B" || return
+	in_a ip -6 addr add $IP6_A/64 dev "$IF_A" nodad || return
+	in_b ip -6 addr add $IP6_B/64 dev "$IF_B" nodad || return
+	in_a ip link set "$IF_A" up && in_b ip link set "$IF_B" up || return
+	wait_for 10 link_up $NS_A "$IF_A" && wait_for 10 link_up $NS_B "$IF_B" ||
+		fail "link did not come up ($drv_a/$drv_b)"
+}
+
+# Remove the netns (their NICs fall back into the init netns).
+cleanup_pair() {
+	ip netns del $NS_A 2>/dev/null
+	ip netns del $NS_B 2>/dev/null
+	# Deleting a netns returns its devices asynchronously.
+	wait_for 5 sh -c "! ls /run/netns/$NS_A /run/netns/$NS_B" 2>/dev/null
+	return 0
+}
+
+# Run every test named in $TESTS as one KTAP test each, then exit with the
+# kselftest code of the whole script.
+ktap_run() {
+	local n=0 t rc failed=0 passed=0 skipped=0
+	echo "KTAP version 1"
+	echo "1..$(echo $TESTS | wc -w)"
+	for t in $TESTS; do
+		n=$((n + 1))
+		_skip_reason=""
+		# Not a subshell: a test may set state (IF_A, ...) for later ones.
+		$t > /tmp/.rnet_test.out 2>&1
+		rc=$?
+		sed 's/^/# /' /tmp/.rnet_test.out
+		case $rc in
+		0) echo "# TEST: $t [ OK ]"; echo "ok $n $t"; passed=$((passed + 1)) ;;
+		$ksft_skip) echo "# TEST: $t [SKIP]"
+		   echo "ok $n $t # SKIP $_skip_reason"
+		   skipped=$((skipped + 1)) ;;
+		*) echo "# TEST: $t [FAIL]"; echo "not ok $n $t"; failed=$((failed + 1)) ;;
+		esac
+	done
+	type cleanup >/dev/null 2>&1 && cleanup >/dev/null 2>&1
+	diag "totals: pass:$passed fail:$failed skip:$skipped"
+	[ $failed -gt 0 ] && exit $ksft_fail
+	[ $passed -eq 0 ] && [ $skipped -gt 0 ] && exit $ksft_skip
+	exit $ksft_pass
+}
+
+# tcp_transfer BYTES: stream BYTES from netns A to B, checked byte for byte.
+tcp_transfer() {
+	in_b xfer tcp-recv 5001 "$1" > /tmp/.rnet_recv.out 2>&1 &
+	local pid=$!
+	in_a xfer tcp-send $IP_B 5001 "$1" || { kill $pid; fail "tcp-send failed"; return; }
+	wait $pid
+	local rc=$?
+	cat /tmp/.rnet_recv.out
+	[ $rc = 0 ] || fail "tcp-recv failed"
+}
+
+# udp_transfer COUNT SIZE: COUNT datagrams of SIZE bytes from A to B, each
+# checked; all must arrive.
+udp_transfer() {
+	in_b xfer udp-recv 5002 "$1" "$2" 3 > /tmp/.rnet_recv.out 2>&1 &
+	local pid=$!
+	sleep 0.5
+	in_a xfer udp-send $IP_B 5002 "$1" "$2" || { kill $pid; fail "udp-send failed"; return; }
+	wait $pid
+	local rc=$?
+	cat /tmp/.rnet_recv.out
+	[ $rc = 0 ] || fail "udp-recv failed"
+}

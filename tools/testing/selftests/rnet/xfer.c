@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xfer - move a known pseudo-random byte stream over TCP or UDP and check
+ * every byte on arrival, for the rnet selftests.
+ *
+ *   xfer tcp-recv PORT BYTES
+ *   xfer tcp-send ADDR PORT BYTES
+ *   xfer udp-recv PORT COUNT SIZE SECONDS
+ *   xfer udp-send ADDR PORT COUNT SIZE
+ *
+ * TCP: the receiver checks the stream byte for byte and its length. UDP:
+ * each datagram carries its sequence number and a payload derived from it;
+ * the receiver counts good, corrupt and missing datagrams and prints them.
+ * Addresses may be IPv4 or IPv6 literals. Exit status 0 means every byte
+ * arrived intact (for UDP: at least the count given in RNET_UDP_MIN, by
+ * default all of them).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BUF_SIZE (64 * 1024)
+
+struct stream {
+	uint64_t state;
+	uint8_t pool[8];
+	unsigned int left;
+};
+
+static void stream_init(struct stream *s, uint64_t seed)
+{
+	s->state = seed * 0x9e3779b97f4a7c15ULL + 1;
+	s->left = 0;
+}
+
+/* Next n bytes of the xorshift64* stream. */
+static void stream_fill(struct stream *s, uint8_t *buf, size_t n)
+{
+	while (n--) {
+		if (!s->left) {
+			uint64_t x = s->state;
+
+			x ^= x >> 12;
+			x ^= x << 25;
+			x ^= x >> 27;
+			s->state = x;
+			x *= 0x2545f4914f6cdd1dULL;
+			memcpy(s->pool, &x, 8);
+			s->left = 8;
+		}
+		*buf++ = s->pool[8 - s->left--];
+	}
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int parse_addr(const char *host, unsigned int port,
+		      struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(port);
+		*len = sizeof(*a4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		*len = sizeof(*a6);
+		return 0;
+	}
+	fprintf(stderr, "xfer: bad address %s\n", host);
+	return -1;
+}
+
+/* A socket bound to the wildcard address (IPv6, also accepting IPv4). */
+static int bound_socket(int type, unsigned int port)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+				  .sin6_port = htons(port) };
+	int one = 1, zero = 0;
+	int fd = socket(AF_INET6, type, 0);
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int tcp_recv(unsigned int port, unsigned long long bytes)
+{
+	static uint8_t buf[BUF_SIZE], want[BUF_SIZE];
+	unsigned long long got = 0;
+	struct stream s;
+	double t0;
+	int lfd, fd;
+
+	lfd = bound_socket(SOCK_STREAM, port);
+	if (lfd < 0 || listen(lfd, 1) < 0) {
+		perror("xfer: listen");
+		return 1;
+	}
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0) {
+		perror("xfer: accept");
+		return 1;
+	}
+	stream_init(&s, port);
+	t0 = now();
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			perror("xfer: read");
+			return 1;
+		}
+		if (n == 0)
+			break;
+		stream_fill(&s, want, n);
+		if (memcmp(buf, want, n)) {
+			ssize_t i = 0;
+
+			while (buf[i] == want[i])
+				i++;
+			fprintf(stderr, "xfer: byte %llu differs\n", got + i);
+			return 1;
+		}
+		got += n;
+	}
+	t0 = now() - t0;
+	printf("xfer: received %llu bytes intact in %.2f s (%.0f Mbit/s)\n",
+	       got, t0, got * 8 / t0 / 1e6);
+	if (got != bytes) {
+		fprintf(stderr, "xfer: expected %llu bytes\n", bytes);
+		return 1;
+	}
+	return 0;
+}
+
+static int tcp_send(const char *host, unsigned int port,
+		    unsigned long long bytes)
+{
+	static uint8_t buf[BUF_SIZE];
+	struct sockaddr_storage ss;
+	struct stream s;
+	socklen_t len;
+	int fd, tries;
+
+	if (parse_addr(host, port, &ss, &len))
+		return 1;
+	/* The receiver may still be starting: retry for about 5 s. */
+	for (tries = 0;; tries++) {
+		fd = socket(ss.ss_family, SOCK_STREAM, 0);
+		if (fd < 0) {
+			perror("xfer: socket");
+			return 1;
+		}
+		if (!connect(fd, (struct sockaddr *)&ss, len))
+			break;
+		close(fd);
+		if (tries == 50) {
+			perror("xfer: connect");
+			return 1;
+		}
+		usleep(100000);
+	}
+	stream_init(&s, port);
+	while (bytes) {
+		size_t n = bytes < sizeof(buf) ? bytes : sizeof(buf);
+		size_t off = 0;
+
+		stream_fill(&s, buf, n);
+		while (off < n) {
+			ssize_t w = write(fd, buf + off, n - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				perror("xfer: write");
+				return 1;
+			}
+			off += w;
+		}
+		bytes -= n;
+	}
+	if (close(fd)) {
+		perror("xfer: close");
+		return 1;
+	}
+	return 0;
+}
+
+/* Payload of UDP datagram number seq: the sequence number, then the stream. */
+static void udp_payload(uint32_t seq, uint8_t *buf, size_t size)
+{
+	struct stream s;
+	uint32_t nseq = htonl(seq);
+
+	memcpy(buf, &nseq, 4);
+	stream_init(&s, seq);
+	stream_fill(&s, buf + 4, size - 4);
+}
+
+static int udp_recv(unsigned int port, unsigned long count, size_t size,
+		    unsigned int seconds)
+{
+	static uint8_t buf[BUF_SIZE], want[BUF_SIZE];
+	unsigned long good = 0, bad = 0, dup = 0, min = count;
+	struct timeval tv = { .tv_sec = seconds };
+	uint8_t *seen = calloc(count, 1);
+	const char *env = getenv("RNET_UDP_MIN");
+	int rcvbuf = 16 << 20;
+	int fd;
+
+	if (env)
+		min = strtoul(env, NULL, 0);
+	fd = bound_socket(SOCK_DGRAM, port);
+	if (!seen || fd < 0) {
+		perror("xfer: udp socket");
+		return 1;
+	}
+	/* Stop after `seconds` without a datagram. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* Room for a burst: the test is about the path, not socket limits. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	while (good + bad < count) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		uint32_t seq;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if ((size_t)n != size) {
+			bad++;
+			continue;
+		}
+		memcpy(&seq, buf, 4);
+		seq = ntohl(seq);
+		if (seq >= count) {
+			bad++;
+			continue;
+		}
+		udp_payload(seq, want, size);
+		if (memcmp(buf, want, size)) {
+			bad++;
+		} else if (seen[seq]) {
+			dup++;
+		} else {
+			seen[seq] = 1;
+			good++;
+		}
+	}
+	printf("xfer: udp %lu/%lu datagrams intact, %lu corrupt, %lu duplicate, %lu missing\n",
+	       good, count, bad, dup, count - good - bad);
+	return bad || dup || good < min;
+}
+
+static int udp_send(const char *host, unsigned int port, unsigned long count,
+		    size_t size)
+{
+	static uint8_t buf[BUF_SIZE];
+	struct sockaddr_storage ss;
+	socklen_t len;
+	unsigned long i;
+	int fd;
+
+	if (parse_addr(host, port, &ss, &len))
+		return 1;
+	fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) < 0) {
+		perror("xfer: udp connect");
+		return 1;
+	}
+	for (i = 0; i < count; i++) {
+		udp_payload(i, buf, size);
+		while (send(fd, buf, size, 0) < 0) {
+			/* A full qdisc or ring: wait, lose nothing here. */
+			if (errno != ENOBUFS && errno != EAGAIN &&
+			    errno != EINTR && errno != ECONNREFUSED) {
+				perror("xfer: send");
+				return 1;
+			}
+			usleep(1000);
+		}
+	}
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: xfer tcp-recv PORT BYTES | tcp-send ADDR PORT BYTES |\n"
+		"            udp-recv PORT COUNT SIZE SECONDS |\n"
+		"            udp-send ADDR PORT COUNT SIZE\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 4 && !strcmp(argv[1], "tcp-recv"))
+		return tcp_recv(atoi(argv[2]), strtoull(argv[3], NULL, 0));
+	if (argc == 5 && !strcmp(argv[1], "tcp-send"))
+		return tcp_send(argv[2], atoi(argv[3]),
+				strtoull(argv[4], NULL, 0));
+	if (argc == 6 && !strcmp(argv[1], "udp-recv")) {
+		size_t size = strtoul(argv[4], NULL, 0);
+
+		if (size < 4 || size > BUF_SIZE)
+			usage();
+		return udp_recv(atoi(argv[2]), strtoul(argv[3], NULL, 0),
+				size, atoi(argv[5]));
+	}
+	if (argc == 6 && !strcmp(argv[1], "udp-send")) {
+		size_t size = strtoul(argv[5], NULL, 0);
+
+		if (size < 4 || size > BUF_SIZE)
+			usage();
+		return udp_send(argv[2], atoi(argv[3]),
+				strtoul(argv[4], NULL, 0), size);
+	}
+	usage();
+	return 2;
+}
