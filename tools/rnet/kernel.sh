@@ -86,25 +86,32 @@ for f in "$TOP"/tools/testing/selftests/rnet/config \
 	[ -f "$f" ] && frags="$frags $f"
 done
 [ "$RNET_DEBUG" = 1 ] && frags="$frags $TOP/tools/rnet/configs/debug.config"
-cfgtmp="$RNET_CACHE/config-tmp"
-rm -rf "$cfgtmp"; mkdir -p "$cfgtmp"
-kmake O="$cfgtmp" tinyconfig >/dev/null
+# The config is regenerated only when a fragment or the tree changed.
 # shellcheck disable=SC2086
-(cd "$KSRC" && KCONFIG_CONFIG="$cfgtmp/.config" \
-	scripts/kconfig/merge_config.sh -m -O "$cfgtmp" "$cfgtmp/.config" $frags \
-	> "$cfgtmp/merge.log")
-kmake O="$cfgtmp" olddefconfig >/dev/null
-# Every symbol a fragment asks for must have survived olddefconfig.
-# shellcheck disable=SC2086
-bad=$(cat $frags | sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=\(.*\)$/\1=\2/p' | while read -r l; do
-	grep -qx "$l" "$cfgtmp/.config" || echo "$l"
-done)
-[ -z "$bad" ] || die "config fragments ask for symbols the kernel did not take: $(echo $bad)"
-if ! cmp -s "$cfgtmp/.config" "$KBUILD/.config"; then
-	log "new .config for $KBUILD"
-	cp "$cfgtmp/.config" "$KBUILD/.config"
+fraghash=$(cat $frags "$state/applied/series" | md5sum | cut -d' ' -f1)
+if [ "$(cat "$KBUILD/.rnet-config-hash" 2>/dev/null)" != "$fraghash" ] ||
+   [ ! -f "$KBUILD/.config" ]; then
+	cfgtmp="$RNET_CACHE/config-tmp"
+	rm -rf "$cfgtmp"; mkdir -p "$cfgtmp"
+	kmake O="$cfgtmp" tinyconfig >/dev/null
+	# shellcheck disable=SC2086
+	(cd "$KSRC" && KCONFIG_CONFIG="$cfgtmp/.config" \
+		scripts/kconfig/merge_config.sh -m -O "$cfgtmp" "$cfgtmp/.config" $frags \
+		> "$cfgtmp/merge.log")
+	kmake O="$cfgtmp" olddefconfig >/dev/null
+	# Every symbol a fragment asks for must have survived olddefconfig.
+	# shellcheck disable=SC2086
+	bad=$(cat $frags | sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=\(.*\)$/\1=\2/p' | while read -r l; do
+		grep -qx "$l" "$cfgtmp/.config" || echo "$l"
+	done)
+	[ -z "$bad" ] || die "config fragments ask for symbols the kernel did not take: $(echo $bad)"
+	if ! cmp -s "$cfgtmp/.config" "$KBUILD/.config"; then
+		log "new .config for $KBUILD"
+		cp "$cfgtmp/.config" "$KBUILD/.config"
+	fi
+	rm -rf "$cfgtmp"
+	echo "$fraghash" > "$KBUILD/.rnet-config-hash"
 fi
-rm -rf "$cfgtmp"
 
 # 5. Build. With RNET_LINT=1 the project's Rust and C files are touched
 # first, so that this build's log holds every warning of theirs (static.sh).

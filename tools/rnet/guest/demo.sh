@@ -3,6 +3,7 @@
 #
 # `make run` without CMD: show what rnet has in this kernel, working.
 
+SELFTEST_DIR=/rnet/selftests
 . /rnet/selftests/lib.sh
 
 echo "== rnet guest: kernel $(uname -r) ($(cat /rnet/flavour) flavour)"

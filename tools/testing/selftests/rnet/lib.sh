@@ -22,7 +22,10 @@ IP_B=198.51.100.2
 IP6_A=2001:db8::1
 IP6_B=2001:db8::2
 
-SELFTEST_DIR=$(cd "$(dirname "$0")" && pwd)
+if [ -z "${SELFTEST_DIR:-}" ]; then
+	SELFTEST_DIR=$(cd "$(dirname "$0")" && pwd)
+	[ -f "$SELFTEST_DIR/lib.sh" ] || SELFTEST_DIR=/rnet/selftests
+fi
 PATH=$SELFTEST_DIR:$PATH
 
 # Print a diagnostic line (KTAP comment).

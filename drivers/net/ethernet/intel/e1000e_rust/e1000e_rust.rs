@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Rust driver for the Intel 82574L gigabit Ethernet controller (8086:10d3),
+//! the device QEMU emulates as `e1000e`.
+//!
+//! Files: `regs.rs` registers, `hw.rs` what they do, `desc.rs` descriptor
+//! formats, `ring.rs` rings and buffer ownership, `netdev.rs` device
+//! operations, interrupt handler and NAPI. This file binds the PCI device.
+
+use kernel::{
+    c_str,
+    net::dev::Registration,
+    pci::{self, IrqTypes},
+    prelude::*,
+};
+
+mod desc;
+mod hw;
+mod netdev;
+mod regs;
+mod ring;
+
+use hw::Hw;
+use netdev::Nic;
+
+kernel::module_pci_driver! {
+    type: E1000eRust,
+    name: "e1000e_rust",
+    author: "rnet developers",
+    description: "Intel(R) 82574L gigabit Ethernet driver (Rust)",
+    license: "GPL",
+}
+
+static IDS: pci::IdArray<1> = pci::IdArray::new([pci::DeviceId::new(0x8086, 0x10d3)]);
+
+/// The driver's data for one bound device.
+struct E1000eRust {
+    /// Unregistering the net device closes it, which frees the interrupt,
+    /// the rings and their buffers; then its state (BAR, vectors) goes.
+    _netdev: Registration<Nic>,
+}
+
+impl pci::Driver for E1000eRust {
+    const NAME: &'static CStr = c_str!("e1000e_rust");
+    const ID_TABLE: pci::IdTable = IDS.as_table();
+
+    fn probe(pdev: &pci::Device<pci::Core>, _id: &pci::DeviceId) -> Result<Pin<KBox<Self>>> {
+        pdev.enable_device_mem()?;
+        pdev.set_master();
+        pdev.dma_set_mask_and_coherent(64)?;
+        let bar = pdev.iomap_region::<{ regs::BAR0_SIZE }>(0, c_str!("e1000e_rust"))?;
+        let hw = Hw::new(bar);
+        hw.reset()?;
+        let mac = hw.mac();
+        let vectors = pdev.alloc_irq_vectors(1, 1, IrqTypes::MSI | IrqTypes::INTX)?;
+        let kind = vectors.kind();
+
+        let mut netdev = Registration::new(pdev.as_dev(), Nic::new(hw, pdev, vectors))?;
+        let dev = netdev.dev();
+        dev.data().napi.add(dev)?;
+        if dev.set_mac(&mac).is_err() {
+            pr_warn!("{}: invalid MAC address in RAL0/RAH0\n", pdev.name());
+            return Err(EINVAL);
+        }
+        dev.carrier_off();
+        netdev.register()?;
+        pr_info!(
+            "{}: {} at {}, {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}, {:?} interrupt\n",
+            netdev.dev().name(),
+            "82574L",
+            pdev.name(),
+            mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+            kind
+        );
+        Ok(KBox::pin(Self { _netdev: netdev }, GFP_KERNEL)?)
+    }
+}

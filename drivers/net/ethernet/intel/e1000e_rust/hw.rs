@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Register-level operations on the 82574L.
+
+use crate::regs::{self, ctrl, int, rctl, status, tctl};
+use kernel::{pci::Bar, prelude::*};
+
+/// The device's register window, and what the registers mean.
+pub(crate) struct Hw {
+    bar: Bar<{ regs::BAR0_SIZE }>,
+}
+
+impl Hw {
+    pub(crate) fn new(bar: Bar<{ regs::BAR0_SIZE }>) -> Self {
+        Self { bar }
+    }
+
+    #[inline(always)]
+    pub(crate) fn read(&self, reg: usize) -> u32 {
+        self.bar.read32(reg)
+    }
+
+    #[inline(always)]
+    pub(crate) fn write(&self, reg: usize, value: u32) {
+        self.bar.write32(value, reg)
+    }
+
+    /// Masks every interrupt and stops both DMA engines.
+    pub(crate) fn quiesce(&self) {
+        self.write(regs::IMC, int::ALL);
+        self.write(regs::RCTL, 0);
+        self.write(regs::TCTL, tctl::PSP);
+        // Flush the posted writes.
+        let _ = self.read(regs::STATUS);
+    }
+
+    /// Global reset, then link up. Fails if the reset bit never clears.
+    pub(crate) fn reset(&self) -> Result {
+        self.quiesce();
+        self.write(regs::CTRL, self.read(regs::CTRL) | ctrl::RST);
+        // The reset bit clears itself once the device is back; poll it a
+        // bounded number of times (each read is a round trip to the device).
+        let mut tries = 0;
+        while self.read(regs::CTRL) & ctrl::RST != 0 {
+            tries += 1;
+            if tries > 100_000 {
+                return Err(EIO);
+            }
+        }
+        self.write(regs::IMC, int::ALL);
+        let _ = self.read(regs::ICR);
+        self.write(regs::CTRL, self.read(regs::CTRL) | ctrl::SLU);
+        Ok(())
+    }
+
+    /// The MAC address the device came up with (RAL0/RAH0).
+    pub(crate) fn mac(&self) -> [u8; 6] {
+        let lo = self.read(regs::RAL0).to_le_bytes();
+        let hi = self.read(regs::RAH0).to_le_bytes();
+        [lo[0], lo[1], lo[2], lo[3], hi[0], hi[1]]
+    }
+
+    /// Programs receive address 0.
+    pub(crate) fn set_mac(&self, mac: &[u8; 6]) {
+        let lo = u32::from_le_bytes([mac[0], mac[1], mac[2], mac[3]]);
+        let hi = u32::from_le_bytes([mac[4], mac[5], 0, 0]) | regs::RAH_AV;
+        self.write(regs::RAL0, lo);
+        self.write(regs::RAH0, hi);
+    }
+
+    pub(crate) fn link_up(&self) -> bool {
+        self.read(regs::STATUS) & status::LU != 0
+    }
+
+    /// Points the transmit unit at a ring of `count` descriptors at `dma`
+    /// and enables it.
+    pub(crate) fn start_tx(&self, dma: u64, count: usize) {
+        // CAST: the ring lies below 2^64; the halves are written separately.
+        self.write(regs::TDBAL, dma as u32);
+        self.write(regs::TDBAH, (dma >> 32) as u32);
+        // CAST: rings are at most 4096 descriptors of 16 bytes.
+        self.write(regs::TDLEN, (count * 16) as u32);
+        self.write(regs::TDH, 0);
+        self.write(regs::TDT, 0);
+        self.write(regs::TXDCTL, regs::TXDCTL_WTHRESH_1_GRAN);
+        self.write(regs::TIPG, regs::TIPG_COPPER);
+        self.write(regs::TARC0, self.read(regs::TARC0) | regs::TARC0_ENABLE);
+        self.write(
+            regs::TCTL,
+            tctl::EN | tctl::PSP | tctl::CT_15 | tctl::COLD_63 | tctl::RTLC,
+        );
+    }
+
+    /// Points the receive unit at a ring of `count` legacy descriptors at
+    /// `dma`, gives it descriptors up to `tail` and enables it.
+    pub(crate) fn start_rx(&self, dma: u64, count: usize, tail: usize, rx_mode: u32) {
+        self.write(regs::RCTL, 0);
+        self.write(regs::RFCTL, self.read(regs::RFCTL) & !regs::RFCTL_EXTEN);
+        self.write(regs::RXCSUM, 0);
+        // CAST: as in `start_tx`.
+        self.write(regs::RDBAL, dma as u32);
+        self.write(regs::RDBAH, (dma >> 32) as u32);
+        self.write(regs::RDLEN, (count * 16) as u32);
+        self.write(regs::RDH, 0);
+        self.write(regs::RDTR, 0);
+        self.write(regs::RADV, 8);
+        self.write(regs::ITR, regs::ITR_20K);
+        // CAST: ring indices are below 4096.
+        self.write(regs::RDT, tail as u32);
+        self.write(regs::RCTL, rctl::EN | rctl::BAM | rctl::SECRC | rx_mode);
+    }
+
+    /// The receive filter bits for promiscuous and multicast modes.
+    pub(crate) fn rx_mode_bits(promisc: bool, multicast: bool) -> u32 {
+        let mut bits = 0;
+        if promisc {
+            bits |= rctl::UPE | rctl::MPE;
+        } else if multicast {
+            bits |= rctl::MPE;
+        }
+        bits
+    }
+
+    /// Updates the filter bits of a running receiver.
+    pub(crate) fn set_rx_mode(&self, bits: u32) {
+        let v = self.read(regs::RCTL) & !(rctl::UPE | rctl::MPE);
+        self.write(regs::RCTL, v | bits);
+    }
+
+    pub(crate) fn enable_irqs(&self) {
+        self.write(regs::IMS, int::ENABLED);
+    }
+
+    pub(crate) fn disable_irqs(&self) {
+        self.write(regs::IMC, int::ALL);
+    }
+
+    /// Reads and clears the pending interrupt causes.
+    pub(crate) fn take_causes(&self) -> u32 {
+        self.read(regs::ICR)
+    }
+
+    pub(crate) fn set_rx_tail(&self, tail: usize) {
+        // CAST: ring indices are below 4096.
+        self.write(regs::RDT, tail as u32)
+    }
+
+    pub(crate) fn set_tx_tail(&self, tail: usize) {
+        // CAST: ring indices are below 4096.
+        self.write(regs::TDT, tail as u32)
+    }
+
+    /// Packets the device dropped for lack of receive descriptors.
+    pub(crate) fn missed_packets(&self) -> u32 {
+        self.read(regs::MPC)
+    }
+}

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Network device operations, the interrupt handler and NAPI poll.
+//!
+//! Interrupts: the handler reads (and so clears) ICR, masks every cause,
+//! keeps the causes for the poll and schedules NAPI. The poll reclaims
+//! transmitted buffers, receives up to its budget, handles a link change,
+//! and unmasks the causes once `napi_complete_done` says polling is over.
+//!
+//! Locking: the transmit ring is shared by `start_xmit` (BH context, queue
+//! lock held) and the poll (softirq); the receive ring is the poll's alone
+//! while NAPI runs. Both sit in spinlocks taken only from those contexts,
+//! and by `open`/`stop` while NAPI and the queue are off.
+
+use crate::{
+    hw::Hw,
+    regs::int,
+    ring::{RxFrame, RxRing, TxRing, RX_BUF_LEN},
+};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use kernel::{
+    c_str, device,
+    irq::{self, IrqReturn},
+    net::{
+        dev::{Device, DeviceOperations, DrvInfo, NetdevTx, RingParam, Stats64, ETH_ALEN},
+        napi::{Napi, Poll, PollCtx},
+        skb::{DropReason, SkBuff},
+    },
+    new_mutex, new_spinlock,
+    pci::{self, IrqKind, IrqVectors},
+    prelude::*,
+    sync::{Arc, Mutex, SpinLock},
+    types::ARef,
+};
+
+/// Descriptors per ring.
+pub(crate) const TX_RING_SIZE: usize = 256;
+pub(crate) const RX_RING_SIZE: usize = 256;
+/// Stop the queue when fewer descriptors than this are free.
+const TX_STOP: usize = 2;
+/// Wake it when at least this many are free again.
+const TX_WAKE: usize = 32;
+
+/// Software counters, updated without locks.
+#[derive(Default)]
+struct Counters {
+    rx_packets: AtomicU64,
+    rx_bytes: AtomicU64,
+    rx_dropped: AtomicU64,
+    rx_errors: AtomicU64,
+    tx_packets: AtomicU64,
+    tx_bytes: AtomicU64,
+    tx_dropped: AtomicU64,
+    rx_missed: AtomicU64,
+}
+
+fn add(c: &AtomicU64, n: u64) {
+    c.store(c.load(Relaxed).wrapping_add(n), Relaxed);
+}
+
+type IrqReg = Pin<KBox<irq::Registration<IrqHandler>>>;
+
+/// The driver's state, in the net device's private area.
+#[pin_data]
+pub(crate) struct Nic {
+    pub(crate) hw: Hw,
+    #[pin]
+    pub(crate) napi: Napi,
+    pdev: ARef<pci::Device>,
+    dma_dev: ARef<device::Device>,
+    vectors: Arc<IrqVectors>,
+    #[pin]
+    tx: SpinLock<Option<TxRing>>,
+    #[pin]
+    rx: SpinLock<Option<RxRing>>,
+    /// The interrupt handler while the interface is up.
+    #[pin]
+    irq: Mutex<Option<IrqReg>>,
+    /// Causes read by the handler, not yet handled by the poll.
+    causes: AtomicU32,
+    counters: Counters,
+}
+
+impl Nic {
+    pub(crate) fn new(hw: Hw, pdev: &pci::Device<pci::Core>, vectors: Arc<IrqVectors>) -> impl PinInit<Self, Error> {
+        let pdev_ref: ARef<pci::Device> = pdev.into();
+        let dma_dev: ARef<device::Device> = pdev.as_dev().into();
+        try_pin_init!(Self {
+            hw,
+            napi <- Napi::new(),
+            pdev: pdev_ref,
+            dma_dev,
+            vectors,
+            tx <- new_spinlock!(None, "e1000e_rust:tx"),
+            rx <- new_spinlock!(None, "e1000e_rust:rx"),
+            irq <- new_mutex!(None, "e1000e_rust:irq"),
+            causes: AtomicU32::new(0),
+            counters: Counters::default(),
+        }? Error)
+    }
+
+    /// Reclaims transmitted buffers; wakes the queue when room came back.
+    fn clean_tx(&self, dev: &Device<Self>, ctx: &PollCtx<'_>) {
+        let mut guard = self.tx.lock();
+        let Some(ring) = guard.as_mut() else { return };
+        let (mut packets, mut bytes) = (0u64, 0u64);
+        while let Some((skb, len)) = ring.pop_done() {
+            ctx.consume_skb(skb);
+            packets += 1;
+            bytes += u64::from(len);
+        }
+        if packets > 0 {
+            add(&self.counters.tx_packets, packets);
+            add(&self.counters.tx_bytes, bytes);
+            if dev.queue_stopped() && ring.unused() >= TX_WAKE {
+                dev.wake_queue();
+            }
+        }
+    }
+
+    /// Receives up to `budget` frames; returns how many were handled.
+    fn clean_rx(&self, dev: &Device<Self>, ctx: &PollCtx<'_>, budget: i32) -> i32 {
+        let mut guard = self.rx.lock();
+        let Some(ring) = guard.as_mut() else { return 0 };
+        let mut work = 0;
+        let (mut packets, mut bytes) = (0u64, 0u64);
+        while work < budget {
+            let Some(frame) = ring.pop(|| ctx.alloc_skb(RX_BUF_LEN)) else { break };
+            work += 1;
+            match frame {
+                Ok(RxFrame::Good(mut skb, len)) => {
+                    if skb.put(u32::from(len)).is_err() || dev.eth_type_trans(&mut skb).is_err() {
+                        skb.drop_with(DropReason::DevHdr);
+                        add(&self.counters.rx_errors, 1);
+                        continue;
+                    }
+                    packets += 1;
+                    bytes += u64::from(len);
+                    ctx.gro_receive(skb);
+                }
+                Ok(RxFrame::Bad) => add(&self.counters.rx_errors, 1),
+                Err(_) => add(&self.counters.rx_dropped, 1),
+            }
+        }
+        if work > 0 {
+            self.hw.set_rx_tail(ring.tail());
+            add(&self.counters.rx_packets, packets);
+            add(&self.counters.rx_bytes, bytes);
+        }
+        work
+    }
+
+    fn update_link(&self, dev: &Device<Self>) {
+        let up = self.hw.link_up();
+        if up != dev.carrier_ok() {
+            if up {
+                dev.carrier_on();
+            } else {
+                dev.carrier_off();
+            }
+        }
+    }
+
+    /// Stops the hardware and releases what `open` took, in reverse order.
+    fn teardown(&self, dev: &Device<Self>) {
+        dev.tx_disable();
+        self.hw.disable_irqs();
+        self.napi.disable();
+        // Frees the IRQ: no handler runs after this.
+        *self.irq.lock() = None;
+        self.hw.quiesce();
+        // DMA is stopped: unmap and free every buffer.
+        *self.tx.lock() = None;
+        *self.rx.lock() = None;
+        self.causes.store(0, Relaxed);
+        dev.carrier_off();
+    }
+}
+
+/// The interrupt handler; holds a reference to its net device.
+pub(crate) struct IrqHandler {
+    dev: ARef<Device<Nic>>,
+}
+
+impl irq::Handler for IrqHandler {
+    fn handle(&self) -> IrqReturn {
+        let nic = self.dev.data();
+        let icr = nic.hw.take_causes();
+        if icr == 0 {
+            // Not ours (shared INTx line).
+            return IrqReturn::None;
+        }
+        nic.hw.disable_irqs();
+        nic.causes.fetch_or(icr, Relaxed);
+        // If a poll is already scheduled, it handles these causes too.
+        nic.napi.schedule();
+        IrqReturn::Handled
+    }
+}
+
+#[vtable]
+impl DeviceOperations for Nic {
+    fn open(dev: &Device<Self>) -> Result {
+        let nic = dev.data();
+        let tx = TxRing::new(&nic.dma_dev, TX_RING_SIZE)?;
+        let rx = RxRing::new(&nic.dma_dev, RX_RING_SIZE, || dev.alloc_skb_ip_align(RX_BUF_LEN))?;
+        nic.hw.start_tx(tx.desc.dma_handle(), tx.count());
+        let mode = Hw::rx_mode_bits(dev.promisc(), dev.wants_multicast());
+        nic.hw.start_rx(rx.desc.dma_handle(), rx.count(), rx.tail(), mode);
+        *nic.tx.lock() = Some(tx);
+        *nic.rx.lock() = Some(rx);
+
+        let flags = if nic.vectors.kind() == IrqKind::Intx { irq::Flags::SHARED } else { irq::Flags::NONE };
+        let handler = IrqHandler { dev: dev.into() };
+        let reg = KBox::pin_init(
+            irq::Registration::new(nic.vectors.clone(), 0, flags, c_str!("e1000e_rust"), handler),
+            GFP_KERNEL,
+        );
+        match reg {
+            Ok(reg) => *nic.irq.lock() = Some(reg),
+            Err(e) => {
+                nic.teardown(dev);
+                return Err(e);
+            }
+        }
+        nic.napi.enable();
+        nic.update_link(dev);
+        nic.hw.enable_irqs();
+        dev.start_queue();
+        Ok(())
+    }
+
+    fn stop(dev: &Device<Self>) -> Result {
+        dev.data().teardown(dev);
+        Ok(())
+    }
+
+    fn start_xmit(dev: &Device<Self>, skb: SkBuff) -> NetdevTx {
+        let nic = dev.data();
+        let mut guard = nic.tx.lock();
+        let Some(ring) = guard.as_mut() else {
+            add(&nic.counters.tx_dropped, 1);
+            skb.drop_with(DropReason::DevReady);
+            return NetdevTx::Ok;
+        };
+        if ring.unused() == 0 {
+            dev.stop_queue();
+            return NetdevTx::Busy(skb);
+        }
+        if skb.is_nonlinear() {
+            // No NETIF_F_SG: the stack linearises before calling us.
+            add(&nic.counters.tx_dropped, 1);
+            skb.drop_with(DropReason::NotSpecified);
+            return NetdevTx::Ok;
+        }
+        let len = skb.len();
+        let mapped = match skb.dma_map(&nic.dma_dev, len, kernel::dma::Direction::ToDevice) {
+            Ok(m) => m,
+            Err(_) => {
+                add(&nic.counters.tx_dropped, 1);
+                return NetdevTx::Ok;
+            }
+        };
+        if ring.push(mapped, len).is_err() {
+            add(&nic.counters.tx_dropped, 1);
+            return NetdevTx::Ok;
+        }
+        if ring.unused() < TX_STOP {
+            dev.stop_queue();
+        }
+        // Batch the doorbell while the stack has more packets for us.
+        if !Device::<Self>::xmit_more() || dev.queue_stopped() {
+            nic.hw.set_tx_tail(ring.next_to_use);
+        }
+        NetdevTx::Ok
+    }
+
+    fn get_stats64(dev: &Device<Self>, stats: &mut Stats64) {
+        let c = &dev.data().counters;
+        stats.rx_packets = c.rx_packets.load(Relaxed);
+        stats.rx_bytes = c.rx_bytes.load(Relaxed);
+        stats.rx_dropped = c.rx_dropped.load(Relaxed);
+        stats.rx_errors = c.rx_errors.load(Relaxed);
+        stats.rx_missed_errors = c.rx_missed.load(Relaxed);
+        stats.tx_packets = c.tx_packets.load(Relaxed);
+        stats.tx_bytes = c.tx_bytes.load(Relaxed);
+        stats.tx_dropped = c.tx_dropped.load(Relaxed);
+    }
+
+    fn tx_timeout(dev: &Device<Self>, txqueue: u32) {
+        pr_warn!("{}: transmit queue {} timed out\n", dev.name(), txqueue);
+        dev.data().napi.schedule();
+    }
+
+    fn set_mac_address(dev: &Device<Self>, mac: &[u8; ETH_ALEN]) -> Result {
+        dev.data().hw.set_mac(mac);
+        Ok(())
+    }
+
+    fn change_mtu(_dev: &Device<Self>, new_mtu: u32) -> Result {
+        // Receive buffers are 2048 bytes and long packets are not enabled.
+        if new_mtu > 1500 {
+            return Err(EINVAL);
+        }
+        Ok(())
+    }
+
+    fn set_rx_mode(dev: &Device<Self>) {
+        let nic = dev.data();
+        nic.hw.set_rx_mode(Hw::rx_mode_bits(dev.promisc(), dev.wants_multicast()));
+    }
+
+    fn get_drvinfo(dev: &Device<Self>, fill: &mut dyn FnMut(DrvInfo<'_>)) {
+        fill(DrvInfo {
+            driver: c_str!("e1000e_rust"),
+            version: c_str!("rnet"),
+            bus_info: dev.data().pdev.name(),
+        });
+    }
+
+    fn get_ringparam(_dev: &Device<Self>) -> RingParam {
+        RingParam { rx_max: RX_RING_SIZE as u32, tx_max: TX_RING_SIZE as u32, rx: RX_RING_SIZE as u32, tx: TX_RING_SIZE as u32 }
+    }
+}
+
+impl Poll for Nic {
+    fn poll(dev: &Device<Self>, ctx: &mut PollCtx<'_>) -> i32 {
+        let nic = dev.data();
+        let causes = nic.causes.swap(0, Relaxed);
+        if causes & int::LSC != 0 {
+            nic.update_link(dev);
+        }
+        if causes & int::RXO != 0 {
+            add(&nic.counters.rx_missed, u64::from(nic.hw.missed_packets()));
+        }
+        nic.clean_tx(dev, ctx);
+        let budget = ctx.budget();
+        let work = nic.clean_rx(dev, ctx, budget);
+        if work < budget && ctx.complete_done(work) {
+            nic.hw.enable_irqs();
+        }
+        work
+    }
+}

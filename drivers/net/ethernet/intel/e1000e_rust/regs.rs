@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! 82574L registers used by the driver: offsets in BAR0 and their fields.
+//!
+//! Offsets and bits follow the Intel 82574 datasheet and the C driver's
+//! `regs.h`/`defines.h` (drivers/net/ethernet/intel/e1000e/).
+
+/// Size of the BAR0 register window.
+pub(crate) const BAR0_SIZE: usize = 0x20000;
+
+/// Device control.
+pub(crate) const CTRL: usize = 0x0000;
+/// Device status (read only).
+pub(crate) const STATUS: usize = 0x0008;
+/// Interrupt cause read (read to clear without MSI-X).
+pub(crate) const ICR: usize = 0x00c0;
+/// Interrupt throttling: minimum gap between interrupts, in 256 ns units.
+pub(crate) const ITR: usize = 0x00c4;
+/// Interrupt mask set.
+pub(crate) const IMS: usize = 0x00d0;
+/// Interrupt mask clear.
+pub(crate) const IMC: usize = 0x00d8;
+/// Receive control.
+pub(crate) const RCTL: usize = 0x0100;
+/// Transmit control.
+pub(crate) const TCTL: usize = 0x0400;
+/// Transmit inter-packet gap.
+pub(crate) const TIPG: usize = 0x0410;
+/// Receive descriptor ring 0: base low/high, length, head, tail.
+pub(crate) const RDBAL: usize = 0x2800;
+pub(crate) const RDBAH: usize = 0x2804;
+pub(crate) const RDLEN: usize = 0x2808;
+pub(crate) const RDH: usize = 0x2810;
+pub(crate) const RDT: usize = 0x2818;
+/// Receive interrupt delay timer and absolute delay.
+pub(crate) const RDTR: usize = 0x2820;
+pub(crate) const RADV: usize = 0x282c;
+/// Transmit descriptor ring 0: base low/high, length, head, tail.
+pub(crate) const TDBAL: usize = 0x3800;
+pub(crate) const TDBAH: usize = 0x3804;
+pub(crate) const TDLEN: usize = 0x3808;
+pub(crate) const TDH: usize = 0x3810;
+pub(crate) const TDT: usize = 0x3818;
+/// Transmit descriptor control.
+pub(crate) const TXDCTL: usize = 0x3828;
+/// Transmit arbitration counter 0. Bit 10 must stay set: QEMU's model only
+/// transmits with it (its reset value has it).
+pub(crate) const TARC0: usize = 0x3840;
+/// Receive checksum control.
+pub(crate) const RXCSUM: usize = 0x5000;
+/// Receive filter control (bit 15, EXTEN, selects extended descriptors).
+pub(crate) const RFCTL: usize = 0x5008;
+/// Receive address 0, low and high.
+pub(crate) const RAL0: usize = 0x5400;
+pub(crate) const RAH0: usize = 0x5404;
+/// Missed packets count (clear on read).
+pub(crate) const MPC: usize = 0x4010;
+
+/// CTRL fields.
+pub(crate) mod ctrl {
+    /// Set link up.
+    pub(crate) const SLU: u32 = 1 << 6;
+    /// Global device reset (self-clearing).
+    pub(crate) const RST: u32 = 1 << 26;
+}
+
+/// STATUS fields.
+pub(crate) mod status {
+    /// Link up.
+    pub(crate) const LU: u32 = 1 << 1;
+}
+
+/// Interrupt causes, shared by ICR, IMS and IMC.
+pub(crate) mod int {
+    /// Transmit descriptor written back.
+    pub(crate) const TXDW: u32 = 1 << 0;
+    /// Link status change.
+    pub(crate) const LSC: u32 = 1 << 2;
+    /// Receive descriptors below the minimum threshold.
+    pub(crate) const RXDMT0: u32 = 1 << 4;
+    /// Receiver overrun.
+    pub(crate) const RXO: u32 = 1 << 6;
+    /// Receive timer expired (packets received).
+    pub(crate) const RXT0: u32 = 1 << 7;
+    /// Every cause.
+    pub(crate) const ALL: u32 = !0;
+    /// The causes the driver handles.
+    pub(crate) const ENABLED: u32 = TXDW | LSC | RXDMT0 | RXO | RXT0;
+}
+
+/// RCTL fields.
+pub(crate) mod rctl {
+    /// Receiver enable.
+    pub(crate) const EN: u32 = 1 << 1;
+    /// Unicast promiscuous.
+    pub(crate) const UPE: u32 = 1 << 3;
+    /// Multicast promiscuous.
+    pub(crate) const MPE: u32 = 1 << 4;
+    /// Accept broadcast.
+    pub(crate) const BAM: u32 = 1 << 15;
+    /// Strip the Ethernet CRC.
+    pub(crate) const SECRC: u32 = 1 << 26;
+    // Buffer size 2048: BSIZE = 00 with BSEX clear, the reset value.
+}
+
+/// TCTL fields.
+pub(crate) mod tctl {
+    /// Transmitter enable.
+    pub(crate) const EN: u32 = 1 << 1;
+    /// Pad short packets.
+    pub(crate) const PSP: u32 = 1 << 3;
+    /// Collision threshold (15, the datasheet's value).
+    pub(crate) const CT_15: u32 = 0x0f << 4;
+    /// Collision distance (63, full duplex).
+    pub(crate) const COLD_63: u32 = 0x3f << 12;
+    /// Re-transmit on late collision.
+    pub(crate) const RTLC: u32 = 1 << 24;
+}
+
+/// TIPG for copper links: IPGT 8, IPGR1 8, IPGR2 6 (the C driver's defaults).
+pub(crate) const TIPG_COPPER: u32 = 8 | (8 << 10) | (6 << 20);
+
+/// TXDCTL: write back descriptors one at a time, descriptor granularity.
+pub(crate) const TXDCTL_WTHRESH_1_GRAN: u32 = (1 << 16) | (1 << 24);
+
+/// TARC0 bit that must stay set.
+pub(crate) const TARC0_ENABLE: u32 = 1 << 10;
+
+/// RAH: address valid.
+pub(crate) const RAH_AV: u32 = 1 << 31;
+
+/// RFCTL: extended receive descriptors.
+pub(crate) const RFCTL_EXTEN: u32 = 1 << 15;
+
+/// Interrupt throttling: 195 x 256 ns, at most about 20000 interrupts/s.
+pub(crate) const ITR_20K: u32 = 195;

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Direct memory access: coherent allocations (descriptor rings) and
+//! streaming mappings of packet buffers.
+//!
+//! C header: [`include/linux/dma-mapping.h`](srctree/include/linux/dma-mapping.h)
+
+use crate::{
+    alloc::Flags,
+    bindings, device,
+    prelude::*,
+    transmute::{AsBytes, FromBytes},
+    types::ARef,
+};
+
+/// Orders the CPU's reads of DMA memory: what a device wrote (e.g. a
+/// descriptor's status) is read before what depends on it.
+#[inline]
+pub fn rmb() {
+    // SAFETY: a barrier, no precondition.
+    unsafe { bindings::dma_rmb() }
+}
+
+/// Orders the CPU's writes to DMA memory before later writes.
+#[inline]
+pub fn wmb() {
+    // SAFETY: a barrier, no precondition.
+    unsafe { bindings::dma_wmb() }
+}
+
+/// A coherent DMA allocation of `count` elements of `T`, shared with a
+/// device, freed on drop.
+///
+/// Elements are read and written with volatile accesses, one element at a
+/// time, because the device may change the memory at any moment.
+///
+/// # Invariants
+///
+/// `cpu_addr` points to `count` elements of `T` allocated with
+/// `dma_alloc_coherent` for `dev`, at bus address `dma_handle`.
+pub struct CoherentAllocation<T: FromBytes + AsBytes> {
+    dev: ARef<device::Device>,
+    dma_handle: bindings::dma_addr_t,
+    count: usize,
+    cpu_addr: *mut T,
+}
+
+impl<T: FromBytes + AsBytes> CoherentAllocation<T> {
+    /// Allocates `count` zeroed elements.
+    pub fn alloc_zeroed(dev: &device::Device, count: usize, gfp: Flags) -> Result<Self> {
+        let size = core::mem::size_of::<T>().checked_mul(count).ok_or(ENOMEM)?;
+        if size == 0 {
+            return Err(EINVAL);
+        }
+        let mut dma_handle = 0;
+        // SAFETY: `dev` is a valid device; `dma_handle` is valid for writes.
+        let cpu_addr = unsafe {
+            bindings::dma_alloc_coherent(
+                dev.as_raw(),
+                size,
+                &mut dma_handle,
+                (gfp | __GFP_ZERO).as_raw(),
+            )
+        };
+        if cpu_addr.is_null() {
+            return Err(ENOMEM);
+        }
+        // INVARIANT: just allocated.
+        Ok(Self { dev: dev.into(), dma_handle, count, cpu_addr: cpu_addr.cast() })
+    }
+
+    /// The bus address of element 0, for the device.
+    pub fn dma_handle(&self) -> u64 {
+        self.dma_handle
+    }
+
+    /// The number of elements.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The size in bytes.
+    pub fn size(&self) -> usize {
+        self.count * core::mem::size_of::<T>()
+    }
+
+    /// Reads element `i`.
+    #[inline]
+    pub fn read(&self, i: usize) -> Result<T> {
+        if i >= self.count {
+            return Err(EINVAL);
+        }
+        // SAFETY: `i < count`, so the element is inside the allocation; any bit pattern is a
+        // valid `T` (`FromBytes`).
+        Ok(unsafe { self.cpu_addr.add(i).read_volatile() })
+    }
+
+    /// Writes element `i`.
+    #[inline]
+    pub fn write(&self, i: usize, value: T) -> Result {
+        if i >= self.count {
+            return Err(EINVAL);
+        }
+        // SAFETY: `i < count`, so the element is inside the allocation, which only this object
+        // writes from the CPU side.
+        unsafe { self.cpu_addr.add(i).write_volatile(value) };
+        Ok(())
+    }
+}
+
+impl<T: FromBytes + AsBytes> Drop for CoherentAllocation<T> {
+    fn drop(&mut self) {
+        // SAFETY: allocated with these parameters (type invariant).
+        unsafe {
+            bindings::dma_free_coherent(
+                self.dev.as_raw(),
+                self.size(),
+                self.cpu_addr.cast(),
+                self.dma_handle,
+            )
+        };
+    }
+}
+
+// SAFETY: the allocation may be used and freed from any thread; accesses are volatile copies.
+unsafe impl<T: FromBytes + AsBytes + Send> Send for CoherentAllocation<T> {}
+// SAFETY: `read` and `write` copy whole elements through `&self`; concurrent use is no more
+// than what the device itself does to the memory.
+unsafe impl<T: FromBytes + AsBytes + Sync> Sync for CoherentAllocation<T> {}
+
+/// The direction of a streaming mapping.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Direction {
+    /// The device reads the buffer (transmit).
+    ToDevice,
+    /// The device writes the buffer (receive).
+    FromDevice,
+}
+
+impl Direction {
+    pub(crate) fn as_raw(self) -> bindings::dma_data_direction {
+        match self {
+            Self::ToDevice => bindings::dma_data_direction_DMA_TO_DEVICE,
+            Self::FromDevice => bindings::dma_data_direction_DMA_FROM_DEVICE,
+        }
+    }
+}

@@ -1,0 +1,597 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Network devices (`struct net_device`).
+//!
+//! C headers: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h),
+//! [`include/linux/etherdevice.h`](srctree/include/linux/etherdevice.h)
+//!
+//! A driver's per-device state `T` lives in the device's private area and
+//! implements [`DeviceOperations`]; the `#[vtable]` trait becomes the C
+//! `net_device_ops` and `ethtool_ops` tables. [`Registration`] allocates the
+//! device, initialises `T` in place, registers the device and, on drop,
+//! unregisters it (which closes it) before dropping `T` and freeing it.
+
+use crate::{
+    bindings, device,
+    error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
+    net::skb::SkBuff,
+    prelude::*,
+    str::CStr,
+    types::{ARef, AlwaysRefCounted, Opaque},
+};
+use crate::build_error;
+use core::{marker::PhantomData, ptr::NonNull};
+
+fn eaddrnotavail() -> Error {
+    // CAST: errno constants are small positive numbers.
+    Error::from_errno(-(bindings::EADDRNOTAVAIL as i32))
+}
+
+/// The length of an Ethernet address.
+pub const ETH_ALEN: usize = 6;
+
+/// A network device whose private area holds a `T`.
+///
+/// # Invariants
+///
+/// The wrapped `net_device` is valid for the lifetime of the reference and
+/// its private area holds an initialised `T` (it was allocated by
+/// [`Registration::new`]).
+#[repr(transparent)]
+pub struct Device<T>(Opaque<bindings::net_device>, PhantomData<T>);
+
+impl<T> Device<T> {
+    /// # Safety
+    ///
+    /// `ptr` must be valid for `'a` and its private area must hold a `T`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::net_device) -> &'a Self {
+        // SAFETY: transparent wrapper; guaranteed by the caller.
+        unsafe { &*ptr.cast() }
+    }
+
+    pub(crate) fn as_raw(&self) -> *mut bindings::net_device {
+        self.0.get()
+    }
+
+    /// The driver's state.
+    pub fn data(&self) -> &T {
+        // SAFETY: the private area holds an initialised `T` (type invariant).
+        unsafe { &*bindings::netdev_priv(self.as_raw()).cast::<T>() }
+    }
+
+    /// The interface name, e.g. `eth0`.
+    pub fn name(&self) -> &CStr {
+        // SAFETY: `name` is a NUL-terminated array inside the valid device.
+        unsafe { CStr::from_char_ptr((*self.as_raw()).name.as_ptr()) }
+    }
+
+    /// Marks the link up.
+    pub fn carrier_on(&self) {
+        // SAFETY: valid device.
+        unsafe { bindings::netif_carrier_on(self.as_raw()) }
+    }
+
+    /// Marks the link down.
+    pub fn carrier_off(&self) {
+        // SAFETY: valid device.
+        unsafe { bindings::netif_carrier_off(self.as_raw()) }
+    }
+
+    /// Whether the link is up.
+    pub fn carrier_ok(&self) -> bool {
+        // SAFETY: valid device.
+        unsafe { bindings::netif_carrier_ok(self.as_raw()) }
+    }
+
+    /// Allows the stack to transmit.
+    pub fn start_queue(&self) {
+        // SAFETY: valid device.
+        unsafe { bindings::netif_start_queue(self.as_raw()) }
+    }
+
+    /// Stops the stack from transmitting.
+    pub fn stop_queue(&self) {
+        // SAFETY: valid device.
+        unsafe { bindings::netif_stop_queue(self.as_raw()) }
+    }
+
+    /// Stops the transmit queue and waits until no `start_xmit` runs
+    /// (`netif_tx_disable`).
+    pub fn tx_disable(&self) {
+        // SAFETY: valid device.
+        unsafe { bindings::netif_tx_disable(self.as_raw()) }
+    }
+
+    /// Lets the stack transmit again, rescheduling the queue.
+    pub fn wake_queue(&self) {
+        // SAFETY: valid device.
+        unsafe { bindings::netif_wake_queue(self.as_raw()) }
+    }
+
+    /// Whether the transmit queue is stopped.
+    pub fn queue_stopped(&self) -> bool {
+        // SAFETY: valid device.
+        unsafe { bindings::netif_queue_stopped(self.as_raw()) }
+    }
+
+    /// The hardware address.
+    pub fn mac(&self) -> [u8; ETH_ALEN] {
+        let mut mac = [0u8; ETH_ALEN];
+        // SAFETY: `dev_addr` points to at least `ETH_ALEN` bytes in a valid Ethernet device.
+        unsafe { core::ptr::copy_nonoverlapping((*self.as_raw()).dev_addr, mac.as_mut_ptr(), ETH_ALEN) };
+        mac
+    }
+
+    /// Sets the hardware address; it must be a valid unicast address.
+    pub fn set_mac(&self, mac: &[u8; ETH_ALEN]) -> Result {
+        // SAFETY: `mac` is `ETH_ALEN` bytes.
+        if !unsafe { bindings::is_valid_ether_addr(mac.as_ptr()) } {
+            return Err(eaddrnotavail());
+        }
+        // SAFETY: valid Ethernet device; callers run before registration or under RTNL (the
+        // only contexts that hand out `&Device` to set it: probe and `set_mac_address`).
+        unsafe { bindings::eth_hw_addr_set(self.as_raw(), mac.as_ptr()) };
+        Ok(())
+    }
+
+    /// The MTU.
+    pub fn mtu(&self) -> u32 {
+        // SAFETY: valid device; a plain read of an `unsigned int`.
+        unsafe { core::ptr::addr_of!((*self.as_raw()).mtu).read_volatile() }
+    }
+
+    /// Whether the interface is in promiscuous mode.
+    pub fn promisc(&self) -> bool {
+        // SAFETY: valid device.
+        unsafe { (*self.as_raw()).flags & bindings::net_device_flags_IFF_PROMISC != 0 }
+    }
+
+    /// Whether the interface takes all multicast, or has multicast addresses.
+    pub fn wants_multicast(&self) -> bool {
+        // SAFETY: valid device.
+        unsafe {
+            (*self.as_raw()).flags & bindings::net_device_flags_IFF_ALLMULTI != 0
+                || bindings::netdev_mc_count(self.as_raw()) > 0
+        }
+    }
+
+    /// Whether the stack will hand over more packets right after this one,
+    /// so that a driver can postpone its doorbell write.
+    pub fn xmit_more() -> bool {
+        // SAFETY: reads a per-CPU flag of the transmit path.
+        unsafe { bindings::netdev_xmit_more() }
+    }
+
+    /// Allocates a receive buffer of `len` bytes, IP header aligned, outside
+    /// NAPI context.
+    pub fn alloc_skb_ip_align(&self, len: u32) -> Result<SkBuff> {
+        // SAFETY: valid device.
+        let skb = unsafe { bindings::netdev_alloc_skb_ip_align(self.as_raw(), len) };
+        // SAFETY: a new buffer we own, or null.
+        unsafe { SkBuff::from_raw(skb) }.ok_or(ENOMEM)
+    }
+
+    /// Sets `skb`'s protocol from its Ethernet header and pulls the header
+    /// (`eth_type_trans`). Fails for a frame shorter than a header.
+    pub fn eth_type_trans(&self, skb: &mut SkBuff) -> Result {
+        if skb.headlen() < 14 {
+            return Err(EINVAL);
+        }
+        // SAFETY: valid device; the buffer is owned and holds at least a header.
+        unsafe { bindings::rnet_eth_type_trans(skb.as_raw(), self.as_raw()) };
+        Ok(())
+    }
+}
+
+// SAFETY: net devices are reference counted with `dev_hold`/`dev_put`.
+unsafe impl<T> AlwaysRefCounted for Device<T> {
+    fn inc_ref(&self) {
+        // SAFETY: a shared reference proves the count is non-zero.
+        unsafe { bindings::dev_hold(self.as_raw()) }
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: the caller gives up a reference it owned.
+        unsafe { bindings::dev_put(obj.cast().as_ptr()) }
+    }
+}
+
+// SAFETY: the device may be used from any thread; `T` must allow it too.
+unsafe impl<T: Send + Sync> Send for Device<T> {}
+// SAFETY: methods taking `&self` are safe to call concurrently; `T` is `Sync`.
+unsafe impl<T: Send + Sync> Sync for Device<T> {}
+
+/// Counters reported by [`DeviceOperations::get_stats64`].
+#[derive(Default, Clone, Copy)]
+#[allow(missing_docs)]
+pub struct Stats64 {
+    pub rx_packets: u64,
+    pub tx_packets: u64,
+    pub rx_bytes: u64,
+    pub tx_bytes: u64,
+    pub rx_errors: u64,
+    pub tx_errors: u64,
+    pub rx_dropped: u64,
+    pub tx_dropped: u64,
+    pub multicast: u64,
+    pub rx_crc_errors: u64,
+    pub rx_missed_errors: u64,
+}
+
+/// Driver information for `ethtool -i`.
+pub struct DrvInfo<'a> {
+    /// Driver name.
+    pub driver: &'a CStr,
+    /// Driver version.
+    pub version: &'a CStr,
+    /// Bus address.
+    pub bus_info: &'a CStr,
+}
+
+/// Ring sizes for `ethtool -g`.
+#[derive(Default, Clone, Copy)]
+pub struct RingParam {
+    /// Largest receive ring.
+    pub rx_max: u32,
+    /// Largest transmit ring.
+    pub tx_max: u32,
+    /// Current receive ring.
+    pub rx: u32,
+    /// Current transmit ring.
+    pub tx: u32,
+}
+
+/// What `start_xmit` did with a packet.
+pub enum NetdevTx {
+    /// The driver took the packet (sent, queued or dropped it).
+    Ok,
+    /// The ring is full: the packet goes back to the stack, to be retried.
+    /// Drivers should stop the queue before this can happen.
+    Busy(SkBuff),
+}
+
+/// Network device operations, implemented by the driver's per-device state.
+#[vtable]
+pub trait DeviceOperations: Sized + Send + Sync {
+    /// Brings the interface up (`ndo_open`), under RTNL.
+    fn open(_dev: &Device<Self>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Brings it down (`ndo_stop`), under RTNL; releases what `open` took.
+    fn stop(_dev: &Device<Self>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Transmits one packet, in BH context with the queue's lock held.
+    fn start_xmit(_dev: &Device<Self>, _skb: SkBuff) -> NetdevTx {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Fills in the counters.
+    fn get_stats64(_dev: &Device<Self>, _stats: &mut Stats64) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// The transmit queue `txqueue` made no progress for the watchdog period.
+    fn tx_timeout(_dev: &Device<Self>, _txqueue: u32) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Programs a new, already validated unicast address into the hardware;
+    /// the core updates `dev_addr` after success.
+    fn set_mac_address(_dev: &Device<Self>, _mac: &[u8; ETH_ALEN]) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Accepts (or refuses) a new MTU, already within `min_mtu..=max_mtu`.
+    fn change_mtu(_dev: &Device<Self>, _new_mtu: u32) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Applies promiscuous/multicast flags, in atomic context.
+    fn set_rx_mode(_dev: &Device<Self>) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ethtool -i`.
+    fn get_drvinfo(_dev: &Device<Self>, _info: &mut dyn FnMut(DrvInfo<'_>)) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ethtool -g`.
+    fn get_ringparam(_dev: &Device<Self>) -> RingParam {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+struct Adapter<T: DeviceOperations>(PhantomData<T>);
+
+impl<T: DeviceOperations> Adapter<T> {
+    /// # Safety
+    ///
+    /// `dev` must be a device allocated by [`Registration::new`] for `T`.
+    unsafe fn dev<'a>(dev: *mut bindings::net_device) -> &'a Device<T> {
+        // SAFETY: the private area of devices with these ops holds a `T`.
+        unsafe { Device::from_raw(dev) }
+    }
+
+    /// # Safety
+    ///
+    /// Only the C core calls this, through the ops table, with valid arguments.
+    unsafe extern "C" fn open(dev: *mut bindings::net_device) -> crate::ffi::c_int {
+        // SAFETY: called by the core on a device with our ops.
+        from_result(|| T::open(unsafe { Self::dev(dev) }).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// Only the C core calls this, through the ops table, with valid arguments.
+    unsafe extern "C" fn stop(dev: *mut bindings::net_device) -> crate::ffi::c_int {
+        // SAFETY: called by the core on a device with our ops.
+        from_result(|| T::stop(unsafe { Self::dev(dev) }).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// Only the C core calls this, through the ops table, with valid arguments.
+    unsafe extern "C" fn start_xmit(
+        skb: *mut bindings::sk_buff,
+        dev: *mut bindings::net_device,
+    ) -> bindings::netdev_tx_t {
+        // SAFETY: the core hands over a valid buffer it gives to the driver.
+        let Some(skb) = (unsafe { SkBuff::from_raw(skb) }) else {
+            return bindings::netdev_tx_NETDEV_TX_OK;
+        };
+        // SAFETY: called by the core on a device with our ops.
+        match T::start_xmit(unsafe { Self::dev(dev) }, skb) {
+            NetdevTx::Ok => bindings::netdev_tx_NETDEV_TX_OK,
+            NetdevTx::Busy(skb) => {
+                // The stack keeps the buffer and retries it.
+                let _ = skb.into_raw();
+                bindings::netdev_tx_NETDEV_TX_BUSY
+            }
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Only the C core calls this, through the ops table, with valid arguments.
+    unsafe extern "C" fn get_stats64(
+        dev: *mut bindings::net_device,
+        out: *mut bindings::rtnl_link_stats64,
+    ) {
+        let mut s = Stats64::default();
+        // SAFETY: called by the core on a device with our ops.
+        T::get_stats64(unsafe { Self::dev(dev) }, &mut s);
+        // SAFETY: `out` is valid for writes, zeroed by the core.
+        let out = unsafe { &mut *out };
+        out.rx_packets = s.rx_packets;
+        out.tx_packets = s.tx_packets;
+        out.rx_bytes = s.rx_bytes;
+        out.tx_bytes = s.tx_bytes;
+        out.rx_errors = s.rx_errors;
+        out.tx_errors = s.tx_errors;
+        out.rx_dropped = s.rx_dropped;
+        out.tx_dropped = s.tx_dropped;
+        out.multicast = s.multicast;
+        out.rx_crc_errors = s.rx_crc_errors;
+        out.rx_missed_errors = s.rx_missed_errors;
+    }
+
+    /// # Safety
+    ///
+    /// Only the C core calls this, through the ops table, with valid arguments.
+    unsafe extern "C" fn tx_timeout(dev: *mut bindings::net_device, txqueue: crate::ffi::c_uint) {
+        // SAFETY: called by the core on a device with our ops.
+        T::tx_timeout(unsafe { Self::dev(dev) }, txqueue)
+    }
+
+    /// # Safety
+    ///
+    /// Only the C core calls this, through the ops table, with valid arguments.
+    unsafe extern "C" fn set_mac_address(
+        dev: *mut bindings::net_device,
+        addr: *mut crate::ffi::c_void,
+    ) -> crate::ffi::c_int {
+        from_result(|| {
+            let mut mac = [0u8; ETH_ALEN];
+            // SAFETY: the core passes a `struct sockaddr` whose `sa_data` holds at least
+            // `ETH_ALEN` bytes of address.
+            unsafe {
+                let data = bindings::rnet_sockaddr_data(addr.cast());
+                core::ptr::copy_nonoverlapping(data, mac.as_mut_ptr(), ETH_ALEN);
+            }
+            // SAFETY: called by the core on a device with our ops.
+            let dev = unsafe { Self::dev(dev) };
+            // SAFETY: `mac` is `ETH_ALEN` bytes.
+            if !unsafe { bindings::is_valid_ether_addr(mac.as_ptr()) } {
+                return Err(eaddrnotavail());
+            }
+            T::set_mac_address(dev, &mac)?;
+            dev.set_mac(&mac)?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Only the C core calls this, through the ops table, with valid arguments.
+    unsafe extern "C" fn change_mtu(
+        dev: *mut bindings::net_device,
+        new_mtu: crate::ffi::c_int,
+    ) -> crate::ffi::c_int {
+        from_result(|| {
+            let mtu = u32::try_from(new_mtu).map_err(|_| EINVAL)?;
+            // SAFETY: called by the core on a device with our ops.
+            T::change_mtu(unsafe { Self::dev(dev) }, mtu)?;
+            // SAFETY: under RTNL, as the core calls `ndo_change_mtu`.
+            unsafe { core::ptr::addr_of_mut!((*dev).mtu).write_volatile(mtu) };
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Only the C core calls this, through the ops table, with valid arguments.
+    unsafe extern "C" fn set_rx_mode(dev: *mut bindings::net_device) {
+        // SAFETY: called by the core on a device with our ops.
+        T::set_rx_mode(unsafe { Self::dev(dev) })
+    }
+
+    /// # Safety
+    ///
+    /// Only the C core calls this, through the ops table, with valid arguments.
+    unsafe extern "C" fn get_drvinfo(
+        dev: *mut bindings::net_device,
+        info: *mut bindings::ethtool_drvinfo,
+    ) {
+        // SAFETY: `info` is valid for writes.
+        let info = unsafe { &mut *info };
+        let mut fill = |d: DrvInfo<'_>| {
+            copy_cstr(&mut info.driver, d.driver);
+            copy_cstr(&mut info.version, d.version);
+            copy_cstr(&mut info.bus_info, d.bus_info);
+        };
+        // SAFETY: called by the core on a device with our ops.
+        T::get_drvinfo(unsafe { Self::dev(dev) }, &mut fill);
+    }
+
+    /// # Safety
+    ///
+    /// Only the C core calls this, through the ops table, with valid arguments.
+    unsafe extern "C" fn get_ringparam(
+        dev: *mut bindings::net_device,
+        ring: *mut bindings::ethtool_ringparam,
+        _kring: *mut bindings::kernel_ethtool_ringparam,
+        _extack: *mut bindings::netlink_ext_ack,
+    ) {
+        // SAFETY: called by the core on a device with our ops.
+        let r = T::get_ringparam(unsafe { Self::dev(dev) });
+        // SAFETY: `ring` is valid for writes.
+        let ring = unsafe { &mut *ring };
+        ring.rx_max_pending = r.rx_max;
+        ring.tx_max_pending = r.tx_max;
+        ring.rx_pending = r.rx;
+        ring.tx_pending = r.tx;
+    }
+
+    const NETDEV_OPS: bindings::net_device_ops = bindings::net_device_ops {
+        ndo_open: if T::HAS_OPEN { Some(Self::open) } else { None },
+        ndo_stop: if T::HAS_STOP { Some(Self::stop) } else { None },
+        ndo_start_xmit: if T::HAS_START_XMIT { Some(Self::start_xmit) } else { None },
+        ndo_get_stats64: if T::HAS_GET_STATS64 { Some(Self::get_stats64) } else { None },
+        ndo_tx_timeout: if T::HAS_TX_TIMEOUT { Some(Self::tx_timeout) } else { None },
+        ndo_set_mac_address: if T::HAS_SET_MAC_ADDRESS {
+            Some(Self::set_mac_address)
+        } else {
+            Some(bindings::eth_mac_addr)
+        },
+        ndo_change_mtu: if T::HAS_CHANGE_MTU { Some(Self::change_mtu) } else { None },
+        ndo_set_rx_mode: if T::HAS_SET_RX_MODE { Some(Self::set_rx_mode) } else { None },
+        ndo_validate_addr: Some(bindings::eth_validate_addr),
+        // SAFETY: all-zero is "no operation" for every other entry.
+        ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
+    };
+
+    const ETHTOOL_OPS: bindings::ethtool_ops = bindings::ethtool_ops {
+        get_drvinfo: if T::HAS_GET_DRVINFO { Some(Self::get_drvinfo) } else { None },
+        get_ringparam: if T::HAS_GET_RINGPARAM { Some(Self::get_ringparam) } else { None },
+        get_link: Some(bindings::ethtool_op_get_link),
+        // SAFETY: all-zero is "no operation" for every other entry.
+        ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
+    };
+}
+
+fn copy_cstr<const N: usize>(dst: &mut [crate::ffi::c_char; N], src: &CStr) {
+    let bytes = src.as_bytes();
+    let n = bytes.len().min(N.saturating_sub(1));
+    for (d, s) in dst.iter_mut().zip(bytes[..n].iter()) {
+        // CAST: byte to `c_char`.
+        *d = *s as crate::ffi::c_char;
+    }
+    if N > 0 {
+        dst[n] = 0;
+    }
+}
+
+/// An Ethernet device with a `T` in its private area.
+///
+/// # Invariants
+///
+/// `dev` was allocated by `alloc_etherdev` with room for `T`, holds an
+/// initialised `T` and our operation tables until drop; `registered` says
+/// whether it is registered.
+pub struct Registration<T: DeviceOperations> {
+    dev: NonNull<bindings::net_device>,
+    registered: bool,
+    _p: PhantomData<T>,
+}
+
+impl<T: DeviceOperations> Registration<T> {
+    /// Allocates an Ethernet device under `parent` and initialises its
+    /// private area with `data`. The device is not registered yet: set its
+    /// address and features through [`Self::dev`], then [`Self::register`].
+    pub fn new(parent: &device::Device, data: impl PinInit<T, Error>) -> Result<Self> {
+        // NETDEV_ALIGN is 32: the private area is aligned to it.
+        build_assert!(core::mem::align_of::<T>() <= 32);
+        let size = i32::try_from(core::mem::size_of::<T>()).map_err(|_| EINVAL)?;
+        // SAFETY: no precondition.
+        let dev = NonNull::new(unsafe { bindings::alloc_etherdev(size) }).ok_or(ENOMEM)?;
+        let raw = dev.as_ptr();
+        // SAFETY: the private area is `size` bytes, suitably aligned, and never moves.
+        if let Err(e) = unsafe { data.__pinned_init(bindings::netdev_priv(raw).cast::<T>()) } {
+            // SAFETY: allocated above, never registered; `T` was not initialised.
+            unsafe { bindings::free_netdev(raw) };
+            return Err(e);
+        }
+        // SAFETY: `raw` is a valid, unregistered device we own.
+        unsafe {
+            (*raw).netdev_ops = &Adapter::<T>::NETDEV_OPS;
+            (*raw).ethtool_ops = &Adapter::<T>::ETHTOOL_OPS;
+            (*raw).dev.parent = parent.as_raw();
+        }
+        // INVARIANT: allocated and initialised above.
+        Ok(Self { dev, registered: false, _p: PhantomData })
+    }
+
+    /// The device.
+    pub fn dev(&self) -> &Device<T> {
+        // SAFETY: valid and holding a `T` (type invariant).
+        unsafe { Device::from_raw(self.dev.as_ptr()) }
+    }
+
+    /// Registers the device with the stack, making it visible.
+    pub fn register(&mut self) -> Result {
+        if self.registered {
+            return Err(EBUSY);
+        }
+        // SAFETY: a valid, unregistered device (type invariant).
+        to_result(unsafe { bindings::register_netdev(self.dev.as_ptr()) })?;
+        self.registered = true;
+        Ok(())
+    }
+}
+
+impl<T: DeviceOperations> Drop for Registration<T> {
+    fn drop(&mut self) {
+        let raw = self.dev.as_ptr();
+        // SAFETY: valid (type invariant). Unregistering closes the device (`stop`) and waits
+        // for every reference taken with `dev_hold`; after it nothing else uses `T`.
+        unsafe {
+            if self.registered {
+                bindings::unregister_netdev(raw);
+            }
+            core::ptr::drop_in_place(bindings::netdev_priv(raw).cast::<T>());
+            bindings::free_netdev(raw);
+        }
+    }
+}
+
+// SAFETY: the registration may be dropped on any thread; `T` is `Send + Sync`.
+unsafe impl<T: DeviceOperations> Send for Registration<T> {}
+// SAFETY: `&Registration` only hands out `&Device<T>`, which is `Sync`.
+unsafe impl<T: DeviceOperations> Sync for Registration<T> {}
+
+/// A counted reference to a device, e.g. for an interrupt handler.
+pub type DeviceRef<T> = ARef<Device<T>>;

@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! PCI devices and drivers.
+//!
+//! C header: [`include/linux/pci.h`](srctree/include/linux/pci.h)
+//!
+//! A driver implements [`Driver`] and registers with [`module_pci_driver!`].
+//! Its `probe` receives a [`Device<Core>`]: only with that proof of a device
+//! being bound can a driver enable the device, map a BAR ([`Bar`]), allocate
+//! interrupt vectors ([`IrqVectors`]) or set DMA masks. The driver's data,
+//! returned from `probe`, is dropped when the device unbinds, and with it
+//! every resource it owns; the device is disabled after that.
+
+use crate::{
+    bindings, device,
+    error::{from_result, to_result},
+    io::IoMem,
+    prelude::*,
+    str::CStr,
+    sync::Arc,
+    types::{ARef, AlwaysRefCounted, ForeignOwnable, Opaque},
+    ThisModule,
+};
+use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
+
+/// The context a [`Device`] reference was handed out in.
+pub trait DeviceContext: private::Sealed {}
+
+/// Any reference to a PCI device: nothing can be assumed about its binding.
+pub struct Normal;
+/// The device is being probed or removed by its driver: it is bound.
+pub struct Core;
+
+mod private {
+    pub trait Sealed {}
+    impl Sealed for super::Normal {}
+    impl Sealed for super::Core {}
+}
+impl DeviceContext for Normal {}
+impl DeviceContext for Core {}
+
+/// A PCI device (`struct pci_dev`).
+///
+/// # Invariants
+///
+/// The wrapped `pci_dev` is valid and its reference count is non-zero for
+/// the lifetime of the reference. A `Device<Core>` is only handed out by the
+/// PCI core's `probe` and `remove` callbacks, during which the device is
+/// bound to the calling driver.
+#[repr(transparent)]
+pub struct Device<Ctx: DeviceContext = Normal>(Opaque<bindings::pci_dev>, PhantomData<Ctx>);
+
+impl<Ctx: DeviceContext> Device<Ctx> {
+    fn as_raw(&self) -> *mut bindings::pci_dev {
+        self.0.get()
+    }
+
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid `pci_dev` for `'a`; for `Ctx = Core`, the
+    /// device must be bound to the caller's driver for `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::pci_dev) -> &'a Self {
+        // SAFETY: `Device` is a transparent wrapper of `pci_dev`; validity is guaranteed by the
+        // caller.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// The vendor ID.
+    pub fn vendor_id(&self) -> u16 {
+        // SAFETY: by the type invariant the `pci_dev` is valid.
+        unsafe { (*self.as_raw()).vendor }
+    }
+
+    /// The device ID.
+    pub fn device_id(&self) -> u16 {
+        // SAFETY: by the type invariant the `pci_dev` is valid.
+        unsafe { (*self.as_raw()).device }
+    }
+
+    /// The PCI address, e.g. `0000:00:03.0`.
+    pub fn name(&self) -> &CStr {
+        // SAFETY: `pci_name` returns the NUL-terminated device name, which lives as long as
+        // the device.
+        unsafe { CStr::from_char_ptr(bindings::pci_name(self.as_raw())) }
+    }
+
+    /// The generic device.
+    pub fn as_dev(&self) -> &device::Device {
+        // SAFETY: `dev` is embedded in a valid `pci_dev` and shares its lifetime.
+        unsafe { device::Device::as_ref(core::ptr::addr_of_mut!((*self.as_raw()).dev)) }
+    }
+}
+
+impl Device<Core> {
+    /// Enables the device's memory space (`pci_enable_device_mem`).
+    ///
+    /// The device is disabled again after the driver's data is dropped.
+    pub fn enable_device_mem(&self) -> Result {
+        // SAFETY: by the type invariant the device is valid and bound.
+        to_result(unsafe { bindings::pci_enable_device_mem(self.as_raw()) })
+    }
+
+    /// Lets the device master the bus, needed for DMA.
+    pub fn set_master(&self) {
+        // SAFETY: by the type invariant the device is valid and bound.
+        unsafe { bindings::pci_set_master(self.as_raw()) };
+    }
+
+    /// Sets the streaming and coherent DMA masks to `bits` bits.
+    pub fn dma_set_mask_and_coherent(&self, bits: u32) -> Result {
+        if bits > 64 {
+            return Err(EINVAL);
+        }
+        let mask = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
+        // SAFETY: the generic device is valid and bound.
+        to_result(unsafe { bindings::dma_set_mask_and_coherent(self.as_dev().as_raw(), mask) })
+    }
+
+    /// Requests memory BAR `bar` for `name` and maps it; the mapping must be
+    /// at least `SIZE` bytes long.
+    pub fn iomap_region<const SIZE: usize>(&self, bar: u32, name: &'static CStr) -> Result<Bar<SIZE>> {
+        if bar > 5 {
+            return Err(EINVAL);
+        }
+        // CAST: `bar` is at most 5.
+        let bar_i = bar as i32;
+        // SAFETY: the device is valid and bound.
+        let len = unsafe { bindings::pci_resource_len(self.as_raw(), bar_i) };
+        // CAST: resource lengths fit in `usize` on 64-bit machines.
+        let len = len as usize;
+        if len < SIZE {
+            return Err(ENODEV);
+        }
+        // SAFETY: the device is valid and bound; `name` is a static C string.
+        to_result(unsafe { bindings::pci_request_region(self.as_raw(), bar_i, name.as_char_ptr()) })?;
+        // SAFETY: the region was requested above.
+        let addr = unsafe { bindings::pci_iomap(self.as_raw(), bar_i, 0) };
+        if addr.is_null() {
+            // SAFETY: requested above.
+            unsafe { bindings::pci_release_region(self.as_raw(), bar_i) };
+            return Err(ENOMEM);
+        }
+        // SAFETY: `addr` maps `len` bytes until `Bar::drop` unmaps it.
+        let io = match unsafe { IoMem::new(addr as usize, len) } {
+            Ok(io) => io,
+            Err(e) => {
+                // SAFETY: mapped and requested above.
+                unsafe {
+                    bindings::pci_iounmap(self.as_raw(), addr);
+                    bindings::pci_release_region(self.as_raw(), bar_i);
+                }
+                return Err(e);
+            }
+        };
+        // INVARIANT: the region is requested and mapped by this `Bar` alone.
+        Ok(Bar { pdev: self.into(), io, bar: bar_i })
+    }
+
+    /// Allocates between `min` and `max` interrupt vectors of the allowed
+    /// `types`, preferring MSI-X, then MSI, then INTx.
+    pub fn alloc_irq_vectors(&self, min: u32, max: u32, types: IrqTypes) -> Result<Arc<IrqVectors>> {
+        // SAFETY: the device is valid and bound.
+        let n = unsafe { bindings::pci_alloc_irq_vectors(self.as_raw(), min, max, types.0) };
+        if n < 0 {
+            return Err(Error::from_errno(n));
+        }
+        // SAFETY: the device is valid and bound.
+        let (msix, msi) = unsafe {
+            (
+                bindings::pci_dev_msix_enabled(self.as_raw()),
+                bindings::pci_dev_msi_enabled(self.as_raw()),
+            )
+        };
+        let kind = if msix {
+            IrqKind::MsiX
+        } else if msi {
+            IrqKind::Msi
+        } else {
+            IrqKind::Intx
+        };
+        // CAST: `n` is positive here.
+        let vectors = IrqVectors { pdev: self.into(), count: n as u32, kind };
+        // On failure `vectors` is dropped, which frees the vectors.
+        Ok(Arc::new(vectors, GFP_KERNEL)?)
+    }
+}
+
+impl Deref for Device<Core> {
+    type Target = Device;
+
+    fn deref(&self) -> &Device {
+        // SAFETY: `Device<Core>` and `Device` have the same layout; dropping the context only
+        // drops a capability.
+        unsafe { Device::from_raw(self.as_raw()) }
+    }
+}
+
+impl From<&Device<Core>> for ARef<Device> {
+    fn from(dev: &Device<Core>) -> Self {
+        (&**dev).into()
+    }
+}
+
+// SAFETY: PCI devices are reference counted with `pci_dev_get`/`pci_dev_put`.
+unsafe impl AlwaysRefCounted for Device {
+    fn inc_ref(&self) {
+        // SAFETY: a shared reference proves the count is non-zero.
+        unsafe { bindings::pci_dev_get(self.as_raw()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: the caller gives up a reference it owned.
+        unsafe { bindings::pci_dev_put(obj.cast().as_ptr()) }
+    }
+}
+
+// SAFETY: a `pci_dev` may be used and released from any thread.
+unsafe impl Send for Device {}
+// SAFETY: the methods of `Device` take `&self` and are safe to call concurrently.
+unsafe impl Sync for Device {}
+
+/// Interrupt types that [`Device::alloc_irq_vectors`] may use.
+#[derive(Clone, Copy)]
+pub struct IrqTypes(u32);
+
+impl IrqTypes {
+    /// Legacy INTx.
+    pub const INTX: Self = Self(bindings::PCI_IRQ_INTX);
+    /// MSI.
+    pub const MSI: Self = Self(bindings::PCI_IRQ_MSI);
+    /// MSI-X.
+    pub const MSIX: Self = Self(bindings::PCI_IRQ_MSIX);
+    /// Any of them.
+    pub const ALL: Self = Self(bindings::PCI_IRQ_INTX | bindings::PCI_IRQ_MSI | bindings::PCI_IRQ_MSIX);
+}
+
+impl core::ops::BitOr for IrqTypes {
+    type Output = Self;
+    fn bitor(self, rhs: Self) -> Self {
+        Self(self.0 | rhs.0)
+    }
+}
+
+/// Which kind of interrupt the device got.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum IrqKind {
+    /// MSI-X.
+    MsiX,
+    /// MSI.
+    Msi,
+    /// Legacy INTx.
+    Intx,
+}
+
+/// Interrupt vectors allocated for a device; freed when the last reference
+/// goes. An [`crate::irq::Registration`] keeps one, so the vectors cannot be
+/// freed while a handler is installed on them.
+///
+/// # Invariants
+///
+/// `count` vectors of `kind` are allocated for `pdev` until drop.
+pub struct IrqVectors {
+    pdev: ARef<Device>,
+    count: u32,
+    kind: IrqKind,
+}
+
+impl IrqVectors {
+    /// The number of vectors.
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// The kind of interrupt.
+    pub fn kind(&self) -> IrqKind {
+        self.kind
+    }
+
+    /// The Linux IRQ number of vector `index`.
+    pub fn irq(&self, index: u32) -> Result<u32> {
+        if index >= self.count {
+            return Err(EINVAL);
+        }
+        // CAST: `index < count`, which fits in `c_uint`.
+        // SAFETY: the device is valid and the vectors are allocated (type invariant).
+        let irq = unsafe { bindings::pci_irq_vector(self.pdev.as_raw(), index) };
+        if irq < 0 {
+            return Err(Error::from_errno(irq));
+        }
+        // CAST: non-negative here.
+        Ok(irq as u32)
+    }
+}
+
+impl Drop for IrqVectors {
+    fn drop(&mut self) {
+        // SAFETY: the vectors are allocated (type invariant) and no handler holds them any
+        // more: each `irq::Registration` keeps a reference to this object.
+        unsafe { bindings::pci_free_irq_vectors(self.pdev.as_raw()) };
+    }
+}
+
+/// A requested and mapped memory BAR, unmapped and released on drop.
+///
+/// # Invariants
+///
+/// `io` maps BAR `bar` of `pdev`, whose region is requested by this value.
+pub struct Bar<const SIZE: usize> {
+    pdev: ARef<Device>,
+    io: IoMem<SIZE>,
+    bar: i32,
+}
+
+impl<const SIZE: usize> Deref for Bar<SIZE> {
+    type Target = IoMem<SIZE>;
+
+    fn deref(&self) -> &IoMem<SIZE> {
+        &self.io
+    }
+}
+
+impl<const SIZE: usize> Drop for Bar<SIZE> {
+    fn drop(&mut self) {
+        // SAFETY: by the type invariant the region is mapped and requested by `self`.
+        unsafe {
+            bindings::pci_iounmap(self.pdev.as_raw(), self.io.addr() as *mut _);
+            bindings::pci_release_region(self.pdev.as_raw(), self.bar);
+        }
+    }
+}
+
+/// One PCI ID a driver binds to.
+#[repr(transparent)]
+#[derive(Clone, Copy)]
+pub struct DeviceId(bindings::pci_device_id);
+
+impl DeviceId {
+    const PCI_ANY_ID: u32 = !0;
+
+    /// Matches `vendor:device`, any subsystem.
+    pub const fn new(vendor: u16, device: u16) -> Self {
+        Self(bindings::pci_device_id {
+            vendor: vendor as u32,
+            device: device as u32,
+            subvendor: Self::PCI_ANY_ID,
+            subdevice: Self::PCI_ANY_ID,
+            class: 0,
+            class_mask: 0,
+            driver_data: 0,
+            override_only: 0,
+        })
+    }
+
+    /// The vendor ID.
+    pub const fn vendor(&self) -> u16 {
+        // CAST: built from a `u16`.
+        self.0.vendor as u16
+    }
+
+    /// The device ID.
+    pub const fn device(&self) -> u16 {
+        // CAST: built from a `u16`.
+        self.0.device as u16
+    }
+}
+
+/// A zero-terminated table of [`DeviceId`]s, as the PCI core wants it.
+#[repr(C)]
+pub struct IdArray<const N: usize> {
+    ids: [DeviceId; N],
+    sentinel: bindings::pci_device_id,
+}
+
+impl<const N: usize> IdArray<N> {
+    /// Builds the table.
+    pub const fn new(ids: [DeviceId; N]) -> Self {
+        // SAFETY: all-zero is a valid `pci_device_id` (the terminator).
+        let sentinel = unsafe { core::mem::zeroed() };
+        Self { ids, sentinel }
+    }
+
+    /// The table as a driver names it in [`Driver::ID_TABLE`].
+    pub const fn as_table(&'static self) -> IdTable {
+        IdTable(&self.ids)
+    }
+}
+
+/// A reference to a zero-terminated ID table.
+///
+/// # Invariants
+///
+/// The slice is the start of an [`IdArray`], so an all-zero entry follows it.
+#[derive(Clone, Copy)]
+pub struct IdTable(&'static [DeviceId]);
+
+impl IdTable {
+    fn as_ptr(&self) -> *const bindings::pci_device_id {
+        self.0.as_ptr().cast()
+    }
+}
+
+/// A PCI driver.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{c_str, pci};
+///
+/// struct Sample;
+///
+/// const IDS: pci::IdArray<1> = pci::IdArray::new([pci::DeviceId::new(0x8086, 0x10d3)]);
+/// static IDS_STATIC: pci::IdArray<1> = IDS;
+///
+/// impl pci::Driver for Sample {
+///     const NAME: &'static kernel::str::CStr = c_str!("sample");
+///     const ID_TABLE: pci::IdTable = IDS_STATIC.as_table();
+///
+///     fn probe(dev: &pci::Device<pci::Core>, id: &pci::DeviceId) -> Result<Pin<KBox<Self>>> {
+///         assert_eq!(dev.vendor_id(), id.vendor());
+///         Ok(KBox::pin(Sample, GFP_KERNEL)?)
+///     }
+/// }
+/// assert_eq!(IDS_STATIC.as_table().len(), 1);
+/// ```
+pub trait Driver: Send + Sync + Sized + 'static {
+    /// The driver's name in sysfs.
+    const NAME: &'static CStr;
+
+    /// The IDs the driver binds to.
+    const ID_TABLE: IdTable;
+
+    /// Binds the driver to `dev`. The returned data lives until the device
+    /// unbinds.
+    fn probe(dev: &Device<Core>, id: &DeviceId) -> Result<Pin<KBox<Self>>>;
+
+    /// Called when the device unbinds, before the driver's data is dropped.
+    fn unbind(&self, _dev: &Device<Core>) {}
+}
+
+impl IdTable {
+    /// The number of IDs in the table.
+    pub const fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the table has no ID.
+    pub const fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+struct Adapter<T: Driver>(PhantomData<T>);
+
+impl<T: Driver> Adapter<T> {
+    /// # Safety
+    ///
+    /// Only the C core calls this, through the ops table, with valid arguments.
+    unsafe extern "C" fn probe_callback(
+        pdev: *mut bindings::pci_dev,
+        id: *const bindings::pci_device_id,
+    ) -> crate::ffi::c_int {
+        from_result(|| {
+            // SAFETY: the PCI core calls `probe` with a valid device being bound to this driver.
+            let dev = unsafe { Device::<Core>::from_raw(pdev) };
+            // SAFETY: `id` points into `T::ID_TABLE`, made of `DeviceId`s (transparent).
+            let id = unsafe { &*id.cast::<DeviceId>() };
+            let data = T::probe(dev, id)?;
+            // SAFETY: the device is valid; the pointer is taken back in `remove_callback`.
+            unsafe { bindings::pci_set_drvdata(pdev, data.into_foreign() as *mut _) };
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Only the C core calls this, through the ops table, with valid arguments.
+    unsafe extern "C" fn remove_callback(pdev: *mut bindings::pci_dev) {
+        // SAFETY: the PCI core calls `remove` with the valid device bound to this driver.
+        let dev = unsafe { Device::<Core>::from_raw(pdev) };
+        // SAFETY: `probe_callback` stored the result of `into_foreign` of a `Pin<KBox<T>>`.
+        let data = unsafe { Pin::<KBox<T>>::from_foreign(bindings::pci_get_drvdata(pdev)) };
+        data.unbind(dev);
+        drop(data);
+        // SAFETY: the device is valid; it is disabled only if the driver enabled it.
+        unsafe {
+            if bindings::pci_is_enabled(pdev) {
+                bindings::pci_disable_device(pdev);
+            }
+        }
+    }
+}
+
+/// The registration of a PCI driver; unregisters on drop.
+///
+/// # Invariants
+///
+/// `drv` is registered with the PCI core for the lifetime of the value.
+#[pin_data(PinnedDrop)]
+pub struct Registration<T: Driver> {
+    #[pin]
+    drv: Opaque<bindings::pci_driver>,
+    _p: PhantomData<T>,
+}
+
+impl<T: Driver> Registration<T> {
+    /// Registers `T` as the PCI driver of `module`.
+    pub fn new(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        let init = move |slot: *mut Self| {
+            // SAFETY: `slot` is valid, pinned, uninitialised memory for `Self`.
+            let drv = unsafe { Opaque::raw_get(core::ptr::addr_of!((*slot).drv)) };
+            // SAFETY: `drv` is valid for writes; all-zero is the default `pci_driver` and the
+            // fields set below are the ones the PCI core reads.
+            unsafe {
+                drv.write(core::mem::zeroed());
+                (*drv).name = T::NAME.as_char_ptr();
+                (*drv).probe = Some(Adapter::<T>::probe_callback);
+                (*drv).remove = Some(Adapter::<T>::remove_callback);
+                (*drv).id_table = T::ID_TABLE.as_ptr();
+            }
+            // SAFETY: `drv` is initialised and pinned; it is unregistered in `drop`.
+            to_result(unsafe {
+                bindings::__pci_register_driver(drv, module.as_ptr(), T::NAME.as_char_ptr())
+            })
+        };
+        // SAFETY: on success the closure initialised `drv` (the only non-ZST field); on error
+        // nothing needs dropping.
+        unsafe { crate::init::pin_init_from_closure(init) }
+    }
+}
+
+#[pinned_drop]
+impl<T: Driver> PinnedDrop for Registration<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: registered (type invariant).
+        unsafe { bindings::pci_unregister_driver(self.drv.get()) };
+    }
+}
+
+// SAFETY: the registration is only touched at module init and exit.
+unsafe impl<T: Driver> Sync for Registration<T> {}
+// SAFETY: as above; the PCI core's own locking covers the driver structure.
+unsafe impl<T: Driver> Send for Registration<T> {}
+
+/// The module type [`module_pci_driver!`] declares: it owns the registration.
+pub struct Module<T: Driver> {
+    _reg: Pin<KBox<Registration<T>>>,
+}
+
+impl<T: Driver> crate::Module for Module<T> {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        Ok(Self { _reg: KBox::try_pin_init(Registration::new(module), GFP_KERNEL)? })
+    }
+}
+
+/// Declares a module whose whole job is a PCI driver.
+///
+/// ```ignore
+/// kernel::module_pci_driver! {
+///     type: MyDriver,
+///     name: "my_driver",
+///     author: "...",
+///     description: "...",
+///     license: "GPL",
+/// }
+/// ```
+#[macro_export]
+macro_rules! module_pci_driver {
+    (type: $type:ty, $($rest:tt)*) => {
+        type __RnetPciModule = $crate::pci::Module<$type>;
+        $crate::prelude::module! {
+            type: __RnetPciModule,
+            $($rest)*
+        }
+    };
+}
