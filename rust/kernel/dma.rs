@@ -66,7 +66,12 @@ impl<T: FromBytes + AsBytes> CoherentAllocation<T> {
             return Err(ENOMEM);
         }
         // INVARIANT: just allocated.
-        Ok(Self { dev: dev.into(), dma_handle, count, cpu_addr: cpu_addr.cast() })
+        Ok(Self {
+            dev: dev.into(),
+            dma_handle,
+            count,
+            cpu_addr: cpu_addr.cast(),
+        })
     }
 
     /// The bus address of element 0, for the device.

@@ -4,14 +4,7 @@
 //!
 //! C header: [`include/linux/interrupt.h`](srctree/include/linux/interrupt.h)
 
-use crate::{
-    bindings,
-    error::to_result,
-    pci::IrqVectors,
-    prelude::*,
-    str::CStr,
-    sync::Arc,
-};
+use crate::{bindings, error::to_result, pci::IrqVectors, prelude::*, str::CStr, sync::Arc};
 use core::marker::PhantomPinned;
 
 /// What a handler did with an interrupt.

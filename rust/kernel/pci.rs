@@ -111,14 +111,22 @@ impl Device<Core> {
         if bits > 64 {
             return Err(EINVAL);
         }
-        let mask = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
+        let mask = if bits == 64 {
+            u64::MAX
+        } else {
+            (1u64 << bits) - 1
+        };
         // SAFETY: the generic device is valid and bound.
         to_result(unsafe { bindings::dma_set_mask_and_coherent(self.as_dev().as_raw(), mask) })
     }
 
     /// Requests memory BAR `bar` for `name` and maps it; the mapping must be
     /// at least `SIZE` bytes long.
-    pub fn iomap_region<const SIZE: usize>(&self, bar: u32, name: &'static CStr) -> Result<Bar<SIZE>> {
+    pub fn iomap_region<const SIZE: usize>(
+        &self,
+        bar: u32,
+        name: &'static CStr,
+    ) -> Result<Bar<SIZE>> {
         if bar > 5 {
             return Err(EINVAL);
         }
@@ -132,7 +140,9 @@ impl Device<Core> {
             return Err(ENODEV);
         }
         // SAFETY: the device is valid and bound; `name` is a static C string.
-        to_result(unsafe { bindings::pci_request_region(self.as_raw(), bar_i, name.as_char_ptr()) })?;
+        to_result(unsafe {
+            bindings::pci_request_region(self.as_raw(), bar_i, name.as_char_ptr())
+        })?;
         // SAFETY: the region was requested above.
         let addr = unsafe { bindings::pci_iomap(self.as_raw(), bar_i, 0) };
         if addr.is_null() {
@@ -153,12 +163,21 @@ impl Device<Core> {
             }
         };
         // INVARIANT: the region is requested and mapped by this `Bar` alone.
-        Ok(Bar { pdev: self.into(), io, bar: bar_i })
+        Ok(Bar {
+            pdev: self.into(),
+            io,
+            bar: bar_i,
+        })
     }
 
     /// Allocates between `min` and `max` interrupt vectors of the allowed
     /// `types`, preferring MSI-X, then MSI, then INTx.
-    pub fn alloc_irq_vectors(&self, min: u32, max: u32, types: IrqTypes) -> Result<Arc<IrqVectors>> {
+    pub fn alloc_irq_vectors(
+        &self,
+        min: u32,
+        max: u32,
+        types: IrqTypes,
+    ) -> Result<Arc<IrqVectors>> {
         // SAFETY: the device is valid and bound.
         let n = unsafe { bindings::pci_alloc_irq_vectors(self.as_raw(), min, max, types.0) };
         if n < 0 {
@@ -179,7 +198,11 @@ impl Device<Core> {
             IrqKind::Intx
         };
         // CAST: `n` is positive here.
-        let vectors = IrqVectors { pdev: self.into(), count: n as u32, kind };
+        let vectors = IrqVectors {
+            pdev: self.into(),
+            count: n as u32,
+            kind,
+        };
         // On failure `vectors` is dropped, which frees the vectors.
         Ok(Arc::new(vectors, GFP_KERNEL)?)
     }
@@ -231,7 +254,8 @@ impl IrqTypes {
     /// MSI-X.
     pub const MSIX: Self = Self(bindings::PCI_IRQ_MSIX);
     /// Any of them.
-    pub const ALL: Self = Self(bindings::PCI_IRQ_INTX | bindings::PCI_IRQ_MSI | bindings::PCI_IRQ_MSIX);
+    pub const ALL: Self =
+        Self(bindings::PCI_IRQ_INTX | bindings::PCI_IRQ_MSI | bindings::PCI_IRQ_MSIX);
 }
 
 impl core::ops::BitOr for IrqTypes {
@@ -548,7 +572,9 @@ pub struct Module<T: Driver> {
 
 impl<T: Driver> crate::Module for Module<T> {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        Ok(Self { _reg: KBox::try_pin_init(Registration::new(module), GFP_KERNEL)? })
+        Ok(Self {
+            _reg: KBox::try_pin_init(Registration::new(module), GFP_KERNEL)?,
+        })
     }
 }
 

@@ -64,8 +64,10 @@ for f in $cfiles; do
 done
 for p in patches/*.patch; do
 	[ -f "$p" ] || continue
-	"$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types "$p" \
-		>> "$out" 2>&1 || true
+	# On standard input: inside a git checkout checkpatch would read a
+	# named .patch file as a source file.
+	"$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types - \
+		< "$p" 2>&1 | sed "s|^|$p: |" >> "$out" || true
 done
 grep -E '(ERROR|WARNING|CHECK):' "$out" > "$out.bad"
 if [ -s "$out.bad" ]; then result checkpatch fail "$out.bad"; else result checkpatch ok; fi

@@ -11,6 +11,7 @@
 //! device, initialises `T` in place, registers the device and, on drop,
 //! unregisters it (which closes it) before dropping `T` and freeing it.
 
+use crate::build_error;
 use crate::{
     bindings, device,
     error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
@@ -19,7 +20,6 @@ use crate::{
     str::CStr,
     types::{ARef, AlwaysRefCounted, Opaque},
 };
-use crate::build_error;
 use core::{marker::PhantomData, ptr::NonNull};
 
 fn eaddrnotavail() -> Error {
@@ -118,7 +118,9 @@ impl<T> Device<T> {
     pub fn mac(&self) -> [u8; ETH_ALEN] {
         let mut mac = [0u8; ETH_ALEN];
         // SAFETY: `dev_addr` points to at least `ETH_ALEN` bytes in a valid Ethernet device.
-        unsafe { core::ptr::copy_nonoverlapping((*self.as_raw()).dev_addr, mac.as_mut_ptr(), ETH_ALEN) };
+        unsafe {
+            core::ptr::copy_nonoverlapping((*self.as_raw()).dev_addr, mac.as_mut_ptr(), ETH_ALEN)
+        };
         mac
     }
 
@@ -479,24 +481,52 @@ impl<T: DeviceOperations> Adapter<T> {
     const NETDEV_OPS: bindings::net_device_ops = bindings::net_device_ops {
         ndo_open: if T::HAS_OPEN { Some(Self::open) } else { None },
         ndo_stop: if T::HAS_STOP { Some(Self::stop) } else { None },
-        ndo_start_xmit: if T::HAS_START_XMIT { Some(Self::start_xmit) } else { None },
-        ndo_get_stats64: if T::HAS_GET_STATS64 { Some(Self::get_stats64) } else { None },
-        ndo_tx_timeout: if T::HAS_TX_TIMEOUT { Some(Self::tx_timeout) } else { None },
+        ndo_start_xmit: if T::HAS_START_XMIT {
+            Some(Self::start_xmit)
+        } else {
+            None
+        },
+        ndo_get_stats64: if T::HAS_GET_STATS64 {
+            Some(Self::get_stats64)
+        } else {
+            None
+        },
+        ndo_tx_timeout: if T::HAS_TX_TIMEOUT {
+            Some(Self::tx_timeout)
+        } else {
+            None
+        },
         ndo_set_mac_address: if T::HAS_SET_MAC_ADDRESS {
             Some(Self::set_mac_address)
         } else {
             Some(bindings::eth_mac_addr)
         },
-        ndo_change_mtu: if T::HAS_CHANGE_MTU { Some(Self::change_mtu) } else { None },
-        ndo_set_rx_mode: if T::HAS_SET_RX_MODE { Some(Self::set_rx_mode) } else { None },
+        ndo_change_mtu: if T::HAS_CHANGE_MTU {
+            Some(Self::change_mtu)
+        } else {
+            None
+        },
+        ndo_set_rx_mode: if T::HAS_SET_RX_MODE {
+            Some(Self::set_rx_mode)
+        } else {
+            None
+        },
         ndo_validate_addr: Some(bindings::eth_validate_addr),
         // SAFETY: all-zero is "no operation" for every other entry.
         ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
     };
 
     const ETHTOOL_OPS: bindings::ethtool_ops = bindings::ethtool_ops {
-        get_drvinfo: if T::HAS_GET_DRVINFO { Some(Self::get_drvinfo) } else { None },
-        get_ringparam: if T::HAS_GET_RINGPARAM { Some(Self::get_ringparam) } else { None },
+        get_drvinfo: if T::HAS_GET_DRVINFO {
+            Some(Self::get_drvinfo)
+        } else {
+            None
+        },
+        get_ringparam: if T::HAS_GET_RINGPARAM {
+            Some(Self::get_ringparam)
+        } else {
+            None
+        },
         get_link: Some(bindings::ethtool_op_get_link),
         // SAFETY: all-zero is "no operation" for every other entry.
         ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
@@ -552,7 +582,11 @@ impl<T: DeviceOperations> Registration<T> {
             (*raw).dev.parent = parent.as_raw();
         }
         // INVARIANT: allocated and initialised above.
-        Ok(Self { dev, registered: false, _p: PhantomData })
+        Ok(Self {
+            dev,
+            registered: false,
+            _p: PhantomData,
+        })
     }
 
     /// The device.

@@ -13,7 +13,7 @@
 use crate::{
     bindings,
     net::{
-        dev::{DeviceOperations, Device},
+        dev::{Device, DeviceOperations},
         skb::SkBuff,
     },
     prelude::*,
@@ -162,11 +162,18 @@ impl<T: Poll> Adapter<T> {
     /// # Safety
     ///
     /// Only the C core calls this, through the ops table, with valid arguments.
-    unsafe extern "C" fn poll(napi: *mut bindings::napi_struct, budget: crate::ffi::c_int) -> crate::ffi::c_int {
+    unsafe extern "C" fn poll(
+        napi: *mut bindings::napi_struct,
+        budget: crate::ffi::c_int,
+    ) -> crate::ffi::c_int {
         // SAFETY: the core polls a context we added to `napi->dev`, whose private area holds a
         // `T` (invariant of `Napi`).
         let dev = unsafe { Device::<T>::from_raw((*napi).dev) };
-        let mut ctx = PollCtx { napi, budget, _p: PhantomData };
+        let mut ctx = PollCtx {
+            napi,
+            budget,
+            _p: PhantomData,
+        };
         let done = T::poll(dev, &mut ctx);
         done.clamp(0, budget)
     }

@@ -13,12 +13,7 @@
 //! unmap or a CPU access while the device owns the buffer cannot be written
 //! in safe code.
 
-use crate::{
-    bindings, device,
-    dma::Direction,
-    prelude::*,
-    types::ARef,
-};
+use crate::{bindings, device, dma::Direction, prelude::*, types::ARef};
 use core::{mem::ManuallyDrop, ptr::NonNull};
 
 /// Why a buffer was dropped, as reported to drop monitors.
@@ -144,7 +139,8 @@ impl SkBuff {
     pub fn checksum_partial(&self) -> Option<(u32, u32)> {
         let (mut start, mut offset) = (0u32, 0u32);
         // SAFETY: valid (type invariant); the out-pointers are valid for writes.
-        let partial = unsafe { bindings::rnet_skb_csum_partial(self.raw(), &mut start, &mut offset) };
+        let partial =
+            unsafe { bindings::rnet_skb_csum_partial(self.raw(), &mut start, &mut offset) };
         partial.then_some((start, offset))
     }
 
@@ -170,7 +166,12 @@ impl SkBuff {
     /// streaming DMA mapping. For [`Direction::FromDevice`] the bytes are the
     /// tailroom a receive buffer offers; for [`Direction::ToDevice`] `len`
     /// must not exceed the linear data. On error the buffer is dropped.
-    pub fn dma_map(self, dev: &ARef<device::Device>, len: u32, dir: Direction) -> Result<MappedSkb> {
+    pub fn dma_map(
+        self,
+        dev: &ARef<device::Device>,
+        len: u32,
+        dir: Direction,
+    ) -> Result<MappedSkb> {
         let room = match dir {
             Direction::ToDevice => self.headlen() as usize,
             Direction::FromDevice => self.headlen() as usize + self.tailroom(),
@@ -183,14 +184,22 @@ impl SkBuff {
         let data = unsafe { (*self.raw()).data };
         // SAFETY: `data..data + len` lies in the buffer (checked above); the buffer stays alive
         // and untouched by the CPU until unmapped, because `MappedSkb` owns it.
-        let addr = unsafe { bindings::dma_map_single(dev.as_raw(), data.cast(), len as usize, dir.as_raw()) };
+        let addr = unsafe {
+            bindings::dma_map_single(dev.as_raw(), data.cast(), len as usize, dir.as_raw())
+        };
         // SAFETY: `addr` was just returned for `dev`.
         if unsafe { bindings::dma_mapping_error(dev.as_raw(), addr) } != 0 {
             self.drop_with(DropReason::DevReady);
             return Err(ENOMEM);
         }
         // INVARIANT: mapped just now, and the buffer moves into the mapping.
-        Ok(MappedSkb { skb: ManuallyDrop::new(self), dev: dev.clone(), addr, len, dir })
+        Ok(MappedSkb {
+            skb: ManuallyDrop::new(self),
+            dev: dev.clone(),
+            addr,
+            len,
+            dir,
+        })
     }
 }
 
@@ -240,7 +249,12 @@ impl MappedSkb {
         // SAFETY: mapped with these parameters (type invariant); called once, by `unmap` or
         // `drop`.
         unsafe {
-            bindings::dma_unmap_single(self.dev.as_raw(), self.addr, self.len as usize, self.dir.as_raw())
+            bindings::dma_unmap_single(
+                self.dev.as_raw(),
+                self.addr,
+                self.len as usize,
+                self.dir.as_raw(),
+            )
         };
     }
 

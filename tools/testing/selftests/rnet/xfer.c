@@ -312,7 +312,7 @@ static int udp_send(const char *host, unsigned int port, unsigned long count,
 	return 0;
 }
 
-static void usage(void)
+static void print_help(void)
 {
 	fprintf(stderr,
 		"usage: xfer tcp-recv PORT BYTES | tcp-send ADDR PORT BYTES |\n"
@@ -333,7 +333,7 @@ int main(int argc, char **argv)
 		size_t size = strtoul(argv[4], NULL, 0);
 
 		if (size < 4 || size > BUF_SIZE)
-			usage();
+			print_help();
 		return udp_recv(atoi(argv[2]), strtoul(argv[3], NULL, 0),
 				size, atoi(argv[5]));
 	}
@@ -341,10 +341,10 @@ int main(int argc, char **argv)
 		size_t size = strtoul(argv[5], NULL, 0);
 
 		if (size < 4 || size > BUF_SIZE)
-			usage();
+			print_help();
 		return udp_send(argv[2], atoi(argv[3]),
 				strtoul(argv[4], NULL, 0), size);
 	}
-	usage();
+	print_help();
 	return 2;
 }

@@ -60,7 +60,11 @@ impl RxWb {
     pub(crate) fn decode(d: &RawDesc) -> Self {
         let w = u64::from_le(d[1]);
         // CAST: the fields are bit ranges of `w`.
-        Self { len: w as u16, status: (w >> 32) as u8, errors: (w >> 40) as u8 }
+        Self {
+            len: w as u16,
+            status: (w >> 32) as u8,
+            errors: (w >> 40) as u8,
+        }
     }
 
     /// The device is done with the descriptor.

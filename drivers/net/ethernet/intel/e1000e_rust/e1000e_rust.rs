@@ -69,7 +69,12 @@ impl pci::Driver for E1000eRust {
             netdev.dev().name(),
             "82574L",
             pdev.name(),
-            mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+            mac[0],
+            mac[1],
+            mac[2],
+            mac[3],
+            mac[4],
+            mac[5],
             kind
         );
         Ok(KBox::pin(Self { _netdev: netdev }, GFP_KERNEL)?)

@@ -82,7 +82,11 @@ pub(crate) struct Nic {
 }
 
 impl Nic {
-    pub(crate) fn new(hw: Hw, pdev: &pci::Device<pci::Core>, vectors: Arc<IrqVectors>) -> impl PinInit<Self, Error> {
+    pub(crate) fn new(
+        hw: Hw,
+        pdev: &pci::Device<pci::Core>,
+        vectors: Arc<IrqVectors>,
+    ) -> impl PinInit<Self, Error> {
         let pdev_ref: ARef<pci::Device> = pdev.into();
         let dma_dev: ARef<device::Device> = pdev.as_dev().into();
         try_pin_init!(Self {
@@ -125,7 +129,9 @@ impl Nic {
         let mut work = 0;
         let (mut packets, mut bytes) = (0u64, 0u64);
         while work < budget {
-            let Some(frame) = ring.pop(|| ctx.alloc_skb(RX_BUF_LEN)) else { break };
+            let Some(frame) = ring.pop(|| ctx.alloc_skb(RX_BUF_LEN)) else {
+                break;
+            };
             work += 1;
             match frame {
                 Ok(RxFrame::Good(mut skb, len)) => {
@@ -203,17 +209,30 @@ impl DeviceOperations for Nic {
     fn open(dev: &Device<Self>) -> Result {
         let nic = dev.data();
         let tx = TxRing::new(&nic.dma_dev, TX_RING_SIZE)?;
-        let rx = RxRing::new(&nic.dma_dev, RX_RING_SIZE, || dev.alloc_skb_ip_align(RX_BUF_LEN))?;
+        let rx = RxRing::new(&nic.dma_dev, RX_RING_SIZE, || {
+            dev.alloc_skb_ip_align(RX_BUF_LEN)
+        })?;
         nic.hw.start_tx(tx.desc.dma_handle(), tx.count());
         let mode = Hw::rx_mode_bits(dev.promisc(), dev.wants_multicast());
-        nic.hw.start_rx(rx.desc.dma_handle(), rx.count(), rx.tail(), mode);
+        nic.hw
+            .start_rx(rx.desc.dma_handle(), rx.count(), rx.tail(), mode);
         *nic.tx.lock() = Some(tx);
         *nic.rx.lock() = Some(rx);
 
-        let flags = if nic.vectors.kind() == IrqKind::Intx { irq::Flags::SHARED } else { irq::Flags::NONE };
+        let flags = if nic.vectors.kind() == IrqKind::Intx {
+            irq::Flags::SHARED
+        } else {
+            irq::Flags::NONE
+        };
         let handler = IrqHandler { dev: dev.into() };
         let reg = KBox::pin_init(
-            irq::Registration::new(nic.vectors.clone(), 0, flags, c_str!("e1000e_rust"), handler),
+            irq::Registration::new(
+                nic.vectors.clone(),
+                0,
+                flags,
+                c_str!("e1000e_rust"),
+                handler,
+            ),
             GFP_KERNEL,
         );
         match reg {
@@ -307,7 +326,8 @@ impl DeviceOperations for Nic {
 
     fn set_rx_mode(dev: &Device<Self>) {
         let nic = dev.data();
-        nic.hw.set_rx_mode(Hw::rx_mode_bits(dev.promisc(), dev.wants_multicast()));
+        nic.hw
+            .set_rx_mode(Hw::rx_mode_bits(dev.promisc(), dev.wants_multicast()));
     }
 
     fn get_drvinfo(dev: &Device<Self>, fill: &mut dyn FnMut(DrvInfo<'_>)) {
@@ -319,7 +339,12 @@ impl DeviceOperations for Nic {
     }
 
     fn get_ringparam(_dev: &Device<Self>) -> RingParam {
-        RingParam { rx_max: RX_RING_SIZE as u32, tx_max: TX_RING_SIZE as u32, rx: RX_RING_SIZE as u32, tx: TX_RING_SIZE as u32 }
+        RingParam {
+            rx_max: RX_RING_SIZE as u32,
+            tx_max: TX_RING_SIZE as u32,
+            rx: RX_RING_SIZE as u32,
+            tx: TX_RING_SIZE as u32,
+        }
     }
 }
 

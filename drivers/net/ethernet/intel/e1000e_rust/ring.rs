@@ -34,7 +34,12 @@ impl TxRing {
         for _ in 0..count {
             bufs.push(None, GFP_KERNEL)?;
         }
-        Ok(Self { desc, bufs, next_to_use: 0, next_to_clean: 0 })
+        Ok(Self {
+            desc,
+            bufs,
+            next_to_use: 0,
+            next_to_clean: 0,
+        })
     }
 
     pub(crate) fn count(&self) -> usize {
@@ -49,7 +54,11 @@ impl TxRing {
     pub(crate) fn push(&mut self, buf: MappedSkb, len: u32) -> Result {
         let i = self.next_to_use;
         // CAST: packets are at most 64 KiB (no TSO) and the buffer is linear.
-        let d = desc::tx_legacy(buf.dma_addr(), buf.len() as u16, desc::txcmd::EOP | desc::txcmd::IFCS | desc::txcmd::RS);
+        let d = desc::tx_legacy(
+            buf.dma_addr(),
+            buf.len() as u16,
+            desc::txcmd::EOP | desc::txcmd::IFCS | desc::txcmd::RS,
+        );
         self.desc.write(i, d)?;
         self.bufs[i] = Some((buf, len));
         self.next_to_use = desc::next(i, self.count());
@@ -102,7 +111,12 @@ impl RxRing {
             desc.write(i, desc::rx_legacy(buf.dma_addr()))?;
             bufs.push(Some(buf), GFP_KERNEL)?;
         }
-        Ok(Self { desc, bufs, next_to_clean: 0, dma_dev: dev.clone() })
+        Ok(Self {
+            desc,
+            bufs,
+            next_to_clean: 0,
+            dma_dev: dev.clone(),
+        })
     }
 
     pub(crate) fn count(&self) -> usize {
@@ -118,7 +132,10 @@ impl RxRing {
     /// Takes the next completed frame, if any, and puts a fresh buffer from
     /// `alloc` in its slot. Without a fresh buffer the frame is dropped and
     /// its buffer stays in the ring: nothing is lost from the ring.
-    pub(crate) fn pop(&mut self, alloc: impl FnOnce() -> Result<SkBuff>) -> Option<Result<RxFrame>> {
+    pub(crate) fn pop(
+        &mut self,
+        alloc: impl FnOnce() -> Result<SkBuff>,
+    ) -> Option<Result<RxFrame>> {
         let i = self.next_to_clean;
         let d = self.desc.read(i).ok()?;
         let wb = RxWb::decode(&d);

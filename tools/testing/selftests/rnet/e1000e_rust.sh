@@ -1,0 +1,111 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The Rust e1000e driver on real (emulated) hardware: both hub NICs on
+# e1000e_rust carry ping, 100 MB of TCP checked byte for byte and UDP
+# datagrams checked one by one; its counters match the traffic; ethtool
+# reports it; it unloads and reloads, also while traffic flows; and it talks
+# to the C driver on the other NIC.
+
+. "$(dirname "$0")/lib.sh"
+
+TESTS="rust_bind_both rust_ping rust_ping6 rust_tcp_100M rust_udp rust_counters
+       rust_ethtool rust_reload_cycles rust_unload_under_traffic
+       mixed_rust_c mixed_c_rust"
+
+rust_bind_both() {
+	setup_pair e1000e_rust e1000e_rust || return
+	dmesg | grep -q "e1000e_rust: .* 82574L at" || fail "no probe message"
+}
+
+rust_ping() {
+	in_a ping -c 5 -i 0.2 -W 2 $IP_B || fail "ping $IP_A -> $IP_B failed"
+}
+
+rust_ping6() {
+	in_b ping -6 -c 3 -i 0.2 -W 2 $IP6_A || fail "ping6 $IP6_B -> $IP6_A failed"
+}
+
+rust_tcp_100M() {
+	tcp_transfer 100000000
+}
+
+rust_udp() {
+	udp_transfer 20000 64
+}
+
+# rx_packets of $1's interface in netns $2 (from /sys, i.e. ndo_get_stats64).
+stat() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
+
+rust_counters() {
+	local rx0 tx0 rx1 tx1 rxb0 rxb1
+	rx0=$(stat $NS_B "$IF_B" rx_packets); rxb0=$(stat $NS_B "$IF_B" rx_bytes)
+	tx0=$(stat $NS_A "$IF_A" tx_packets)
+	udp_transfer 1000 200 || return
+	rx1=$(stat $NS_B "$IF_B" rx_packets); rxb1=$(stat $NS_B "$IF_B" rx_bytes)
+	tx1=$(stat $NS_A "$IF_A" tx_packets)
+	diag "A tx +$((tx1 - tx0)), B rx +$((rx1 - rx0)) packets, +$((rxb1 - rxb0)) bytes"
+	# 1000 datagrams of 200 bytes: at least 1000 frames each way of
+	# 14 + 20 + 8 + 200 bytes (plus a few ARP/ND frames).
+	[ $((tx1 - tx0)) -ge 1000 ] && [ $((tx1 - tx0)) -le 1010 ] ||
+		fail "tx_packets grew by $((tx1 - tx0))" || return
+	[ $((rx1 - rx0)) -ge 1000 ] && [ $((rx1 - rx0)) -le 1010 ] ||
+		fail "rx_packets grew by $((rx1 - rx0))" || return
+	[ $((rxb1 - rxb0)) -ge 242000 ] && [ $((rxb1 - rxb0)) -le 245000 ] ||
+		fail "rx_bytes grew by $((rxb1 - rxb0))" || return
+	in_b ip -s link show dev "$IF_B" | grep -q "RX:" || fail "ip -s link shows no counters"
+}
+
+rust_ethtool() {
+	local out
+	out=$(in_a ethtool -i "$IF_A") || fail "ethtool -i failed" || return
+	echo "$out"
+	echo "$out" | grep -qx "driver: e1000e_rust" || fail "wrong driver name" || return
+	echo "$out" | grep -q "bus-info: 0000:" || fail "no bus info" || return
+	in_a ethtool -g "$IF_A" | grep -q "^TX:.*256" || fail "ethtool -g: no ring size" || return
+	[ "$(in_a ethtool "$IF_A" | sed -n 's/.*Link detected: //p')" = yes ] ||
+		fail "ethtool: link not detected"
+}
+
+rust_reload_cycles() {
+	local i
+	for i in 1 2 3; do
+		cleanup_pair
+		rmmod e1000e_rust || fail "rmmod (cycle $i) failed" || return
+		setup_pair e1000e_rust e1000e_rust || return
+		in_a ping -c 2 -i 0.2 -W 2 $IP_B > /dev/null || fail "no ping after reload $i" || return
+	done
+}
+
+rust_unload_under_traffic() {
+	in_b iperf3 -s -1 > /dev/null 2>&1 &
+	sleep 0.5
+	in_a iperf3 -c $IP_B -t 30 > /dev/null 2>&1 &
+	local client=$!
+	sleep 2
+	cleanup_pair
+	rmmod e1000e_rust || fail "rmmod under traffic failed" || return
+	kill $client 2>/dev/null
+	wait 2>/dev/null
+	[ ! -d /sys/module/e1000e_rust ] || fail "module still loaded" || return
+	setup_pair e1000e_rust e1000e_rust || return
+	tcp_transfer 10000000
+}
+
+mixed_rust_c() {
+	setup_pair e1000e_rust e1000e || return
+	in_a ping -c 3 -i 0.2 -W 2 $IP_B || fail "ping rust -> C failed" || return
+	tcp_transfer 50000000
+}
+
+mixed_c_rust() {
+	setup_pair e1000e e1000e_rust || return
+	in_a ping -c 3 -i 0.2 -W 2 $IP_B || fail "ping C -> rust failed" || return
+	tcp_transfer 50000000
+}
+
+cleanup() {
+	cleanup_pair
+}
+
+ktap_run
