@@ -72,6 +72,17 @@ impl RxWb {
         self.status & STAT_DD != 0
     }
 
+    /// The device checked the TCP/UDP checksum and found it right: the
+    /// checksum was not ignored (IXSM), was computed (TCPCS) and has no
+    /// error (TCPE), nor has the IP header checksum (IPE).
+    pub(crate) fn l4_csum_ok(&self) -> bool {
+        const IXSM: u8 = 1 << 2;
+        const TCPCS: u8 = 1 << 5;
+        const TCPE: u8 = 1 << 5;
+        const IPE: u8 = 1 << 6;
+        self.status & (IXSM | TCPCS) == TCPCS && self.errors & (TCPE | IPE) == 0
+    }
+
     /// A whole, error-free frame.
     pub(crate) fn good(&self) -> bool {
         self.status & RXSTAT_EOP != 0 && self.errors & RXERR_FRAME == 0 && self.len >= 14

@@ -96,7 +96,7 @@ impl Hw {
     pub(crate) fn start_rx(&self, dma: u64, count: usize, tail: usize, rx_mode: u32) {
         self.write(regs::RCTL, 0);
         self.write(regs::RFCTL, self.read(regs::RFCTL) & !regs::RFCTL_EXTEN);
-        self.write(regs::RXCSUM, 0);
+        self.write(regs::RXCSUM, regs::RXCSUM_IPOFL_TUOFL);
         // CAST: as in `start_tx`.
         self.write(regs::RDBAL, dma as u32);
         self.write(regs::RDBAH, (dma >> 32) as u32);

@@ -134,11 +134,14 @@ impl Nic {
             };
             work += 1;
             match frame {
-                Ok(RxFrame::Good(mut skb, len)) => {
+                Ok(RxFrame::Good(mut skb, len, csum_ok)) => {
                     if skb.put(u32::from(len)).is_err() || dev.eth_type_trans(&mut skb).is_err() {
                         skb.drop_with(DropReason::DevHdr);
                         add(&self.counters.rx_errors, 1);
                         continue;
+                    }
+                    if csum_ok {
+                        skb.set_checksum_unnecessary();
                     }
                     packets += 1;
                     bytes += u64::from(len);

@@ -129,6 +129,9 @@ pub(crate) const TARC0_ENABLE: u32 = 1 << 10;
 /// RAH: address valid.
 pub(crate) const RAH_AV: u32 = 1 << 31;
 
+/// RXCSUM: IP (bit 8) and TCP/UDP (bit 9) checksum offload on receive.
+pub(crate) const RXCSUM_IPOFL_TUOFL: u32 = (1 << 8) | (1 << 9);
+
 /// RFCTL: extended receive descriptors.
 pub(crate) const RFCTL_EXTEN: u32 = 1 << 15;
 

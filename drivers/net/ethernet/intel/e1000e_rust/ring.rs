@@ -91,8 +91,9 @@ pub(crate) struct RxRing {
 
 /// One frame taken from the receive ring.
 pub(crate) enum RxFrame {
-    /// A good frame of this length.
-    Good(SkBuff, u16),
+    /// A good frame: its buffer, length and whether the device verified
+    /// its TCP/UDP checksum.
+    Good(SkBuff, u16, bool),
     /// A frame with errors; dropped.
     Bad,
 }
@@ -153,7 +154,7 @@ impl RxRing {
         let frame = match fresh {
             Ok(new) => {
                 let old = self.bufs[i].replace(new);
-                old.map(|m| RxFrame::Good(m.unmap(), wb.len))
+                old.map(|m| RxFrame::Good(m.unmap(), wb.len, wb.l4_csum_ok()))
             }
             // Keep the old buffer for the device: the frame is dropped.
             Err(e) if wb.good() => return self.rearm(i).map(|()| Err(e)).ok(),

@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: boot the guest once and measure the C e1000e and e1000e_rust
+# side by side (tools/rnet/guest/bench.sh), then print medians and the
+# Rust/C ratios. Figures under TCG are noisy: compare the ratios, not the
+# absolute numbers. BENCH_REPS (default 5) sets the rounds.
+
+set -eu
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/tools/rnet/common.sh"
+
+reps=${BENCH_REPS:-5}
+out="$RNET_CACHE/bench-$FLAVOUR.txt"
+log "benchmark: $reps rounds per driver, alternating (console: $LOGDIR/bench.console.log)"
+"$TOP/tools/rnet/qemu.sh" --name bench --timeout 1800 -- "sh /rnet/bench.sh $reps" | tee "$out" |
+	grep '^bench:'
+python3 - "$out" <<'PY'
+import re, statistics, sys
+
+rows = {}
+for line in open(sys.argv[1]):
+    m = re.match(r'bench: driver=(\S+) round=\d+ (.*)', line)
+    if not m:
+        continue
+    d = rows.setdefault(m.group(1), {})
+    for k, v in re.findall(r'(\w+)=([\d.]+)', m.group(2)):
+        d.setdefault(k, []).append(float(v))
+
+c, r = rows.get('e1000e'), rows.get('e1000e_rust')
+if not c or not r:
+    sys.exit('bench: missing results for a driver')
+print()
+print(f"{'median':<12}{'C e1000e':>14}{'e1000e_rust':>14}{'Rust/C':>9}   goal")
+for key, name, goal in (('tcp_mbps', 'TCP Mbit/s', '>= 1.10'),
+                        ('udp_pps', 'UDP 64B pps', '>= 1.10'),
+                        ('rtt_ms', 'ping RTT ms', '<= 1.00')):
+    mc, mr = statistics.median(c[key]), statistics.median(r[key])
+    ratio = mr / mc if mc else float('nan')
+    print(f"{name:<12}{mc:>14.2f}{mr:>14.2f}{ratio:>9.2f}   {goal}")
+PY

@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench, guest side: for REPS rounds, alternating drivers, measure TCP
+# throughput (iperf3), 64-byte UDP packets/s received, and ping RTT between
+# the two netns. Prints one "bench:" line per driver and round.
+
+SELFTEST_DIR=/rnet/selftests
+. /rnet/selftests/lib.sh
+
+REPS=${1:-3}
+TCP_SECS=${2:-5}
+UDP_SECS=${3:-4}
+
+measure() {	# driver round
+	setup_pair "$1" "$1" > /dev/null || { echo "bench: setup failed for $1"; return 1; }
+	in_b iperf3 -s -D -I /tmp/iperf3.pid > /dev/null 2>&1
+	sleep 0.5
+	tcp=$(in_a iperf3 -c $IP_B -t "$TCP_SECS" -f m 2>/dev/null |
+		awk '/receiver/ { print $(NF-2) }')
+	# Unlimited rate, 64-byte payloads: what the receiver got per second.
+	udp=$(in_a iperf3 -c $IP_B -u -l 64 -b 0 -t "$UDP_SECS" 2>/dev/null |
+		awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) {
+			split($i, a, "/"); print int((a[2] - a[1]) / '"$UDP_SECS"'); } }')
+	rtt=$(in_a ping -c 20 -i 0.05 -q $IP_B 2>/dev/null |
+		sed -n 's|.*min/avg/max = [0-9.]*/\([0-9.]*\)/.*|\1|p')
+	kill "$(cat /tmp/iperf3.pid 2>/dev/null)" 2>/dev/null
+	echo "bench: driver=$1 round=$2 tcp_mbps=${tcp:-0} udp_pps=${udp:-0} rtt_ms=${rtt:-0}"
+	cleanup_pair
+}
+
+modprobe e1000e && modprobe e1000e_rust || exit 1
+r=1
+while [ $r -le "$REPS" ]; do
+	# Alternate which driver goes first, so drift over time hits both.
+	if [ $((r % 2)) = 1 ]; then
+		measure e1000e $r; measure e1000e_rust $r
+	else
+		measure e1000e_rust $r; measure e1000e $r
+	fi
+	r=$((r + 1))
+done
