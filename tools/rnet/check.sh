@@ -28,6 +28,17 @@ rm -f "$LOGDIR"/check-*.console.log
 log "static checks"
 "$TOP/tools/rnet/static.sh" > "$res/static.ktap" || true
 
+# Host unit tests of the pure-logic kernel files (descriptor encoding, ring
+# arithmetic), as KTAP.
+log "host unit tests (cargo test)"
+CARGO_TARGET_DIR="$RNET_CACHE/hosttest-target" cargo test --offline \
+	--manifest-path "$TOP/tools/rnet/hosttest/Cargo.toml" -- --test-threads=1 2>&1 |
+	awk 'BEGIN { print "KTAP version 1" }
+	     /^test .* \.\.\. / { n++; name = $2
+		if ($NF == "ok") r[n] = "ok " n " " name; else r[n] = "not ok " n " " name }
+	     END { if (n == 0) { print "1..1"; print "not ok 1 hosttest_build"; exit }
+		   print "1.." n; for (i = 1; i <= n; i++) print r[i] }' > "$res/hosttest.ktap"
+
 # 2. The guest: KUnit runs at boot, then the selftests.
 log "booting the guest for the selftests (console: $LOGDIR/check-$FLAVOUR.console.log)"
 timeout=1200
@@ -46,6 +57,7 @@ log "results (guest exit status $grc, $(( $(date +%s) - t0 )) s in all)"
 set +e
 python3 "$TOP/tools/rnet/results.py" "$KSRC" \
 	"static:$res/static.ktap" \
+	"hosttest:$res/hosttest.ktap" \
 	"kunit:$res/kunit.log" \
 	"selftests:$res/selftests.ktap" \
 	"consoles:$res/consoles.ktap" > "$res/summary.txt"
