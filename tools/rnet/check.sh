@@ -46,7 +46,8 @@ timeout=1200
 grc=0
 "$TOP/tools/rnet/qemu.sh" --name "check-$FLAVOUR" --timeout $timeout -- \
 	sh /rnet/selftests/run_tests.sh ${TESTS:-} \
-	| tee "$res/selftests.ktap" | sed -n 's/^ *# TEST: /rnet: /p' || grc=$?
+	| tee "$res/selftests.ktap" | sed -n 's/^ *# TEST: /rnet: /p'
+grc=${PIPESTATUS[0]}
 cp "$LOGDIR/check-$FLAVOUR.console.log" "$res/kunit.log" 2>/dev/null || :
 
 # 3. Every console log of this run: no oops, BUG, WARNING, KASAN, lockdep,
