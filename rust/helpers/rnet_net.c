@@ -3,6 +3,8 @@
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <net/ip6_checksum.h>
+#include <net/tcp.h>
 
 void *rust_helper_netdev_priv(const struct net_device *dev)
 {
@@ -136,4 +138,96 @@ const u8 *rust_helper_rnet_sockaddr_data(const struct sockaddr *sa)
 void rust_helper_netif_tx_disable(struct net_device *dev)
 {
 	netif_tx_disable(dev);
+}
+
+netdev_features_t rust_helper_rnet_netdev_features(const struct net_device *dev)
+{
+	return READ_ONCE(dev->features);
+}
+
+void rust_helper_rnet_netdev_set_features(struct net_device *dev,
+					  netdev_features_t hw,
+					  netdev_features_t on)
+{
+	dev->hw_features = hw;
+	dev->features = on;
+}
+
+unsigned int rust_helper_rnet_skb_nr_frags(const struct sk_buff *skb)
+{
+	return skb_shinfo(skb)->nr_frags;
+}
+
+dma_addr_t rust_helper_rnet_skb_frag_dma_map(struct device *dev,
+					     const struct sk_buff *skb,
+					     unsigned int i, unsigned int *len)
+{
+	const skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
+
+	*len = skb_frag_size(frag);
+	return skb_frag_dma_map(dev, frag, 0, *len, DMA_TO_DEVICE);
+}
+
+/*
+ * For a TCP segmentation offload buffer: the segment size, the number of
+ * segments and whether the network header is IPv4. Returns false for any
+ * other buffer.
+ */
+bool rust_helper_rnet_skb_tcp_gso(const struct sk_buff *skb, u32 *mss,
+				  u32 *segs, bool *ipv4)
+{
+	const struct skb_shared_info *shinfo = skb_shinfo(skb);
+
+	if (!skb_is_gso(skb) ||
+	    !(shinfo->gso_type & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6)))
+		return false;
+	*mss = shinfo->gso_size;
+	*segs = shinfo->gso_segs;
+	*ipv4 = shinfo->gso_type & SKB_GSO_TCPV4;
+	return true;
+}
+
+/*
+ * Prepares the headers of a TCP segmentation offload buffer the way the
+ * hardware expects: the IPv4 length and checksum zeroed and the TCP
+ * checksum seeded with the pseudo-header sum (without the length). Gives
+ * the offsets of the network and transport headers and the length of all
+ * headers, or a negative errno.
+ */
+int rust_helper_rnet_skb_tso_prepare(struct sk_buff *skb, u32 *nh, u32 *th,
+				     u32 *hdr_len)
+{
+	int err = skb_cow_head(skb, 0);
+
+	if (err)
+		return err;
+	if (skb_shinfo(skb)->gso_type & SKB_GSO_TCPV4) {
+		struct iphdr *iph = ip_hdr(skb);
+
+		iph->tot_len = 0;
+		iph->check = 0;
+		tcp_hdr(skb)->check = ~csum_tcpudp_magic(iph->saddr, iph->daddr,
+							 0, IPPROTO_TCP, 0);
+	} else {
+		tcp_v6_gso_csum_prep(skb);
+	}
+	*nh = skb_network_offset(skb);
+	*th = skb_transport_offset(skb);
+	*hdr_len = skb_tcp_all_headers(skb);
+	return 0;
+}
+
+/* Whether the buffer's network header is IPv4 with a TCP or UDP payload,
+ * or IPv6 directly followed by TCP or UDP.
+ */
+bool rust_helper_rnet_skb_l4_is_tcp(const struct sk_buff *skb)
+{
+	switch (skb->protocol) {
+	case htons(ETH_P_IP):
+		return ip_hdr(skb)->protocol == IPPROTO_TCP;
+	case htons(ETH_P_IPV6):
+		return ipv6_hdr(skb)->nexthdr == IPPROTO_TCP;
+	default:
+		return false;
+	}
 }

@@ -164,6 +164,12 @@ impl<T> Device<T> {
         unsafe { bindings::netdev_xmit_more() }
     }
 
+    /// The offloads currently enabled (`ethtool -k`).
+    pub fn features(&self) -> Features {
+        // SAFETY: valid device; the helper reads `features` once.
+        Features(unsafe { bindings::rnet_netdev_features(self.as_raw()) })
+    }
+
     /// Allocates a receive buffer of `len` bytes, IP header aligned, outside
     /// NAPI context.
     pub fn alloc_skb_ip_align(&self, len: u32) -> Result<SkBuff> {
@@ -250,6 +256,50 @@ pub enum NetdevTx {
     /// The ring is full: the packet goes back to the stack, to be retried.
     /// Drivers should stop the queue before this can happen.
     Busy(SkBuff),
+}
+
+/// A set of offloads (`netdev_features_t`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Features(bindings::netdev_features_t);
+
+impl Features {
+    const fn bit(b: u32) -> Self {
+        Self(1 << b)
+    }
+
+    /// No offload.
+    pub const NONE: Self = Self(0);
+    /// Scatter/gather: packets may arrive in page fragments.
+    pub const SG: Self = Self::bit(bindings::NETIF_F_SG_BIT);
+    /// TCP/UDP over IPv4 checksums computed by the device.
+    pub const IP_CSUM: Self = Self::bit(bindings::NETIF_F_IP_CSUM_BIT);
+    /// TCP/UDP over IPv6 checksums computed by the device.
+    pub const IPV6_CSUM: Self = Self::bit(bindings::NETIF_F_IPV6_CSUM_BIT);
+    /// TCP segmentation over IPv4.
+    pub const TSO: Self = Self::bit(bindings::NETIF_F_TSO_BIT);
+    /// TCP segmentation over IPv6.
+    pub const TSO6: Self = Self::bit(bindings::NETIF_F_TSO6_BIT);
+    /// Received checksums verified by the device.
+    pub const RXCSUM: Self = Self::bit(bindings::NETIF_F_RXCSUM_BIT);
+    /// DMA to and from high memory.
+    pub const HIGHDMA: Self = Self::bit(bindings::NETIF_F_HIGHDMA_BIT);
+
+    /// The offloads of `self` and of `other`.
+    pub const fn or(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    /// Whether every offload of `other` is in `self`.
+    pub const fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl core::ops::BitOr for Features {
+    type Output = Self;
+    fn bitor(self, rhs: Self) -> Self {
+        Self(self.0 | rhs.0)
+    }
 }
 
 /// Network device operations, implemented by the driver's per-device state.
@@ -593,6 +643,18 @@ impl<T: DeviceOperations> Registration<T> {
     pub fn dev(&self) -> &Device<T> {
         // SAFETY: valid and holding a `T` (type invariant).
         unsafe { Device::from_raw(self.dev.as_ptr()) }
+    }
+
+    /// Sets the offloads the device offers (`hw`, which the user may toggle
+    /// with `ethtool -K`) and those enabled at first (`on`). Only before
+    /// [`Self::register`].
+    pub fn set_features(&mut self, hw: Features, on: Features) -> Result {
+        if self.registered {
+            return Err(EBUSY);
+        }
+        // SAFETY: a valid device, not registered yet: nothing else reads its features.
+        unsafe { bindings::rnet_netdev_set_features(self.dev.as_ptr(), hw.0, on.0) };
+        Ok(())
     }
 
     /// Registers the device with the stack, making it visible.

@@ -13,7 +13,7 @@
 //! unmap or a CPU access while the device owns the buffer cannot be written
 //! in safe code.
 
-use crate::{bindings, device, dma::Direction, prelude::*, types::ARef};
+use crate::{bindings, device, dma::Direction, error::to_result, prelude::*, types::ARef};
 use core::{mem::ManuallyDrop, ptr::NonNull};
 
 /// Why a buffer was dropped, as reported to drop monitors.
@@ -142,6 +142,112 @@ impl SkBuff {
         let partial =
             unsafe { bindings::rnet_skb_csum_partial(self.raw(), &mut start, &mut offset) };
         partial.then_some((start, offset))
+    }
+
+    /// Computes a `CHECKSUM_PARTIAL` packet's checksum in software, for a
+    /// packet the device cannot checksum.
+    pub fn checksum_help(&mut self) -> Result {
+        // SAFETY: valid and owned (type invariant).
+        to_result(unsafe { bindings::skb_checksum_help(self.raw()) })
+    }
+
+    /// Whether the network header is IPv4 or IPv6 carrying TCP directly.
+    pub fn is_tcp(&self) -> bool {
+        // SAFETY: valid (type invariant); the helper only reads headers the stack set.
+        unsafe { bindings::rnet_skb_l4_is_tcp(self.raw()) }
+    }
+
+    /// The number of page fragments after the linear part.
+    pub fn nr_frags(&self) -> u32 {
+        // SAFETY: valid (type invariant).
+        unsafe { bindings::rnet_skb_nr_frags(self.raw()) }
+    }
+
+    /// The segmentation the stack asks for, if this is a TCP segmentation
+    /// offload buffer.
+    pub fn tcp_gso(&self) -> Option<TcpGso> {
+        let (mut mss, mut segs, mut ipv4) = (0u32, 0u32, false);
+        // SAFETY: valid (type invariant); the out-pointers are valid for writes.
+        let gso = unsafe { bindings::rnet_skb_tcp_gso(self.raw(), &mut mss, &mut segs, &mut ipv4) };
+        gso.then_some(TcpGso { mss, segs, ipv4 })
+    }
+
+    /// Prepares a TCP segmentation offload buffer's headers for the device
+    /// (the IPv4 length and checksum cleared, the TCP checksum seeded with
+    /// the pseudo-header sum) and returns where they are. The buffer must be
+    /// one for which [`Self::tcp_gso`] is `Some`.
+    pub fn tso_prepare(&mut self) -> Result<TsoHeaders> {
+        if self.tcp_gso().is_none() {
+            return Err(EINVAL);
+        }
+        let (mut network, mut transport, mut len) = (0u32, 0u32, 0u32);
+        // SAFETY: valid and owned (type invariant), a TCP GSO buffer (checked above); the
+        // out-pointers are valid for writes.
+        to_result(unsafe {
+            bindings::rnet_skb_tso_prepare(self.raw(), &mut network, &mut transport, &mut len)
+        })?;
+        Ok(TsoHeaders {
+            network,
+            transport,
+            len,
+        })
+    }
+
+    /// Maps the whole packet, linear part and page fragments, for the device
+    /// to read. On error the buffer is dropped.
+    pub fn dma_map_tx(self, dev: &ARef<device::Device>) -> Result<TxMapping> {
+        let mut m = TxMapping {
+            skb: ManuallyDrop::new(self),
+            dev: dev.clone(),
+            segs: [TxSeg::default(); MAX_TX_SEGS],
+            count: 0,
+            head_mapped: false,
+        };
+        let headlen = m.skb.headlen();
+        if headlen > 0 {
+            // SAFETY: valid (type invariant).
+            let data = unsafe { (*m.skb.raw()).data };
+            // SAFETY: the linear part is `headlen` bytes at `data`; `m` owns the buffer until
+            // every mapping is undone.
+            let addr = unsafe {
+                bindings::dma_map_single(
+                    dev.as_raw(),
+                    data.cast(),
+                    headlen as usize,
+                    Direction::ToDevice.as_raw(),
+                )
+            };
+            // SAFETY: `addr` was just returned for `dev`.
+            if unsafe { bindings::dma_mapping_error(dev.as_raw(), addr) } != 0 {
+                m.fail();
+                return Err(ENOMEM);
+            }
+            m.segs[0] = TxSeg { addr, len: headlen };
+            m.count = 1;
+            m.head_mapped = true;
+        }
+        let frags = m.skb.nr_frags();
+        if frags as usize + m.count > MAX_TX_SEGS {
+            m.fail();
+            return Err(EINVAL);
+        }
+        for i in 0..frags {
+            let mut len = 0u32;
+            // SAFETY: `i` is below `nr_frags` of the valid, owned buffer; `len` is valid for
+            // writes.
+            let addr =
+                unsafe { bindings::rnet_skb_frag_dma_map(dev.as_raw(), m.skb.raw(), i, &mut len) };
+            // SAFETY: `addr` was just returned for `dev`.
+            if unsafe { bindings::dma_mapping_error(dev.as_raw(), addr) } != 0 {
+                m.fail();
+                return Err(ENOMEM);
+            }
+            m.segs[m.count] = TxSeg { addr, len };
+            m.count += 1;
+        }
+        // INVARIANT: `segs[..count]` were mapped above, the first one from the linear part
+        // when `head_mapped`.
+        Ok(m)
     }
 
     /// Tells the stack the device verified the transport checksum.
@@ -274,6 +380,125 @@ impl MappedSkb {
 impl Drop for MappedSkb {
     fn drop(&mut self) {
         self.unmap_now();
+        // SAFETY: the buffer is dropped once, here (`unmap` forgets `self`).
+        unsafe { ManuallyDrop::drop(&mut self.skb) };
+    }
+}
+
+/// The most DMA segments of one transmitted packet: the linear part and
+/// every page fragment.
+pub const MAX_TX_SEGS: usize = bindings::MAX_SKB_FRAGS as usize + 1;
+
+/// What the stack asks of a TCP segmentation offload buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TcpGso {
+    /// Payload bytes per segment.
+    pub mss: u32,
+    /// Segments the packet becomes on the wire.
+    pub segs: u32,
+    /// IPv4 (else IPv6).
+    pub ipv4: bool,
+}
+
+/// Where a prepared segmentation offload buffer's headers are, in bytes
+/// from the start of the data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TsoHeaders {
+    /// The network (IP) header.
+    pub network: u32,
+    /// The transport (TCP) header.
+    pub transport: u32,
+    /// The length of all headers, Ethernet to TCP options.
+    pub len: u32,
+}
+
+/// One DMA segment of a transmitted packet.
+#[derive(Clone, Copy, Default, Debug)]
+pub struct TxSeg {
+    /// Bus address.
+    pub addr: u64,
+    /// Length in bytes.
+    pub len: u32,
+}
+
+/// A packet lent to a device for transmission: its linear part and page
+/// fragments mapped for the device to read.
+///
+/// # Invariants
+///
+/// `segs[..count]` are live mappings for `dev` in [`Direction::ToDevice`]:
+/// `segs[0]` maps the linear part with `dma_map_single` if `head_mapped`,
+/// the others map `skb`'s page fragments in order. `skb` is owned and not
+/// touched by the CPU until every mapping is undone.
+pub struct TxMapping {
+    skb: ManuallyDrop<SkBuff>,
+    dev: ARef<device::Device>,
+    segs: [TxSeg; MAX_TX_SEGS],
+    count: usize,
+    head_mapped: bool,
+}
+
+impl TxMapping {
+    /// The segments, in packet order.
+    pub fn segs(&self) -> &[TxSeg] {
+        &self.segs[..self.count]
+    }
+
+    /// The whole packet's length.
+    pub fn len(&self) -> u32 {
+        self.skb.len()
+    }
+
+    /// Whether the packet is empty.
+    pub fn is_empty(&self) -> bool {
+        self.skb.is_empty()
+    }
+
+    fn unmap_all(&mut self) {
+        for (i, seg) in self.segs[..self.count].iter().enumerate() {
+            let dir = Direction::ToDevice.as_raw();
+            if i == 0 && self.head_mapped {
+                // SAFETY: mapped by `dma_map_single` with these parameters (type invariant).
+                unsafe {
+                    bindings::dma_unmap_single(self.dev.as_raw(), seg.addr, seg.len as usize, dir)
+                };
+            } else {
+                // SAFETY: a fragment mapped as a page with these parameters (type invariant).
+                unsafe {
+                    bindings::dma_unmap_page_attrs(
+                        self.dev.as_raw(),
+                        seg.addr,
+                        seg.len as usize,
+                        dir,
+                        0,
+                    )
+                };
+            }
+        }
+        self.count = 0;
+    }
+
+    /// Undoes the mappings made so far and drops the buffer.
+    fn fail(self) {
+        self.unmap().drop_with(DropReason::DevReady);
+    }
+
+    /// Ends the mappings and gives the buffer back to the CPU.
+    pub fn unmap(self) -> SkBuff {
+        let mut this = ManuallyDrop::new(self);
+        this.unmap_all();
+        // SAFETY: `this` is never used or dropped again; the buffer and the device reference
+        // are moved out exactly once.
+        unsafe {
+            core::ptr::drop_in_place(&mut this.dev);
+            ManuallyDrop::take(&mut this.skb)
+        }
+    }
+}
+
+impl Drop for TxMapping {
+    fn drop(&mut self) {
+        self.unmap_all();
         // SAFETY: the buffer is dropped once, here (`unmap` forgets `self`).
         unsafe { ManuallyDrop::drop(&mut self.skb) };
     }

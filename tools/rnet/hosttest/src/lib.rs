@@ -12,18 +12,9 @@ mod tests {
     use super::desc::*;
 
     #[test]
-    fn tx_descriptor_layout() {
-        let d = tx_legacy(0x1122_3344_5566_7788, 1514, txcmd::EOP | txcmd::IFCS | txcmd::RS);
-        assert_eq!(u64::from_le(d[0]), 0x1122_3344_5566_7788);
-        let w = u64::from_le(d[1]);
-        assert_eq!(w & 0xffff, 1514, "length in bits 0..16");
-        assert_eq!((w >> 24) & 0xff, 0x0b, "EOP|IFCS|RS in the command byte");
-        assert_eq!(tx_status(&d), 0, "status starts clear");
-    }
-
-    #[test]
     fn tx_status_done() {
-        let mut d = tx_legacy(0, 60, txcmd::EOP);
+        let mut d = tx_data(0, 60, dcmd::EOP_TCP | dcmd::RS, 0);
+        assert_eq!(tx_status(&d) & STAT_DD, 0);
         d[1] = (u64::from_le(d[1]) | (u64::from(STAT_DD) << 32)).to_le();
         assert_eq!(tx_status(&d) & STAT_DD, STAT_DD);
     }
@@ -36,15 +27,28 @@ mod tests {
     #[test]
     fn rx_writeback_decode() {
         let wb = RxWb::decode(&rx_wb(60, STAT_DD | RXSTAT_EOP, 0));
-        assert_eq!(wb, RxWb { len: 60, status: 0x3, errors: 0 });
+        assert_eq!(
+            wb,
+            RxWb {
+                len: 60,
+                status: 0x3,
+                errors: 0
+            }
+        );
         assert!(wb.done() && wb.good());
     }
 
     #[test]
     fn rx_bad_frames() {
         assert!(!RxWb::decode(&rx_wb(60, STAT_DD, 0)).good(), "no EOP");
-        assert!(!RxWb::decode(&rx_wb(60, STAT_DD | RXSTAT_EOP, 1)).good(), "CRC error");
-        assert!(!RxWb::decode(&rx_wb(10, STAT_DD | RXSTAT_EOP, 0)).good(), "runt");
+        assert!(
+            !RxWb::decode(&rx_wb(60, STAT_DD | RXSTAT_EOP, 1)).good(),
+            "CRC error"
+        );
+        assert!(
+            !RxWb::decode(&rx_wb(10, STAT_DD | RXSTAT_EOP, 0)).good(),
+            "runt"
+        );
         assert!(!RxWb::decode(&rx_wb(0, 0, 0)).done());
     }
 
@@ -81,5 +85,72 @@ mod tests {
             i = next(i, 256);
         }
         assert_eq!(i, 7);
+    }
+
+    #[test]
+    fn ring_prev() {
+        assert_eq!(prev(0, 256), 255);
+        assert_eq!(prev(1, 256), 0);
+        for i in 0..256 {
+            assert_eq!(prev(next(i, 256), 256), i);
+        }
+    }
+
+    #[test]
+    fn tx_context_tso_ipv4_layout() {
+        // Ethernet 14, IPv4 20, TCP 32 (timestamps): 66 header bytes.
+        let c = TxContext {
+            ipcss: 14,
+            ipcso: 24,
+            ipcse: 33,
+            tucss: 34,
+            tucso: 50,
+            paylen: 65000,
+            hdrlen: 66,
+            mss: 1448,
+            cmd: dcmd::TSE | dcmd::EOP_TCP | dcmd::IFCS_IP,
+        };
+        let d = tx_context(&c);
+        let (w0, w1) = (u64::from_le(d[0]), u64::from_le(d[1]));
+        assert_eq!(w0 & 0xff, 14, "IPCSS");
+        assert_eq!((w0 >> 8) & 0xff, 24, "IPCSO");
+        assert_eq!((w0 >> 16) & 0xffff, 33, "IPCSE");
+        assert_eq!((w0 >> 32) & 0xff, 34, "TUCSS");
+        assert_eq!((w0 >> 40) & 0xff, 50, "TUCSO");
+        assert_eq!(w0 >> 48, 0, "TUCSE 0: to the end");
+        assert_eq!(w1 & 0xf_ffff, 65000, "PAYLEN");
+        assert_eq!((w1 >> 20) & 0xf, 0, "DTYP context");
+        // TCP | IP | TSE | DEXT, the C driver's E1000_TXD_CMD_* bits.
+        assert_eq!(w1 & 0xff00_0000, 0x2700_0000);
+        assert_eq!((w1 >> 32) & 0xff, 0, "status clear");
+        assert_eq!((w1 >> 40) & 0xff, 66, "HDRLEN");
+        assert_eq!(w1 >> 48, 1448, "MSS");
+    }
+
+    #[test]
+    fn tx_data_layout() {
+        let d = tx_data(
+            0xabcd_0000,
+            8192,
+            dcmd::EOP_TCP | dcmd::IFCS_IP | dcmd::RS,
+            POPTS_TXSM,
+        );
+        assert_eq!(u64::from_le(d[0]), 0xabcd_0000);
+        let w = u64::from_le(d[1]);
+        assert_eq!(w & 0xf_ffff, 8192, "DTALEN");
+        assert_eq!((w >> 20) & 0xf, 1, "DTYP data");
+        // EOP | IFCS | RS | DEXT.
+        assert_eq!(w & 0xff00_0000, 0x2b00_0000);
+        assert_eq!((w >> 40) & 0xff, 2, "POPTS TXSM");
+        assert_eq!(tx_status(&d), 0);
+    }
+
+    #[test]
+    fn tx_buffer_split() {
+        assert_eq!(descs_for(1), 1);
+        assert_eq!(descs_for(MAX_PER_TXD), 1);
+        assert_eq!(descs_for(MAX_PER_TXD + 1), 2);
+        assert_eq!(descs_for(65536), 8);
+        assert_eq!(descs_for(0), 0);
     }
 }

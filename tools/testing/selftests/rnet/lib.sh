@@ -158,11 +158,12 @@ ktap_run() {
 	exit $ksft_pass
 }
 
-# tcp_transfer BYTES: stream BYTES from netns A to B, checked byte for byte.
+# tcp_transfer BYTES [ADDR]: stream BYTES from netns A to B (at ADDR, by
+# default $IP_B), checked byte for byte.
 tcp_transfer() {
 	in_b xfer tcp-recv 5001 "$1" > /tmp/.rnet_recv.out 2>&1 &
 	local pid=$!
-	in_a xfer tcp-send $IP_B 5001 "$1" || { kill $pid; fail "tcp-send failed"; return; }
+	in_a xfer tcp-send "${2:-$IP_B}" 5001 "$1" || { kill $pid; fail "tcp-send failed"; return; }
 	wait $pid
 	local rc=$?
 	cat /tmp/.rnet_recv.out

@@ -7,15 +7,21 @@
  *   xfer tcp-send ADDR PORT BYTES
  *   xfer udp-recv PORT COUNT SIZE SECONDS
  *   xfer udp-send ADDR PORT COUNT SIZE
+ *   xfer sniff IFNAME SECONDS
  *
  * TCP: the receiver checks the stream byte for byte and its length. UDP:
  * each datagram carries its sequence number and a payload derived from it;
  * the receiver counts good, corrupt and missing datagrams and prints them.
  * Addresses may be IPv4 or IPv6 literals. Exit status 0 means every byte
  * arrived intact (for UDP: at least the count given in RNET_UDP_MIN, by
- * default all of them).
+ * default all of them). sniff watches the frames an interface sends for
+ * SECONDS and prints how many and the largest: larger than the MTU means
+ * the stack handed the driver whole TCP segmentation offload buffers.
  */
 #include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -316,9 +322,53 @@ static void print_help(void)
 {
 	fprintf(stderr,
 		"usage: xfer tcp-recv PORT BYTES | tcp-send ADDR PORT BYTES |\n"
-		"            udp-recv PORT COUNT SIZE SECONDS |\n"
+		"            udp-recv PORT COUNT SIZE SECONDS | sniff IFNAME SECONDS |\n"
 		"            udp-send ADDR PORT COUNT SIZE\n");
 	exit(2);
+}
+
+static int sniff(const char *ifname, int secs)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+	};
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
+	static unsigned char buf[256];
+	unsigned long frames = 0;
+	ssize_t largest = 0;
+	time_t end;
+	int fd;
+
+	sll.sll_ifindex = if_nametoindex(ifname);
+	if (!sll.sll_ifindex) {
+		fprintf(stderr, "xfer: no interface %s\n", ifname);
+		return 1;
+	}
+	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+		perror("xfer: packet socket");
+		return 1;
+	}
+	end = time(NULL) + secs;
+	while (time(NULL) < end) {
+		struct sockaddr_ll from;
+		socklen_t len = sizeof(from);
+		/* MSG_TRUNC: the frame's real length, however little is read. */
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC,
+				     (struct sockaddr *)&from, &len);
+
+		if (n < 0 || from.sll_pkttype != PACKET_OUTGOING)
+			continue;
+		frames++;
+		if (n > largest)
+			largest = n;
+	}
+	close(fd);
+	printf("xfer: %s sent %lu frames, largest %zd bytes\n", ifname, frames,
+	       largest);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -345,6 +395,8 @@ int main(int argc, char **argv)
 		return udp_send(argv[2], atoi(argv[3]),
 				strtoul(argv[4], NULL, 0), size);
 	}
+	if (argc == 4 && !strcmp(argv[1], "sniff"))
+		return sniff(argv[2], atoi(argv[3]));
 	print_help();
 	return 2;
 }

@@ -10,7 +10,7 @@
 use kernel::{
     c_str,
     net::dev::Registration,
-    pci::{self, IrqTypes},
+    pci::{self, IrqKind, IrqTypes},
     prelude::*,
 };
 
@@ -20,7 +20,7 @@ mod netdev;
 mod regs;
 mod ring;
 
-use hw::Hw;
+use hw::{Hw, MSIX_VECTORS};
 use netdev::Nic;
 
 kernel::module_pci_driver! {
@@ -49,13 +49,19 @@ impl pci::Driver for E1000eRust {
         pdev.set_master();
         pdev.dma_set_mask_and_coherent(64)?;
         let bar = pdev.iomap_region::<{ regs::BAR0_SIZE }>(0, c_str!("e1000e_rust"))?;
-        let hw = Hw::new(bar);
+        // One vector per queue and one for the rest with MSI-X; else a
+        // single MSI or INTx vector for everything.
+        let vectors = match pdev.alloc_irq_vectors(MSIX_VECTORS, MSIX_VECTORS, IrqTypes::MSIX) {
+            Ok(v) => v,
+            Err(_) => pdev.alloc_irq_vectors(1, 1, IrqTypes::MSI | IrqTypes::INTX)?,
+        };
+        let kind = vectors.kind();
+        let hw = Hw::new(bar, kind == IrqKind::MsiX);
         hw.reset()?;
         let mac = hw.mac();
-        let vectors = pdev.alloc_irq_vectors(1, 1, IrqTypes::MSI | IrqTypes::INTX)?;
-        let kind = vectors.kind();
 
         let mut netdev = Registration::new(pdev.as_dev(), Nic::new(hw, pdev, vectors))?;
+        netdev.set_features(netdev::FEATURES, netdev::FEATURES_ON)?;
         let dev = netdev.dev();
         dev.data().napi.add(dev)?;
         if dev.set_mac(&mac).is_err() {

@@ -12,7 +12,10 @@ pub(crate) const BAR0_SIZE: usize = 0x20000;
 pub(crate) const CTRL: usize = 0x0000;
 /// Device status (read only).
 pub(crate) const STATUS: usize = 0x0008;
-/// Interrupt cause read (read to clear without MSI-X).
+/// Extended device control.
+pub(crate) const CTRL_EXT: usize = 0x0018;
+/// Interrupt cause read (read to clear without MSI-X; with MSI-X, written
+/// with ones to clear).
 pub(crate) const ICR: usize = 0x00c0;
 /// Interrupt throttling: minimum gap between interrupts, in 256 ns units.
 pub(crate) const ITR: usize = 0x00c4;
@@ -20,6 +23,15 @@ pub(crate) const ITR: usize = 0x00c4;
 pub(crate) const IMS: usize = 0x00d0;
 /// Interrupt mask clear.
 pub(crate) const IMC: usize = 0x00d8;
+/// MSI-X: causes cleared from ICR, and masked, when their vector fires.
+pub(crate) const EIAC: usize = 0x00dc;
+/// MSI-X: which vector each cause raises.
+pub(crate) const IVAR: usize = 0x00e4;
+
+/// MSI-X vector `n`'s interrupt throttling, as ITR.
+pub(crate) const fn eitr(n: usize) -> usize {
+    0x00e8 + 4 * n
+}
 /// Receive control.
 pub(crate) const RCTL: usize = 0x0100;
 /// Transmit control.
@@ -64,6 +76,30 @@ pub(crate) mod ctrl {
     pub(crate) const RST: u32 = 1 << 26;
 }
 
+/// CTRL_EXT fields.
+pub(crate) mod ctrl_ext {
+    /// Auto-mask (IAM) on an ICR read or write.
+    pub(crate) const IAME: u32 = 1 << 27;
+    /// Auto-mask (IAM) when an MSI-X vector fires.
+    pub(crate) const EIAME: u32 = 1 << 24;
+    /// Clear a vector's pending bit when its causes are unmasked.
+    pub(crate) const PBA_CLR: u32 = 1 << 31;
+}
+
+/// IVAR fields: a 4-bit entry per cause, valid bit and vector number.
+pub(crate) mod ivar {
+    /// The entry is valid.
+    pub(crate) const VALID: u32 = 1 << 3;
+    /// Shift of the receive queue 0 entry.
+    pub(crate) const RXQ0_SHIFT: u32 = 0;
+    /// Shift of the transmit queue 0 entry.
+    pub(crate) const TXQ0_SHIFT: u32 = 8;
+    /// Shift of the entry for other causes (link, overrun).
+    pub(crate) const OTHER_SHIFT: u32 = 16;
+    /// Raise the transmit cause on every descriptor write-back.
+    pub(crate) const TX_EVERY_WB: u32 = 1 << 31;
+}
+
 /// STATUS fields.
 pub(crate) mod status {
     /// Link up.
@@ -82,10 +118,20 @@ pub(crate) mod int {
     pub(crate) const RXO: u32 = 1 << 6;
     /// Receive timer expired (packets received).
     pub(crate) const RXT0: u32 = 1 << 7;
+    /// MSI-X: receive queue 0.
+    pub(crate) const RXQ0: u32 = 1 << 20;
+    /// MSI-X: transmit queue 0.
+    pub(crate) const TXQ0: u32 = 1 << 22;
+    /// MSI-X: one of the other causes (LSC, RXO, ...).
+    pub(crate) const OTHER: u32 = 1 << 24;
     /// Every cause.
     pub(crate) const ALL: u32 = !0;
-    /// The causes the driver handles.
+    /// The causes the driver handles with MSI or INTx.
     pub(crate) const ENABLED: u32 = TXDW | LSC | RXDMT0 | RXO | RXT0;
+    /// With MSI-X: the queue causes, auto-cleared by their vectors.
+    pub(crate) const QUEUES: u32 = RXQ0 | TXQ0;
+    /// With MSI-X: the causes of the "other" vector.
+    pub(crate) const OTHERS: u32 = OTHER | LSC | RXO;
 }
 
 /// RCTL fields.

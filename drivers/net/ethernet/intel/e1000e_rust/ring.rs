@@ -8,11 +8,11 @@
 //! Dropping a ring unmaps and frees every buffer in it: the caller stops the
 //! device's DMA first.
 
-use crate::desc::{self, RawDesc, RxWb};
+use crate::desc::{self, dcmd, RawDesc, RxWb, TxContext};
 use kernel::{
     device::Device,
     dma::{CoherentAllocation, Direction},
-    net::skb::{MappedSkb, SkBuff},
+    net::skb::{DropReason, MappedSkb, SkBuff, TxMapping, MAX_TX_SEGS},
     prelude::*,
     types::ARef,
 };
@@ -20,65 +20,207 @@ use kernel::{
 /// Receive buffer size: RCTL.BSIZE 2048, enough for a 1522-byte frame.
 pub(crate) const RX_BUF_LEN: u32 = 2048;
 
+/// The most descriptors one packet takes: a context descriptor, then data
+/// descriptors of at most `MAX_PER_TXD` bytes for at most `MAX_TX_SEGS`
+/// segments of a packet of at most 64 KiB.
+pub(crate) const MAX_DESCS_PER_PACKET: usize =
+    1 + MAX_TX_SEGS + (65536 / desc::MAX_PER_TXD) as usize;
+
+/// The offload a transmitted packet asks of the device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TxOffload {
+    /// None: the packet goes out as it is.
+    None,
+    /// Insert the TCP/UDP checksum: computed from `start` to the end, stored
+    /// at `start + offset` (bytes from the start of the frame).
+    Csum { start: u8, offset: u8, tcp: bool },
+    /// Cut a TCP packet into `mss`-byte segments, with IP and TCP checksums.
+    Tso {
+        network: u8,
+        transport: u8,
+        hdr_len: u8,
+        mss: u16,
+        ipv4: bool,
+    },
+}
+
+impl TxOffload {
+    /// The context descriptor for a packet of `len` bytes, if it needs one.
+    fn context(&self, len: u32) -> Option<TxContext> {
+        match *self {
+            Self::None => None,
+            Self::Csum { start, offset, tcp } => Some(TxContext {
+                tucss: start,
+                tucso: start.wrapping_add(offset),
+                cmd: if tcp { dcmd::EOP_TCP } else { 0 },
+                ..TxContext::default()
+            }),
+            Self::Tso {
+                network,
+                transport,
+                hdr_len,
+                mss,
+                ipv4,
+            } => Some(TxContext {
+                ipcss: network,
+                // The IPv4 header checksum is at byte 10 of the header.
+                ipcso: if ipv4 { network.wrapping_add(10) } else { 0 },
+                ipcse: if ipv4 { u16::from(transport) - 1 } else { 0 },
+                tucss: transport,
+                // The TCP checksum is at byte 16 of the header.
+                tucso: transport.wrapping_add(16),
+                paylen: len - u32::from(hdr_len),
+                hdrlen: hdr_len,
+                mss,
+                cmd: dcmd::TSE | dcmd::EOP_TCP | if ipv4 { dcmd::IFCS_IP } else { 0 },
+            }),
+        }
+    }
+
+    /// The data descriptors' command and option bits.
+    fn data_bits(&self) -> (u8, u8) {
+        match *self {
+            Self::None => (dcmd::IFCS_IP, 0),
+            Self::Csum { .. } => (dcmd::IFCS_IP, desc::POPTS_TXSM),
+            Self::Tso { ipv4, .. } => (
+                dcmd::IFCS_IP | dcmd::TSE,
+                desc::POPTS_TXSM | if ipv4 { desc::POPTS_IXSM } else { 0 },
+            ),
+        }
+    }
+}
+
+/// A packet in the transmit ring, kept at the slot of its first descriptor.
+struct TxPacket {
+    buf: TxMapping,
+    /// The slot of its last descriptor, the one with RS whose DD says done.
+    last: usize,
+    /// Frames and bytes it becomes on the wire.
+    frames: u32,
+    bytes: u32,
+}
+
 pub(crate) struct TxRing {
     pub(crate) desc: CoherentAllocation<RawDesc>,
-    bufs: KVec<Option<(MappedSkb, u32)>>,
+    slots: KVVec<Option<TxPacket>>,
     pub(crate) next_to_use: usize,
     pub(crate) next_to_clean: usize,
+    /// The context the device holds: repeated contexts are not sent again.
+    context: Option<TxContext>,
 }
 
 impl TxRing {
     pub(crate) fn new(dev: &Device, count: usize) -> Result<Self> {
         let desc = CoherentAllocation::alloc_zeroed(dev, count, GFP_KERNEL)?;
-        let mut bufs = KVec::with_capacity(count, GFP_KERNEL)?;
+        let mut slots = KVVec::with_capacity(count, GFP_KERNEL)?;
         for _ in 0..count {
-            bufs.push(None, GFP_KERNEL)?;
+            slots.push(None, GFP_KERNEL)?;
         }
         Ok(Self {
             desc,
-            bufs,
+            slots,
             next_to_use: 0,
             next_to_clean: 0,
+            context: None,
         })
     }
 
     pub(crate) fn count(&self) -> usize {
-        self.bufs.len()
+        self.slots.len()
     }
 
     pub(crate) fn unused(&self) -> usize {
         desc::unused(self.next_to_use, self.next_to_clean, self.count())
     }
 
-    /// Queues a mapped packet of `len` bytes; the caller checked `unused()`.
-    pub(crate) fn push(&mut self, buf: MappedSkb, len: u32) -> Result {
-        let i = self.next_to_use;
-        // CAST: packets are at most 64 KiB (no TSO) and the buffer is linear.
-        let d = desc::tx_legacy(
-            buf.dma_addr(),
-            buf.len() as u16,
-            desc::txcmd::EOP | desc::txcmd::IFCS | desc::txcmd::RS,
-        );
-        self.desc.write(i, d)?;
-        self.bufs[i] = Some((buf, len));
-        self.next_to_use = desc::next(i, self.count());
+    /// Queues a mapped packet with its offload; it becomes `frames` frames
+    /// of `bytes` bytes in all. The caller checked that `unused()` is at
+    /// least `MAX_DESCS_PER_PACKET`. On error the ring is unchanged and the
+    /// packet dropped.
+    pub(crate) fn push(
+        &mut self,
+        buf: TxMapping,
+        offload: TxOffload,
+        frames: u32,
+        bytes: u32,
+    ) -> Result {
+        let fail = |buf: TxMapping| {
+            buf.unmap().drop_with(DropReason::DevReady);
+            Err(ENOSPC)
+        };
+        let ctx = offload
+            .context(buf.len())
+            .filter(|c| Some(*c) != self.context);
+        let data: usize = buf.segs().iter().map(|s| desc::descs_for(s.len)).sum();
+        let needed = data + usize::from(ctx.is_some());
+        if data == 0 || needed > self.unused() {
+            return fail(buf);
+        }
+        let first = self.next_to_use;
+        let mut i = first;
+        if let Some(c) = ctx {
+            if self.desc.write(i, desc::tx_context(&c)).is_err() {
+                return fail(buf);
+            }
+            i = desc::next(i, self.count());
+        }
+        let (cmd, popts) = offload.data_bits();
+        let mut last = i;
+        let mut left = data;
+        for seg in buf.segs() {
+            let mut off = 0;
+            while off < seg.len {
+                let len = (seg.len - off).min(desc::MAX_PER_TXD);
+                left -= 1;
+                let end = if left == 0 {
+                    dcmd::EOP_TCP | dcmd::RS
+                } else {
+                    0
+                };
+                let d = desc::tx_data(seg.addr + u64::from(off), len, cmd | end, popts);
+                if self.desc.write(i, d).is_err() {
+                    // The tail was not moved: the device sees none of this.
+                    return fail(buf);
+                }
+                last = i;
+                i = desc::next(i, self.count());
+                off += len;
+            }
+        }
+        if ctx.is_some() {
+            self.context = ctx;
+        }
+        self.slots[first] = Some(TxPacket {
+            buf,
+            last,
+            frames,
+            bytes,
+        });
+        self.next_to_use = i;
         Ok(())
     }
 
     /// Takes back the oldest transmitted packet, if the device is done with
-    /// it: the buffer and its length.
-    pub(crate) fn pop_done(&mut self) -> Option<(SkBuff, u32)> {
-        let i = self.next_to_clean;
-        if i == self.next_to_use {
-            return None;
+    /// it: the buffer, and the frames and bytes it made.
+    pub(crate) fn pop_done(&mut self) -> Option<(SkBuff, u32, u32)> {
+        loop {
+            let i = self.next_to_clean;
+            if i == self.next_to_use {
+                return None;
+            }
+            // Slots of context descriptors hold no packet: skip them.
+            let Some(last) = self.slots[i].as_ref().map(|p| p.last) else {
+                self.next_to_clean = desc::next(i, self.count());
+                continue;
+            };
+            let d = self.desc.read(last).ok()?;
+            if desc::tx_status(&d) & desc::STAT_DD == 0 {
+                return None;
+            }
+            let p = self.slots[i].take()?;
+            self.next_to_clean = desc::next(last, self.count());
+            return Some((p.buf.unmap(), p.frames, p.bytes));
         }
-        let d = self.desc.read(i).ok()?;
-        if desc::tx_status(&d) & desc::STAT_DD == 0 {
-            return None;
-        }
-        let (buf, len) = self.bufs[i].take()?;
-        self.next_to_clean = desc::next(i, self.count());
-        Some((buf.unmap(), len))
     }
 }
 
@@ -127,7 +269,7 @@ impl RxRing {
     /// The tail to give the device: every slot but the one at
     /// `next_to_clean`'s predecessor is the device's.
     pub(crate) fn tail(&self) -> usize {
-        (self.next_to_clean + self.count() - 1) % self.count()
+        desc::prev(self.next_to_clean, self.count())
     }
 
     /// Takes the next completed frame, if any, and puts a fresh buffer from
