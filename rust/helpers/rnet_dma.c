@@ -46,3 +46,17 @@ void rust_helper_dma_wmb(void)
 {
 	dma_wmb();
 }
+
+void rust_helper_dma_sync_single_for_cpu(struct device *dev, dma_addr_t addr,
+					 size_t size,
+					 enum dma_data_direction dir)
+{
+	dma_sync_single_for_cpu(dev, addr, size, dir);
+}
+
+void rust_helper_dma_sync_single_for_device(struct device *dev,
+					    dma_addr_t addr, size_t size,
+					    enum dma_data_direction dir)
+{
+	dma_sync_single_for_device(dev, addr, size, dir);
+}

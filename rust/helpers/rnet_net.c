@@ -231,3 +231,19 @@ bool rust_helper_rnet_skb_l4_is_tcp(const struct sk_buff *skb)
 		return false;
 	}
 }
+
+void *rust_helper_skb_put_data(struct sk_buff *skb, const void *data,
+			       unsigned int len)
+{
+	return skb_put_data(skb, data, len);
+}
+
+void rust_helper_local_bh_disable(void)
+{
+	local_bh_disable();
+}
+
+void rust_helper_local_bh_enable(void)
+{
+	local_bh_enable();
+}

@@ -258,6 +258,22 @@ pub enum NetdevTx {
     Busy(SkBuff),
 }
 
+/// Runs `f` with bottom halves (softirqs) disabled on this CPU.
+///
+/// State that the transmit path or a NAPI poll also locks (both run as
+/// softirqs) must be locked this way from process context, such as `open`
+/// and `stop`: a softirq interrupting the lock holder on the same CPU would
+/// otherwise spin on the lock forever.
+pub fn with_bh_disabled<R>(f: impl FnOnce() -> R) -> R {
+    // SAFETY: no precondition; paired with the enable below.
+    unsafe { bindings::local_bh_disable() };
+    let r = f();
+    // SAFETY: disabled above, on this CPU (the task cannot migrate while bottom halves are
+    // off).
+    unsafe { bindings::local_bh_enable() };
+    r
+}
+
 /// A set of offloads (`netdev_features_t`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Features(bindings::netdev_features_t);

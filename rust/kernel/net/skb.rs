@@ -351,6 +351,36 @@ impl MappedSkb {
         self.len == 0
     }
 
+    /// Copies the first `len` bytes the device wrote into the buffer to the
+    /// end of `dst`'s linear data, leaving the buffer mapped for the device
+    /// to use again (receive copybreak). The caller passes a buffer the
+    /// device is done with (its descriptor written back); should the device
+    /// still be writing, the copy may hold stale bytes, but the memory is
+    /// copied by C without a Rust reference to it, so nothing unsound
+    /// follows.
+    pub fn copy_into(&self, dst: &mut SkBuff, len: u32) -> Result {
+        if self.dir != Direction::FromDevice
+            || len > self.len
+            || len as usize > dst.tailroom()
+            || dst.is_nonlinear()
+        {
+            return Err(EINVAL);
+        }
+        let dir = self.dir.as_raw();
+        // SAFETY: `addr..addr + len` lies in the mapping (type invariant, `len` checked).
+        unsafe {
+            bindings::dma_sync_single_for_cpu(self.dev.as_raw(), self.addr, len as usize, dir)
+        };
+        // SAFETY: the source is `len` bytes of the mapped buffer, which `self` keeps alive;
+        // `dst` is owned, linear and has `len` bytes of tailroom (checked above).
+        unsafe { bindings::skb_put_data(dst.as_raw(), (*self.skb.raw()).data.cast(), len) };
+        // SAFETY: as for the sync above; the device may use the bytes again.
+        unsafe {
+            bindings::dma_sync_single_for_device(self.dev.as_raw(), self.addr, len as usize, dir)
+        };
+        Ok(())
+    }
+
     fn unmap_now(&mut self) {
         // SAFETY: mapped with these parameters (type invariant); called once, by `unmap` or
         // `drop`.

@@ -157,6 +157,7 @@ impl Hw {
         self.write(regs::EIAC, int::QUEUES);
         // CAST: vector numbers are below 5.
         self.write(regs::eitr(VEC_TX as usize), regs::ITR_20K);
+        self.write(regs::eitr(VEC_RX as usize), regs::ITR_20K);
     }
 
     /// Unmasks every cause the driver handles.

@@ -20,6 +20,11 @@ use kernel::{
 /// Receive buffer size: RCTL.BSIZE 2048, enough for a 1522-byte frame.
 pub(crate) const RX_BUF_LEN: u32 = 2048;
 
+/// Frames up to this size are copied out of their ring buffer, which goes
+/// straight back to the device (no unmap, allocation and map of a 2 KiB
+/// buffer for a 64-byte datagram or a TCP ACK).
+pub(crate) const RX_COPYBREAK: u32 = 256;
+
 /// The most descriptors one packet takes: a context descriptor, then data
 /// descriptors of at most `MAX_PER_TXD` bytes for at most `MAX_TX_SEGS`
 /// segments of a packet of at most 64 KiB.
@@ -233,8 +238,8 @@ pub(crate) struct RxRing {
 
 /// One frame taken from the receive ring.
 pub(crate) enum RxFrame {
-    /// A good frame: its buffer, length and whether the device verified
-    /// its TCP/UDP checksum.
+    /// A good frame: its buffer (the frame in its linear data), length and
+    /// whether the device verified its TCP/UDP checksum.
     Good(SkBuff, u16, bool),
     /// A frame with errors; dropped.
     Bad,
@@ -272,12 +277,15 @@ impl RxRing {
         desc::prev(self.next_to_clean, self.count())
     }
 
-    /// Takes the next completed frame, if any, and puts a fresh buffer from
-    /// `alloc` in its slot. Without a fresh buffer the frame is dropped and
-    /// its buffer stays in the ring: nothing is lost from the ring.
+    /// Takes the next completed frame, if any. A frame of at most
+    /// `RX_COPYBREAK` bytes is copied into a buffer of its size from
+    /// `alloc` and its ring buffer is given back to the device at once;
+    /// a longer frame leaves with its buffer, replaced by a fresh one from
+    /// `alloc`. Without a new buffer the frame is dropped and its buffer
+    /// stays in the ring: nothing is lost from the ring.
     pub(crate) fn pop(
         &mut self,
-        alloc: impl FnOnce() -> Result<SkBuff>,
+        alloc: impl FnOnce(u32) -> Result<SkBuff>,
     ) -> Option<Result<RxFrame>> {
         let i = self.next_to_clean;
         let d = self.desc.read(i).ok()?;
@@ -288,24 +296,47 @@ impl RxRing {
         // Read the rest of the descriptor's effects only after DD.
         kernel::dma::rmb();
         self.next_to_clean = desc::next(i, self.count());
-        let fresh = if wb.good() {
-            alloc().and_then(|skb| skb.dma_map(&self.dma_dev, RX_BUF_LEN, Direction::FromDevice))
+        let len = u32::from(wb.len);
+        let frame = if !wb.good() {
+            Ok(RxFrame::Bad)
+        } else if len <= RX_COPYBREAK {
+            self.copy_out(i, len, alloc)
+                .map(|skb| RxFrame::Good(skb, wb.len, wb.l4_csum_ok()))
         } else {
-            Err(EIO)
-        };
-        let frame = match fresh {
-            Ok(new) => {
-                let old = self.bufs[i].replace(new);
-                old.map(|m| RxFrame::Good(m.unmap(), wb.len, wb.l4_csum_ok()))
-            }
-            // Keep the old buffer for the device: the frame is dropped.
-            Err(e) if wb.good() => return self.rearm(i).map(|()| Err(e)).ok(),
-            Err(_) => Some(RxFrame::Bad),
+            self.swap_out(i, len, alloc)
+                .map(|skb| RxFrame::Good(skb, wb.len, wb.l4_csum_ok()))
         };
         if self.rearm(i).is_err() {
             return Some(Err(EINVAL));
         }
-        frame.map(Ok)
+        Some(frame)
+    }
+
+    /// Copies slot `i`'s `len`-byte frame into a new buffer.
+    fn copy_out(
+        &self,
+        i: usize,
+        len: u32,
+        alloc: impl FnOnce(u32) -> Result<SkBuff>,
+    ) -> Result<SkBuff> {
+        let buf = self.bufs[i].as_ref().ok_or(EINVAL)?;
+        let mut skb = alloc(len)?;
+        buf.copy_into(&mut skb, len)?;
+        Ok(skb)
+    }
+
+    /// Takes slot `i`'s buffer, holding a `len`-byte frame, and puts a
+    /// fresh one in its place.
+    fn swap_out(
+        &mut self,
+        i: usize,
+        len: u32,
+        alloc: impl FnOnce(u32) -> Result<SkBuff>,
+    ) -> Result<SkBuff> {
+        let fresh = alloc(RX_BUF_LEN)?.dma_map(&self.dma_dev, RX_BUF_LEN, Direction::FromDevice)?;
+        let mut skb = self.bufs[i].replace(fresh).ok_or(EINVAL)?.unmap();
+        skb.put(len)?;
+        Ok(skb)
     }
 
     /// Gives slot `i`'s buffer back to the device with a cleared status.
