@@ -25,17 +25,20 @@ irq_count() {
 		END { print t + 0 }' /proc/interrupts
 }
 
+# MSI-X: the receive vector fires; the transmit vector stays quiet while
+# start_xmit finds its packets already sent (QEMU sends during the doorbell
+# write) and only arms the transmit cause for packets still in flight.
 rust_msix() {
 	dmesg | grep -q "e1000e_rust: .* MsiX interrupt" || fail "not using MSI-X" || return
 	[ "$(grep -c 'e1000e_rust-rx$' /proc/interrupts)" = 2 ] ||
 		fail "no receive vector per NIC in /proc/interrupts" || return
 	local rx0 tx0 rx1 tx1
 	rx0=$(irq_count e1000e_rust-rx); tx0=$(irq_count e1000e_rust-tx)
-	in_a ping -c 3 -i 0.2 -W 2 $IP_B > /dev/null || fail "ping failed" || return
+	udp_transfer 1000 64 > /dev/null || return
 	rx1=$(irq_count e1000e_rust-rx); tx1=$(irq_count e1000e_rust-tx)
-	diag "receive vector interrupts +$((rx1 - rx0)), transmit +$((tx1 - tx0))"
-	[ $((rx1 - rx0)) -ge 3 ] && [ $((tx1 - tx0)) -ge 3 ] ||
-		fail "the queue vectors did not fire"
+	diag "1000 datagrams: receive vector interrupts +$((rx1 - rx0)), transmit +$((tx1 - tx0))"
+	[ $((rx1 - rx0)) -ge 1 ] || fail "the receive vector did not fire" || return
+	[ $((tx1 - tx0)) -lt 50 ] || fail "transmit interrupts were not avoided"
 }
 
 rust_ping() {

@@ -3,6 +3,7 @@
 //! Register-level operations on the 82574L.
 
 use crate::regs::{self, ctrl, ctrl_ext, int, ivar, rctl, status, tctl};
+use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use kernel::{pci::Bar, prelude::*};
 
 /// MSI-X vectors: receive, transmit, and the other causes.
@@ -17,11 +18,18 @@ pub(crate) struct Hw {
     bar: Bar<{ regs::BAR0_SIZE }>,
     /// Interrupts come as MSI-X, one vector per queue.
     msix: bool,
+    /// MSI-X: the transmit cause is unmasked (IMS.TXQ0). The device masks
+    /// it when the transmit vector fires (EIAC).
+    tx_armed: AtomicBool,
 }
 
 impl Hw {
     pub(crate) fn new(bar: Bar<{ regs::BAR0_SIZE }>, msix: bool) -> Self {
-        Self { bar, msix }
+        Self {
+            bar,
+            msix,
+            tx_armed: AtomicBool::new(false),
+        }
     }
 
     #[inline(always)]
@@ -163,19 +171,34 @@ impl Hw {
     /// Unmasks every cause the driver handles.
     pub(crate) fn enable_irqs(&self) {
         if self.msix {
+            self.tx_armed.store(true, Relaxed);
             self.write(regs::IMS, int::QUEUES | int::OTHERS);
         } else {
             self.write(regs::IMS, int::ENABLED);
         }
     }
 
-    /// Unmasks the causes a NAPI poll handles, once it is complete.
-    pub(crate) fn enable_queue_irqs(&self) {
+    /// Unmasks the receive causes once a NAPI poll is complete (with MSI or
+    /// INTx: every cause; the transmit cause then stays on).
+    pub(crate) fn enable_rx_irq(&self) {
         if self.msix {
-            self.write(regs::IMS, int::QUEUES);
+            self.write(regs::IMS, int::RXQ0);
         } else {
             self.write(regs::IMS, int::ENABLED);
         }
+    }
+
+    /// MSI-X: unmasks the transmit cause, because sent packets wait to be
+    /// reclaimed. Without any, it stays masked: no transmit interrupts.
+    pub(crate) fn arm_tx_irq(&self) {
+        if self.msix && !self.tx_armed.swap(true, Relaxed) {
+            self.write(regs::IMS, int::TXQ0);
+        }
+    }
+
+    /// MSI-X: the transmit vector fired, which masked its cause.
+    pub(crate) fn tx_irq_fired(&self) {
+        self.tx_armed.store(false, Relaxed);
     }
 
     /// MSI-X "other" vector: reads and clears the non-queue causes (ICR does
@@ -189,6 +212,7 @@ impl Hw {
     }
 
     pub(crate) fn disable_irqs(&self) {
+        self.tx_armed.store(false, Relaxed);
         self.write(regs::IMC, int::ALL);
     }
 

@@ -15,7 +15,9 @@
 //! lock held) and the poll (softirq); the receive ring is the poll's alone
 //! while NAPI runs. Both sit in spinlocks taken from those contexts, and by
 //! `open`/`stop` (process context) with bottom halves disabled, as lockdep
-//! requires of a lock that softirqs take.
+//! requires of a lock that softirqs take. The two are never held together:
+//! the poll holds the receive lock while GRO may transmit (taking the
+//! transmit lock), so no path may take them in the other order.
 
 use crate::{
     hw::{Hw, VEC_OTHER, VEC_RX, VEC_TX},
@@ -142,6 +144,7 @@ impl Nic {
     }
 
     /// Reclaims transmitted buffers; wakes the queue when room came back.
+    /// Keeps the transmit interrupt on while packets are still out.
     fn clean_tx(&self, dev: &Device<Self>, ctx: &PollCtx<'_>) {
         let mut guard = self.tx.lock();
         let Some(ring) = guard.as_mut() else { return };
@@ -150,6 +153,9 @@ impl Nic {
             && ring.unused() >= TX_WAKE
         {
             dev.wake_queue();
+        }
+        if ring.in_flight() {
+            self.hw.arm_tx_irq();
         }
     }
 
@@ -213,8 +219,8 @@ impl Nic {
         };
         let plan: &[(u32, Vector, &'static CStr)] = if kind == IrqKind::MsiX {
             &[
-                (VEC_RX, Vector::Queue, c_str!("e1000e_rust-rx")),
-                (VEC_TX, Vector::Queue, c_str!("e1000e_rust-tx")),
+                (VEC_RX, Vector::Rx, c_str!("e1000e_rust-rx")),
+                (VEC_TX, Vector::Tx, c_str!("e1000e_rust-tx")),
                 (VEC_OTHER, Vector::Other, c_str!("e1000e_rust")),
             ]
         } else {
@@ -244,8 +250,11 @@ impl Nic {
         *self.irq.lock() = [None, None, None];
         self.hw.quiesce();
         // DMA is stopped: unmap and free every buffer (outside the locks).
-        let rings = with_bh_disabled(|| (self.tx.lock().take(), self.rx.lock().take()));
-        drop(rings);
+        // One lock at a time: the poll holds the receive lock while the
+        // stack may transmit (and so take the transmit lock) from GRO.
+        let tx = with_bh_disabled(|| self.tx.lock().take());
+        let rx = with_bh_disabled(|| self.rx.lock().take());
+        drop((tx, rx));
         self.causes.store(0, Relaxed);
         dev.carrier_off();
     }
@@ -256,8 +265,10 @@ impl Nic {
 enum Vector {
     /// MSI or INTx: every cause.
     All,
-    /// MSI-X: a queue cause, cleared and masked by the device.
-    Queue,
+    /// MSI-X: the receive queue cause, cleared and masked by the device.
+    Rx,
+    /// MSI-X: the transmit queue cause, cleared and masked by the device.
+    Tx,
     /// MSI-X: link change or receive overrun.
     Other,
 }
@@ -272,7 +283,12 @@ impl irq::Handler for IrqHandler {
     fn handle(&self) -> IrqReturn {
         let nic = self.dev.data();
         match self.vector {
-            Vector::Queue => {
+            Vector::Rx => {
+                nic.napi.schedule();
+                return IrqReturn::Handled;
+            }
+            Vector::Tx => {
+                nic.hw.tx_irq_fired();
                 nic.napi.schedule();
                 return IrqReturn::Handled;
             }
@@ -375,6 +391,10 @@ impl DeviceOperations for Nic {
             {
                 dev.wake_queue();
             }
+            // What the device has not sent yet needs the interrupt.
+            if ring.in_flight() {
+                nic.hw.arm_tx_irq();
+            }
         }
         NetdevTx::Ok
     }
@@ -447,7 +467,7 @@ impl Poll for Nic {
         let budget = ctx.budget();
         let work = nic.clean_rx(dev, ctx, budget);
         if work < budget && ctx.complete_done(work) {
-            nic.hw.enable_queue_irqs();
+            nic.hw.enable_rx_irq();
         }
         work
     }

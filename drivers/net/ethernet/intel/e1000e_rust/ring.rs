@@ -205,6 +205,11 @@ impl TxRing {
         Ok(())
     }
 
+    /// Whether packets given to the ring are not reclaimed yet.
+    pub(crate) fn in_flight(&self) -> bool {
+        self.next_to_clean != self.next_to_use
+    }
+
     /// Takes back the oldest transmitted packet, if the device is done with
     /// it: the buffer, and the frames and bytes it made.
     pub(crate) fn pop_done(&mut self) -> Option<(SkBuff, u32, u32)> {
