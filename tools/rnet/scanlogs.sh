@@ -4,7 +4,7 @@
 # Scan guest console logs for kernel error reports; print one KTAP test per
 # log (the first offending lines as diagnostics). Exit 1 if any log has one.
 
-pattern='(Oops|BUG:|WARNING:|KASAN:|UBSAN:|kmemleak:.*(unreferenced|leak)|unreferenced object|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|general protection fault|Kernel panic|RCU stall|rcu_sched self-detected|Call Trace:)'
+pattern='(Oops|BUG:|WARNING:|KASAN:|UBSAN:|kmemleak: [0-9]+ new suspected memory leak|unreferenced object|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|general protection fault|Kernel panic|RCU stall|rcu_sched self-detected|Call Trace:)'
 
 echo "KTAP version 1"
 echo "1..$#"

@@ -10,9 +10,25 @@
 
 . "$(dirname "$0")/lib.sh"
 
-TESTS="rust_bind_both rust_msix rust_ping rust_ping6 rust_tcp_100M rust_udp
+TESTS="rust_kunit rust_bind_both rust_msix rust_ping rust_ping6 rust_tcp_100M rust_udp
        rust_counters rust_ethtool rust_tso rust_tso6 rust_offloads_off
        rust_reload_cycles rust_unload_under_traffic mixed_rust_c mixed_c_rust"
+
+# The module's KUnit suite runs when it loads; its KTAP block is in dmesg.
+rust_kunit() {
+	rmmod e1000e_rust 2> /dev/null
+	modprobe e1000e_rust || fail "modprobe failed" || return
+	local out
+	out=$(dmesg | sed 's/^\[[ 0-9.]*\] //' | awk '
+		/# Subtest: e1000e_rust$/ { on = 1; buf = "" }
+		on { buf = buf $0 "\n" }
+		on && /^(not )?ok [0-9]+ e1000e_rust$/ { on = 0; last = buf }
+		END { printf "%s", last }')
+	echo "$out" | sed 's/^/# /'
+	[ -n "$out" ] || fail "no e1000e_rust KUnit suite in dmesg" || return
+	echo "$out" | grep -q "not ok" && { fail "a KUnit case failed"; return; }
+	[ "$(echo "$out" | grep -c "^    ok [0-9]")" -ge 6 ] || fail "fewer than 6 cases passed"
+}
 
 rust_bind_both() {
 	setup_pair e1000e_rust e1000e_rust || return

@@ -16,6 +16,8 @@ use kernel::{
 
 mod desc;
 mod hw;
+#[cfg(CONFIG_KUNIT)]
+mod kunit;
 mod netdev;
 mod regs;
 mod ring;

@@ -51,7 +51,7 @@ pub(crate) enum TxOffload {
 
 impl TxOffload {
     /// The context descriptor for a packet of `len` bytes, if it needs one.
-    fn context(&self, len: u32) -> Option<TxContext> {
+    pub(crate) fn context(&self, len: u32) -> Option<TxContext> {
         match *self {
             Self::None => None,
             Self::Csum { start, offset, tcp } => Some(TxContext {
@@ -83,7 +83,7 @@ impl TxOffload {
     }
 
     /// The data descriptors' command and option bits.
-    fn data_bits(&self) -> (u8, u8) {
+    pub(crate) fn data_bits(&self) -> (u8, u8) {
         match *self {
             Self::None => (dcmd::IFCS_IP, 0),
             Self::Csum { .. } => (dcmd::IFCS_IP, desc::POPTS_TXSM),
