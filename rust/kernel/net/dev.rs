@@ -263,7 +263,8 @@ pub enum NetdevTx {
 /// State that the transmit path or a NAPI poll also locks (both run as
 /// softirqs) must be locked this way from process context, such as `open`
 /// and `stop`: a softirq interrupting the lock holder on the same CPU would
-/// otherwise spin on the lock forever.
+/// otherwise spin on the lock forever. Not for hard interrupt context,
+/// where bottom halves cannot run anyway.
 pub fn with_bh_disabled<R>(f: impl FnOnce() -> R) -> R {
     // SAFETY: no precondition; paired with the enable below.
     unsafe { bindings::local_bh_disable() };
