@@ -12,17 +12,32 @@ REPS=${1:-3}
 TCP_SECS=${2:-5}
 UDP_SECS=${3:-4}
 
+# Each "host" on its own vCPU, the same way for both drivers: NIC A's
+# interrupts and the sender on CPU 0, NIC B's and the receiver on CPU 1.
+# Left to chance, interrupt and process placement moved a driver's UDP
+# figure by 2x between rounds.
+pin_pair() {
+	local cpu=0 pci irq
+	for pci in $(nic_pci_all); do
+		for irq in $(ls /sys/bus/pci/devices/$pci/msi_irqs 2> /dev/null); do
+			echo $cpu > /proc/irq/$irq/smp_affinity_list 2> /dev/null
+		done
+		cpu=1
+	done
+}
+
 measure() {	# driver round
 	setup_pair "$1" "$1" > /dev/null || { echo "bench: setup failed for $1"; return 1; }
-	in_b iperf3 -s -D -I /tmp/iperf3.pid > /dev/null 2>&1
+	pin_pair
+	in_b taskset -c 1 iperf3 -s -D -I /tmp/iperf3.pid > /dev/null 2>&1
 	sleep 0.5
-	tcp=$(in_a iperf3 -c $IP_B -t "$TCP_SECS" -f m 2>/dev/null |
+	tcp=$(in_a taskset -c 0 iperf3 -c $IP_B -t "$TCP_SECS" -f m 2>/dev/null |
 		awk '/receiver/ { print $(NF-2) }')
 	# Unlimited rate, 64-byte payloads: what the receiver got per second.
-	udp=$(in_a iperf3 -c $IP_B -u -l 64 -b 0 -t "$UDP_SECS" 2>/dev/null |
+	udp=$(in_a taskset -c 0 iperf3 -c $IP_B -u -l 64 -b 0 -t "$UDP_SECS" 2>/dev/null |
 		awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) {
 			split($i, a, "/"); print int((a[2] - a[1]) / '"$UDP_SECS"'); } }')
-	rtt=$(in_a ping -c 20 -i 0.05 -q $IP_B 2>/dev/null |
+	rtt=$(in_a taskset -c 0 ping -c 20 -i 0.05 -q $IP_B 2>/dev/null |
 		sed -n 's|.*min/avg/max = [0-9.]*/\([0-9.]*\)/.*|\1|p')
 	kill "$(cat /tmp/iperf3.pid 2>/dev/null)" 2>/dev/null
 	echo "bench: driver=$1 round=$2 tcp_mbps=${tcp:-0} udp_pps=${udp:-0} rtt_ms=${rtt:-0}"
