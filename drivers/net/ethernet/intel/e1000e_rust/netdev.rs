@@ -362,18 +362,20 @@ impl DeviceOperations for Nic {
             dev.stop_queue();
             return NetdevTx::Busy(skb);
         }
-        let Ok((offload, frames, bytes)) = tx_offload(&mut skb) else {
-            add(&nic.counters.tx_dropped, 1);
-            skb.drop_with(DropReason::NotSpecified);
-            return NetdevTx::Ok;
+        // A packet that cannot be queued is dropped (and freed) here; the
+        // doorbell below still covers the packets queued before it.
+        let queued = match tx_offload(&mut skb) {
+            Ok((offload, frames, bytes)) => skb
+                .dma_map_tx(&nic.dma_dev)
+                .and_then(|mapped| ring.push(mapped, offload, frames, bytes))
+                .is_ok(),
+            Err(_) => {
+                skb.drop_with(DropReason::NotSpecified);
+                false
+            }
         };
-        let Ok(mapped) = skb.dma_map_tx(&nic.dma_dev) else {
+        if !queued {
             add(&nic.counters.tx_dropped, 1);
-            return NetdevTx::Ok;
-        };
-        if ring.push(mapped, offload, frames, bytes).is_err() {
-            add(&nic.counters.tx_dropped, 1);
-            return NetdevTx::Ok;
         }
         if ring.unused() < TX_STOP {
             dev.stop_queue();
