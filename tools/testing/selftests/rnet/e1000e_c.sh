@@ -13,11 +13,11 @@ c_bind_both() {
 }
 
 c_ping() {
-	in_a ping -c 5 -i 0.2 -W 2 $IP_B || fail "ping $IP_A -> $IP_B failed"
+	ping_ab
 }
 
 c_ping6() {
-	in_b ping -6 -c 3 -i 0.2 -W 2 $IP6_A || fail "ping6 $IP6_B -> $IP6_A failed"
+	ping6_ba
 }
 
 c_tcp_100M() {

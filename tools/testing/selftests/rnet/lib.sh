@@ -158,6 +158,15 @@ ktap_run() {
 	exit $ksft_pass
 }
 
+# ping_ab / ping6_ba: IPv4 pings from A to B, IPv6 pings from B to A.
+ping_ab() {
+	in_a ping -c 5 -i 0.2 -W 2 $IP_B || fail "ping $IP_A -> $IP_B failed"
+}
+
+ping6_ba() {
+	in_b ping -6 -c 3 -i 0.2 -W 2 $IP6_A || fail "ping6 $IP6_B -> $IP6_A failed"
+}
+
 # tcp_transfer BYTES [ADDR]: stream BYTES from netns A to B (at ADDR, by
 # default $IP_B), checked byte for byte.
 tcp_transfer() {

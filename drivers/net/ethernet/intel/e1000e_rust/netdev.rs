@@ -127,8 +127,9 @@ impl Nic {
     }
 
     /// Reclaims the packets the device has sent from `ring`, freeing each
-    /// with `free`; returns how many it reclaimed.
-    fn reclaim_tx(&self, ring: &mut TxRing, free: impl Fn(SkBuff)) -> u64 {
+    /// with `free`; wakes the queue when room came back, and keeps the
+    /// transmit interrupt on while packets are still with the device.
+    fn reclaim_tx(&self, dev: &Device<Self>, ring: &mut TxRing, free: impl Fn(SkBuff)) {
         let (mut packets, mut bytes, mut n) = (0u64, 0u64, 0u64);
         while let Some((skb, frames, len)) = ring.pop_done() {
             free(skb);
@@ -139,23 +140,20 @@ impl Nic {
         if n > 0 {
             add(&self.counters.tx_packets, packets);
             add(&self.counters.tx_bytes, bytes);
-        }
-        n
-    }
-
-    /// Reclaims transmitted buffers; wakes the queue when room came back.
-    /// Keeps the transmit interrupt on while packets are still out.
-    fn clean_tx(&self, dev: &Device<Self>, ctx: &PollCtx<'_>) {
-        let mut guard = self.tx.lock();
-        let Some(ring) = guard.as_mut() else { return };
-        if self.reclaim_tx(ring, |skb| ctx.consume_skb(skb)) > 0
-            && dev.queue_stopped()
-            && ring.unused() >= TX_WAKE
-        {
-            dev.wake_queue();
+            if dev.queue_stopped() && ring.unused() >= TX_WAKE {
+                dev.wake_queue();
+            }
         }
         if ring.in_flight() {
             self.hw.arm_tx_irq();
+        }
+    }
+
+    /// The poll's share of transmit: reclaim what was sent.
+    fn clean_tx(&self, dev: &Device<Self>, ctx: &PollCtx<'_>) {
+        let mut guard = self.tx.lock();
+        if let Some(ring) = guard.as_mut() {
+            self.reclaim_tx(dev, ring, |skb| ctx.consume_skb(skb));
         }
     }
 
@@ -386,17 +384,9 @@ impl DeviceOperations for Nic {
             // A device that sends at once (as QEMU's does, during the
             // doorbell write) has its packets back already: free them now,
             // which returns socket memory (TCP small queues) a whole
-            // interrupt earlier. The transmit interrupt stays for the rest.
-            if nic.reclaim_tx(ring, SkBuff::consume) > 0
-                && dev.queue_stopped()
-                && ring.unused() >= TX_WAKE
-            {
-                dev.wake_queue();
-            }
-            // What the device has not sent yet needs the interrupt.
-            if ring.in_flight() {
-                nic.hw.arm_tx_irq();
-            }
+            // interrupt earlier. What the device has not sent yet keeps the
+            // transmit interrupt armed.
+            nic.reclaim_tx(dev, ring, SkBuff::consume);
         }
         NetdevTx::Ok
     }
