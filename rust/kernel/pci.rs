@@ -13,6 +13,7 @@
 
 use crate::{
     bindings, device,
+    devres::Devres,
     error::{from_result, to_result},
     io::IoMem,
     prelude::*,
@@ -121,12 +122,18 @@ impl Device<Core> {
     }
 
     /// Requests memory BAR `bar` for `name` and maps it; the mapping must be
-    /// at least `SIZE` bytes long.
+    /// at least `SIZE` bytes long. The mapping is revoked (unmapped and the
+    /// region released) when the device unbinds, even if the driver still
+    /// holds the returned [`Devres`]; accesses after that fail.
     pub fn iomap_region<const SIZE: usize>(
         &self,
         bar: u32,
         name: &'static CStr,
-    ) -> Result<Bar<SIZE>> {
+    ) -> Result<Devres<Bar<SIZE>>> {
+        Devres::new(self.as_dev(), self.map_bar(bar, name)?)
+    }
+
+    fn map_bar<const SIZE: usize>(&self, bar: u32, name: &'static CStr) -> Result<Bar<SIZE>> {
         if bar > 5 {
             return Err(EINVAL);
         }

@@ -4,7 +4,7 @@
 
 use crate::regs::{self, ctrl, ctrl_ext, int, ivar, rctl, status, tctl};
 use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use kernel::{pci::Bar, prelude::*};
+use kernel::{devres::Devres, pci::Bar, prelude::*};
 
 /// MSI-X vectors: receive, transmit, and the other causes.
 pub(crate) const VEC_RX: u32 = 0;
@@ -14,8 +14,11 @@ pub(crate) const VEC_OTHER: u32 = 2;
 pub(crate) const MSIX_VECTORS: u32 = 3;
 
 /// The device's register window, and what the registers mean.
+///
+/// The window is revoked when the device unbinds: from then on reads return
+/// all ones, as from a PCI device that is gone, and writes are dropped.
 pub(crate) struct Hw {
-    bar: Bar<{ regs::BAR0_SIZE }>,
+    bar: Devres<Bar<{ regs::BAR0_SIZE }>>,
     /// Interrupts come as MSI-X, one vector per queue.
     msix: bool,
     /// MSI-X: the transmit cause is unmasked (IMS.TXQ0). The device masks
@@ -24,7 +27,7 @@ pub(crate) struct Hw {
 }
 
 impl Hw {
-    pub(crate) fn new(bar: Bar<{ regs::BAR0_SIZE }>, msix: bool) -> Self {
+    pub(crate) fn new(bar: Devres<Bar<{ regs::BAR0_SIZE }>>, msix: bool) -> Self {
         Self {
             bar,
             msix,
@@ -34,12 +37,17 @@ impl Hw {
 
     #[inline(always)]
     pub(crate) fn read(&self, reg: usize) -> u32 {
-        self.bar.read32(reg)
+        match self.bar.try_access() {
+            Some(bar) => bar.read32(reg),
+            None => u32::MAX,
+        }
     }
 
     #[inline(always)]
     pub(crate) fn write(&self, reg: usize, value: u32) {
-        self.bar.write32(value, reg)
+        if let Some(bar) = self.bar.try_access() {
+            bar.write32(value, reg)
+        }
     }
 
     /// Masks every interrupt and stops both DMA engines.

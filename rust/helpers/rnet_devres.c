@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+
+#include <linux/device.h>
+#include <linux/rcupdate.h>
+
+void rust_helper_rcu_read_lock(void)
+{
+	rcu_read_lock();
+}
+
+void rust_helper_rcu_read_unlock(void)
+{
+	rcu_read_unlock();
+}
+
+/* A devres entry that calls release(data) when the device lets go. */
+struct rnet_devres {
+	void (*release)(void *data);
+	void *data;
+};
+
+static void rnet_devres_release(struct device *dev, void *res)
+{
+	struct rnet_devres *r = res;
+
+	r->release(r->data);
+}
+
+static int rnet_devres_match(struct device *dev, void *res, void *match_data)
+{
+	struct rnet_devres *r = res, *m = match_data;
+
+	return r->release == m->release && r->data == m->data;
+}
+
+int rust_helper_rnet_devres_add(struct device *dev, void (*release)(void *),
+				void *data)
+{
+	struct rnet_devres *r;
+
+	r = devres_alloc(rnet_devres_release, sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	r->release = release;
+	r->data = data;
+	devres_add(dev, r);
+	return 0;
+}
+
+/*
+ * Removes the entry without calling release(). -ENOENT: the device has
+ * already taken it off its list (release() has run or is running).
+ */
+int rust_helper_rnet_devres_remove(struct device *dev,
+				   void (*release)(void *), void *data)
+{
+	struct rnet_devres m = { .release = release, .data = data };
+
+	return devres_destroy(dev, rnet_devres_release, rnet_devres_match, &m);
+}

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Resources that live only as long as a device is bound.
+//!
+//! C header: [`include/linux/device/devres.h`](srctree/include/linux/device/devres.h)
+//!
+//! A [`Devres`] holds a value (such as a mapped PCI BAR) for a driver and
+//! registers with the device's managed resources: when the driver unbinds,
+//! the device revokes the value and drops it, even if the driver still holds
+//! the `Devres` (say, in data reachable from a net device that outlives
+//! `remove`). Afterwards every access through the `Devres` fails instead of
+//! touching an unmapped region. Dropping the `Devres` first revokes it then.
+
+use crate::{
+    bindings,
+    device::Device,
+    error::{to_result, Result},
+    revocable::{Revocable, RevocableGuard},
+    sync::Arc,
+    types::ARef,
+};
+use core::ffi::c_void;
+
+struct Inner<T> {
+    dev: ARef<Device>,
+    data: Revocable<T>,
+}
+
+/// A value revoked when its device unbinds, or when this is dropped.
+///
+/// # Invariants
+///
+/// The device's managed resources hold one reference to `inner` (leaked
+/// with [`Arc::into_raw`]) until either [`Devres::release`] takes it back
+/// when the device lets go, or [`Drop`] removes the entry and takes it back.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{bindings, c_str, devres::Devres, device::Device};
+///
+/// // A device that nothing binds to: unregistering it releases its
+/// // managed resources, as an unbind does for a bound device.
+/// // SAFETY: a valid name; the device is unregistered below.
+/// let raw = kernel::error::from_err_ptr(unsafe {
+///     bindings::__root_device_register(c_str!("rnet-devres").as_char_ptr(), core::ptr::null_mut())
+/// })?;
+/// // SAFETY: `raw` is a registered device; this takes a reference to it.
+/// let dev = unsafe { Device::get_device(raw) };
+///
+/// // Dropped while the device is bound: revoked at once, and the device
+/// // no longer holds it.
+/// let early = Devres::new(&dev, 7u8)?;
+/// drop(early);
+///
+/// let res = Devres::new(&dev, 42u64)?;
+/// assert_eq!(res.try_access().map(|v| *v), Some(42));
+///
+/// // SAFETY: registered above, unregistered once.
+/// unsafe { bindings::root_device_unregister(raw) };
+/// assert!(res.try_access().is_none());
+/// # Ok::<(), Error>(())
+/// ```
+pub struct Devres<T: Send + Sync> {
+    inner: Arc<Inner<T>>,
+}
+
+impl<T: Send + Sync> Devres<T> {
+    /// Puts `data` under `dev`'s managed resources.
+    pub fn new(dev: &Device, data: T) -> Result<Self> {
+        let inner = Arc::new(
+            Inner {
+                dev: dev.into(),
+                data: Revocable::new(data),
+            },
+            crate::alloc::flags::GFP_KERNEL,
+        )?;
+        let ptr = inner.clone().into_raw();
+        // SAFETY: `dev` is a valid device; `release` gets back `ptr`, the
+        // reference leaked above, exactly once (or the entry is removed in
+        // `drop` and the reference taken back there).
+        let ret = unsafe {
+            bindings::rnet_devres_add(dev.as_raw(), Some(Self::release), ptr.cast_mut().cast())
+        };
+        if let Err(e) = to_result(ret) {
+            // SAFETY: not registered: the leaked reference is still ours.
+            drop(unsafe { Arc::from_raw(ptr) });
+            return Err(e);
+        }
+        // INVARIANT: the entry holds the reference leaked above.
+        Ok(Self { inner })
+    }
+
+    /// Access to the value, or `None` once the device has unbound. The
+    /// guard holds the RCU read lock: keep it short, do not sleep.
+    pub fn try_access(&self) -> Option<RevocableGuard<'_, T>> {
+        self.inner.data.try_access()
+    }
+
+    /// Called by the device when it releases its managed resources.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is the reference leaked by `new`, given back once.
+    unsafe extern "C" fn release(ptr: *mut c_void) {
+        // SAFETY: by the function's safety requirement.
+        let inner = unsafe { Arc::<Inner<T>>::from_raw(ptr.cast_const().cast()) };
+        inner.data.revoke();
+    }
+}
+
+impl<T: Send + Sync> Drop for Devres<T> {
+    fn drop(&mut self) {
+        let ptr: *const Inner<T> = &*self.inner;
+        // SAFETY: `dev` is valid (we hold a reference); the arguments match
+        // the entry added in `new`.
+        let ret = unsafe {
+            bindings::rnet_devres_remove(
+                self.inner.dev.as_raw(),
+                Some(Self::release),
+                ptr.cast_mut().cast(),
+            )
+        };
+        if ret == 0 {
+            // The entry is gone without running `release`: revoke here and
+            // take back its reference.
+            self.inner.data.revoke();
+            // SAFETY: the entry held this reference (type invariant) and
+            // will never hand it to `release` now.
+            drop(unsafe { Arc::from_raw(ptr) });
+        }
+        // Otherwise the device is releasing it: `release` revokes.
+    }
+}
