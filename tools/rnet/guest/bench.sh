@@ -27,20 +27,25 @@ pin_pair() {
 }
 
 measure() {	# driver round
-	setup_pair "$1" "$1" > /dev/null || { echo "bench: setup failed for $1"; return 1; }
+	local drv=$1 round=$2
+	setup_pair "$drv" "$drv" > /dev/null || { echo "bench: setup failed for $drv"; return 1; }
 	pin_pair
 	in_b taskset -c 1 iperf3 -s -D -I /tmp/iperf3.pid > /dev/null 2>&1
 	sleep 0.5
 	tcp=$(in_a taskset -c 0 iperf3 -c $IP_B -t "$TCP_SECS" -f m 2>/dev/null |
 		awk '/receiver/ { print $(NF-2) }')
 	# Unlimited rate, 64-byte payloads: what the receiver got per second.
-	udp=$(in_a taskset -c 0 iperf3 -c $IP_B -u -l 64 -b 0 -t "$UDP_SECS" 2>/dev/null |
-		awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) {
-			split($i, a, "/"); print int((a[2] - a[1]) / '"$UDP_SECS"'); } }')
+	# Also what the sender offered: past the receiver's capacity, more
+	# offered load means more receive work for datagrams the socket drops.
+	set -- $(in_a taskset -c 0 iperf3 -c $IP_B -u -l 64 -b 0 -t "$UDP_SECS" 2>/dev/null |
+		awk '/sender|receiver/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) {
+			split($i, a, "/"); n[$NF] = int((a[2] - a[1]) / '"$UDP_SECS"'); } }
+		END { print n["receiver"] + 0, n["sender"] + 0 }')
+	udp=$1 udp_sent=$2
 	rtt=$(in_a taskset -c 0 ping -c 20 -i 0.05 -q $IP_B 2>/dev/null |
 		sed -n 's|.*min/avg/max = [0-9.]*/\([0-9.]*\)/.*|\1|p')
 	kill "$(cat /tmp/iperf3.pid 2>/dev/null)" 2>/dev/null
-	echo "bench: driver=$1 round=$2 tcp_mbps=${tcp:-0} udp_pps=${udp:-0} rtt_ms=${rtt:-0}"
+	echo "bench: driver=$drv round=$round tcp_mbps=${tcp:-0} udp_pps=${udp:-0} udp_sent_pps=${udp_sent:-0} rtt_ms=${rtt:-0}"
 	cleanup_pair
 }
 
