@@ -12,7 +12,8 @@
 
 TESTS="rust_kunit rust_bind_both rust_msix rust_ping rust_ping6 rust_tcp_100M rust_udp
        rust_counters rust_ethtool rust_tso rust_tso6 rust_offloads_off
-       rust_reload_cycles rust_unload_under_traffic mixed_rust_c mixed_c_rust"
+       rust_bar_release rust_reload_cycles rust_unload_under_traffic mixed_rust_c
+       mixed_c_rust"
 
 # The module's KUnit suite runs when it loads; its KTAP block is in dmesg.
 rust_kunit() {
@@ -151,6 +152,25 @@ rust_offloads_off() {
 	tcp_transfer 20000000 || return
 	in_a ethtool -K "$IF_A" tso on sg on tx on || fail "ethtool -K on failed" || return
 	tcp_transfer 20000000
+}
+
+# The register BAR is requested while the driver is bound and given back
+# at unbind (Devres), for each NIC on its own.
+rust_bar_release() {
+	local pci n
+	cleanup_pair
+	setup_pair e1000e_rust e1000e_rust > /dev/null || return
+	n=$(grep -c ': e1000e_rust$' /proc/iomem)
+	[ "$n" = 2 ] || fail "$n e1000e_rust regions in /proc/iomem with both NICs bound" || return
+	cleanup_pair
+	pci=$(nic_pci_all | head -1)
+	echo "$pci" > "/sys/bus/pci/devices/$pci/driver/unbind" || fail "unbind failed" || return
+	n=$(grep -c ': e1000e_rust$' /proc/iomem)
+	[ "$n" = 1 ] || fail "$n e1000e_rust regions after unbinding $pci" || return
+	echo "$pci" > /sys/bus/pci/drivers_probe
+	[ "$(nic_driver "$pci")" = e1000e_rust ] || fail "$pci did not bind again" || return
+	n=$(grep -c ': e1000e_rust$' /proc/iomem)
+	[ "$n" = 2 ] || fail "$n e1000e_rust regions after binding again"
 }
 
 rust_reload_cycles() {
