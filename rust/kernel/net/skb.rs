@@ -196,12 +196,23 @@ impl SkBuff {
     /// Maps the whole packet, linear part and page fragments, for the device
     /// to read. On error the buffer is dropped.
     pub fn dma_map_tx(self, dev: &ARef<device::Device>) -> Result<TxMapping> {
+        let frags = self.nr_frags() as usize;
+        if frags + 1 > MAX_TX_SEGS {
+            self.drop_with(DropReason::DevReady);
+            return Err(EINVAL);
+        }
+        // Only a packet with page fragments needs room for their mappings:
+        // small packets, most of them, stay free of allocations.
+        let mut frag_segs = KVec::new();
+        if frags > 0 && frag_segs.reserve(frags, GFP_ATOMIC).is_err() {
+            self.drop_with(DropReason::NoMem);
+            return Err(ENOMEM);
+        }
         let mut m = TxMapping {
             skb: ManuallyDrop::new(self),
             dev: dev.clone(),
-            segs: [TxSeg::default(); MAX_TX_SEGS],
-            count: 0,
-            head_mapped: false,
+            head: None,
+            frags: frag_segs,
         };
         let headlen = m.skb.headlen();
         if headlen > 0 {
@@ -222,31 +233,37 @@ impl SkBuff {
                 m.fail();
                 return Err(ENOMEM);
             }
-            m.segs[0] = TxSeg { addr, len: headlen };
-            m.count = 1;
-            m.head_mapped = true;
-        }
-        let frags = m.skb.nr_frags();
-        if frags as usize + m.count > MAX_TX_SEGS {
-            m.fail();
-            return Err(EINVAL);
+            m.head = Some(TxSeg { addr, len: headlen });
         }
         for i in 0..frags {
             let mut len = 0u32;
             // SAFETY: `i` is below `nr_frags` of the valid, owned buffer; `len` is valid for
-            // writes.
-            let addr =
-                unsafe { bindings::rnet_skb_frag_dma_map(dev.as_raw(), m.skb.raw(), i, &mut len) };
+            // writes. CAST: `i` is below `MAX_SKB_FRAGS`.
+            let addr = unsafe {
+                bindings::rnet_skb_frag_dma_map(dev.as_raw(), m.skb.raw(), i as u32, &mut len)
+            };
             // SAFETY: `addr` was just returned for `dev`.
             if unsafe { bindings::dma_mapping_error(dev.as_raw(), addr) } != 0 {
                 m.fail();
                 return Err(ENOMEM);
             }
-            m.segs[m.count] = TxSeg { addr, len };
-            m.count += 1;
+            // Room for `frags` entries was reserved above: this cannot fail.
+            if m.frags.push(TxSeg { addr, len }, GFP_ATOMIC).is_err() {
+                // SAFETY: `addr` maps fragment `i` as a page, as recorded nowhere else.
+                unsafe {
+                    bindings::dma_unmap_page_attrs(
+                        dev.as_raw(),
+                        addr,
+                        len as usize,
+                        Direction::ToDevice.as_raw(),
+                        0,
+                    )
+                };
+                m.fail();
+                return Err(ENOMEM);
+            }
         }
-        // INVARIANT: `segs[..count]` were mapped above, the first one from the linear part
-        // when `head_mapped`.
+        // INVARIANT: `head` and `frags` hold the mappings made above.
         Ok(m)
     }
 
@@ -451,27 +468,30 @@ pub struct TxSeg {
     pub len: u32,
 }
 
+/// The segments of a [`TxMapping`], in packet order.
+pub type TxSegs<'a> =
+    core::iter::Chain<core::option::Iter<'a, TxSeg>, core::slice::Iter<'a, TxSeg>>;
+
 /// A packet lent to a device for transmission: its linear part and page
 /// fragments mapped for the device to read.
 ///
 /// # Invariants
 ///
-/// `segs[..count]` are live mappings for `dev` in [`Direction::ToDevice`]:
-/// `segs[0]` maps the linear part with `dma_map_single` if `head_mapped`,
-/// the others map `skb`'s page fragments in order. `skb` is owned and not
-/// touched by the CPU until every mapping is undone.
+/// `head`, if any, maps the linear part with `dma_map_single`, and `frags`
+/// map `skb`'s page fragments in order, all live mappings for `dev` in
+/// [`Direction::ToDevice`]. `skb` is owned and not touched by the CPU until
+/// every mapping is undone.
 pub struct TxMapping {
     skb: ManuallyDrop<SkBuff>,
     dev: ARef<device::Device>,
-    segs: [TxSeg; MAX_TX_SEGS],
-    count: usize,
-    head_mapped: bool,
+    head: Option<TxSeg>,
+    frags: KVec<TxSeg>,
 }
 
 impl TxMapping {
-    /// The segments, in packet order.
-    pub fn segs(&self) -> &[TxSeg] {
-        &self.segs[..self.count]
+    /// The segments, in packet order: the linear part, then the fragments.
+    pub fn segs(&self) -> TxSegs<'_> {
+        Iterator::chain(self.head.iter(), self.frags.iter())
     }
 
     /// The whole packet's length.
@@ -485,27 +505,25 @@ impl TxMapping {
     }
 
     fn unmap_all(&mut self) {
-        for (i, seg) in self.segs[..self.count].iter().enumerate() {
-            let dir = Direction::ToDevice.as_raw();
-            if i == 0 && self.head_mapped {
-                // SAFETY: mapped by `dma_map_single` with these parameters (type invariant).
-                unsafe {
-                    bindings::dma_unmap_single(self.dev.as_raw(), seg.addr, seg.len as usize, dir)
-                };
-            } else {
-                // SAFETY: a fragment mapped as a page with these parameters (type invariant).
-                unsafe {
-                    bindings::dma_unmap_page_attrs(
-                        self.dev.as_raw(),
-                        seg.addr,
-                        seg.len as usize,
-                        dir,
-                        0,
-                    )
-                };
-            }
+        let dir = Direction::ToDevice.as_raw();
+        if let Some(seg) = self.head.take() {
+            // SAFETY: mapped by `dma_map_single` with these parameters (type invariant).
+            unsafe {
+                bindings::dma_unmap_single(self.dev.as_raw(), seg.addr, seg.len as usize, dir)
+            };
         }
-        self.count = 0;
+        for seg in core::mem::take(&mut self.frags).iter() {
+            // SAFETY: a fragment mapped as a page with these parameters (type invariant).
+            unsafe {
+                bindings::dma_unmap_page_attrs(
+                    self.dev.as_raw(),
+                    seg.addr,
+                    seg.len as usize,
+                    dir,
+                    0,
+                )
+            };
+        }
     }
 
     /// Undoes the mappings made so far and drops the buffer.
@@ -517,10 +535,11 @@ impl TxMapping {
     pub fn unmap(self) -> SkBuff {
         let mut this = ManuallyDrop::new(self);
         this.unmap_all();
-        // SAFETY: `this` is never used or dropped again; the buffer and the device reference
-        // are moved out exactly once.
+        // SAFETY: `this` is never used or dropped again; the buffer, the device reference and
+        // the (now empty) fragment list are moved out exactly once.
         unsafe {
             core::ptr::drop_in_place(&mut this.dev);
+            core::ptr::drop_in_place(&mut this.frags);
             ManuallyDrop::take(&mut this.skb)
         }
     }

@@ -156,7 +156,7 @@ impl TxRing {
         let ctx = offload
             .context(buf.len())
             .filter(|c| Some(*c) != self.context);
-        let data: usize = buf.segs().iter().map(|s| desc::descs_for(s.len)).sum();
+        let data: usize = buf.segs().map(|s| desc::descs_for(s.len)).sum();
         let needed = data + usize::from(ctx.is_some());
         if data == 0 || needed > self.unused() {
             return fail(buf);
