@@ -184,6 +184,10 @@ tcp_transfer() {
 udp_transfer() {
 	in_b xfer udp-recv 5002 "$1" "$2" 3 > /tmp/.rnet_recv.out 2>&1 &
 	local pid=$!
+	# Resolve B's address first: datagrams sent while ARP is pending wait
+	# in a small neighbour queue and the overflow is dropped before it
+	# reaches any driver.
+	in_a ping -c 1 -W 2 $IP_B > /dev/null 2>&1
 	sleep 0.5
 	in_a xfer udp-send $IP_B 5002 "$1" "$2" || { kill $pid; fail "udp-send failed"; return; }
 	wait $pid
