@@ -41,34 +41,6 @@ bool rust_helper_netdev_xmit_more(void)
 	return netdev_xmit_more();
 }
 
-bool rust_helper_rnet_netdev_sent_queue(struct net_device *dev,
-					unsigned int bytes, bool more)
-{
-	return __netdev_sent_queue(dev, bytes, more);
-}
-
-/* A completion of more bytes than are in flight would BUG() in dql_completed:
- * warn and complete what is in flight instead.
- */
-void rust_helper_rnet_netdev_completed_queue(struct net_device *dev,
-					     unsigned int pkts,
-					     unsigned int bytes)
-{
-#ifdef CONFIG_BQL
-	struct dql *dql = &netdev_get_tx_queue(dev, 0)->dql;
-	unsigned int left = READ_ONCE(dql->num_queued) - dql->num_completed;
-
-	if (WARN_ON_ONCE(bytes > left))
-		bytes = left;
-#endif
-	netdev_completed_queue(dev, pkts, bytes);
-}
-
-void rust_helper_netdev_reset_queue(struct net_device *dev)
-{
-	netdev_reset_queue(dev);
-}
-
 void rust_helper_eth_hw_addr_set(struct net_device *dev, const u8 *addr)
 {
 	eth_hw_addr_set(dev, addr);

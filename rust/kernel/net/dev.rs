@@ -164,39 +164,6 @@ impl<T> Device<T> {
         unsafe { bindings::netdev_xmit_more() }
     }
 
-    /// Byte queue limits (BQL): the driver gave the device `bytes` more
-    /// bytes of packets. `more` is [`Self::xmit_more`] for the packet just
-    /// queued. Returns whether to write the doorbell now: no packet follows,
-    /// or enough bytes are in flight that BQL stopped the queue. While the
-    /// queue is stopped the stack holds packets back, and hands them over in
-    /// one batch (with `xmit_more` set) once completions come in.
-    ///
-    /// Called from `start_xmit`; the bytes must be completed later with
-    /// [`Self::completed_queue`], or forgotten with [`Self::reset_queue`].
-    pub fn sent_queue(&self, bytes: u32, more: bool) -> bool {
-        // SAFETY: valid device; `start_xmit` runs under the queue's transmit lock, which
-        // serialises the BQL producer side.
-        unsafe { bindings::rnet_netdev_sent_queue(self.as_raw(), bytes, more) }
-    }
-
-    /// Byte queue limits: the device is done with `packets` packets of
-    /// `bytes` bytes in all, counted before by [`Self::sent_queue`]. May wake
-    /// the queue. Callers serialise their completions (one NAPI poll, or a
-    /// ring lock). Completing more than is in flight is a driver bug: it
-    /// warns and completes only what is in flight.
-    pub fn completed_queue(&self, packets: u32, bytes: u32) {
-        // SAFETY: valid device; the helper bounds `bytes` by what is in flight, so the BQL
-        // accounting cannot underflow.
-        unsafe { bindings::rnet_netdev_completed_queue(self.as_raw(), packets, bytes) }
-    }
-
-    /// Byte queue limits: forgets the bytes in flight, for a ring emptied
-    /// without completing its packets (on `open` and `stop`).
-    pub fn reset_queue(&self) {
-        // SAFETY: valid device.
-        unsafe { bindings::netdev_reset_queue(self.as_raw()) }
-    }
-
     /// The offloads currently enabled (`ethtool -k`).
     pub fn features(&self) -> Features {
         // SAFETY: valid device; the helper reads `features` once.

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 
 TESTS="rust_kunit rust_bind_both rust_msix rust_ping rust_ping6 rust_tcp_100M rust_udp
-       rust_counters rust_bql rust_ethtool rust_tso rust_tso6 rust_offloads_off
+       rust_counters rust_ethtool rust_tso rust_tso6 rust_offloads_off
        rust_bar_release rust_reload_cycles rust_unload_under_traffic mixed_rust_c
        mixed_c_rust"
 
@@ -94,19 +94,6 @@ rust_counters() {
 	[ $((rxb1 - rxb0)) -ge 242000 ] && [ $((rxb1 - rxb0)) -le 245000 ] ||
 		fail "rx_bytes grew by $((rxb1 - rxb0))" || return
 	in_b ip -s link show dev "$IF_B" | grep -q "RX:" || fail "ip -s link shows no counters"
-}
-
-# Byte queue limits: A's driver reports what it queues and what the device
-# sent. BQL's limit starts at 0 when the interface comes up and grows only
-# from completions; after the traffic nothing may be left in flight.
-bql() { in_a cat "/sys/class/net/$IF_A/queues/tx-0/byte_queue_limits/$1"; }
-rust_bql() {
-	local limit inflight
-	udp_transfer 500 1000 && tcp_transfer 2000000 $IP_B || return
-	limit=$(bql limit) && inflight=$(bql inflight) || fail "no byte_queue_limits in sysfs" || return
-	diag "BQL limit $limit, inflight $inflight"
-	[ "$limit" -gt 0 ] || fail "BQL limit still 0: no completions reported" || return
-	[ "$inflight" -eq 0 ] || fail "$inflight bytes left in flight"
 }
 
 rust_ethtool() {

@@ -140,8 +140,6 @@ impl Nic {
         if n > 0 {
             add(&self.counters.tx_packets, packets);
             add(&self.counters.tx_bytes, bytes);
-            // CAST: at most a ring of packets of at most 64 KiB each.
-            dev.completed_queue(n as u32, bytes as u32);
             if dev.queue_stopped() && ring.unused() >= TX_WAKE {
                 dev.wake_queue();
             }
@@ -255,7 +253,6 @@ impl Nic {
         let tx = with_bh_disabled(|| self.tx.lock().take());
         let rx = with_bh_disabled(|| self.rx.lock().take());
         drop((tx, rx));
-        dev.reset_queue();
         self.causes.store(0, Relaxed);
         dev.carrier_off();
     }
@@ -341,7 +338,6 @@ impl DeviceOperations for Nic {
         nic.napi.enable();
         nic.update_link(dev);
         nic.hw.enable_irqs();
-        dev.reset_queue();
         dev.start_queue();
         Ok(())
     }
@@ -366,37 +362,30 @@ impl DeviceOperations for Nic {
         }
         // A packet that cannot be queued is dropped (and freed) here; the
         // doorbell below still covers the packets queued before it.
-        let more = Device::<Self>::xmit_more();
         let queued = match tx_offload(&mut skb) {
             Ok((offload, frames, bytes)) => skb
                 .dma_map_tx(&nic.dma_dev)
                 .and_then(|mapped| ring.push(mapped, offload, frames, bytes))
-                .map(|()| bytes)
-                .ok(),
+                .is_ok(),
             Err(_) => {
                 skb.drop_with(DropReason::NotSpecified);
-                None
+                false
             }
         };
-        // Batch the doorbell while the stack has more packets for us, or
-        // holds them back because enough bytes are in flight (BQL).
-        let kick = match queued {
-            Some(bytes) => dev.sent_queue(bytes, more),
-            None => {
-                add(&nic.counters.tx_dropped, 1);
-                !more
-            }
-        };
+        if !queued {
+            add(&nic.counters.tx_dropped, 1);
+        }
         if ring.unused() < TX_STOP {
             dev.stop_queue();
         }
-        if kick || dev.queue_stopped() {
+        // Batch the doorbell while the stack has more packets for us.
+        if !Device::<Self>::xmit_more() || dev.queue_stopped() {
             nic.hw.set_tx_tail(ring.next_to_use);
             // A device that sends at once (as QEMU's does, during the
             // doorbell write) has its packets back already: free them now,
             // which returns socket memory (TCP small queues) a whole
-            // interrupt earlier and spares the transmit interrupt. What the
-            // device has not sent yet keeps that interrupt armed.
+            // interrupt earlier. What the device has not sent yet keeps the
+            // transmit interrupt armed.
             nic.reclaim_tx(dev, ring, SkBuff::consume);
         }
         NetdevTx::Ok
