@@ -55,6 +55,7 @@ unsafe impl Sync for Napi {}
 
 impl Napi {
     /// A NAPI context not attached to any device yet.
+    #[inline]
     pub fn new() -> impl PinInit<Self> {
         pin_init!(Self {
             // SAFETY: all-zero is the state `netif_napi_add` expects.
@@ -87,6 +88,7 @@ impl Napi {
     }
 
     /// Enables polling (`napi_enable`); does nothing if already enabled.
+    #[inline]
     pub fn enable(&self) {
         if self.added.load(Ordering::Acquire) && !self.enabled.swap(true, Ordering::AcqRel) {
             // SAFETY: added and disabled (invariant).
@@ -96,6 +98,7 @@ impl Napi {
 
     /// Disables polling, waiting for a running poll to finish
     /// (`napi_disable`); does nothing if not enabled. May sleep.
+    #[inline]
     pub fn disable(&self) {
         if self.enabled.swap(false, Ordering::AcqRel) {
             // SAFETY: added and enabled (invariant).
@@ -105,6 +108,7 @@ impl Napi {
 
     /// Schedules a poll, e.g. from the interrupt handler. Returns whether
     /// this call scheduled it (it was not scheduled yet and is enabled).
+    #[inline]
     pub fn schedule(&self) -> bool {
         if !self.enabled.load(Ordering::Acquire) {
             return false;
@@ -123,11 +127,13 @@ pub struct PollCtx<'a> {
 
 impl PollCtx<'_> {
     /// The most receive work this poll may do.
+    #[inline]
     pub fn budget(&self) -> i32 {
         self.budget
     }
 
     /// Allocates a receive buffer of `len` bytes from the per-CPU NAPI cache.
+    #[inline]
     pub fn alloc_skb(&self, len: u32) -> Result<SkBuff> {
         // SAFETY: in poll context for this NAPI.
         let skb = unsafe { bindings::napi_alloc_skb(self.napi, len) };
@@ -136,12 +142,14 @@ impl PollCtx<'_> {
     }
 
     /// Hands a received packet to the stack, through GRO.
+    #[inline]
     pub fn gro_receive(&self, skb: SkBuff) {
         // SAFETY: in poll context; the buffer is given away.
         unsafe { bindings::napi_gro_receive(self.napi, skb.into_raw()) };
     }
 
     /// Frees a transmitted buffer in poll context (batched).
+    #[inline]
     pub fn consume_skb(&self, skb: SkBuff) {
         // SAFETY: in poll context; `budget` tells the core it is NAPI.
         unsafe { bindings::napi_consume_skb(skb.into_raw(), self.budget) };
@@ -150,6 +158,7 @@ impl PollCtx<'_> {
     /// Ends polling after `work_done` (< budget) units of work. Returns
     /// `true` if polling is over and the driver should re-enable its
     /// interrupts.
+    #[inline]
     pub fn complete_done(&self, work_done: i32) -> bool {
         // SAFETY: in poll context for this NAPI.
         unsafe { bindings::napi_complete_done(self.napi, work_done) }

@@ -76,29 +76,34 @@ impl SkBuff {
     }
 
     /// The length of the whole packet.
+    #[inline]
     pub fn len(&self) -> u32 {
         // SAFETY: valid (type invariant).
         unsafe { (*self.raw()).len }
     }
 
     /// Whether the packet is empty.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The length of the linear part.
+    #[inline]
     pub fn headlen(&self) -> u32 {
         // SAFETY: valid (type invariant).
         unsafe { bindings::skb_headlen(self.raw()) }
     }
 
     /// Whether part of the packet is in page fragments.
+    #[inline]
     pub fn is_nonlinear(&self) -> bool {
         // SAFETY: valid (type invariant).
         unsafe { bindings::skb_is_nonlinear(self.raw()) }
     }
 
     /// The linear part of the packet.
+    #[inline]
     pub fn data(&self) -> &[u8] {
         // SAFETY: `data` points to `headlen` initialised bytes owned by the buffer.
         unsafe { core::slice::from_raw_parts((*self.raw()).data, self.headlen() as usize) }
@@ -112,6 +117,7 @@ impl SkBuff {
     }
 
     /// Grows the linear data by `len` bytes at the tail (`skb_put`).
+    #[inline]
     pub fn put(&mut self, len: u32) -> Result {
         if self.is_nonlinear() || (len as usize) > self.tailroom() {
             return Err(EINVAL);
@@ -123,6 +129,7 @@ impl SkBuff {
 
     /// Pads the packet with zeroes to at least `len` bytes. On error the
     /// buffer has been freed (as `skb_padto` does).
+    #[inline]
     pub fn pad_to(self, len: u32) -> Result<Self> {
         let raw = self.into_raw();
         // SAFETY: we own `raw`; `skb_padto` frees it on error and keeps it otherwise.
@@ -136,6 +143,7 @@ impl SkBuff {
     /// Whether the stack asked the device to compute the transport checksum
     /// (`CHECKSUM_PARTIAL`); if so, where: `(start, offset)` from the start
     /// of the data.
+    #[inline]
     pub fn checksum_partial(&self) -> Option<(u32, u32)> {
         let (mut start, mut offset) = (0u32, 0u32);
         // SAFETY: valid (type invariant); the out-pointers are valid for writes.
@@ -146,18 +154,21 @@ impl SkBuff {
 
     /// Computes a `CHECKSUM_PARTIAL` packet's checksum in software, for a
     /// packet the device cannot checksum.
+    #[inline]
     pub fn checksum_help(&mut self) -> Result {
         // SAFETY: valid and owned (type invariant).
         to_result(unsafe { bindings::skb_checksum_help(self.raw()) })
     }
 
     /// Whether the network header is IPv4 or IPv6 carrying TCP directly.
+    #[inline]
     pub fn is_tcp(&self) -> bool {
         // SAFETY: valid (type invariant); the helper only reads headers the stack set.
         unsafe { bindings::rnet_skb_l4_is_tcp(self.raw()) }
     }
 
     /// The number of page fragments after the linear part.
+    #[inline]
     pub fn nr_frags(&self) -> u32 {
         // SAFETY: valid (type invariant).
         unsafe { bindings::rnet_skb_nr_frags(self.raw()) }
@@ -165,6 +176,7 @@ impl SkBuff {
 
     /// The segmentation the stack asks for, if this is a TCP segmentation
     /// offload buffer.
+    #[inline]
     pub fn tcp_gso(&self) -> Option<TcpGso> {
         let (mut mss, mut segs, mut ipv4) = (0u32, 0u32, false);
         // SAFETY: valid (type invariant); the out-pointers are valid for writes.
@@ -268,18 +280,21 @@ impl SkBuff {
     }
 
     /// Tells the stack the device verified the transport checksum.
+    #[inline]
     pub fn set_checksum_unnecessary(&mut self) {
         // SAFETY: valid and owned (type invariant).
         unsafe { bindings::rnet_skb_set_csum_unnecessary(self.raw()) };
     }
 
     /// Frees the buffer after a successful transmission.
+    #[inline]
     pub fn consume(self) {
         // SAFETY: owned; valid in any context.
         unsafe { bindings::dev_consume_skb_any(self.into_raw()) };
     }
 
     /// Frees the buffer as dropped, with `reason`.
+    #[inline]
     pub fn drop_with(self, reason: DropReason) {
         // SAFETY: owned; valid in any context.
         unsafe { bindings::dev_kfree_skb_any_reason(self.into_raw(), reason.as_raw()) };
@@ -354,16 +369,19 @@ pub struct MappedSkb {
 
 impl MappedSkb {
     /// The bus address for the device.
+    #[inline]
     pub fn dma_addr(&self) -> u64 {
         self.addr
     }
 
     /// The mapped length.
+    #[inline]
     pub fn len(&self) -> u32 {
         self.len
     }
 
     /// Whether the mapping is empty (never: mapping checks `len > 0`).
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -412,6 +430,7 @@ impl MappedSkb {
     }
 
     /// Ends the mapping and gives the buffer back to the CPU.
+    #[inline]
     pub fn unmap(self) -> SkBuff {
         let mut this = ManuallyDrop::new(self);
         this.unmap_now();
@@ -490,16 +509,19 @@ pub struct TxMapping {
 
 impl TxMapping {
     /// The segments, in packet order: the linear part, then the fragments.
+    #[inline]
     pub fn segs(&self) -> TxSegs<'_> {
         Iterator::chain(self.head.iter(), self.frags.iter())
     }
 
     /// The whole packet's length.
+    #[inline]
     pub fn len(&self) -> u32 {
         self.skb.len()
     }
 
     /// Whether the packet is empty.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.skb.is_empty()
     }
@@ -532,6 +554,7 @@ impl TxMapping {
     }
 
     /// Ends the mappings and gives the buffer back to the CPU.
+    #[inline]
     pub fn unmap(self) -> SkBuff {
         let mut this = ManuallyDrop::new(self);
         this.unmap_all();
