@@ -9,6 +9,7 @@
 #   make shell      interactive guest shell (Ctrl-A X quits QEMU)
 #   make check      build, run every test; last line "N passed, N failed, N skipped"
 #   make bench      benchmarks (Rust vs C), medians and ratios
+#   make profile    guest perf profile of a UDP flood, C and Rust drivers
 #   make setup | kernel | initramfs        the steps on their own
 #
 # DEBUG=1 selects the debug flavour (KASAN, kmemleak, lockdep). The unpacked
@@ -18,12 +19,12 @@
 T := tools/rnet
 export DEBUG RNET_CACHE TESTS
 
-.PHONY: all setup kernel initramfs run shell check bench clean-cache help
+.PHONY: all setup kernel initramfs run shell check bench profile clean-cache help
 
 all: check
 
 help:
-	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,18p' Makefile | sed 's/^# \{0,1\}//'
 
 setup:
 	@$(T)/setup.sh
@@ -46,6 +47,9 @@ check:
 
 bench: initramfs
 	@$(T)/bench.sh
+
+profile: initramfs
+	@$(T)/profile.sh
 
 clean-cache:
 	rm -rf "$${RNET_CACHE:-$$HOME/.cache/rnet}"

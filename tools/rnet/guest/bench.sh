@@ -12,20 +12,6 @@ REPS=${1:-3}
 TCP_SECS=${2:-5}
 UDP_SECS=${3:-4}
 
-# Each "host" on its own vCPU, the same way for both drivers: NIC A's
-# interrupts and the sender on CPU 0, NIC B's and the receiver on CPU 1.
-# Left to chance, interrupt and process placement moved a driver's UDP
-# figure by 2x between rounds.
-pin_pair() {
-	local cpu=0 pci irq
-	for pci in $(nic_pci_all); do
-		for irq in $(ls /sys/bus/pci/devices/$pci/msi_irqs 2> /dev/null); do
-			echo $cpu > /proc/irq/$irq/smp_affinity_list 2> /dev/null
-		done
-		cpu=1
-	done
-}
-
 measure() {	# driver round
 	local drv=$1 round=$2
 	setup_pair "$drv" "$drv" > /dev/null || { echo "bench: setup failed for $drv"; return 1; }
