@@ -261,7 +261,8 @@ impl SkBuff {
             }
             // Room for `frags` entries was reserved above: this cannot fail.
             if m.frags.push(TxSeg { addr, len }, GFP_ATOMIC).is_err() {
-                // SAFETY: `addr` maps fragment `i` as a page, as recorded nowhere else.
+                // SAFETY: `addr` was just mapped for fragment `i` as a page of `len` bytes and is
+                // recorded nowhere else, so it is unmapped here once.
                 unsafe {
                     bindings::dma_unmap_page_attrs(
                         dev.as_raw(),
