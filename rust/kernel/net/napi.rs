@@ -55,7 +55,6 @@ unsafe impl Sync for Napi {}
 
 impl Napi {
     /// A NAPI context not attached to any device yet.
-    #[inline]
     pub fn new() -> impl PinInit<Self> {
         pin_init!(Self {
             // SAFETY: all-zero is the state `netif_napi_add` expects.
@@ -88,7 +87,6 @@ impl Napi {
     }
 
     /// Enables polling (`napi_enable`); does nothing if already enabled.
-    #[inline]
     pub fn enable(&self) {
         if self.added.load(Ordering::Acquire) && !self.enabled.swap(true, Ordering::AcqRel) {
             // SAFETY: added and disabled (invariant).
@@ -98,7 +96,6 @@ impl Napi {
 
     /// Disables polling, waiting for a running poll to finish
     /// (`napi_disable`); does nothing if not enabled. May sleep.
-    #[inline]
     pub fn disable(&self) {
         if self.enabled.swap(false, Ordering::AcqRel) {
             // SAFETY: added and enabled (invariant).

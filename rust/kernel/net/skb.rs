@@ -259,21 +259,13 @@ impl SkBuff {
                 m.fail();
                 return Err(ENOMEM);
             }
+            let seg = TxSeg { addr, len };
             // Room for `frags` entries was reserved above: this cannot fail.
-            if m.frags.push(TxSeg { addr, len }, GFP_ATOMIC).is_err() {
-                // SAFETY: `addr` was just mapped for fragment `i` as a page of `len` bytes and is
-                // recorded nowhere else, so it is unmapped here once.
-                unsafe {
-                    bindings::dma_unmap_page_attrs(
-                        dev.as_raw(),
-                        addr,
-                        len as usize,
-                        Direction::ToDevice.as_raw(),
-                        0,
-                    )
-                };
+            if let Err(e) = m.frags.push(seg, GFP_ATOMIC) {
+                // SAFETY: `seg` was just mapped for fragment `i` and is recorded nowhere else.
+                unsafe { unmap_frag(dev, &seg) };
                 m.fail();
-                return Err(ENOMEM);
+                return Err(e.into());
             }
         }
         // INVARIANT: `head` and `frags` hold the mappings made above.
@@ -488,6 +480,18 @@ pub struct TxSeg {
     pub len: u32,
 }
 
+/// Ends the mapping of a page fragment.
+///
+/// # Safety
+///
+/// `seg` maps a page fragment for `dev` in [`Direction::ToDevice`], and is
+/// not used again.
+unsafe fn unmap_frag(dev: &device::Device, seg: &TxSeg) {
+    let dir = Direction::ToDevice.as_raw();
+    // SAFETY: a live page mapping with these parameters (guaranteed by the caller).
+    unsafe { bindings::dma_unmap_page_attrs(dev.as_raw(), seg.addr, seg.len as usize, dir, 0) };
+}
+
 /// The segments of a [`TxMapping`], in packet order.
 pub type TxSegs<'a> =
     core::iter::Chain<core::option::Iter<'a, TxSeg>, core::slice::Iter<'a, TxSeg>>;
@@ -536,16 +540,8 @@ impl TxMapping {
             };
         }
         for seg in core::mem::take(&mut self.frags).iter() {
-            // SAFETY: a fragment mapped as a page with these parameters (type invariant).
-            unsafe {
-                bindings::dma_unmap_page_attrs(
-                    self.dev.as_raw(),
-                    seg.addr,
-                    seg.len as usize,
-                    dir,
-                    0,
-                )
-            };
+            // SAFETY: a live fragment mapping for `dev`, taken out of `frags` (type invariant).
+            unsafe { unmap_frag(&self.dev, seg) };
         }
     }
 
