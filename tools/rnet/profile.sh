@@ -6,7 +6,8 @@
 # tools/rnet/guest/profile.sh for each driver in PROFILE_DRIVERS (default:
 # the C e1000e, then e1000e_rust) and demangles the Rust symbols.
 # PROFILE_SECS (default 4) is the sampling time, PROFILE_TOP (25) how many
-# symbols to print per CPU. A developer's tool, not a test: its figures are
+# symbols to print per CPU, PROFILE_PROTO=tcp profiles an iperf3 TCP stream
+# instead of the UDP flood. A developer's tool, not a test: its figures are
 # as noisy as make bench's.
 
 set -eu
@@ -25,5 +26,5 @@ ldd "$perf_bin" | awk '/=> \// { print $3 }' | while read -r lib; do
 done
 log "profile: ${PROFILE_DRIVERS:-e1000e e1000e_rust} (console: $LOGDIR/profile.console.log)"
 "$TOP/tools/rnet/qemu.sh" --name profile --extra "$extra" --timeout 600 -- \
-	"PROFILE_SECS=${PROFILE_SECS:-4} PROFILE_TOP=${PROFILE_TOP:-25} sh /rnet/profile.sh ${PROFILE_DRIVERS:-e1000e e1000e_rust}" |
+	"PROFILE_PROTO=${PROFILE_PROTO:-udp} PROFILE_SECS=${PROFILE_SECS:-4} PROFILE_TOP=${PROFILE_TOP:-25} sh /rnet/profile.sh ${PROFILE_DRIVERS:-e1000e e1000e_rust}" |
 	grep -E '^(profile:|  )' | "$demangle"
