@@ -64,6 +64,7 @@ impl Napi {
         })
     }
 
+    #[inline]
     fn raw(&self) -> *mut bindings::napi_struct {
         self.napi.get()
     }

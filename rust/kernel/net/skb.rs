@@ -57,20 +57,24 @@ impl SkBuff {
     /// # Safety
     ///
     /// `ptr` must be a valid `sk_buff` that the caller owns and gives away.
+    #[inline]
     pub(crate) unsafe fn from_raw(ptr: *mut bindings::sk_buff) -> Option<Self> {
         NonNull::new(ptr).map(Self)
     }
 
     /// Gives up ownership.
+    #[inline]
     pub(crate) fn into_raw(self) -> *mut bindings::sk_buff {
         ManuallyDrop::new(self).0.as_ptr()
     }
 
+    #[inline]
     fn raw(&self) -> *mut bindings::sk_buff {
         self.0.as_ptr()
     }
 
     /// The buffer, still owned by `self`.
+    #[inline]
     pub(crate) fn as_raw(&mut self) -> *mut bindings::sk_buff {
         self.0.as_ptr()
     }
@@ -110,6 +114,7 @@ impl SkBuff {
     }
 
     /// Room left after the linear data.
+    #[inline]
     fn tailroom(&self) -> usize {
         // SAFETY: valid (type invariant); `end` and `tail` are offsets on 64-bit kernels.
         let (end, tail) = unsafe { ((*self.raw()).end as usize, (*self.raw()).tail as usize) };
@@ -215,15 +220,21 @@ impl SkBuff {
         }
         // Only a packet with page fragments needs room for their mappings:
         // small packets, most of them, stay free of allocations.
-        let mut frag_segs = KVec::new();
-        if frags > 0 && frag_segs.reserve(frags, GFP_ATOMIC).is_err() {
-            self.drop_with(DropReason::NoMem);
-            return Err(ENOMEM);
-        }
+        let frag_segs = if frags > 0 {
+            match KBox::new(FragSegs::EMPTY, GFP_ATOMIC) {
+                Ok(b) => Some(b),
+                Err(_) => {
+                    self.drop_with(DropReason::NoMem);
+                    return Err(ENOMEM);
+                }
+            }
+        } else {
+            None
+        };
         let mut m = TxMapping {
             skb: ManuallyDrop::new(self),
             dev: dev.clone(),
-            head: None,
+            head: TxSeg::default(),
             frags: frag_segs,
         };
         let headlen = m.skb.headlen();
@@ -245,28 +256,31 @@ impl SkBuff {
                 m.fail();
                 return Err(ENOMEM);
             }
-            m.head = Some(TxSeg { addr, len: headlen });
+            m.head = TxSeg { addr, len: headlen };
         }
-        for i in 0..frags {
-            let mut len = 0u32;
-            // SAFETY: `i` is below `nr_frags` of the valid, owned buffer; `len` is valid for
-            // writes. CAST: `i` is below `MAX_SKB_FRAGS`.
-            let addr = unsafe {
-                bindings::rnet_skb_frag_dma_map(dev.as_raw(), m.skb.raw(), i as u32, &mut len)
-            };
-            // SAFETY: `addr` was just returned for `dev`.
-            if unsafe { bindings::dma_mapping_error(dev.as_raw(), addr) } != 0 {
-                m.fail();
-                return Err(ENOMEM);
+        let mut failed = false;
+        if let Some(table) = m.frags.as_deref_mut() {
+            // `frags` fits: checked against `MAX_TX_SEGS` above.
+            for (i, slot) in table.segs.iter_mut().take(frags).enumerate() {
+                let mut len = 0u32;
+                // SAFETY: `i` is below `nr_frags` of the valid, owned buffer; `len` is valid
+                // for writes. CAST: `i` is below `MAX_SKB_FRAGS`.
+                let addr = unsafe {
+                    bindings::rnet_skb_frag_dma_map(dev.as_raw(), m.skb.raw(), i as u32, &mut len)
+                };
+                // SAFETY: `addr` was just returned for `dev`.
+                if unsafe { bindings::dma_mapping_error(dev.as_raw(), addr) } != 0 {
+                    failed = true;
+                    break;
+                }
+                *slot = TxSeg { addr, len };
+                table.n = i + 1;
             }
-            let seg = TxSeg { addr, len };
-            // Room for `frags` entries was reserved above: this cannot fail.
-            if let Err(e) = m.frags.push(seg, GFP_ATOMIC) {
-                // SAFETY: `seg` was just mapped for fragment `i` and is recorded nowhere else.
-                unsafe { unmap_frag(dev, &seg) };
-                m.fail();
-                return Err(e.into());
-            }
+        }
+        if failed {
+            // Unmaps the fragments mapped so far (`n` of them) and the linear part.
+            m.fail();
+            return Err(ENOMEM);
         }
         // INVARIANT: `head` and `frags` hold the mappings made above.
         Ok(m)
@@ -409,6 +423,7 @@ impl MappedSkb {
         Ok(())
     }
 
+    #[inline]
     fn unmap_now(&mut self) {
         // SAFETY: mapped with these parameters (type invariant); called once, by `unmap` or
         // `drop`.
@@ -480,43 +495,54 @@ pub struct TxSeg {
     pub len: u32,
 }
 
-/// Ends the mapping of a page fragment.
-///
-/// # Safety
-///
-/// `seg` maps a page fragment for `dev` in [`Direction::ToDevice`], and is
-/// not used again.
-unsafe fn unmap_frag(dev: &device::Device, seg: &TxSeg) {
-    let dir = Direction::ToDevice.as_raw();
-    // SAFETY: a live page mapping with these parameters (guaranteed by the caller).
-    unsafe { bindings::dma_unmap_page_attrs(dev.as_raw(), seg.addr, seg.len as usize, dir, 0) };
+/// The mappings of a packet's page fragments: `segs[..n]`.
+struct FragSegs {
+    n: usize,
+    segs: [TxSeg; MAX_TX_SEGS - 1],
+}
+
+impl FragSegs {
+    const EMPTY: Self = Self {
+        n: 0,
+        segs: [TxSeg { addr: 0, len: 0 }; MAX_TX_SEGS - 1],
+    };
 }
 
 /// The segments of a [`TxMapping`], in packet order.
-pub type TxSegs<'a> =
-    core::iter::Chain<core::option::Iter<'a, TxSeg>, core::slice::Iter<'a, TxSeg>>;
+pub type TxSegs<'a> = core::iter::Chain<core::slice::Iter<'a, TxSeg>, core::slice::Iter<'a, TxSeg>>;
 
 /// A packet lent to a device for transmission: its linear part and page
 /// fragments mapped for the device to read.
 ///
+/// Small on purpose (it is moved into and out of a ring slot for every
+/// packet): the linear part's mapping is inline, the fragments' sit in a
+/// table allocated only for packets that have fragments.
+///
 /// # Invariants
 ///
-/// `head`, if any, maps the linear part with `dma_map_single`, and `frags`
-/// map `skb`'s page fragments in order, all live mappings for `dev` in
+/// `head` maps the linear part with `dma_map_single` if `head.len > 0` (an
+/// empty linear part is not mapped), and `frags`, if any, maps `skb`'s first
+/// `n` page fragments in order; all are live mappings for `dev` in
 /// [`Direction::ToDevice`]. `skb` is owned and not touched by the CPU until
 /// every mapping is undone.
 pub struct TxMapping {
     skb: ManuallyDrop<SkBuff>,
     dev: ARef<device::Device>,
-    head: Option<TxSeg>,
-    frags: KVec<TxSeg>,
+    head: TxSeg,
+    frags: Option<KBox<FragSegs>>,
 }
 
 impl TxMapping {
     /// The segments, in packet order: the linear part, then the fragments.
     #[inline]
     pub fn segs(&self) -> TxSegs<'_> {
-        Iterator::chain(self.head.iter(), self.frags.iter())
+        let head = core::slice::from_ref(&self.head);
+        let head = if self.head.len > 0 { head } else { &[] };
+        let frags = match self.frags.as_deref() {
+            Some(f) => f.segs.get(..f.n).unwrap_or(&[]),
+            None => &[],
+        };
+        Iterator::chain(head.iter(), frags.iter())
     }
 
     /// The whole packet's length.
@@ -533,15 +559,28 @@ impl TxMapping {
 
     fn unmap_all(&mut self) {
         let dir = Direction::ToDevice.as_raw();
-        if let Some(seg) = self.head.take() {
-            // SAFETY: mapped by `dma_map_single` with these parameters (type invariant).
+        let head = core::mem::take(&mut self.head);
+        if head.len > 0 {
+            // SAFETY: mapped by `dma_map_single` with these parameters (type invariant); taken
+            // out of `head`, so it is unmapped once.
             unsafe {
-                bindings::dma_unmap_single(self.dev.as_raw(), seg.addr, seg.len as usize, dir)
+                bindings::dma_unmap_single(self.dev.as_raw(), head.addr, head.len as usize, dir)
             };
         }
-        for seg in core::mem::take(&mut self.frags).iter() {
-            // SAFETY: a live fragment mapping for `dev`, taken out of `frags` (type invariant).
-            unsafe { unmap_frag(&self.dev, seg) };
+        if let Some(frags) = self.frags.take() {
+            for seg in frags.segs.iter().take(frags.n) {
+                // SAFETY: a live page fragment mapping for `dev` in `ToDevice` (type invariant),
+                // taken out of `frags`, so it is unmapped once.
+                unsafe {
+                    bindings::dma_unmap_page_attrs(
+                        self.dev.as_raw(),
+                        seg.addr,
+                        seg.len as usize,
+                        dir,
+                        0,
+                    )
+                };
+            }
         }
     }
 
@@ -556,7 +595,7 @@ impl TxMapping {
         let mut this = ManuallyDrop::new(self);
         this.unmap_all();
         // SAFETY: `this` is never used or dropped again; the buffer, the device reference and
-        // the (now empty) fragment list are moved out exactly once.
+        // the (now empty) fragment table are moved out exactly once.
         unsafe {
             core::ptr::drop_in_place(&mut this.dev);
             core::ptr::drop_in_place(&mut this.frags);
