@@ -9,7 +9,7 @@
 #   make shell      interactive guest shell (Ctrl-A X quits QEMU)
 #   make check      build, run every test; last line "N passed, N failed, N skipped"
 #   make bench      benchmarks (Rust vs C), medians and ratios
-#   make profile    guest perf profile of a UDP flood, C and Rust drivers
+#   make profile    guest perf profile (UDP flood or TCP), C and Rust drivers
 #   make setup | kernel | initramfs        the steps on their own
 #
 # DEBUG=1 selects the debug flavour (KASAN, kmemleak, lockdep). The unpacked

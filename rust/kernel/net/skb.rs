@@ -506,6 +506,12 @@ impl FragSegs {
         n: 0,
         segs: [TxSeg { addr: 0, len: 0 }; MAX_TX_SEGS - 1],
     };
+
+    /// The fragment mappings made so far.
+    #[inline]
+    fn mapped(&self) -> &[TxSeg] {
+        self.segs.get(..self.n).unwrap_or(&[])
+    }
 }
 
 /// The segments of a [`TxMapping`], in packet order.
@@ -538,10 +544,7 @@ impl TxMapping {
     pub fn segs(&self) -> TxSegs<'_> {
         let head = core::slice::from_ref(&self.head);
         let head = if self.head.len > 0 { head } else { &[] };
-        let frags = match self.frags.as_deref() {
-            Some(f) => f.segs.get(..f.n).unwrap_or(&[]),
-            None => &[],
-        };
+        let frags = self.frags.as_deref().map_or(&[][..], FragSegs::mapped);
         Iterator::chain(head.iter(), frags.iter())
     }
 
@@ -568,7 +571,7 @@ impl TxMapping {
             };
         }
         if let Some(frags) = self.frags.take() {
-            for seg in frags.segs.iter().take(frags.n) {
+            for seg in frags.mapped() {
                 // SAFETY: a live page fragment mapping for `dev` in `ToDevice` (type invariant),
                 // taken out of `frags`, so it is unmapped once.
                 unsafe {

@@ -51,10 +51,11 @@ for drv in "$@"; do
 	fi
 	for cpu in 0 1; do
 		echo "profile: driver=$drv cpu=$cpu ($unit)"
-		perf report -i /tmp/perf.data --cpu $cpu --no-children --sort sym 2>/dev/null |
-			awk -v n="${n:-0}" -v s="$((SECS + 4))" '
+		perf report -i /tmp/perf.data --cpu $cpu --no-children --sort sym \
+			> /tmp/report.txt 2>/dev/null
+		awk -v n="${n:-0}" -v s="$((SECS + 4))" '
 			/^ *[0-9.]+%/ && n > 0 { sub(/%/, "", $1); name = $NF
-				printf "  %6.2f  %s\n", $1 / 100 * s / n * 1e6, name }' |
+				printf "  %6.2f  %s\n", $1 / 100 * s / n * 1e6, name }' /tmp/report.txt |
 			head -${PROFILE_TOP:-25}
 		# The driver module's own code (what it inlined included; kernel
 		# functions it calls not), and the CPU's idle time.
@@ -62,10 +63,9 @@ for drv in "$@"; do
 			awk -v n="${n:-0}" -v s="$((SECS + 4))" -v mod="[$drv]" '
 			/^ *[0-9.]+%/ && $NF == mod { sub(/%/, "", $1); d = $1 }
 			END { if (n > 0) printf "  %6.2f  in the module %s (%.1f %%)\n", d / 100 * s / n * 1e6, mod, d }'
-		perf report -i /tmp/perf.data --cpu $cpu --no-children --sort sym 2>/dev/null |
-			awk -v n="${n:-0}" -v s="$((SECS + 4))" '
+		awk -v n="${n:-0}" -v s="$((SECS + 4))" '
 			/^ *[0-9.]+%/ && $NF ~ /safe_halt$/ { sub(/%/, "", $1); h += $1 }
-			END { if (n > 0) printf "  %6.2f  idle (%.1f %%)\n", h / 100 * s / n * 1e6, h }'
+			END { if (n > 0) printf "  %6.2f  idle (%.1f %%)\n", h / 100 * s / n * 1e6, h }' /tmp/report.txt
 	done
 	cleanup_pair
 done
