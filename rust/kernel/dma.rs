@@ -32,7 +32,13 @@ pub fn wmb() {
 /// device, freed on drop.
 ///
 /// Elements are read and written with volatile accesses, one element at a
-/// time, because the device may change the memory at any moment.
+/// time, because the device may change the memory at any moment. The type
+/// is `Send` but not `Sync`: CPUs sharing it go through a lock.
+///
+/// The device must stop using the memory before the allocation is dropped
+/// (for a ring: the device's DMA engine halted), which types cannot
+/// express: a device writing after the free corrupts whatever reuses the
+/// pages. That contract stays with the driver, as in C.
 ///
 /// # Invariants
 ///
@@ -129,9 +135,10 @@ impl<T: FromBytes + AsBytes> Drop for CoherentAllocation<T> {
 
 // SAFETY: the allocation may be used and freed from any thread; accesses are volatile copies.
 unsafe impl<T: FromBytes + AsBytes + Send> Send for CoherentAllocation<T> {}
-// SAFETY: `read` and `write` copy whole elements through `&self`; concurrent use is no more
-// than what the device itself does to the memory.
-unsafe impl<T: FromBytes + AsBytes + Sync> Sync for CoherentAllocation<T> {}
+// Not `Sync`: `read` and `write` take `&self`, and two CPUs writing one
+// element through shared references would race (volatile accesses order
+// the CPU against the device, not CPUs against each other). Share an
+// allocation between CPUs inside a lock, which needs only `Send`.
 
 /// The direction of a streaming mapping.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
