@@ -99,14 +99,57 @@ unsigned int rust_helper_netdev_mc_count(const struct net_device *dev)
 	return netdev_mc_count(dev);
 }
 
+/*
+ * For a CHECKSUM_PARTIAL buffer: where the checksum starts and goes, and
+ * whether the transport is TCP. Only such a buffer has network and
+ * transport headers the stack set, so no other buffer's headers are read.
+ */
 bool rust_helper_rnet_skb_csum_partial(const struct sk_buff *skb, u32 *start,
-				       u32 *offset)
+				       u32 *offset, bool *tcp)
 {
 	if (skb->ip_summed != CHECKSUM_PARTIAL)
 		return false;
 	*start = skb_checksum_start_offset(skb);
 	*offset = skb->csum_offset;
+	switch (skb->protocol) {
+	case htons(ETH_P_IP):
+		*tcp = ip_hdr(skb)->protocol == IPPROTO_TCP;
+		break;
+	case htons(ETH_P_IPV6):
+		*tcp = ipv6_hdr(skb)->nexthdr == IPPROTO_TCP;
+		break;
+	default:
+		*tcp = false;
+	}
 	return true;
+}
+
+/* skb_checksum_help() for a CHECKSUM_PARTIAL buffer only: -EINVAL otherwise. */
+int rust_helper_rnet_skb_checksum_help(struct sk_buff *skb)
+{
+	if (skb->ip_summed != CHECKSUM_PARTIAL)
+		return -EINVAL;
+	return skb_checksum_help(skb);
+}
+
+bool rust_helper_skb_cloned(const struct sk_buff *skb)
+{
+	return skb_cloned(skb);
+}
+
+bool rust_helper_skb_has_frag_list(const struct sk_buff *skb)
+{
+	return skb_has_frag_list(skb);
+}
+
+void *rust_helper_skb_put_zero(struct sk_buff *skb, unsigned int len)
+{
+	return skb_put_zero(skb, len);
+}
+
+struct sk_buff *rust_helper_alloc_skb(unsigned int size, gfp_t priority)
+{
+	return alloc_skb(size, priority);
 }
 
 void rust_helper_rnet_skb_set_csum_unnecessary(struct sk_buff *skb)
@@ -217,25 +260,21 @@ int rust_helper_rnet_skb_tso_prepare(struct sk_buff *skb, u32 *nh, u32 *th,
 	return 0;
 }
 
-/* Whether the buffer's network header is IPv4 with a TCP or UDP payload,
- * or IPv6 directly followed by TCP or UDP.
- */
-bool rust_helper_rnet_skb_l4_is_tcp(const struct sk_buff *skb)
-{
-	switch (skb->protocol) {
-	case htons(ETH_P_IP):
-		return ip_hdr(skb)->protocol == IPPROTO_TCP;
-	case htons(ETH_P_IPV6):
-		return ipv6_hdr(skb)->nexthdr == IPPROTO_TCP;
-	default:
-		return false;
-	}
-}
-
 void *rust_helper_skb_put_data(struct sk_buff *skb, const void *data,
 			       unsigned int len)
 {
 	return skb_put_data(skb, data, len);
+}
+
+/* The NAPI context after @prev on @dev's list (the first for NULL), or NULL. */
+struct napi_struct *rust_helper_rnet_netdev_napi_next(struct net_device *dev,
+						      struct napi_struct *prev)
+{
+	struct list_head *next = prev ? prev->dev_list.next : dev->napi_list.next;
+
+	if (next == &dev->napi_list)
+		return NULL;
+	return list_entry(next, struct napi_struct, dev_list);
 }
 
 void rust_helper_local_bh_disable(void)

@@ -15,7 +15,10 @@ use crate::build_error;
 use crate::{
     bindings, device,
     error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
-    net::skb::SkBuff,
+    net::{
+        napi::{Napi, Poll},
+        skb::SkBuff,
+    },
     prelude::*,
     str::CStr,
     types::{ARef, AlwaysRefCounted, Opaque},
@@ -114,24 +117,32 @@ impl<T> Device<T> {
         unsafe { bindings::netif_queue_stopped(self.as_raw()) }
     }
 
-    /// The hardware address.
+    /// The hardware address. Read byte by byte with volatile reads: the
+    /// address may change under RTNL while this runs elsewhere (the result
+    /// may then mix the old and the new address, as in C).
     pub fn mac(&self) -> [u8; ETH_ALEN] {
         let mut mac = [0u8; ETH_ALEN];
-        // SAFETY: `dev_addr` points to at least `ETH_ALEN` bytes in a valid Ethernet device.
-        unsafe {
-            core::ptr::copy_nonoverlapping((*self.as_raw()).dev_addr, mac.as_mut_ptr(), ETH_ALEN)
-        };
+        // SAFETY: valid device (type invariant).
+        let addr = unsafe { (*self.as_raw()).dev_addr };
+        for (i, b) in mac.iter_mut().enumerate() {
+            // SAFETY: `dev_addr` points to at least `ETH_ALEN` bytes in a valid Ethernet device.
+            *b = unsafe { addr.add(i).read_volatile() };
+        }
         mac
     }
 
-    /// Sets the hardware address; it must be a valid unicast address.
-    pub fn set_mac(&self, mac: &[u8; ETH_ALEN]) -> Result {
+    /// Sets the hardware address.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds RTNL, or the device is not registered and not
+    /// shared yet (`eth_hw_addr_set` rewrites the device's address list).
+    unsafe fn set_hw_addr(&self, mac: &[u8; ETH_ALEN]) -> Result {
         // SAFETY: `mac` is `ETH_ALEN` bytes.
         if !unsafe { bindings::is_valid_ether_addr(mac.as_ptr()) } {
             return Err(eaddrnotavail());
         }
-        // SAFETY: valid Ethernet device; callers run before registration or under RTNL (the
-        // only contexts that hand out `&Device` to set it: probe and `set_mac_address`).
+        // SAFETY: valid Ethernet device; RTNL held or not registered (function's requirement).
         unsafe { bindings::eth_hw_addr_set(self.as_raw(), mac.as_ptr()) };
         Ok(())
     }
@@ -255,6 +266,10 @@ pub enum NetdevTx {
     Ok,
     /// The ring is full: the packet goes back to the stack, to be retried.
     /// Drivers should stop the queue before this can happen.
+    ///
+    /// It must be the buffer `start_xmit` was given: the core requeues that
+    /// one. Any other buffer is freed and the packet counts as taken
+    /// (`NETDEV_TX_OK`), since the driver no longer holds the one it got.
     Busy(SkBuff),
 }
 
@@ -328,14 +343,15 @@ pub trait DeviceOperations: Sized + Send + Sync {
     }
 
     /// Brings it down (`ndo_stop`), under RTNL; releases what `open` took.
-    fn stop(_dev: &Device<Self>) -> Result {
+    /// It cannot fail: the core ignores the result and the interface is
+    /// down afterwards whatever happened.
+    fn stop(_dev: &Device<Self>) {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Transmits one packet, in BH context with the queue's lock held.
-    fn start_xmit(_dev: &Device<Self>, _skb: SkBuff) -> NetdevTx {
-        build_error!(VTABLE_DEFAULT_ERROR)
-    }
+    /// Required: the core calls it without checking.
+    fn start_xmit(dev: &Device<Self>, skb: SkBuff) -> NetdevTx;
 
     /// Fills in the counters.
     fn get_stats64(_dev: &Device<Self>, _stats: &mut Stats64) {
@@ -348,7 +364,9 @@ pub trait DeviceOperations: Sized + Send + Sync {
     }
 
     /// Programs a new, already validated unicast address into the hardware;
-    /// the core updates `dev_addr` after success.
+    /// `dev_addr` is updated after success. Without it, the address cannot
+    /// be changed (`EOPNOTSUPP`): the stack must not believe in an address
+    /// the hardware does not filter for.
     fn set_mac_address(_dev: &Device<Self>, _mac: &[u8; ETH_ALEN]) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -398,7 +416,8 @@ impl<T: DeviceOperations> Adapter<T> {
     /// Only the C core calls this, through the ops table, with valid arguments.
     unsafe extern "C" fn stop(dev: *mut bindings::net_device) -> crate::ffi::c_int {
         // SAFETY: called by the core on a device with our ops.
-        from_result(|| T::stop(unsafe { Self::dev(dev) }).map(|()| 0))
+        T::stop(unsafe { Self::dev(dev) });
+        0
     }
 
     /// # Safety
@@ -408,6 +427,7 @@ impl<T: DeviceOperations> Adapter<T> {
         skb: *mut bindings::sk_buff,
         dev: *mut bindings::net_device,
     ) -> bindings::netdev_tx_t {
+        let given = skb;
         // SAFETY: the core hands over a valid buffer it gives to the driver.
         let Some(skb) = (unsafe { SkBuff::from_raw(skb) }) else {
             return bindings::netdev_tx_NETDEV_TX_OK;
@@ -416,9 +436,17 @@ impl<T: DeviceOperations> Adapter<T> {
         match T::start_xmit(unsafe { Self::dev(dev) }, skb) {
             NetdevTx::Ok => bindings::netdev_tx_NETDEV_TX_OK,
             NetdevTx::Busy(skb) => {
-                // The stack keeps the buffer and retries it.
-                let _ = skb.into_raw();
-                bindings::netdev_tx_NETDEV_TX_BUSY
+                let back = skb.into_raw();
+                if back == given {
+                    // The stack keeps its buffer and retries it.
+                    bindings::netdev_tx_NETDEV_TX_BUSY
+                } else {
+                    // Not the buffer the core would requeue: the driver let
+                    // go of that one, so it counts as taken; free this one.
+                    // SAFETY: `back` was owned by the `SkBuff` given up above.
+                    drop(unsafe { SkBuff::from_raw(back) });
+                    bindings::netdev_tx_NETDEV_TX_OK
+                }
             }
         }
     }
@@ -478,7 +506,8 @@ impl<T: DeviceOperations> Adapter<T> {
                 return Err(eaddrnotavail());
             }
             T::set_mac_address(dev, &mac)?;
-            dev.set_mac(&mac)?;
+            // SAFETY: the core calls `ndo_set_mac_address` under RTNL.
+            unsafe { dev.set_hw_addr(&mac) }?;
             Ok(0)
         })
     }
@@ -548,11 +577,7 @@ impl<T: DeviceOperations> Adapter<T> {
     const NETDEV_OPS: bindings::net_device_ops = bindings::net_device_ops {
         ndo_open: if T::HAS_OPEN { Some(Self::open) } else { None },
         ndo_stop: if T::HAS_STOP { Some(Self::stop) } else { None },
-        ndo_start_xmit: if T::HAS_START_XMIT {
-            Some(Self::start_xmit)
-        } else {
-            None
-        },
+        ndo_start_xmit: Some(Self::start_xmit),
         ndo_get_stats64: if T::HAS_GET_STATS64 {
             Some(Self::get_stats64)
         } else {
@@ -566,7 +591,7 @@ impl<T: DeviceOperations> Adapter<T> {
         ndo_set_mac_address: if T::HAS_SET_MAC_ADDRESS {
             Some(Self::set_mac_address)
         } else {
-            Some(bindings::eth_mac_addr)
+            None
         },
         ndo_change_mtu: if T::HAS_CHANGE_MTU {
             Some(Self::change_mtu)
@@ -612,23 +637,35 @@ fn copy_cstr<const N: usize>(dst: &mut [crate::ffi::c_char; N], src: &CStr) {
     }
 }
 
+/// Where a [`Registration`] is in its life.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RegState {
+    /// Allocated, never registered.
+    New,
+    /// Registered with the stack.
+    Registered,
+    /// `register_netdev` failed: the device may not be registered again.
+    Failed,
+}
+
 /// An Ethernet device with a `T` in its private area.
 ///
 /// # Invariants
 ///
 /// `dev` was allocated by `alloc_etherdev` with room for `T`, holds an
-/// initialised `T` and our operation tables until drop; `registered` says
-/// whether it is registered.
+/// initialised `T` and our operation tables until drop; `state` says
+/// whether it is registered. Every NAPI context on the device's list is a
+/// [`Napi`] inside `T`, added with [`Self::add_napi`].
 pub struct Registration<T: DeviceOperations> {
     dev: NonNull<bindings::net_device>,
-    registered: bool,
+    state: RegState,
     _p: PhantomData<T>,
 }
 
 impl<T: DeviceOperations> Registration<T> {
     /// Allocates an Ethernet device under `parent` and initialises its
     /// private area with `data`. The device is not registered yet: set its
-    /// address and features through [`Self::dev`], then [`Self::register`].
+    /// address and features, add its NAPI contexts, then [`Self::register`].
     pub fn new(parent: &device::Device, data: impl PinInit<T, Error>) -> Result<Self> {
         // NETDEV_ALIGN is 32: the private area is aligned to it.
         build_assert!(core::mem::align_of::<T>() <= 32);
@@ -638,7 +675,7 @@ impl<T: DeviceOperations> Registration<T> {
         let raw = dev.as_ptr();
         // SAFETY: the private area is `size` bytes, suitably aligned, and never moves.
         if let Err(e) = unsafe { data.__pinned_init(bindings::netdev_priv(raw).cast::<T>()) } {
-            // SAFETY: allocated above, never registered; `T` was not initialised.
+            // SAFETY: allocated above, never registered or shared; `T` was not initialised.
             unsafe { bindings::free_netdev(raw) };
             return Err(e);
         }
@@ -648,10 +685,10 @@ impl<T: DeviceOperations> Registration<T> {
             (*raw).ethtool_ops = &Adapter::<T>::ETHTOOL_OPS;
             (*raw).dev.parent = parent.as_raw();
         }
-        // INVARIANT: allocated and initialised above.
+        // INVARIANT: allocated and initialised above; no NAPI context yet.
         Ok(Self {
             dev,
-            registered: false,
+            state: RegState::New,
             _p: PhantomData,
         })
     }
@@ -662,39 +699,102 @@ impl<T: DeviceOperations> Registration<T> {
         unsafe { Device::from_raw(self.dev.as_ptr()) }
     }
 
+    /// Fails with `EBUSY` once the device was registered (or tried to be).
+    fn unregistered(&self) -> Result {
+        if self.state == RegState::New {
+            Ok(())
+        } else {
+            Err(EBUSY)
+        }
+    }
+
     /// Sets the offloads the device offers (`hw`, which the user may toggle
     /// with `ethtool -K`) and those enabled at first (`on`). Only before
     /// [`Self::register`].
     pub fn set_features(&mut self, hw: Features, on: Features) -> Result {
-        if self.registered {
-            return Err(EBUSY);
-        }
+        self.unregistered()?;
         // SAFETY: a valid device, not registered yet: nothing else reads its features.
         unsafe { bindings::rnet_netdev_set_features(self.dev.as_ptr(), hw.0, on.0) };
         Ok(())
     }
 
-    /// Registers the device with the stack, making it visible.
+    /// Sets the hardware address, which must be a valid unicast address.
+    /// Only before [`Self::register`]: afterwards the address changes under
+    /// RTNL only, through [`DeviceOperations::set_mac_address`].
+    pub fn set_mac(&mut self, mac: &[u8; ETH_ALEN]) -> Result {
+        self.unregistered()?;
+        // SAFETY: not registered (checked above), and `&mut self` excludes any other user of
+        // the address through this registration.
+        unsafe { self.dev().set_hw_addr(mac) }
+    }
+
+    /// Attaches the NAPI context that `napi` picks out of the device's
+    /// state, with `T::poll`. Only before [`Self::register`] (afterwards the
+    /// core walks the list under RTNL), and only a context inside `T`
+    /// (checked), so that it lives exactly as long as the device.
+    pub fn add_napi(&mut self, napi: impl FnOnce(&T) -> &Napi) -> Result
+    where
+        T: Poll,
+    {
+        self.unregistered()?;
+        let dev = self.dev();
+        napi(dev.data()).add(dev)
+    }
+
+    /// Registers the device with the stack, making it visible. After a
+    /// failure the device cannot be registered again (`EBUSY`).
     pub fn register(&mut self) -> Result {
-        if self.registered {
-            return Err(EBUSY);
-        }
+        self.unregistered()?;
         // SAFETY: a valid, unregistered device (type invariant).
-        to_result(unsafe { bindings::register_netdev(self.dev.as_ptr()) })?;
-        self.registered = true;
-        Ok(())
+        let ret = to_result(unsafe { bindings::register_netdev(self.dev.as_ptr()) });
+        self.state = if ret.is_ok() {
+            RegState::Registered
+        } else {
+            RegState::Failed
+        };
+        ret
     }
 }
 
 impl<T: DeviceOperations> Drop for Registration<T> {
     fn drop(&mut self) {
         let raw = self.dev.as_ptr();
-        // SAFETY: valid (type invariant). Unregistering closes the device (`stop`) and waits
-        // for every reference taken with `dev_hold`; after it nothing else uses `T`.
-        unsafe {
-            if self.registered {
-                bindings::unregister_netdev(raw);
+        if self.state == RegState::Registered {
+            // SAFETY: registered (type invariant). Unregistering closes the device (`stop`)
+            // and waits for every reference taken with `dev_hold`.
+            unsafe { bindings::unregister_netdev(raw) };
+        }
+        // No poll may run on `T` once it is dropped, whatever `stop` did or
+        // whether the device was ever opened: disable every context.
+        // SAFETY: valid device; no longer registered, so nothing adds or removes contexts.
+        let mut napi = unsafe { bindings::rnet_netdev_napi_next(raw, core::ptr::null_mut()) };
+        while !napi.is_null() {
+            // SAFETY: every context on the list is a `Napi` added by `add_napi` (type invariant)
+            // inside the live `T`.
+            unsafe { Napi::from_raw(napi) }.disable();
+            // SAFETY: `napi` is on the device's list.
+            napi = unsafe { bindings::rnet_netdev_napi_next(raw, napi) };
+        }
+        if self.state != RegState::Registered {
+            // SAFETY: valid device.
+            let refs = unsafe { bindings::netdev_refcnt_read(raw) };
+            // `free_netdev` of a device that was never registered frees it
+            // at once, whatever references `dev_hold` gave out: with any
+            // still held (`alloc_etherdev` holds one), leak the device and
+            // its `T` rather than free memory in use.
+            if refs != 1 {
+                pr_err!(
+                    "net: device {} dropped with {} references held; leaking it\n",
+                    self.dev().name(),
+                    refs - 1
+                );
+                return;
             }
+        }
+        // SAFETY: valid (type invariant); nothing uses `T` any more: the device is unregistered
+        // (no operation runs), its NAPI contexts are disabled (no poll runs) and no reference
+        // is held elsewhere.
+        unsafe {
             core::ptr::drop_in_place(bindings::netdev_priv(raw).cast::<T>());
             bindings::free_netdev(raw);
         }
@@ -707,4 +807,8 @@ unsafe impl<T: DeviceOperations> Send for Registration<T> {}
 unsafe impl<T: DeviceOperations> Sync for Registration<T> {}
 
 /// A counted reference to a device, e.g. for an interrupt handler.
+///
+/// Held inside the device's own `T` for good, it keeps the device from
+/// being freed: [`Registration`]'s drop then waits in `unregister_netdev`
+/// forever (the kernel warns every 10 s). Drop such references in `stop`.
 pub type DeviceRef<T> = ARef<Device<T>>;

@@ -5,10 +5,15 @@
 //! C header: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h)
 //!
 //! A [`Napi`] lives inside the driver's state in a net device's private area
-//! and is attached to that device with [`Napi::add`]; the core deletes it
-//! when the device is freed. The poll function gets a [`PollCtx`], the only
-//! way to reach what is valid in poll context alone: allocating receive
-//! buffers from the per-CPU cache, handing packets to GRO, completing.
+//! and is attached to that device, before it is registered, with
+//! [`Registration::add_napi`]; the core deletes it when the device is freed,
+//! and the registration disables it before the state around it is dropped.
+//! The poll function gets a [`PollCtx`] by value, the only way to reach what
+//! is valid in poll context alone (allocating receive buffers from the
+//! per-CPU cache, handing packets to GRO) and consumed by completing, so
+//! nothing of it outlives the poll call.
+//!
+//! [`Registration::add_napi`]: crate::net::dev::Registration::add_napi
 
 use crate::{
     bindings,
@@ -16,7 +21,9 @@ use crate::{
         dev::{Device, DeviceOperations},
         skb::SkBuff,
     },
+    new_mutex,
     prelude::*,
+    sync::Mutex,
     types::Opaque,
 };
 use core::{
@@ -27,41 +34,60 @@ use core::{
 /// The poll function of a device's NAPI context.
 pub trait Poll: DeviceOperations {
     /// Does at most `ctx.budget()` units of receive work (transmit
-    /// completions do not count) and returns the work done. Returning less
-    /// than the budget after [`PollCtx::complete_done`] returned `true` means
-    /// the driver re-enabled its interrupts.
-    fn poll(dev: &Device<Self>, ctx: &mut PollCtx<'_>) -> i32;
+    /// completions do not count), then ends the poll with
+    /// [`PollCtx::complete`], which consumes the context: nothing that is
+    /// valid only while polling can be done after completing.
+    fn poll(dev: &Device<Self>, ctx: PollCtx<'_>) -> PollDone;
 }
 
 /// A NAPI context (`struct napi_struct`).
 ///
 /// # Invariants
 ///
-/// Once `added` is set, `napi` is on the `napi_list` of the device whose
-/// private area contains it, with `Adapter::<T>::poll` for that device's `T`.
-/// `enabled` mirrors `napi_enable`/`napi_disable`.
+/// `napi` is the first field (`repr(C)`), so a pointer to it is a pointer
+/// to the `Napi`. Once `added` is set, `napi` is on the `napi_list` of the
+/// device whose private area contains it, with `Adapter::<T>::poll` for
+/// that device's `T`. `enabled` mirrors `napi_enable`/`napi_disable`, which
+/// run only with `lock` held.
 #[pin_data]
+#[repr(C)]
 pub struct Napi {
     #[pin]
     napi: Opaque<bindings::napi_struct>,
+    #[pin]
+    lock: Mutex<()>,
     added: AtomicBool,
     enabled: AtomicBool,
 }
 
-// SAFETY: the NAPI core serialises polling; the flags are atomics.
+// SAFETY: the NAPI core serialises polling; the flags are atomics and state changes happen
+// under `lock`.
 unsafe impl Send for Napi {}
 // SAFETY: as above; `schedule` may be called from any context.
 unsafe impl Sync for Napi {}
 
 impl Napi {
-    /// A NAPI context not attached to any device yet.
+    /// A NAPI context not attached to any device yet; attach it with
+    /// [`crate::net::dev::Registration::add_napi`].
     pub fn new() -> impl PinInit<Self> {
         pin_init!(Self {
             // SAFETY: all-zero is the state `netif_napi_add` expects.
             napi <- Opaque::ffi_init(|p: *mut bindings::napi_struct| unsafe { p.write_bytes(0, 1) }),
+            lock <- new_mutex!(()),
             added: AtomicBool::new(false),
             enabled: AtomicBool::new(false),
         })
+    }
+
+    /// The `Napi` around a context on a device's list.
+    ///
+    /// # Safety
+    ///
+    /// `napi` is the `napi_struct` of a live `Napi`, valid for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(napi: *mut bindings::napi_struct) -> &'a Self {
+        // SAFETY: `napi` is the first field of a `repr(C)` `Napi` (type invariant), live for
+        // `'a` (function's requirement).
+        unsafe { &*napi.cast::<Self>() }
     }
 
     #[inline]
@@ -71,8 +97,9 @@ impl Napi {
 
     /// Attaches this context to `dev`, with `T::poll`. It must be a field of
     /// `dev`'s own state (checked), so that it lives exactly as long as the
-    /// device; the core deletes it in `free_netdev`.
-    pub fn add<T: Poll>(&self, dev: &Device<T>) -> Result {
+    /// device; the core deletes it in `free_netdev`. Called by
+    /// `Registration::add_napi`, before the device is registered.
+    pub(crate) fn add<T: Poll>(&self, dev: &Device<T>) -> Result {
         let start = dev.data() as *const T as usize;
         let me = self as *const Self as usize;
         if me < start || me + core::mem::size_of::<Self>() > start + core::mem::size_of::<T>() {
@@ -81,25 +108,30 @@ impl Napi {
         if self.added.swap(true, Ordering::AcqRel) {
             return Err(EBUSY);
         }
-        // SAFETY: `dev` is valid; the context is zeroed, pinned inside `dev`'s private area
-        // (checked above) and added once.
+        // SAFETY: `dev` is valid and not registered (the caller's state); the context is
+        // zeroed, pinned inside `dev`'s private area (checked above) and added once.
         unsafe { bindings::netif_napi_add(dev.as_raw(), self.raw(), Some(Adapter::<T>::poll)) };
         Ok(())
     }
 
-    /// Enables polling (`napi_enable`); does nothing if already enabled.
+    /// Enables polling (`napi_enable`); does nothing if already enabled or
+    /// not attached. May sleep (it serialises with [`Self::disable`]).
     pub fn enable(&self) {
-        if self.added.load(Ordering::Acquire) && !self.enabled.swap(true, Ordering::AcqRel) {
-            // SAFETY: added and disabled (invariant).
+        let _guard = self.lock.lock();
+        if self.added.load(Ordering::Acquire) && !self.enabled.load(Ordering::Acquire) {
+            // SAFETY: added and disabled (invariant), and no other state change runs (`lock`).
             unsafe { bindings::napi_enable(self.raw()) };
+            self.enabled.store(true, Ordering::Release);
         }
     }
 
     /// Disables polling, waiting for a running poll to finish
     /// (`napi_disable`); does nothing if not enabled. May sleep.
     pub fn disable(&self) {
-        if self.enabled.swap(false, Ordering::AcqRel) {
-            // SAFETY: added and enabled (invariant).
+        let _guard = self.lock.lock();
+        if self.enabled.load(Ordering::Acquire) {
+            self.enabled.store(false, Ordering::Release);
+            // SAFETY: added and enabled (invariant), and no other state change runs (`lock`).
             unsafe { bindings::napi_disable(self.raw()) };
         }
     }
@@ -111,16 +143,34 @@ impl Napi {
         if !self.enabled.load(Ordering::Acquire) {
             return false;
         }
-        // SAFETY: added; scheduling is valid in any context.
+        // SAFETY: added; scheduling is valid in any context, and a context being disabled
+        // refuses it (`napi_schedule_prep` checks `NAPI_STATE_DISABLE`).
         unsafe { bindings::napi_schedule(self.raw()) }
     }
 }
 
-/// What the poll function may do, for one poll call.
+/// What the poll function may do, for one poll call. Consumed by
+/// [`PollCtx::complete`], which ends the call.
 pub struct PollCtx<'a> {
     napi: *mut bindings::napi_struct,
     budget: i32,
     _p: PhantomData<&'a Napi>,
+}
+
+/// The end of a poll call, made only by [`PollCtx::complete`]: the work
+/// done, and whether polling is over.
+pub struct PollDone {
+    work: i32,
+    rearm: bool,
+}
+
+impl PollDone {
+    /// Whether polling is over and the driver should turn its interrupts
+    /// back on.
+    #[inline]
+    pub fn rearm(&self) -> bool {
+        self.rearm
+    }
 }
 
 impl PollCtx<'_> {
@@ -153,13 +203,23 @@ impl PollCtx<'_> {
         unsafe { bindings::napi_consume_skb(skb.into_raw(), self.budget) };
     }
 
-    /// Ends polling after `work_done` (< budget) units of work. Returns
-    /// `true` if polling is over and the driver should re-enable its
-    /// interrupts.
+    /// Ends this poll call after `work_done` units of work. With less work
+    /// than the budget, polling ends (`napi_complete_done`) and
+    /// [`PollDone::rearm`] says whether the driver should re-enable its
+    /// interrupts; with the whole budget used (or a zero budget, as netpoll
+    /// gives), the core keeps the context scheduled and polls again.
     #[inline]
-    pub fn complete_done(&self, work_done: i32) -> bool {
-        // SAFETY: in poll context for this NAPI.
-        unsafe { bindings::napi_complete_done(self.napi, work_done) }
+    pub fn complete(self, work_done: i32) -> PollDone {
+        let work = work_done.clamp(0, self.budget);
+        if work >= self.budget {
+            // The core owns the context when the budget is used up: it
+            // must not be completed.
+            return PollDone { work, rearm: false };
+        }
+        // SAFETY: in poll context for this NAPI, with less than the budget done; `self` is
+        // consumed, so nothing of the poll context is used after completing.
+        let rearm = unsafe { bindings::napi_complete_done(self.napi, work) };
+        PollDone { work, rearm }
     }
 }
 
@@ -176,12 +236,11 @@ impl<T: Poll> Adapter<T> {
         // SAFETY: the core polls a context we added to `napi->dev`, whose private area holds a
         // `T` (invariant of `Napi`).
         let dev = unsafe { Device::<T>::from_raw((*napi).dev) };
-        let mut ctx = PollCtx {
+        let ctx = PollCtx {
             napi,
             budget,
             _p: PhantomData,
         };
-        let done = T::poll(dev, &mut ctx);
-        done.clamp(0, budget)
+        T::poll(dev, ctx).work
     }
 }

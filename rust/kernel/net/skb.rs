@@ -12,6 +12,14 @@
 //! a streaming DMA mapping; unmapping gives the buffer back, so a double
 //! unmap or a CPU access while the device owns the buffer cannot be written
 //! in safe code.
+//!
+//! Bytes are never exposed uninitialised: [`SkBuff::put`] zeroes what it
+//! adds, and the area a device may write ([`Direction::FromDevice`]) is
+//! zeroed when it is mapped, so whatever the device did or did not write,
+//! the CPU reads initialised memory. The data of a cloned buffer is shared
+//! with its clones (TCP keeps the original in its retransmit queue): no
+//! function here writes packet bytes of a cloned buffer, or lends it to a
+//! device for writing.
 
 use crate::{bindings, device, dma::Direction, error::to_result, prelude::*, types::ARef};
 use core::{mem::ManuallyDrop, ptr::NonNull};
@@ -113,6 +121,63 @@ impl SkBuff {
         unsafe { core::slice::from_raw_parts((*self.raw()).data, self.headlen() as usize) }
     }
 
+    /// Allocates a linear buffer with room for `len` bytes and no data
+    /// (`alloc_skb`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::net::skb::SkBuff;
+    ///
+    /// let mut skb = SkBuff::alloc(64, GFP_KERNEL)?;
+    /// assert_eq!(skb.len(), 0);
+    /// // `put` adds zeroed bytes, never uninitialised ones.
+    /// skb.put(16)?;
+    /// assert_eq!(skb.data(), &[0u8; 16]);
+    /// skb.put_data(&[1, 2, 3])?;
+    /// assert_eq!(skb.len(), 19);
+    /// assert_eq!(&skb.data()[16..], &[1, 2, 3]);
+    /// // No room for more than was allocated (rounded up by the allocator).
+    /// assert!(skb.put(1 << 20).is_err());
+    ///
+    /// // A clone shares the data: neither side may write it any more.
+    /// let clone = skb.try_clone(GFP_KERNEL)?;
+    /// assert!(skb.is_cloned() && clone.is_cloned());
+    /// assert_eq!(skb.put(1), Err(EBUSY));
+    /// assert_eq!(skb.put_data(&[4]), Err(EBUSY));
+    /// drop(clone);
+    /// assert!(!skb.is_cloned());
+    /// skb.put_data(&[4])?;
+    ///
+    /// // A received buffer was not asked for a checksum: nothing to help.
+    /// assert_eq!(skb.checksum_partial(), None);
+    /// assert_eq!(skb.checksum_help(), Err(EINVAL));
+    /// assert_eq!(&skb.data()[16..], &[1, 2, 3, 4]);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn alloc(len: u32, gfp: crate::alloc::Flags) -> Result<Self> {
+        // SAFETY: no precondition.
+        let skb = unsafe { bindings::alloc_skb(len, gfp.as_raw()) };
+        // SAFETY: a new buffer we own, or null.
+        unsafe { Self::from_raw(skb) }.ok_or(ENOMEM)
+    }
+
+    /// A clone (`skb_clone`): a new `sk_buff` sharing this one's data. Both
+    /// become read-only as far as packet bytes go, until the other is gone.
+    pub fn try_clone(&self, gfp: crate::alloc::Flags) -> Result<Self> {
+        // SAFETY: valid (type invariant); `skb_clone` only takes a reference to the data.
+        let skb = unsafe { bindings::skb_clone(self.raw(), gfp.as_raw()) };
+        // SAFETY: a new `sk_buff` we own, or null.
+        unsafe { Self::from_raw(skb) }.ok_or(ENOMEM)
+    }
+
+    /// Whether the data is shared with a clone (`skb_cloned`).
+    #[inline]
+    pub fn is_cloned(&self) -> bool {
+        // SAFETY: valid (type invariant).
+        unsafe { bindings::skb_cloned(self.raw()) }
+    }
+
     /// Room left after the linear data.
     #[inline]
     fn tailroom(&self) -> usize {
@@ -121,19 +186,48 @@ impl SkBuff {
         end.saturating_sub(tail)
     }
 
-    /// Grows the linear data by `len` bytes at the tail (`skb_put`).
+    /// Checks that `len` more bytes fit at the tail of a linear, unshared
+    /// buffer.
     #[inline]
-    pub fn put(&mut self, len: u32) -> Result {
-        if self.is_nonlinear() || (len as usize) > self.tailroom() {
+    fn tail_writable(&self, len: usize) -> Result {
+        if self.is_cloned() {
+            return Err(EBUSY);
+        }
+        if self.is_nonlinear() || len > self.tailroom() {
             return Err(EINVAL);
         }
-        // SAFETY: linear and with enough tailroom, checked above.
-        unsafe { bindings::skb_put(self.raw(), len) };
         Ok(())
     }
 
-    /// Pads the packet with zeroes to at least `len` bytes. On error the
-    /// buffer has been freed (as `skb_padto` does).
+    /// Grows the linear data by `len` zeroed bytes at the tail
+    /// (`skb_put_zero`). Fails with `EBUSY` on a cloned buffer and `EINVAL`
+    /// without room.
+    #[inline]
+    pub fn put(&mut self, len: u32) -> Result {
+        self.tail_writable(len as usize)?;
+        // SAFETY: linear, not shared, with enough tailroom (checked above).
+        unsafe { bindings::skb_put_zero(self.raw(), len) };
+        Ok(())
+    }
+
+    /// Appends `bytes` to the linear data (`skb_put_data`). Fails as
+    /// [`Self::put`] does.
+    #[inline]
+    pub fn put_data(&mut self, bytes: &[u8]) -> Result {
+        self.tail_writable(bytes.len())?;
+        // CAST: at most the tailroom, which fits in `u32`.
+        let len = bytes.len() as u32;
+        // SAFETY: linear, not shared, with room for `bytes` (checked above); `bytes` is valid
+        // for reads of `len` bytes.
+        unsafe { bindings::skb_put_data(self.raw(), bytes.as_ptr().cast(), len) };
+        Ok(())
+    }
+
+    /// Makes sure the buffer's memory holds at least `len` bytes of packet,
+    /// the bytes past the packet's end zeroed (`skb_padto`), for a device
+    /// that sends short frames padded to `len`. The packet's length
+    /// ([`Self::len`]) does not change. On error the buffer has been freed
+    /// (as `skb_padto` does).
     #[inline]
     pub fn pad_to(self, len: u32) -> Result<Self> {
         let raw = self.into_raw();
@@ -146,30 +240,28 @@ impl SkBuff {
     }
 
     /// Whether the stack asked the device to compute the transport checksum
-    /// (`CHECKSUM_PARTIAL`); if so, where: `(start, offset)` from the start
-    /// of the data.
+    /// (`CHECKSUM_PARTIAL`); if so, where, and whether the transport is TCP.
+    /// Only such a buffer has network and transport headers the stack set
+    /// for the device, so only such a buffer's headers are read.
     #[inline]
-    pub fn checksum_partial(&self) -> Option<(u32, u32)> {
-        let (mut start, mut offset) = (0u32, 0u32);
-        // SAFETY: valid (type invariant); the out-pointers are valid for writes.
-        let partial =
-            unsafe { bindings::rnet_skb_csum_partial(self.raw(), &mut start, &mut offset) };
-        partial.then_some((start, offset))
+    pub fn checksum_partial(&self) -> Option<CsumRequest> {
+        let (mut start, mut offset, mut tcp) = (0u32, 0u32, false);
+        // SAFETY: valid (type invariant); the out-pointers are valid for writes; the helper
+        // reads the headers only of a `CHECKSUM_PARTIAL` buffer.
+        let partial = unsafe {
+            bindings::rnet_skb_csum_partial(self.raw(), &mut start, &mut offset, &mut tcp)
+        };
+        partial.then_some(CsumRequest { start, offset, tcp })
     }
 
     /// Computes a `CHECKSUM_PARTIAL` packet's checksum in software, for a
-    /// packet the device cannot checksum.
+    /// packet the device cannot checksum. Fails with `EINVAL` for any other
+    /// buffer (a received one, say), whose bytes it leaves alone.
     #[inline]
     pub fn checksum_help(&mut self) -> Result {
-        // SAFETY: valid and owned (type invariant).
-        to_result(unsafe { bindings::skb_checksum_help(self.raw()) })
-    }
-
-    /// Whether the network header is IPv4 or IPv6 carrying TCP directly.
-    #[inline]
-    pub fn is_tcp(&self) -> bool {
-        // SAFETY: valid (type invariant); the helper only reads headers the stack set.
-        unsafe { bindings::rnet_skb_l4_is_tcp(self.raw()) }
+        // SAFETY: valid and owned (type invariant); the helper refuses a buffer that is not
+        // `CHECKSUM_PARTIAL`, and `skb_checksum_help` unshares a cloned one before writing.
+        to_result(unsafe { bindings::rnet_skb_checksum_help(self.raw()) })
     }
 
     /// The number of page fragments after the linear part.
@@ -214,7 +306,11 @@ impl SkBuff {
     /// to read. On error the buffer is dropped.
     pub fn dma_map_tx(self, dev: &ARef<device::Device>) -> Result<TxMapping> {
         let frags = self.nr_frags() as usize;
-        if frags + 1 > MAX_TX_SEGS {
+        // SAFETY: valid (type invariant).
+        let frag_list = unsafe { bindings::skb_has_frag_list(self.raw()) };
+        // A chain of further buffers (`frag_list`) is not mapped: refuse it
+        // rather than send part of the packet.
+        if frags + 1 > MAX_TX_SEGS || frag_list {
             self.drop_with(DropReason::DevReady);
             return Err(EINVAL);
         }
@@ -308,9 +404,10 @@ impl SkBuff {
     }
 
     /// Lends `len` bytes from the start of the data to `dev` through a
-    /// streaming DMA mapping. For [`Direction::FromDevice`] the bytes are the
-    /// tailroom a receive buffer offers; for [`Direction::ToDevice`] `len`
-    /// must not exceed the linear data. On error the buffer is dropped.
+    /// streaming DMA mapping. For [`Direction::FromDevice`] the buffer must
+    /// be an empty, linear, unshared receive buffer and the bytes are its
+    /// tailroom, zeroed here; for [`Direction::ToDevice`] `len` must not
+    /// exceed the linear data. On error the buffer is dropped.
     pub fn dma_map(
         self,
         dev: &ARef<device::Device>,
@@ -319,7 +416,13 @@ impl SkBuff {
     ) -> Result<MappedSkb> {
         let room = match dir {
             Direction::ToDevice => self.headlen() as usize,
-            Direction::FromDevice => self.headlen() as usize + self.tailroom(),
+            // The device must not write into data a clone shares.
+            Direction::FromDevice if self.is_cloned() => {
+                self.drop_with(DropReason::DevReady);
+                return Err(EBUSY);
+            }
+            Direction::FromDevice if self.is_empty() => self.tailroom(),
+            Direction::FromDevice => 0,
         };
         if len as usize > room || len == 0 {
             self.drop_with(DropReason::DevReady);
@@ -327,6 +430,12 @@ impl SkBuff {
         }
         // SAFETY: valid (type invariant).
         let data = unsafe { (*self.raw()).data };
+        if dir == Direction::FromDevice {
+            // SAFETY: `data..data + len` is the tailroom of a buffer we own alone (checked
+            // above). Zeroed so that the CPU never reads bytes nobody wrote, whatever the device
+            // writes.
+            unsafe { core::ptr::write_bytes(data, 0, len as usize) };
+        }
         // SAFETY: `data..data + len` lies in the buffer (checked above); the buffer stays alive
         // and untouched by the CPU until unmapped, because `MappedSkb` owns it.
         let addr = unsafe {
@@ -397,17 +506,15 @@ impl MappedSkb {
     /// end of `dst`'s linear data, leaving the buffer mapped for the device
     /// to use again (receive copybreak). The caller passes a buffer the
     /// device is done with (its descriptor written back); should the device
-    /// still be writing, the copy may hold stale bytes, but the memory is
-    /// copied by C without a Rust reference to it, so nothing unsound
-    /// follows.
+    /// still be writing, or have written fewer bytes, the copy may hold stale
+    /// bytes or the zeroes of [`SkBuff::dma_map`], never uninitialised
+    /// memory; the memory is copied by C without a Rust reference to it.
+    /// Fails with `EBUSY` if `dst` is cloned.
     pub fn copy_into(&self, dst: &mut SkBuff, len: u32) -> Result {
-        if self.dir != Direction::FromDevice
-            || len > self.len
-            || len as usize > dst.tailroom()
-            || dst.is_nonlinear()
-        {
+        if self.dir != Direction::FromDevice || len > self.len {
             return Err(EINVAL);
         }
+        dst.tail_writable(len as usize)?;
         let dir = self.dir.as_raw();
         // SAFETY: `addr..addr + len` lies in the mapping (type invariant, `len` checked).
         unsafe {
@@ -437,6 +544,25 @@ impl MappedSkb {
         };
     }
 
+    /// Ends a [`Direction::FromDevice`] mapping of a buffer the device
+    /// filled with a `len`-byte frame and gives the buffer back with those
+    /// `len` bytes as its data. The bytes are initialised whatever the device
+    /// wrote: the mapped area was zeroed when it was mapped. On error (not a
+    /// receive mapping, or `len` larger than it) the buffer is dropped.
+    pub fn unmap_filled(self, len: u32) -> Result<SkBuff> {
+        let ok = self.dir == Direction::FromDevice && len <= self.len;
+        let mut skb = self.unmap();
+        if !ok {
+            skb.drop_with(DropReason::DevReady);
+            return Err(EINVAL);
+        }
+        // SAFETY: the buffer was empty, linear and unshared when mapped (checked by `dma_map`),
+        // nothing else could reach it since, and `len` is within the mapped tailroom, whose bytes
+        // are initialised (zeroed at mapping, then written by the device).
+        unsafe { bindings::skb_put(skb.as_raw(), len) };
+        Ok(skb)
+    }
+
     /// Ends the mapping and gives the buffer back to the CPU.
     #[inline]
     pub fn unmap(self) -> SkBuff {
@@ -462,6 +588,18 @@ impl Drop for MappedSkb {
 /// The most DMA segments of one transmitted packet: the linear part and
 /// every page fragment.
 pub const MAX_TX_SEGS: usize = bindings::MAX_SKB_FRAGS as usize + 1;
+
+/// Where the stack asks the device to insert a transport checksum
+/// ([`SkBuff::checksum_partial`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CsumRequest {
+    /// Where the summed bytes start, from the start of the data.
+    pub start: u32,
+    /// Where the checksum goes, from `start`.
+    pub offset: u32,
+    /// Whether the transport is TCP (else UDP or another).
+    pub tcp: bool,
+}
 
 /// What the stack asks of a TCP segmentation offload buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,6 +6,8 @@
 //! as well (tools/rnet/hosttest). A descriptor is 16 bytes: two
 //! little-endian 64-bit words as the device reads them.
 
+#![forbid(unsafe_code)]
+
 /// A descriptor as stored in the ring.
 pub(crate) type RawDesc = [u64; 2];
 

@@ -2,6 +2,8 @@
 
 //! Register-level operations on the 82574L.
 
+#![forbid(unsafe_code)]
+
 use crate::regs::{self, ctrl, ctrl_ext, int, ivar, rctl, status, tctl};
 use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use kernel::{devres::Devres, pci::Bar, prelude::*};

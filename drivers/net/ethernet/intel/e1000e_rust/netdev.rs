@@ -19,6 +19,8 @@
 //! the poll holds the receive lock while GRO may transmit (taking the
 //! transmit lock), so no path may take them in the other order.
 
+#![forbid(unsafe_code)]
+
 use crate::{
     hw::{Hw, VEC_OTHER, VEC_RX, VEC_TX},
     regs::int,
@@ -33,7 +35,7 @@ use kernel::{
             with_bh_disabled, Device, DeviceOperations, DrvInfo, Features, NetdevTx, RingParam,
             Stats64, ETH_ALEN,
         },
-        napi::{Napi, Poll, PollCtx},
+        napi::{Napi, Poll, PollCtx, PollDone},
         skb::{DropReason, SkBuff},
     },
     new_mutex, new_spinlock,
@@ -342,9 +344,8 @@ impl DeviceOperations for Nic {
         Ok(())
     }
 
-    fn stop(dev: &Device<Self>) -> Result {
+    fn stop(dev: &Device<Self>) {
         dev.data().teardown(dev);
-        Ok(())
     }
 
     fn start_xmit(dev: &Device<Self>, mut skb: SkBuff) -> NetdevTx {
@@ -446,7 +447,7 @@ impl DeviceOperations for Nic {
 }
 
 impl Poll for Nic {
-    fn poll(dev: &Device<Self>, ctx: &mut PollCtx<'_>) -> i32 {
+    fn poll(dev: &Device<Self>, ctx: PollCtx<'_>) -> PollDone {
         let nic = dev.data();
         let causes = nic.causes.swap(0, Relaxed);
         if causes & int::LSC != 0 {
@@ -455,13 +456,14 @@ impl Poll for Nic {
         if causes & int::RXO != 0 {
             add(&nic.counters.rx_missed, u64::from(nic.hw.missed_packets()));
         }
-        nic.clean_tx(dev, ctx);
+        nic.clean_tx(dev, &ctx);
         let budget = ctx.budget();
-        let work = nic.clean_rx(dev, ctx, budget);
-        if work < budget && ctx.complete_done(work) {
+        let work = nic.clean_rx(dev, &ctx, budget);
+        let done = ctx.complete(work);
+        if done.rearm() {
             nic.hw.enable_rx_irq();
         }
-        work
+        done
     }
 }
 
@@ -494,15 +496,18 @@ fn tx_offload(skb: &mut SkBuff) -> Result<(TxOffload, u32, u32)> {
         };
         return Ok((tso, frames, bytes));
     }
-    let Some((start, offset)) = skb.checksum_partial() else {
+    let Some(req) = skb.checksum_partial() else {
         return Ok((TxOffload::None, 1, len));
     };
-    match (u8::try_from(start), u8::try_from(start + offset)) {
+    match (
+        u8::try_from(req.start),
+        u8::try_from(req.start + req.offset),
+    ) {
         (Ok(start), Ok(end)) if end >= start => Ok((
             TxOffload::Csum {
                 start,
                 offset: end - start,
-                tcp: skb.is_tcp(),
+                tcp: req.tcp,
             },
             1,
             len,

@@ -5,6 +5,8 @@
 //! Offsets and bits follow the Intel 82574 datasheet and the C driver's
 //! `regs.h`/`defines.h` (drivers/net/ethernet/intel/e1000e/).
 
+#![forbid(unsafe_code)]
+
 /// Size of the BAR0 register window.
 pub(crate) const BAR0_SIZE: usize = 0x20000;
 

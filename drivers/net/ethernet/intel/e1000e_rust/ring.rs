@@ -8,6 +8,8 @@
 //! Dropping a ring unmaps and frees every buffer in it: the caller stops the
 //! device's DMA first.
 
+#![forbid(unsafe_code)]
+
 use crate::desc::{self, dcmd, RawDesc, RxWb, TxContext};
 use kernel::{
     device::Device,
@@ -339,9 +341,7 @@ impl RxRing {
         alloc: impl FnOnce(u32) -> Result<SkBuff>,
     ) -> Result<SkBuff> {
         let fresh = alloc(RX_BUF_LEN)?.dma_map(&self.dma_dev, RX_BUF_LEN, Direction::FromDevice)?;
-        let mut skb = self.bufs[i].replace(fresh).ok_or(EINVAL)?.unmap();
-        skb.put(len)?;
-        Ok(skb)
+        self.bufs[i].replace(fresh).ok_or(EINVAL)?.unmap_filled(len)
     }
 
     /// Gives slot `i`'s buffer back to the device with a cleared status.
