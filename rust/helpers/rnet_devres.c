@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
+#include <linux/completion.h>
 #include <linux/device.h>
 #include <linux/rcupdate.h>
 
@@ -57,4 +58,9 @@ int rust_helper_rnet_devres_remove(struct device *dev,
 	struct rnet_devres m = { .release = release, .data = data };
 
 	return devres_destroy(dev, rnet_devres_release, rnet_devres_match, &m);
+}
+
+void rust_helper_rnet_init_completion(struct completion *x)
+{
+	init_completion(x);
 }

@@ -36,3 +36,89 @@ bool rust_helper_pci_dev_msi_enabled(struct pci_dev *pdev)
 {
 	return pdev->msi_enabled;
 }
+
+bool rust_helper_rnet_pci_bar_is_mem(struct pci_dev *pdev, int bar)
+{
+	return pci_resource_flags(pdev, bar) & IORESOURCE_MEM;
+}
+
+static void rnet_pci_disable(void *pdev)
+{
+	pci_disable_device(pdev);
+}
+
+/*
+ * pci_enable_device_mem() with the matching pci_disable_device() under the
+ * device's managed resources: it runs when the binding ends (after remove,
+ * or after a failed probe), once per successful call.
+ */
+int rust_helper_rnet_pci_enable_device_mem(struct pci_dev *pdev)
+{
+	int ret = pci_enable_device_mem(pdev);
+
+	if (ret)
+		return ret;
+	return devm_add_action_or_reset(&pdev->dev, rnet_pci_disable, pdev);
+}
+
+/* A device's interrupt vectors, freed when the entry is released. */
+struct rnet_irq_vectors {
+	struct pci_dev *pdev;
+	u64 id;
+};
+
+static void rnet_irq_vectors_release(struct device *dev, void *res)
+{
+	struct rnet_irq_vectors *v = res;
+
+	pci_free_irq_vectors(v->pdev);
+}
+
+static int rnet_irq_vectors_match(struct device *dev, void *res, void *data)
+{
+	struct rnet_irq_vectors *v = res;
+
+	return v->id == *(u64 *)data;
+}
+
+/*
+ * pci_alloc_irq_vectors() for a device that has none from us yet (-EBUSY
+ * otherwise), kept under the device's managed resources and tagged with
+ * @id, so that they are freed at unbind if not before.
+ */
+int rust_helper_rnet_pci_alloc_irq_vectors(struct pci_dev *pdev,
+					   unsigned int min, unsigned int max,
+					   unsigned int flags, u64 id)
+{
+	struct rnet_irq_vectors *v;
+	int n;
+
+	if (devres_find(&pdev->dev, rnet_irq_vectors_release, NULL, NULL))
+		return -EBUSY;
+	v = devres_alloc(rnet_irq_vectors_release, sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	n = pci_alloc_irq_vectors(pdev, min, max, flags);
+	if (n < 0) {
+		devres_free(v);
+		return n;
+	}
+	v->pdev = pdev;
+	v->id = id;
+	devres_add(&pdev->dev, v);
+	return n;
+}
+
+/* Whether the vectors tagged @id are still allocated. */
+bool rust_helper_rnet_pci_irq_vectors_live(struct pci_dev *pdev, u64 id)
+{
+	return devres_find(&pdev->dev, rnet_irq_vectors_release,
+			   rnet_irq_vectors_match, &id);
+}
+
+/* Frees the vectors tagged @id, unless the unbind did already. */
+void rust_helper_rnet_pci_free_irq_vectors(struct pci_dev *pdev, u64 id)
+{
+	devres_release(&pdev->dev, rnet_irq_vectors_release,
+		       rnet_irq_vectors_match, &id);
+}

@@ -9,22 +9,40 @@
 //! the device revokes the value and drops it, even if the driver still holds
 //! the `Devres` (say, in data reachable from a net device that outlives
 //! `remove`). Afterwards every access through the `Devres` fails instead of
-//! touching an unmapped region. Dropping the `Devres` first revokes it then.
+//! touching an unmapped region. Dropping the `Devres` first revokes it then;
+//! a drop racing the unbind waits until the unbind has revoked and dropped
+//! the value, so that once `drop` returns the value is gone either way.
+//!
+//! A `Devres` must not be dropped from the release of another managed
+//! resource of the same device: the unbind releases them one at a time, so
+//! that drop would wait for a release that runs only after it (a deadlock,
+//! not a memory error).
 
 use crate::{
     bindings,
     device::Device,
     error::{to_result, Result},
+    prelude::*,
     revocable::{Revocable, RevocableGuard},
     sync::Arc,
-    types::ARef,
+    types::{ARef, Opaque},
 };
 use core::ffi::c_void;
 
+#[pin_data]
 struct Inner<T> {
     dev: ARef<Device>,
     data: Revocable<T>,
+    /// Completed by [`Devres::release`] once it has revoked `data`.
+    #[pin]
+    released: Opaque<bindings::completion>,
 }
+
+// SAFETY: `released` is only used through the completion functions, which may be called from
+// any thread; the rest is `Send` when `T` is.
+unsafe impl<T: Send> Send for Inner<T> {}
+// SAFETY: as above; `Revocable<T>` is `Sync` for `T: Send + Sync`.
+unsafe impl<T: Send + Sync> Sync for Inner<T> {}
 
 /// A value revoked when its device unbinds, or when this is dropped.
 ///
@@ -68,11 +86,14 @@ pub struct Devres<T: Send + Sync> {
 impl<T: Send + Sync> Devres<T> {
     /// Puts `data` under `dev`'s managed resources.
     pub fn new(dev: &Device, data: T) -> Result<Self> {
-        let inner = Arc::new(
-            Inner {
-                dev: dev.into(),
+        let dev_ref: ARef<Device> = dev.into();
+        let inner = Arc::pin_init(
+            pin_init!(Inner {
+                dev: dev_ref,
                 data: Revocable::new(data),
-            },
+                // SAFETY: `init_completion` initialises the completion in place.
+                released <- Opaque::ffi_init(|p| unsafe { bindings::rnet_init_completion(p) }),
+            }),
             crate::alloc::flags::GFP_KERNEL,
         )?;
         let ptr = inner.clone().into_raw();
@@ -106,6 +127,8 @@ impl<T: Send + Sync> Devres<T> {
         // SAFETY: by the function's safety requirement.
         let inner = unsafe { Arc::<Inner<T>>::from_raw(ptr.cast_const().cast()) };
         inner.data.revoke();
+        // SAFETY: initialised in `new`; `inner` keeps it alive.
+        unsafe { bindings::complete_all(inner.released.get()) };
     }
 }
 
@@ -128,7 +151,12 @@ impl<T: Send + Sync> Drop for Devres<T> {
             // SAFETY: the entry held this reference (type invariant) and
             // will never hand it to `release` now.
             drop(unsafe { Arc::from_raw(ptr) });
+        } else {
+            // The device is releasing it: wait until `release` has revoked
+            // and dropped the value, so that it does not outlive this drop
+            // (and, say, a BAR region is free for the next binding).
+            // SAFETY: initialised in `new`; `self.inner` keeps it alive.
+            unsafe { bindings::wait_for_completion(self.inner.released.get()) };
         }
-        // Otherwise the device is releasing it: `release` revokes.
     }
 }

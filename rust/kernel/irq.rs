@@ -4,7 +4,9 @@
 //!
 //! C header: [`include/linux/interrupt.h`](srctree/include/linux/interrupt.h)
 
-use crate::{bindings, error::to_result, pci::IrqVectors, prelude::*, str::CStr, sync::Arc};
+use crate::{
+    bindings, devres::Devres, error::to_result, pci::IrqVectors, prelude::*, str::CStr, sync::Arc,
+};
 use core::marker::PhantomPinned;
 
 /// What a handler did with an interrupt.
@@ -34,24 +36,58 @@ impl Flags {
     pub const SHARED: Self = Self(bindings::IRQF_SHARED as _);
 }
 
-/// An installed interrupt handler; `free_irq` runs on drop, after which the
-/// handler is dropped, and then the reference to the vectors.
+/// The installed handler's line: freed (`free_irq`) when dropped.
+///
+/// # Invariants
+///
+/// A handler is installed on `irq` with `dev_id` until drop.
+struct IrqFree {
+    irq: u32,
+    dev_id: *mut crate::ffi::c_void,
+}
+
+impl Drop for IrqFree {
+    fn drop(&mut self) {
+        // SAFETY: installed with this `dev_id` (type invariant); `free_irq` waits for running
+        // handlers, so none runs once it returns.
+        unsafe { bindings::free_irq(self.irq, self.dev_id) };
+    }
+}
+
+// SAFETY: `free_irq` may be called from any thread (in process context, where devres and
+// `Registration`'s drop run); `dev_id` is only passed back to it.
+unsafe impl Send for IrqFree {}
+// SAFETY: `IrqFree` has no method taking `&self`.
+unsafe impl Sync for IrqFree {}
+
+/// An installed interrupt handler.
+///
+/// The line is freed when the registration is dropped, or when the PCI
+/// device unbinds, whichever comes first: a registration leaked (or kept
+/// in a structure that outlives the binding) stops being called at unbind,
+/// and so before the module that holds the handler's code can go. After
+/// the line is freed the handler is dropped, then the reference to the
+/// vectors. The handler is `'static`: it may not borrow anything, since a
+/// leaked registration keeps calling it until the unbind.
 ///
 /// # Invariants
 ///
 /// `handler` is installed on `irq` with its own address as `dev_id` from the
-/// end of initialisation until `drop`; `irq` belongs to `_vectors`.
-#[pin_data(PinnedDrop)]
-pub struct Registration<T: Handler> {
+/// end of initialisation until `free` lets go of it (on drop or at unbind);
+/// `irq` belongs to `_vectors`.
+#[pin_data]
+pub struct Registration<T: Handler + 'static> {
+    // Field order fixes drop order: the line is freed before the handler
+    // it calls is dropped.
+    free: Devres<IrqFree>,
     #[pin]
     handler: T,
-    irq: u32,
     _vectors: Arc<IrqVectors>,
     #[pin]
     _pin: PhantomPinned,
 }
 
-impl<T: Handler> Registration<T> {
+impl<T: Handler + 'static> Registration<T> {
     /// Installs `handler` on vector `index` of `vectors`.
     pub fn new(
         vectors: Arc<IrqVectors>,
@@ -66,8 +102,9 @@ impl<T: Handler> Registration<T> {
             let hptr = unsafe { core::ptr::addr_of_mut!((*slot).handler) };
             // SAFETY: `hptr` is valid for writes and pinned.
             unsafe { handler.__pinned_init(hptr)? };
+            let dev_id = hptr.cast::<crate::ffi::c_void>();
             // SAFETY: `hptr` points to an initialised, pinned handler that outlives the
-            // registration (it is freed in `drop` before the handler is dropped); `name` is static.
+            // installation (the line is freed before the handler is dropped); `name` is static.
             let ret = unsafe {
                 bindings::request_threaded_irq(
                     irq,
@@ -75,7 +112,7 @@ impl<T: Handler> Registration<T> {
                     None,
                     flags.0,
                     name.as_char_ptr(),
-                    hptr.cast(),
+                    dev_id,
                 )
             };
             if let Err(e) = to_result(ret) {
@@ -83,9 +120,19 @@ impl<T: Handler> Registration<T> {
                 unsafe { core::ptr::drop_in_place(hptr) };
                 return Err(e);
             }
+            // INVARIANT: installed just now; `IrqFree` frees it.
+            let free = match Devres::new(vectors.device(), IrqFree { irq, dev_id }) {
+                Ok(free) => free,
+                Err(e) => {
+                    // The `IrqFree` was dropped, freeing the line.
+                    // SAFETY: initialised above, and no longer installed.
+                    unsafe { core::ptr::drop_in_place(hptr) };
+                    return Err(e);
+                }
+            };
             // SAFETY: `slot` is valid for writes; these fields are not pinned.
             unsafe {
-                core::ptr::addr_of_mut!((*slot).irq).write(irq);
+                core::ptr::addr_of_mut!((*slot).free).write(free);
                 core::ptr::addr_of_mut!((*slot)._vectors).write(vectors);
             }
             Ok(())
@@ -101,19 +148,10 @@ impl<T: Handler> Registration<T> {
     }
 }
 
-#[pinned_drop]
-impl<T: Handler> PinnedDrop for Registration<T> {
-    fn drop(self: Pin<&mut Self>) {
-        // SAFETY: installed with this `dev_id` (type invariant); `free_irq` waits for running
-        // handlers, so none runs once it returns.
-        unsafe { bindings::free_irq(self.irq, (&self.handler as *const T).cast_mut().cast()) };
-    }
-}
-
 /// # Safety
 ///
 /// Only the C core calls this, through the ops table, with valid arguments.
-unsafe extern "C" fn handle_callback<T: Handler>(
+unsafe extern "C" fn handle_callback<T: Handler + 'static>(
     _irq: crate::ffi::c_int,
     dev_id: *mut crate::ffi::c_void,
 ) -> bindings::irqreturn_t {

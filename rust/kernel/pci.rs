@@ -9,7 +9,10 @@
 //! being bound can a driver enable the device, map a BAR ([`Bar`]), allocate
 //! interrupt vectors ([`IrqVectors`]) or set DMA masks. The driver's data,
 //! returned from `probe`, is dropped when the device unbinds, and with it
-//! every resource it owns; the device is disabled after that.
+//! every resource it owns. What the binding took is given back when it
+//! ends, even after a failed probe or with the driver's data leaked: the
+//! device's managed resources (devres) unmap the BARs, free the vectors
+//! and disable the device (bus mastering off) once per enable.
 
 use crate::{
     bindings, device,
@@ -22,7 +25,12 @@ use crate::{
     types::{ARef, AlwaysRefCounted, ForeignOwnable, Opaque},
     ThisModule,
 };
-use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
+use core::{
+    marker::PhantomData,
+    ops::Deref,
+    ptr::NonNull,
+    sync::atomic::{AtomicU64, Ordering},
+};
 
 /// The context a [`Device`] reference was handed out in.
 pub trait DeviceContext: private::Sealed {}
@@ -85,6 +93,23 @@ impl<Ctx: DeviceContext> Device<Ctx> {
         unsafe { CStr::from_char_ptr(bindings::pci_name(self.as_raw())) }
     }
 
+    /// Whether the device is enabled (`pci_is_enabled`).
+    pub fn is_enabled(&self) -> bool {
+        // SAFETY: by the type invariant the `pci_dev` is valid.
+        unsafe { bindings::pci_is_enabled(self.as_raw()) }
+    }
+
+    /// Whether bus mastering is on, as the command register says.
+    pub fn is_bus_master(&self) -> bool {
+        let mut cmd = 0u16;
+        // SAFETY: by the type invariant the `pci_dev` is valid; `cmd` is valid for writes.
+        let ret = unsafe {
+            bindings::pci_read_config_word(self.as_raw(), bindings::PCI_COMMAND as i32, &mut cmd)
+        };
+        // CAST: the flag is bit 2 of the 16-bit command register.
+        ret == 0 && cmd & (bindings::PCI_COMMAND_MASTER as u16) != 0
+    }
+
     /// The generic device.
     pub fn as_dev(&self) -> &device::Device {
         // SAFETY: `dev` is embedded in a valid `pci_dev` and shares its lifetime.
@@ -95,10 +120,14 @@ impl<Ctx: DeviceContext> Device<Ctx> {
 impl Device<Core> {
     /// Enables the device's memory space (`pci_enable_device_mem`).
     ///
-    /// The device is disabled again after the driver's data is dropped.
+    /// Each enable is undone (`pci_disable_device`, which also turns bus
+    /// mastering off) when the binding ends, after the driver's data is
+    /// dropped, or right after a probe that fails: enabling twice is
+    /// balanced, and a device enabled by someone else stays enabled.
     pub fn enable_device_mem(&self) -> Result {
-        // SAFETY: by the type invariant the device is valid and bound.
-        to_result(unsafe { bindings::pci_enable_device_mem(self.as_raw()) })
+        // SAFETY: by the type invariant the device is valid and bound; the helper registers
+        // the matching disable with the device's managed resources.
+        to_result(unsafe { bindings::rnet_pci_enable_device_mem(self.as_raw()) })
     }
 
     /// Lets the device master the bus, needed for DMA.
@@ -122,9 +151,11 @@ impl Device<Core> {
     }
 
     /// Requests memory BAR `bar` for `name` and maps it; the mapping must be
-    /// at least `SIZE` bytes long. The mapping is revoked (unmapped and the
-    /// region released) when the device unbinds, even if the driver still
-    /// holds the returned [`Devres`]; accesses after that fail.
+    /// at least `SIZE` bytes long. An I/O port BAR is refused (`EINVAL`):
+    /// its cookie is not memory that `readl` may touch. The mapping is
+    /// revoked (unmapped and the region released) when the device unbinds,
+    /// even if the driver still holds the returned [`Devres`]; accesses
+    /// after that fail.
     pub fn iomap_region<const SIZE: usize>(
         &self,
         bar: u32,
@@ -139,6 +170,10 @@ impl Device<Core> {
         }
         // CAST: `bar` is at most 5.
         let bar_i = bar as i32;
+        // SAFETY: the device is valid and bound; `bar_i` is a BAR index.
+        if !unsafe { bindings::rnet_pci_bar_is_mem(self.as_raw(), bar_i) } {
+            return Err(EINVAL);
+        }
         // SAFETY: the device is valid and bound.
         let len = unsafe { bindings::pci_resource_len(self.as_raw(), bar_i) };
         // CAST: resource lengths fit in `usize` on 64-bit machines.
@@ -179,14 +214,25 @@ impl Device<Core> {
 
     /// Allocates between `min` and `max` interrupt vectors of the allowed
     /// `types`, preferring MSI-X, then MSI, then INTx.
+    ///
+    /// A device has one set of vectors at a time: while one [`IrqVectors`]
+    /// is alive, another allocation fails with `EBUSY` (freeing either
+    /// would free the other's). The vectors are freed when the last
+    /// reference goes or when the binding ends, whichever comes first
+    /// (interrupt handlers on them are freed before, see
+    /// [`crate::irq::Registration`]).
     pub fn alloc_irq_vectors(
         &self,
         min: u32,
         max: u32,
         types: IrqTypes,
     ) -> Result<Arc<IrqVectors>> {
-        // SAFETY: the device is valid and bound.
-        let n = unsafe { bindings::pci_alloc_irq_vectors(self.as_raw(), min, max, types.0) };
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the device is valid and bound; the helper refuses a second set and puts
+        // this one under the device's managed resources, tagged with `id`.
+        let n =
+            unsafe { bindings::rnet_pci_alloc_irq_vectors(self.as_raw(), min, max, types.0, id) };
         if n < 0 {
             return Err(Error::from_errno(n));
         }
@@ -209,6 +255,7 @@ impl Device<Core> {
             pdev: self.into(),
             count: n as u32,
             kind,
+            id,
         };
         // On failure `vectors` is dropped, which frees the vectors.
         Ok(Arc::new(vectors, GFP_KERNEL)?)
@@ -284,16 +331,19 @@ pub enum IrqKind {
 }
 
 /// Interrupt vectors allocated for a device; freed when the last reference
-/// goes. An [`crate::irq::Registration`] keeps one, so the vectors cannot be
-/// freed while a handler is installed on them.
+/// goes, or at unbind. An [`crate::irq::Registration`] keeps one, so the
+/// vectors cannot be freed while a handler is installed on them (at unbind,
+/// handlers go first: their devres entries are younger).
 ///
 /// # Invariants
 ///
-/// `count` vectors of `kind` are allocated for `pdev` until drop.
+/// `count` vectors of `kind` were allocated for `pdev`, held by the devres
+/// entry tagged `id` for as long as that entry exists.
 pub struct IrqVectors {
     pdev: ARef<Device>,
     count: u32,
     kind: IrqKind,
+    id: u64,
 }
 
 impl IrqVectors {
@@ -307,10 +357,20 @@ impl IrqVectors {
         self.kind
     }
 
-    /// The Linux IRQ number of vector `index`.
+    /// The device the vectors belong to.
+    pub(crate) fn device(&self) -> &device::Device {
+        self.pdev.as_dev()
+    }
+
+    /// The Linux IRQ number of vector `index`. Fails with `ENODEV` once the
+    /// binding that allocated the vectors has ended.
     pub fn irq(&self, index: u32) -> Result<u32> {
         if index >= self.count {
             return Err(EINVAL);
+        }
+        // SAFETY: the device is valid.
+        if !unsafe { bindings::rnet_pci_irq_vectors_live(self.pdev.as_raw(), self.id) } {
+            return Err(ENODEV);
         }
         // CAST: `index < count`, which fits in `c_uint`.
         // SAFETY: the device is valid and the vectors are allocated (type invariant).
@@ -325,9 +385,11 @@ impl IrqVectors {
 
 impl Drop for IrqVectors {
     fn drop(&mut self) {
-        // SAFETY: the vectors are allocated (type invariant) and no handler holds them any
-        // more: each `irq::Registration` keeps a reference to this object.
-        unsafe { bindings::pci_free_irq_vectors(self.pdev.as_raw()) };
+        // SAFETY: the device is valid. The helper frees the vectors only if this set's devres
+        // entry still exists (not after the unbind freed them, nor another binding's set); no
+        // handler holds them any more: each `irq::Registration` keeps a reference to this
+        // object.
+        unsafe { bindings::rnet_pci_free_irq_vectors(self.pdev.as_raw(), self.id) };
     }
 }
 
@@ -434,24 +496,140 @@ impl IdTable {
 ///
 /// # Examples
 ///
-/// ```
-/// use kernel::{c_str, pci};
+/// Two drivers for QEMU's 82574L, registered in turn while nothing else is
+/// bound to it (KUnit runs the kernel crate's examples at boot, before the
+/// e1000e modules load). The first one's probe takes what a driver takes,
+/// checks what must be refused, leaves a NAPI context polling, and fails;
+/// the second one's probe then finds the device as it was before.
 ///
-/// struct Sample;
+/// ```
+/// use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+/// use kernel::{
+///     c_str,
+///     device::Device as GenericDevice,
+///     dma::Direction,
+///     net::{
+///         dev::{with_bh_disabled, Device, DeviceOperations, NetdevTx, Registration},
+///         napi::{Napi, Poll, PollCtx, PollDone},
+///         skb::SkBuff,
+///     },
+///     pci,
+///     types::ARef,
+///     ThisModule,
+/// };
+///
+/// static PROBED: AtomicU32 = AtomicU32::new(0);
+/// static REFUSED: AtomicU32 = AtomicU32::new(0);
+/// static POLLING: AtomicU32 = AtomicU32::new(0);
+/// static CLEAN: AtomicU32 = AtomicU32::new(0);
 ///
 /// const IDS: pci::IdArray<1> = pci::IdArray::new([pci::DeviceId::new(0x8086, 0x10d3)]);
 /// static IDS_STATIC: pci::IdArray<1> = IDS;
+/// // SAFETY: code built into the kernel has no module structure.
+/// static THIS: ThisModule = unsafe { ThisModule::from_ptr(core::ptr::null_mut()) };
 ///
-/// impl pci::Driver for Sample {
-///     const NAME: &'static kernel::str::CStr = c_str!("sample");
+/// // A net device whose poll always uses its whole budget, so it stays
+/// // scheduled until it is disabled.
+/// #[pin_data]
+/// struct Spin {
+///     #[pin]
+///     napi: Napi,
+///     polls: AtomicU32,
+/// }
+///
+/// #[vtable]
+/// impl DeviceOperations for Spin {
+///     fn start_xmit(_dev: &Device<Self>, skb: SkBuff) -> NetdevTx {
+///         drop(skb);
+///         NetdevTx::Ok
+///     }
+/// }
+///
+/// impl Poll for Spin {
+///     fn poll(dev: &Device<Self>, ctx: PollCtx<'_>) -> PollDone {
+///         dev.data().polls.fetch_add(1, Relaxed);
+///         let budget = ctx.budget();
+///         ctx.complete(budget)
+///     }
+/// }
+///
+/// struct Failing;
+///
+/// impl pci::Driver for Failing {
+///     const NAME: &'static CStr = c_str!("rnet_doctest_failing");
 ///     const ID_TABLE: pci::IdTable = IDS_STATIC.as_table();
 ///
 ///     fn probe(dev: &pci::Device<pci::Core>, id: &pci::DeviceId) -> Result<Pin<KBox<Self>>> {
 ///         assert_eq!(dev.vendor_id(), id.vendor());
-///         Ok(KBox::pin(Sample, GFP_KERNEL)?)
+///         PROBED.fetch_add(1, Relaxed);
+///         dev.enable_device_mem()?;
+///         dev.set_master();
+///         dev.dma_set_mask_and_coherent(64)?;
+///         let mut refused = 0;
+///         // The 82574L's BAR 2 is an I/O port BAR: not mappable as memory.
+///         if dev.iomap_region::<4>(2, c_str!("rnet_doctest")).err() == Some(EINVAL) {
+///             refused += 1;
+///         }
+///         let _vectors = dev.alloc_irq_vectors(1, 1, pci::IrqTypes::ALL)?;
+///         // A second set would free the first one's vectors when dropped.
+///         if dev.alloc_irq_vectors(1, 1, pci::IrqTypes::INTX).err() == Some(EBUSY) {
+///             refused += 1;
+///         }
+///         // The device may not write into data a clone shares.
+///         let dma: ARef<GenericDevice> = dev.as_dev().into();
+///         let skb = SkBuff::alloc(2048, GFP_KERNEL)?;
+///         let clone = skb.try_clone(GFP_KERNEL)?;
+///         if skb.dma_map(&dma, 2048, Direction::FromDevice).err() == Some(EBUSY) {
+///             refused += 1;
+///         }
+///         drop(clone);
+///         if refused == 3 {
+///             REFUSED.fetch_add(1, Relaxed);
+///         }
+///         let spin = try_pin_init!(Spin {
+///             napi <- Napi::new(),
+///             polls: AtomicU32::new(0),
+///         }? Error);
+///         let mut netdev = Registration::new(dev.as_dev(), spin)?;
+///         netdev.add_napi(|s| &s.napi)?;
+///         let spin = netdev.dev().data();
+///         spin.napi.enable();
+///         // Softirqs run when bottom halves come back on: the poll has run
+///         // once this returns, and stays scheduled.
+///         with_bh_disabled(|| spin.napi.schedule());
+///         if spin.polls.load(Relaxed) > 0 {
+///             POLLING.fetch_add(1, Relaxed);
+///         }
+///         // Failing now drops `netdev` (its poll must be disabled before its
+///         // state is freed), the vectors, and undoes the enable.
+///         Err(ENODEV)
 ///     }
 /// }
-/// assert_eq!(IDS_STATIC.as_table().len(), 1);
+///
+/// struct Checking;
+///
+/// impl pci::Driver for Checking {
+///     const NAME: &'static CStr = c_str!("rnet_doctest_checking");
+///     const ID_TABLE: pci::IdTable = IDS_STATIC.as_table();
+///
+///     fn probe(dev: &pci::Device<pci::Core>, _id: &pci::DeviceId) -> Result<Pin<KBox<Self>>> {
+///         let before = !dev.is_enabled() && !dev.is_bus_master();
+///         // The failed binding's vectors are gone too.
+///         if before && dev.alloc_irq_vectors(1, 1, pci::IrqTypes::ALL).is_ok() {
+///             CLEAN.fetch_add(1, Relaxed);
+///         }
+///         Err(ENODEV)
+///     }
+/// }
+///
+/// drop(KBox::pin_init(pci::Registration::<Failing>::new(&THIS), GFP_KERNEL)?);
+/// let probed = PROBED.load(Relaxed);
+/// assert!(probed > 0);
+/// assert_eq!(REFUSED.load(Relaxed), probed);
+/// assert_eq!(POLLING.load(Relaxed), probed);
+/// drop(KBox::pin_init(pci::Registration::<Checking>::new(&THIS), GFP_KERNEL)?);
+/// assert_eq!(CLEAN.load(Relaxed), probed);
+/// # Ok::<(), Error>(())
 /// ```
 pub trait Driver: Send + Sync + Sized + 'static {
     /// The driver's name in sysfs.
@@ -512,12 +690,8 @@ impl<T: Driver> Adapter<T> {
         let data = unsafe { Pin::<KBox<T>>::from_foreign(bindings::pci_get_drvdata(pdev)) };
         data.unbind(dev);
         drop(data);
-        // SAFETY: the device is valid; it is disabled only if the driver enabled it.
-        unsafe {
-            if bindings::pci_is_enabled(pdev) {
-                bindings::pci_disable_device(pdev);
-            }
-        }
+        // The device's managed resources are released after this returns:
+        // leftover BAR mappings, vectors, then one disable per enable.
     }
 }
 
