@@ -15,8 +15,22 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tools/rnet/common.sh"
 
 cd "$TOP" || exit 1
-rs=$(git ls-files '*.rs' 2>/dev/null | grep -E '^(rust|drivers|net|samples)/')
-cfiles=$(git ls-files '*.c' '*.h' 2>/dev/null | grep -E '^(rust|drivers|net|samples|tools/testing)/')
+
+# The project's files of the given patterns, from git when this is a
+# checkout, else from the folders themselves (a tarball, an export): a gate
+# must never pass for want of a file list.
+project_files() {	# find-name-patterns...
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git ls-files "$@"
+	else
+		local args=() p
+		for p in "$@"; do args+=(-o -name "$p"); done
+		find rust drivers net samples tools/testing -type f \( "${args[@]:1}" \) 2>/dev/null |
+			sort
+	fi
+}
+rs=$(project_files '*.rs' | grep -E '^(rust|drivers|net|samples)/')
+cfiles=$(project_files '*.c' '*.h' | grep -E '^(rust|drivers|net|samples|tools/testing)/')
 n=0 bad=0
 
 result() {	# name ok|fail [diagnostics file]
@@ -31,13 +45,21 @@ result() {	# name ok|fail [diagnostics file]
 }
 
 echo "KTAP version 1"
-echo "1..3"
+echo "1..4"
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+canary=$(mktemp -d)
+trap 'rm -rf "$out" "$canary"' EXIT
 
-# rustfmt
+# rustfmt. The gate first proves it can fail: a badly formatted file must
+# be reported.
+printf 'fn  main( ){}\n' > "$canary/bad.rs"
 if [ -z "$rs" ]; then
-	result rustfmt ok
+	echo "no Rust files found" > "$out"
+	result rustfmt fail "$out"
+elif ! command -v rustfmt >/dev/null ||
+     rustfmt --check --edition 2021 "$canary/bad.rs" >/dev/null 2>&1; then
+	echo "rustfmt is missing or cannot detect a formatting error" > "$out"
+	result rustfmt fail "$out"
 elif rustfmt --check --edition 2021 --config-path "$KSRC/.rustfmt.toml" $rs > "$out" 2>&1; then
 	result rustfmt ok
 else
@@ -56,20 +78,44 @@ else
 	result clippy fail "$out"
 fi
 
-# checkpatch
+# checkpatch. It must exist, run, and flag a known fault (trailing
+# whitespace) before its silence on the project counts.
 : > "$out"
-for f in $cfiles; do
-	"$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types -f "$f" \
-		>> "$out" 2>&1 || true
-done
-for p in patches/*.patch; do
-	[ -f "$p" ] || continue
-	# On standard input: inside a git checkout checkpatch would read a
-	# named .patch file as a source file.
-	"$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types - \
-		< "$p" 2>&1 | sed "s|^|$p: |" >> "$out" || true
-done
-grep -E '(ERROR|WARNING|CHECK):' "$out" > "$out.bad"
-if [ -s "$out.bad" ]; then result checkpatch fail "$out.bad"; else result checkpatch ok; fi
-rm -f "$out.bad"
+cp=$KSRC/scripts/checkpatch.pl
+printf '// SPDX-License-Identifier: GPL-2.0\nint x; \n' > "$canary/bad.c"
+if [ ! -f "$cp" ] || ! perl "$cp" --strict --no-tree --terse -f "$canary/bad.c" 2>&1 |
+	grep -q 'ERROR:'; then
+	echo "checkpatch.pl is missing or cannot detect an error: $cp" > "$out"
+	result checkpatch fail "$out"
+else
+	for f in $cfiles; do
+		perl "$cp" --strict --no-tree --terse --show-types -f "$f" >> "$out" 2>&1 || true
+	done
+	for p in patches/*.patch; do
+		[ -f "$p" ] || continue
+		# On standard input: inside a git checkout checkpatch would read a
+		# named .patch file as a source file.
+		perl "$cp" --strict --no-tree --terse --show-types - \
+			< "$p" 2>&1 | sed "s|^|$p: |" >> "$out" || true
+	done
+	grep -E '(ERROR|WARNING|CHECK):' "$out" > "$out.bad"
+	if [ -z "$cfiles" ]; then
+		echo "no C files found" > "$out.bad"
+	fi
+	if [ -s "$out.bad" ]; then result checkpatch fail "$out.bad"; else result checkpatch ok; fi
+	rm -f "$out.bad"
+fi
+
+# The driver has no unsafe code of its own: outside comments, no `unsafe`
+# keyword in its sources (the crate root's `module!` expansion and the KUnit
+# suite macro are the kernel crate's).
+drs=$(echo "$rs" | grep '^drivers/')
+if [ -z "$drs" ]; then
+	echo "no driver sources found" > "$out"
+	result driver_no_unsafe fail "$out"
+elif grep -nE '^[^/]*\bunsafe\b' $drs > "$out"; then
+	result driver_no_unsafe fail "$out"
+else
+	result driver_no_unsafe ok
+fi
 exit $bad
