@@ -521,6 +521,7 @@ impl IdTable {
 /// static PROBED: AtomicU32 = AtomicU32::new(0);
 /// static REFUSED: AtomicU32 = AtomicU32::new(0);
 /// static POLLING: AtomicU32 = AtomicU32::new(0);
+/// static POLLS: AtomicU32 = AtomicU32::new(0);
 /// static CLEAN: AtomicU32 = AtomicU32::new(0);
 ///
 /// const IDS: pci::IdArray<1> = pci::IdArray::new([pci::DeviceId::new(0x8086, 0x10d3)]);
@@ -548,6 +549,7 @@ impl IdTable {
 /// impl Poll for Spin {
 ///     fn poll(dev: &Device<Self>, ctx: PollCtx<'_>) -> PollDone {
 ///         dev.data().polls.fetch_add(1, Relaxed);
+///         POLLS.fetch_add(1, Relaxed);
 ///         let budget = ctx.budget();
 ///         ctx.complete(budget)
 ///     }
@@ -627,6 +629,11 @@ impl IdTable {
 /// assert!(probed > 0);
 /// assert_eq!(REFUSED.load(Relaxed), probed);
 /// assert_eq!(POLLING.load(Relaxed), probed);
+/// // No poll runs once the failed probe's net device is gone.
+/// let polls = POLLS.load(Relaxed);
+/// // SAFETY: process context.
+/// unsafe { kernel::bindings::msleep(100) };
+/// assert_eq!(POLLS.load(Relaxed), polls);
 /// drop(KBox::pin_init(pci::Registration::<Checking>::new(&THIS), GFP_KERNEL)?);
 /// assert_eq!(CLEAN.load(Relaxed), probed);
 /// # Ok::<(), Error>(())

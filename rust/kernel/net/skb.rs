@@ -129,9 +129,14 @@ impl SkBuff {
     /// ```
     /// use kernel::net::skb::SkBuff;
     ///
+    /// // A buffer full of ones, freed: the next one of its size likely
+    /// // reuses its memory.
+    /// let mut old = SkBuff::alloc(64, GFP_KERNEL)?;
+    /// old.put_data(&[0xff; 64])?;
+    /// drop(old);
     /// let mut skb = SkBuff::alloc(64, GFP_KERNEL)?;
     /// assert_eq!(skb.len(), 0);
-    /// // `put` adds zeroed bytes, never uninitialised ones.
+    /// // `put` adds zeroed bytes, never what the memory held before.
     /// skb.put(16)?;
     /// assert_eq!(skb.data(), &[0u8; 16]);
     /// skb.put_data(&[1, 2, 3])?;
