@@ -56,7 +56,7 @@ cp "$LOGDIR/check-$FLAVOUR.console.log" "$res/kunit.log" 2>/dev/null || :
 
 log "results (guest exit status $grc, $(( $(date +%s) - t0 )) s in all)"
 set +e
-python3 "$TOP/tools/rnet/results.py" "$KSRC" \
+RNET_PARTIAL=${TESTS:+selftests} python3 "$TOP/tools/rnet/results.py" "$KSRC" "$TOP" \
 	"static:$res/static.ktap" \
 	"hosttest:$res/hosttest.ktap" \
 	"kunit:$res/kunit.log" \
