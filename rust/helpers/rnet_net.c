@@ -2,6 +2,7 @@
 
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
+#include <linux/pci.h>
 #include <linux/skbuff.h>
 #include <net/ip6_checksum.h>
 #include <net/tcp.h>
@@ -275,6 +276,16 @@ struct napi_struct *rust_helper_rnet_netdev_napi_next(struct net_device *dev,
 	if (next == &dev->napi_list)
 		return NULL;
 	return list_entry(next, struct napi_struct, dev_list);
+}
+
+bool rust_helper_rnet_netdev_registered(const struct net_device *dev)
+{
+	return READ_ONCE(dev->reg_state) == NETREG_REGISTERED;
+}
+
+struct pci_dev *rust_helper_rnet_to_pci_dev(struct device *dev)
+{
+	return to_pci_dev(dev);
 }
 
 void rust_helper_local_bh_disable(void)

@@ -22,6 +22,7 @@ use crate::{
     bindings,
     device::Device,
     error::{to_result, Result},
+    pci,
     prelude::*,
     revocable::{Revocable, RevocableGuard},
     sync::Arc,
@@ -116,6 +117,21 @@ impl<T: Send + Sync> Devres<T> {
     /// guard holds the RCU read lock: keep it short, do not sleep.
     pub fn try_access(&self) -> Option<RevocableGuard<'_, T>> {
         self.inner.data.try_access()
+    }
+
+    /// The value, for as long as `dev` is borrowed, without the RCU read
+    /// lock (the caller may sleep). `dev` must be the device the value was
+    /// put under (else `EINVAL`); its being bound is the proof that the
+    /// value is not revoked meanwhile: only the unbind and this `Devres`'s
+    /// drop revoke it, and `&self` excludes the drop. `ENXIO` if the value
+    /// was revoked already (by an earlier unbind).
+    pub fn access<'a>(&'a self, dev: &'a pci::Device<pci::Bound>) -> Result<&'a T> {
+        if dev.as_dev().as_raw() != self.inner.dev.as_raw() {
+            return Err(EINVAL);
+        }
+        // SAFETY: revocation happens in `release`, run when `dev` unbinds, which it cannot do
+        // while `dev` is borrowed as bound, and in `drop`, which `&'a self` excludes.
+        unsafe { self.inner.data.access_unlocked() }.ok_or(ENXIO)
     }
 
     /// Called by the device when it releases its managed resources.

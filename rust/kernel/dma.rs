@@ -7,7 +7,7 @@
 
 use crate::{
     alloc::Flags,
-    bindings, device,
+    bindings, device, pci,
     prelude::*,
     transmute::{AsBytes, FromBytes},
     types::ARef,
@@ -52,8 +52,10 @@ pub struct CoherentAllocation<T: FromBytes + AsBytes> {
 }
 
 impl<T: FromBytes + AsBytes> CoherentAllocation<T> {
-    /// Allocates `count` zeroed elements.
-    pub fn alloc_zeroed(dev: &device::Device, count: usize, gfp: Flags) -> Result<Self> {
+    /// Allocates `count` zeroed elements for `dev`, which must be bound
+    /// (the DMA configuration belongs to the binding).
+    pub fn alloc_zeroed(dev: &pci::Device<pci::Bound>, count: usize, gfp: Flags) -> Result<Self> {
+        let dev = dev.as_dev();
         let size = core::mem::size_of::<T>().checked_mul(count).ok_or(ENOMEM)?;
         if size == 0 {
             return Err(EINVAL);

@@ -5,7 +5,14 @@
 //! C header: [`include/linux/interrupt.h`](srctree/include/linux/interrupt.h)
 
 use crate::{
-    bindings, devres::Devres, error::to_result, pci::IrqVectors, prelude::*, str::CStr, sync::Arc,
+    bindings, device,
+    devres::Devres,
+    error::to_result,
+    pci::{self, IrqVectors},
+    prelude::*,
+    str::CStr,
+    sync::Arc,
+    types::ARef,
 };
 use core::marker::PhantomPinned;
 
@@ -88,15 +95,23 @@ pub struct Registration<T: Handler + 'static> {
 }
 
 impl<T: Handler + 'static> Registration<T> {
-    /// Installs `handler` on vector `index` of `vectors`.
+    /// Installs `handler` on vector `index` of `vectors`, which belong to
+    /// `dev` (else `EINVAL`). `dev` being bound is what lets the line be
+    /// freed at the unbind: the registration joins `dev`'s managed
+    /// resources, released when that binding ends.
     pub fn new(
+        dev: &pci::Device<pci::Bound>,
         vectors: Arc<IrqVectors>,
         index: u32,
         flags: Flags,
         name: &'static CStr,
         handler: impl PinInit<T, Error>,
     ) -> impl PinInit<Self, Error> {
+        let dev: ARef<device::Device> = dev.as_dev().into();
         let init = move |slot: *mut Self| {
+            if !core::ptr::eq(dev.as_raw(), vectors.device().as_raw()) {
+                return Err(EINVAL);
+            }
             let irq = vectors.irq(index)?;
             // SAFETY: `slot` is valid, pinned memory for `Self`.
             let hptr = unsafe { core::ptr::addr_of_mut!((*slot).handler) };
@@ -121,7 +136,7 @@ impl<T: Handler + 'static> Registration<T> {
                 return Err(e);
             }
             // INVARIANT: installed just now; `IrqFree` frees it.
-            let free = match Devres::new(vectors.device(), IrqFree { irq, dev_id }) {
+            let free = match Devres::new(&dev, IrqFree { irq, dev_id }) {
                 Ok(free) => free,
                 Err(e) => {
                     // The `IrqFree` was dropped, freeing the line.

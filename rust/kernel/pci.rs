@@ -37,15 +37,24 @@ pub trait DeviceContext: private::Sealed {}
 
 /// Any reference to a PCI device: nothing can be assumed about its binding.
 pub struct Normal;
-/// The device is being probed or removed by its driver: it is bound.
+/// The device is bound to a driver for as long as the reference lives:
+/// what needs a bound device (DMA mappings, interrupt handlers) takes a
+/// `&Device<Bound>` as proof. Handed out by [`Core`] and by callbacks that
+/// only run while the driver is bound (the operations of a net device
+/// registered under devres, see [`crate::net::dev::Device::parent`]).
+pub struct Bound;
+/// The device is being probed or removed by its driver: it is bound, and
+/// the PCI core holds its device lock.
 pub struct Core;
 
 mod private {
     pub trait Sealed {}
     impl Sealed for super::Normal {}
+    impl Sealed for super::Bound {}
     impl Sealed for super::Core {}
 }
 impl DeviceContext for Normal {}
+impl DeviceContext for Bound {}
 impl DeviceContext for Core {}
 
 /// A PCI device (`struct pci_dev`).
@@ -66,9 +75,10 @@ impl<Ctx: DeviceContext> Device<Ctx> {
 
     /// # Safety
     ///
-    /// `ptr` must point to a valid `pci_dev` for `'a`; for `Ctx = Core`, the
-    /// device must be bound to the caller's driver for `'a`.
-    unsafe fn from_raw<'a>(ptr: *mut bindings::pci_dev) -> &'a Self {
+    /// `ptr` must point to a valid `pci_dev` for `'a`; for `Ctx = Bound`, the
+    /// device must be bound to a driver for `'a`; for `Ctx = Core`, bound to
+    /// the caller's driver with its device lock held for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::pci_dev) -> &'a Self {
         // SAFETY: `Device` is a transparent wrapper of `pci_dev`; validity is guaranteed by the
         // caller.
         unsafe { &*ptr.cast() }
@@ -263,10 +273,19 @@ impl Device<Core> {
 }
 
 impl Deref for Device<Core> {
+    type Target = Device<Bound>;
+
+    fn deref(&self) -> &Device<Bound> {
+        // SAFETY: same layout; a device being probed or removed is bound.
+        unsafe { Device::from_raw(self.as_raw()) }
+    }
+}
+
+impl Deref for Device<Bound> {
     type Target = Device;
 
     fn deref(&self) -> &Device {
-        // SAFETY: `Device<Core>` and `Device` have the same layout; dropping the context only
+        // SAFETY: `Device<Bound>` and `Device` have the same layout; dropping the context only
         // drops a capability.
         unsafe { Device::from_raw(self.as_raw()) }
     }
@@ -274,6 +293,12 @@ impl Deref for Device<Core> {
 
 impl From<&Device<Core>> for ARef<Device> {
     fn from(dev: &Device<Core>) -> Self {
+        (&***dev).into()
+    }
+}
+
+impl From<&Device<Bound>> for ARef<Device> {
+    fn from(dev: &Device<Bound>) -> Self {
         (&**dev).into()
     }
 }
@@ -506,16 +531,13 @@ impl IdTable {
 /// use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 /// use kernel::{
 ///     c_str,
-///     device::Device as GenericDevice,
 ///     dma::Direction,
 ///     net::{
 ///         dev::{with_bh_disabled, Device, DeviceOperations, NetdevTx, Registration},
 ///         napi::{Napi, Poll, PollCtx, PollDone},
 ///         skb::SkBuff,
 ///     },
-///     pci,
-///     types::ARef,
-///     ThisModule,
+///     pci, ThisModule,
 /// };
 ///
 /// static PROBED: AtomicU32 = AtomicU32::new(0);
@@ -578,10 +600,9 @@ impl IdTable {
 ///             refused += 1;
 ///         }
 ///         // The device may not write into data a clone shares.
-///         let dma: ARef<GenericDevice> = dev.as_dev().into();
 ///         let skb = SkBuff::alloc(2048, GFP_KERNEL)?;
 ///         let clone = skb.try_clone(GFP_KERNEL)?;
-///         if skb.dma_map(&dma, 2048, Direction::FromDevice).err() == Some(EBUSY) {
+///         if skb.dma_map(dev, 2048, Direction::FromDevice).err() == Some(EBUSY) {
 ///             refused += 1;
 ///         }
 ///         drop(clone);
@@ -592,18 +613,20 @@ impl IdTable {
 ///             napi <- Napi::new(),
 ///             polls: AtomicU32::new(0),
 ///         }? Error);
-///         let mut netdev = Registration::new(dev.as_dev(), spin)?;
+///         let mut netdev = Registration::new(dev, spin)?;
 ///         netdev.add_napi(|s| &s.napi)?;
-///         let spin = netdev.dev().data();
-///         spin.napi.enable();
+///         let netdev = netdev.register()?;
+///         let spin = netdev.access(dev)?.handle().data();
+///         spin.napi.enable()?;
 ///         // Softirqs run when bottom halves come back on: the poll has run
 ///         // once this returns, and stays scheduled.
 ///         with_bh_disabled(|| spin.napi.schedule());
 ///         if spin.polls.load(Relaxed) > 0 {
 ///             POLLING.fetch_add(1, Relaxed);
 ///         }
-///         // Failing now drops `netdev` (its poll must be disabled before its
-///         // state is freed), the vectors, and undoes the enable.
+///         // Failing now drops `netdev`, which unregisters the device and
+///         // disables its poll before its state is freed; then the binding's
+///         // managed resources go: the vectors, and the enable is undone.
 ///         Err(ENODEV)
 ///     }
 /// }

@@ -102,6 +102,22 @@ impl<T> Revocable<T> {
         }
     }
 
+    /// The value, without the RCU read lock, unless it was revoked.
+    ///
+    /// # Safety
+    ///
+    /// The value must not be revoked for `'a`: the caller knows that
+    /// nothing calls [`Self::revoke`] meanwhile.
+    pub(crate) unsafe fn access_unlocked<'a>(&'a self) -> Option<&'a T> {
+        if self.available.load(Ordering::Acquire) {
+            // SAFETY: available, so not dropped, and not revoked for `'a` (function's
+            // requirement).
+            Some(unsafe { &*self.data.get() })
+        } else {
+            None
+        }
+    }
+
     /// Revokes access: no new guard is handed out, and the value is dropped
     /// once every guard in use is gone. Returns `true` if this call revoked
     /// it, `false` if it was already revoked.

@@ -13,12 +13,14 @@
 
 use crate::build_error;
 use crate::{
-    bindings, device,
+    bindings,
+    devres::Devres,
     error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
     net::{
         napi::{Napi, Poll},
         skb::SkBuff,
     },
+    pci,
     prelude::*,
     str::CStr,
     types::{ARef, AlwaysRefCounted, Opaque},
@@ -33,7 +35,9 @@ fn eaddrnotavail() -> Error {
 /// The length of an Ethernet address.
 pub const ETH_ALEN: usize = 6;
 
-/// A network device whose private area holds a `T`.
+/// A network device whose private area holds a `T`, as any holder of a
+/// reference sees it (a [`DeviceRef`] kept by an interrupt handler, the
+/// not yet registered device of a [`Registration`]).
 ///
 /// # Invariants
 ///
@@ -41,9 +45,55 @@ pub const ETH_ALEN: usize = 6;
 /// its private area holds an initialised `T` (it was allocated by
 /// [`Registration::new`]).
 #[repr(transparent)]
-pub struct Device<T>(Opaque<bindings::net_device>, PhantomData<T>);
+pub struct Handle<T>(Opaque<bindings::net_device>, PhantomData<T>);
+
+/// A network device as its own operations see it: registered by a
+/// [`Registration`] held under devres, so its parent PCI device is bound
+/// for as long as an operation runs ([`Self::parent`]). Everything a
+/// [`Handle`] offers is reachable through `Deref`.
+///
+/// # Invariants
+///
+/// As for [`Handle`]; besides, the device's parent is a PCI device that is
+/// bound to a driver for the lifetime of the reference.
+#[repr(transparent)]
+pub struct Device<T>(Handle<T>);
 
 impl<T> Device<T> {
+    /// # Safety
+    ///
+    /// `ptr` must be valid for `'a`, its private area must hold a `T`, and
+    /// its parent must be a PCI device bound to a driver for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::net_device) -> &'a Self {
+        // SAFETY: transparent wrappers; guaranteed by the caller.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// The PCI device this device belongs to, bound: the proof that DMA
+    /// mappings and interrupt handlers need.
+    pub fn parent(&self) -> &pci::Device<pci::Bound> {
+        // SAFETY: the device is valid (type invariant); `Registration::new` set its parent to
+        // the `dev` embedded in a PCI device, which its reference keeps alive and which is
+        // bound for the lifetime of `self` (type invariant).
+        unsafe { pci::Device::from_raw(bindings::rnet_to_pci_dev((*self.as_raw()).dev.parent)) }
+    }
+}
+
+impl<T> core::ops::Deref for Device<T> {
+    type Target = Handle<T>;
+
+    fn deref(&self) -> &Handle<T> {
+        &self.0
+    }
+}
+
+impl<T> From<&Device<T>> for ARef<Handle<T>> {
+    fn from(dev: &Device<T>) -> Self {
+        (&**dev).into()
+    }
+}
+
+impl<T> Handle<T> {
     /// # Safety
     ///
     /// `ptr` must be valid for `'a` and its private area must hold a `T`.
@@ -203,7 +253,7 @@ impl<T> Device<T> {
 }
 
 // SAFETY: net devices are reference counted with `dev_hold`/`dev_put`.
-unsafe impl<T> AlwaysRefCounted for Device<T> {
+unsafe impl<T> AlwaysRefCounted for Handle<T> {
     fn inc_ref(&self) {
         // SAFETY: a shared reference proves the count is non-zero.
         unsafe { bindings::dev_hold(self.as_raw()) }
@@ -216,9 +266,9 @@ unsafe impl<T> AlwaysRefCounted for Device<T> {
 }
 
 // SAFETY: the device may be used from any thread; `T` must allow it too.
-unsafe impl<T: Send + Sync> Send for Device<T> {}
+unsafe impl<T: Send + Sync> Send for Handle<T> {}
 // SAFETY: methods taking `&self` are safe to call concurrently; `T` is `Sync`.
-unsafe impl<T: Send + Sync> Sync for Device<T> {}
+unsafe impl<T: Send + Sync> Sync for Handle<T> {}
 
 /// Counters reported by [`DeviceOperations::get_stats64`].
 #[derive(Default, Clone, Copy)]
@@ -397,9 +447,12 @@ struct Adapter<T: DeviceOperations>(PhantomData<T>);
 impl<T: DeviceOperations> Adapter<T> {
     /// # Safety
     ///
-    /// `dev` must be a device allocated by [`Registration::new`] for `T`.
+    /// `dev` must be a device allocated by [`Registration::new`] for `T`,
+    /// registered (the core calls operations only then).
     unsafe fn dev<'a>(dev: *mut bindings::net_device) -> &'a Device<T> {
-        // SAFETY: the private area of devices with these ops holds a `T`.
+        // SAFETY: the private area of devices with these ops holds a `T`; a registered
+        // `Registration` is held under its parent's devres, so the parent stays bound until
+        // the device is unregistered, after which the core calls no operation.
         unsafe { Device::from_raw(dev) }
     }
 
@@ -637,28 +690,27 @@ fn copy_cstr<const N: usize>(dst: &mut [crate::ffi::c_char; N], src: &CStr) {
     }
 }
 
-/// Where a [`Registration`] is in its life.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum RegState {
-    /// Allocated, never registered.
-    New,
-    /// Registered with the stack.
-    Registered,
-    /// `register_netdev` failed: the device may not be registered again.
-    Failed,
-}
-
 /// An Ethernet device with a `T` in its private area.
+///
+/// Made in `probe`, set up (address, features, NAPI contexts), then
+/// registered by [`Self::register`], which puts it under the parent's
+/// devres: it is unregistered and freed when the returned [`Devres`] is
+/// dropped or when the parent unbinds, whichever comes first. So no
+/// operation of the device runs after the binding ends, even if the driver
+/// leaks the registration, and operations see their parent as bound.
 ///
 /// # Invariants
 ///
 /// `dev` was allocated by `alloc_etherdev` with room for `T`, holds an
-/// initialised `T` and our operation tables until drop; `state` says
-/// whether it is registered. Every NAPI context on the device's list is a
+/// initialised `T` and our operation tables until drop; its parent is
+/// `parent`'s device. `registered` says whether it is registered, which
+/// happens only inside [`Self::register`], before the registration moves
+/// under `parent`'s devres. Every NAPI context on the device's list is a
 /// [`Napi`] inside `T`, added with [`Self::add_napi`].
 pub struct Registration<T: DeviceOperations> {
     dev: NonNull<bindings::net_device>,
-    state: RegState,
+    parent: ARef<pci::Device>,
+    registered: bool,
     _p: PhantomData<T>,
 }
 
@@ -666,7 +718,7 @@ impl<T: DeviceOperations> Registration<T> {
     /// Allocates an Ethernet device under `parent` and initialises its
     /// private area with `data`. The device is not registered yet: set its
     /// address and features, add its NAPI contexts, then [`Self::register`].
-    pub fn new(parent: &device::Device, data: impl PinInit<T, Error>) -> Result<Self> {
+    pub fn new(parent: &pci::Device<pci::Core>, data: impl PinInit<T, Error>) -> Result<Self> {
         // NETDEV_ALIGN is 32: the private area is aligned to it.
         build_assert!(core::mem::align_of::<T>() <= 32);
         let size = i32::try_from(core::mem::size_of::<T>()).map_err(|_| EINVAL)?;
@@ -683,83 +735,71 @@ impl<T: DeviceOperations> Registration<T> {
         unsafe {
             (*raw).netdev_ops = &Adapter::<T>::NETDEV_OPS;
             (*raw).ethtool_ops = &Adapter::<T>::ETHTOOL_OPS;
-            (*raw).dev.parent = parent.as_raw();
+            (*raw).dev.parent = parent.as_dev().as_raw();
         }
-        // INVARIANT: allocated and initialised above; no NAPI context yet.
+        // INVARIANT: allocated and initialised above, under `parent`; no NAPI context yet.
         Ok(Self {
             dev,
-            state: RegState::New,
+            parent: parent.into(),
+            registered: false,
             _p: PhantomData,
         })
     }
 
-    /// The device.
-    pub fn dev(&self) -> &Device<T> {
+    /// The device, as any reference holder may use it.
+    pub fn handle(&self) -> &Handle<T> {
         // SAFETY: valid and holding a `T` (type invariant).
-        unsafe { Device::from_raw(self.dev.as_ptr()) }
-    }
-
-    /// Fails with `EBUSY` once the device was registered (or tried to be).
-    fn unregistered(&self) -> Result {
-        if self.state == RegState::New {
-            Ok(())
-        } else {
-            Err(EBUSY)
-        }
+        unsafe { Handle::from_raw(self.dev.as_ptr()) }
     }
 
     /// Sets the offloads the device offers (`hw`, which the user may toggle
-    /// with `ethtool -K`) and those enabled at first (`on`). Only before
-    /// [`Self::register`].
+    /// with `ethtool -K`) and those enabled at first (`on`).
     pub fn set_features(&mut self, hw: Features, on: Features) -> Result {
-        self.unregistered()?;
-        // SAFETY: a valid device, not registered yet: nothing else reads its features.
+        // SAFETY: a valid device, not registered yet (only `register` registers, consuming
+        // the registration): nothing else reads its features.
         unsafe { bindings::rnet_netdev_set_features(self.dev.as_ptr(), hw.0, on.0) };
         Ok(())
     }
 
     /// Sets the hardware address, which must be a valid unicast address.
-    /// Only before [`Self::register`]: afterwards the address changes under
-    /// RTNL only, through [`DeviceOperations::set_mac_address`].
+    /// Afterwards the address changes under RTNL only, through
+    /// [`DeviceOperations::set_mac_address`].
     pub fn set_mac(&mut self, mac: &[u8; ETH_ALEN]) -> Result {
-        self.unregistered()?;
-        // SAFETY: not registered (checked above), and `&mut self` excludes any other user of
-        // the address through this registration.
-        unsafe { self.dev().set_hw_addr(mac) }
+        // SAFETY: not registered (only `register` registers, consuming the registration), and
+        // `&mut self` excludes any other user of the address through this registration.
+        unsafe { self.handle().set_hw_addr(mac) }
     }
 
     /// Attaches the NAPI context that `napi` picks out of the device's
-    /// state, with `T::poll`. Only before [`Self::register`] (afterwards the
-    /// core walks the list under RTNL), and only a context inside `T`
-    /// (checked), so that it lives exactly as long as the device.
+    /// state, with `T::poll`. Only a context inside `T` (checked), so that
+    /// it lives exactly as long as the device. It can be enabled once the
+    /// device is registered.
     pub fn add_napi(&mut self, napi: impl FnOnce(&T) -> &Napi) -> Result
     where
         T: Poll,
     {
-        self.unregistered()?;
-        let dev = self.dev();
+        let dev = self.handle();
+        // Not registered (only `register` registers, consuming `self`).
         napi(dev.data()).add(dev)
     }
 
-    /// Registers the device with the stack, making it visible. After a
-    /// failure the device cannot be registered again (`EBUSY`).
-    pub fn register(&mut self) -> Result {
-        self.unregistered()?;
+    /// Registers the device with the stack, making it visible, and puts
+    /// the registration under the parent's devres. On failure the device
+    /// is freed.
+    pub fn register(mut self) -> Result<Devres<Self>> {
         // SAFETY: a valid, unregistered device (type invariant).
-        let ret = to_result(unsafe { bindings::register_netdev(self.dev.as_ptr()) });
-        self.state = if ret.is_ok() {
-            RegState::Registered
-        } else {
-            RegState::Failed
-        };
-        ret
+        to_result(unsafe { bindings::register_netdev(self.dev.as_ptr()) })?;
+        self.registered = true;
+        let parent = self.parent.clone();
+        // On failure `self` is dropped, which unregisters the device.
+        Devres::new(parent.as_dev(), self)
     }
 }
 
 impl<T: DeviceOperations> Drop for Registration<T> {
     fn drop(&mut self) {
         let raw = self.dev.as_ptr();
-        if self.state == RegState::Registered {
+        if self.registered {
             // SAFETY: registered (type invariant). Unregistering closes the device (`stop`)
             // and waits for every reference taken with `dev_hold`.
             unsafe { bindings::unregister_netdev(raw) };
@@ -775,7 +815,7 @@ impl<T: DeviceOperations> Drop for Registration<T> {
             // SAFETY: `napi` is on the device's list.
             napi = unsafe { bindings::rnet_netdev_napi_next(raw, napi) };
         }
-        if self.state != RegState::Registered {
+        if !self.registered {
             // SAFETY: valid device.
             let refs = unsafe { bindings::netdev_refcnt_read(raw) };
             // `free_netdev` of a device that was never registered frees it
@@ -785,7 +825,7 @@ impl<T: DeviceOperations> Drop for Registration<T> {
             if refs != 1 {
                 pr_err!(
                     "net: device {} dropped with {} references held; leaking it\n",
-                    self.dev().name(),
+                    self.handle().name(),
                     refs - 1
                 );
                 return;
@@ -803,7 +843,7 @@ impl<T: DeviceOperations> Drop for Registration<T> {
 
 // SAFETY: the registration may be dropped on any thread; `T` is `Send + Sync`.
 unsafe impl<T: DeviceOperations> Send for Registration<T> {}
-// SAFETY: `&Registration` only hands out `&Device<T>`, which is `Sync`.
+// SAFETY: `&Registration` only hands out `&Handle<T>`, which is `Sync`.
 unsafe impl<T: DeviceOperations> Sync for Registration<T> {}
 
 /// A counted reference to a device, e.g. for an interrupt handler.
@@ -811,4 +851,4 @@ unsafe impl<T: DeviceOperations> Sync for Registration<T> {}
 /// Held inside the device's own `T` for good, it keeps the device from
 /// being freed: [`Registration`]'s drop then waits in `unregister_netdev`
 /// forever (the kernel warns every 10 s). Drop such references in `stop`.
-pub type DeviceRef<T> = ARef<Device<T>>;
+pub type DeviceRef<T> = ARef<Handle<T>>;

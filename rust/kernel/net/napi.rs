@@ -18,7 +18,7 @@
 use crate::{
     bindings,
     net::{
-        dev::{Device, DeviceOperations},
+        dev::{Device, DeviceOperations, Handle},
         skb::SkBuff,
     },
     new_mutex,
@@ -99,7 +99,7 @@ impl Napi {
     /// `dev`'s own state (checked), so that it lives exactly as long as the
     /// device; the core deletes it in `free_netdev`. Called by
     /// `Registration::add_napi`, before the device is registered.
-    pub(crate) fn add<T: Poll>(&self, dev: &Device<T>) -> Result {
+    pub(crate) fn add<T: Poll>(&self, dev: &Handle<T>) -> Result {
         let start = dev.data() as *const T as usize;
         let me = self as *const Self as usize;
         if me < start || me + core::mem::size_of::<Self>() > start + core::mem::size_of::<T>() {
@@ -114,15 +114,28 @@ impl Napi {
         Ok(())
     }
 
-    /// Enables polling (`napi_enable`); does nothing if already enabled or
-    /// not attached. May sleep (it serialises with [`Self::disable`]).
-    pub fn enable(&self) {
+    /// Enables polling (`napi_enable`). Fails with `EINVAL` if the context
+    /// is not attached to a device, or its device is not registered (a
+    /// poll sees its device's parent as bound, which only a registration
+    /// guarantees); does nothing if already enabled. May sleep (it
+    /// serialises with [`Self::disable`]).
+    pub fn enable(&self) -> Result {
         let _guard = self.lock.lock();
-        if self.added.load(Ordering::Acquire) && !self.enabled.load(Ordering::Acquire) {
+        if !self.added.load(Ordering::Acquire) {
+            return Err(EINVAL);
+        }
+        // SAFETY: added, so `dev` points to the valid device whose state holds this context.
+        // A device unregistered after this check disables its contexts in `Registration`'s
+        // drop, which takes `lock` after this function returns.
+        if !unsafe { bindings::rnet_netdev_registered((*self.raw()).dev) } {
+            return Err(EINVAL);
+        }
+        if !self.enabled.load(Ordering::Acquire) {
             // SAFETY: added and disabled (invariant), and no other state change runs (`lock`).
             unsafe { bindings::napi_enable(self.raw()) };
             self.enabled.store(true, Ordering::Release);
         }
+        Ok(())
     }
 
     /// Disables polling, waiting for a running poll to finish
@@ -234,7 +247,9 @@ impl<T: Poll> Adapter<T> {
         budget: crate::ffi::c_int,
     ) -> crate::ffi::c_int {
         // SAFETY: the core polls a context we added to `napi->dev`, whose private area holds a
-        // `T` (invariant of `Napi`).
+        // `T` (invariant of `Napi`); a context is enabled only while its device is registered
+        // under its parent's devres, and disabled before the registration is gone, so the
+        // parent is bound while this runs.
         let dev = unsafe { Device::<T>::from_raw((*napi).dev) };
         let ctx = PollCtx {
             napi,

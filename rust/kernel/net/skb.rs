@@ -21,7 +21,7 @@
 //! function here writes packet bytes of a cloned buffer, or lends it to a
 //! device for writing.
 
-use crate::{bindings, device, dma::Direction, error::to_result, prelude::*, types::ARef};
+use crate::{bindings, device, dma::Direction, error::to_result, pci, prelude::*, types::ARef};
 use core::{mem::ManuallyDrop, ptr::NonNull};
 
 /// Why a buffer was dropped, as reported to drop monitors.
@@ -307,9 +307,9 @@ impl SkBuff {
         })
     }
 
-    /// Maps the whole packet, linear part and page fragments, for the device
-    /// to read. On error the buffer is dropped.
-    pub fn dma_map_tx(self, dev: &ARef<device::Device>) -> Result<TxMapping> {
+    /// Maps the whole packet, linear part and page fragments, for `dev`
+    /// (bound) to read. On error the buffer is dropped.
+    pub fn dma_map_tx(self, dev: &pci::Device<pci::Bound>) -> Result<TxMapping> {
         let frags = self.nr_frags() as usize;
         // SAFETY: valid (type invariant).
         let frag_list = unsafe { bindings::skb_has_frag_list(self.raw()) };
@@ -332,9 +332,12 @@ impl SkBuff {
         } else {
             None
         };
+        // `m` keeps the device alive; the mapping calls below use it through
+        // the bound reference.
+        let dev = dev.as_dev();
         let mut m = TxMapping {
             skb: ManuallyDrop::new(self),
-            dev: dev.clone(),
+            dev: dev.into(),
             head: TxSeg::default(),
             frags: frag_segs,
         };
@@ -408,17 +411,18 @@ impl SkBuff {
         unsafe { bindings::dev_kfree_skb_any_reason(self.into_raw(), reason.as_raw()) };
     }
 
-    /// Lends `len` bytes from the start of the data to `dev` through a
-    /// streaming DMA mapping. For [`Direction::FromDevice`] the buffer must
+    /// Lends `len` bytes from the start of the data to `dev`, which must be
+    /// bound, through a streaming DMA mapping. For [`Direction::FromDevice`] the buffer must
     /// be an empty, linear, unshared receive buffer and the bytes are its
     /// tailroom, zeroed here; for [`Direction::ToDevice`] `len` must not
     /// exceed the linear data. On error the buffer is dropped.
     pub fn dma_map(
         self,
-        dev: &ARef<device::Device>,
+        dev: &pci::Device<pci::Bound>,
         len: u32,
         dir: Direction,
     ) -> Result<MappedSkb> {
+        let dev = dev.as_dev();
         let room = match dir {
             Direction::ToDevice => self.headlen() as usize,
             // The device must not write into data a clone shares.
@@ -454,7 +458,7 @@ impl SkBuff {
         // INVARIANT: mapped just now, and the buffer moves into the mapping.
         Ok(MappedSkb {
             skb: ManuallyDrop::new(self),
-            dev: dev.clone(),
+            dev: dev.into(),
             addr,
             len,
             dir,

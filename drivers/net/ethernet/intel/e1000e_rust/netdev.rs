@@ -28,21 +28,20 @@ use crate::{
 };
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use kernel::{
-    c_str, device,
+    c_str,
     irq::{self, IrqReturn},
     net::{
         dev::{
-            with_bh_disabled, Device, DeviceOperations, DrvInfo, Features, NetdevTx, RingParam,
-            Stats64, ETH_ALEN,
+            with_bh_disabled, Device, DeviceOperations, DeviceRef, DrvInfo, Features, Handle,
+            NetdevTx, RingParam, Stats64, ETH_ALEN,
         },
         napi::{Napi, Poll, PollCtx, PollDone},
         skb::{DropReason, SkBuff},
     },
     new_mutex, new_spinlock,
-    pci::{self, IrqKind, IrqVectors},
+    pci::{IrqKind, IrqVectors},
     prelude::*,
     sync::{Arc, Mutex, SpinLock},
-    types::ARef,
 };
 
 /// Descriptors per ring.
@@ -91,8 +90,6 @@ pub(crate) struct Nic {
     pub(crate) hw: Hw,
     #[pin]
     pub(crate) napi: Napi,
-    pdev: ARef<pci::Device>,
-    dma_dev: ARef<device::Device>,
     vectors: Arc<IrqVectors>,
     #[pin]
     tx: SpinLock<Option<TxRing>>,
@@ -107,18 +104,10 @@ pub(crate) struct Nic {
 }
 
 impl Nic {
-    pub(crate) fn new(
-        hw: Hw,
-        pdev: &pci::Device<pci::Core>,
-        vectors: Arc<IrqVectors>,
-    ) -> impl PinInit<Self, Error> {
-        let pdev_ref: ARef<pci::Device> = pdev.into();
-        let dma_dev: ARef<device::Device> = pdev.as_dev().into();
+    pub(crate) fn new(hw: Hw, vectors: Arc<IrqVectors>) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             hw,
             napi <- Napi::new(),
-            pdev: pdev_ref,
-            dma_dev,
             vectors,
             tx <- new_spinlock!(None, "e1000e_rust:tx"),
             rx <- new_spinlock!(None, "e1000e_rust:rx"),
@@ -167,7 +156,7 @@ impl Nic {
         let (mut packets, mut bytes) = (0u64, 0u64);
         let rxcsum = dev.features().contains(Features::RXCSUM);
         while work < budget {
-            let Some(frame) = ring.pop(|len| ctx.alloc_skb(len)) else {
+            let Some(frame) = ring.pop(dev.parent(), |len| ctx.alloc_skb(len)) else {
                 break;
             };
             work += 1;
@@ -233,7 +222,14 @@ impl Nic {
                 vector,
             };
             let reg = KBox::pin_init(
-                irq::Registration::new(self.vectors.clone(), index, flags, name, handler),
+                irq::Registration::new(
+                    dev.parent(),
+                    self.vectors.clone(),
+                    index,
+                    flags,
+                    name,
+                    handler,
+                ),
                 GFP_KERNEL,
             )?;
             regs[slot] = Some(reg);
@@ -273,9 +269,10 @@ enum Vector {
     Other,
 }
 
-/// An interrupt handler; holds a reference to its net device.
+/// An interrupt handler; holds a reference to its net device, dropped
+/// with the handler in `stop`.
 pub(crate) struct IrqHandler {
-    dev: ARef<Device<Nic>>,
+    dev: DeviceRef<Nic>,
     vector: Vector,
 }
 
@@ -319,8 +316,8 @@ impl irq::Handler for IrqHandler {
 impl DeviceOperations for Nic {
     fn open(dev: &Device<Self>) -> Result {
         let nic = dev.data();
-        let tx = TxRing::new(&nic.dma_dev, TX_RING_SIZE)?;
-        let rx = RxRing::new(&nic.dma_dev, RX_RING_SIZE, || {
+        let tx = TxRing::new(dev.parent(), TX_RING_SIZE)?;
+        let rx = RxRing::new(dev.parent(), RX_RING_SIZE, || {
             dev.alloc_skb_ip_align(RX_BUF_LEN)
         })?;
         nic.hw.start_tx(tx.desc.dma_handle(), tx.count());
@@ -337,7 +334,10 @@ impl DeviceOperations for Nic {
             return Err(e);
         }
         nic.hw.configure_msix();
-        nic.napi.enable();
+        if let Err(e) = nic.napi.enable() {
+            nic.teardown(dev);
+            return Err(e);
+        }
         nic.update_link(dev);
         nic.hw.enable_irqs();
         dev.start_queue();
@@ -365,7 +365,7 @@ impl DeviceOperations for Nic {
         // doorbell below still covers the packets queued before it.
         let queued = match tx_offload(&mut skb) {
             Ok((offload, frames, bytes)) => skb
-                .dma_map_tx(&nic.dma_dev)
+                .dma_map_tx(dev.parent())
                 .and_then(|mapped| ring.push(mapped, offload, frames, bytes))
                 .is_ok(),
             Err(_) => {
@@ -380,7 +380,7 @@ impl DeviceOperations for Nic {
             dev.stop_queue();
         }
         // Batch the doorbell while the stack has more packets for us.
-        if !Device::<Self>::xmit_more() || dev.queue_stopped() {
+        if !Handle::<Self>::xmit_more() || dev.queue_stopped() {
             nic.hw.set_tx_tail(ring.next_to_use);
             // A device that sends at once (as QEMU's does, during the
             // doorbell write) has its packets back already: free them now,
@@ -432,7 +432,7 @@ impl DeviceOperations for Nic {
         fill(DrvInfo {
             driver: c_str!("e1000e_rust"),
             version: c_str!("rnet"),
-            bus_info: dev.data().pdev.name(),
+            bus_info: dev.parent().name(),
         });
     }
 

@@ -12,6 +12,7 @@ use crate::{
 };
 use kernel::{
     c_str,
+    devres::Devres,
     net::dev::Registration,
     pci::{self, IrqKind, IrqTypes},
     prelude::*,
@@ -23,7 +24,8 @@ static IDS: pci::IdArray<1> = pci::IdArray::new([pci::DeviceId::new(0x8086, 0x10
 pub(crate) struct E1000eRust {
     /// Unregistering the net device closes it, which frees the interrupt,
     /// the rings and their buffers; then its state (BAR, vectors) goes.
-    _netdev: Registration<Nic>,
+    /// Held under devres: the unbind does all this even if this is leaked.
+    _netdev: Devres<Registration<Nic>>,
 }
 
 impl pci::Driver for E1000eRust {
@@ -46,18 +48,18 @@ impl pci::Driver for E1000eRust {
         hw.reset()?;
         let mac = hw.mac();
 
-        let mut netdev = Registration::new(pdev.as_dev(), Nic::new(hw, pdev, vectors))?;
+        let mut netdev = Registration::new(pdev, Nic::new(hw, vectors))?;
         netdev.set_features(netdev::FEATURES, netdev::FEATURES_ON)?;
         netdev.add_napi(|nic| &nic.napi)?;
         if netdev.set_mac(&mac).is_err() {
             pr_warn!("{}: invalid MAC address in RAL0/RAH0\n", pdev.name());
             return Err(EINVAL);
         }
-        netdev.dev().carrier_off();
-        netdev.register()?;
+        netdev.handle().carrier_off();
+        let netdev = netdev.register()?;
         pr_info!(
             "{}: {} at {}, {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}, {:?} interrupt\n",
-            netdev.dev().name(),
+            netdev.access(pdev)?.handle().name(),
             "82574L",
             pdev.name(),
             mac[0],

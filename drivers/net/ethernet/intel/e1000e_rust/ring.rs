@@ -12,11 +12,10 @@
 
 use crate::desc::{self, dcmd, RawDesc, RxWb, TxContext};
 use kernel::{
-    device::Device,
     dma::{CoherentAllocation, Direction},
     net::skb::{DropReason, MappedSkb, SkBuff, TxMapping, MAX_TX_SEGS},
+    pci::{Bound, Device},
     prelude::*,
-    types::ARef,
 };
 
 /// Receive buffer size: RCTL.BSIZE 2048, enough for a 1522-byte frame.
@@ -117,7 +116,7 @@ pub(crate) struct TxRing {
 }
 
 impl TxRing {
-    pub(crate) fn new(dev: &Device, count: usize) -> Result<Self> {
+    pub(crate) fn new(dev: &Device<Bound>, count: usize) -> Result<Self> {
         let desc = CoherentAllocation::alloc_zeroed(dev, count, GFP_KERNEL)?;
         let mut slots = KVVec::with_capacity(count, GFP_KERNEL)?;
         for _ in 0..count {
@@ -240,7 +239,6 @@ pub(crate) struct RxRing {
     pub(crate) desc: CoherentAllocation<RawDesc>,
     bufs: KVec<Option<MappedSkb>>,
     pub(crate) next_to_clean: usize,
-    dma_dev: ARef<Device>,
 }
 
 /// One frame taken from the receive ring.
@@ -255,7 +253,7 @@ pub(crate) enum RxFrame {
 impl RxRing {
     /// A ring of `count` descriptors, every one with a buffer from `alloc`.
     pub(crate) fn new(
-        dev: &ARef<Device>,
+        dev: &Device<Bound>,
         count: usize,
         mut alloc: impl FnMut() -> Result<SkBuff>,
     ) -> Result<Self> {
@@ -270,7 +268,6 @@ impl RxRing {
             desc,
             bufs,
             next_to_clean: 0,
-            dma_dev: dev.clone(),
         })
     }
 
@@ -288,10 +285,11 @@ impl RxRing {
     /// `RX_COPYBREAK` bytes is copied into a buffer of its size from
     /// `alloc` and its ring buffer is given back to the device at once;
     /// a longer frame leaves with its buffer, replaced by a fresh one from
-    /// `alloc`. Without a new buffer the frame is dropped and its buffer
-    /// stays in the ring: nothing is lost from the ring.
+    /// `alloc`, mapped for `dev`. Without a new buffer the frame is dropped
+    /// and its buffer stays in the ring: nothing is lost from the ring.
     pub(crate) fn pop(
         &mut self,
+        dev: &Device<Bound>,
         alloc: impl FnOnce(u32) -> Result<SkBuff>,
     ) -> Option<Result<RxFrame>> {
         let i = self.next_to_clean;
@@ -310,7 +308,7 @@ impl RxRing {
             self.copy_out(i, len, alloc)
                 .map(|skb| RxFrame::Good(skb, wb.len, wb.l4_csum_ok()))
         } else {
-            self.swap_out(i, len, alloc)
+            self.swap_out(dev, i, len, alloc)
                 .map(|skb| RxFrame::Good(skb, wb.len, wb.l4_csum_ok()))
         };
         if self.rearm(i).is_err() {
@@ -336,11 +334,12 @@ impl RxRing {
     /// fresh one in its place.
     fn swap_out(
         &mut self,
+        dev: &Device<Bound>,
         i: usize,
         len: u32,
         alloc: impl FnOnce(u32) -> Result<SkBuff>,
     ) -> Result<SkBuff> {
-        let fresh = alloc(RX_BUF_LEN)?.dma_map(&self.dma_dev, RX_BUF_LEN, Direction::FromDevice)?;
+        let fresh = alloc(RX_BUF_LEN)?.dma_map(dev, RX_BUF_LEN, Direction::FromDevice)?;
         self.bufs[i].replace(fresh).ok_or(EINVAL)?.unmap_filled(len)
     }
 
