@@ -18,7 +18,7 @@ for p in $progs; do
 	sed 's/^/    /' /tmp/.rnet_prog.out
 	case $rc in
 	0) echo "ok $n selftests: rnet: $p" ;;
-	4) echo "ok $n selftests: rnet: $p # SKIP" ;;
+	4) echo "ok $n selftests: rnet: $p # SKIP every test of it skipped" ;;
 	*) echo "not ok $n selftests: rnet: $p # exit=$rc"; failed=1 ;;
 	esac
 done
