@@ -7,9 +7,9 @@
 
 use crate::{
     desc::{self, dcmd, RawDesc, RxWb},
-    ring::{TxOffload, MAX_DESCS_PER_PACKET},
+    ring::{may_wake, must_stop, plan_tx, TxOffload, MAX_DESCS_PER_PACKET, TX_STOP, TX_WAKE},
 };
-use kernel::{kunit_check, kunit_suite::TestResult};
+use kernel::{kunit_check, kunit_suite::TestResult, net::skb::MAX_TX_SEGS, prelude::*};
 
 fn word1(d: &RawDesc) -> u64 {
     u64::from_le(d[1])
@@ -95,9 +95,106 @@ fn data_descriptor() -> TestResult {
 fn descriptor_budget() -> TestResult {
     kunit_check!(desc::descs_for(desc::MAX_PER_TXD) == 1);
     kunit_check!(desc::descs_for(desc::MAX_PER_TXD + 1) == 2);
-    // A 64 KiB packet in 18 segments never needs more than the queue keeps
-    // free: one context, one per segment, one per 8 KiB.
-    kunit_check!(MAX_DESCS_PER_PACKET == 27);
+    // The worst packet: 64 KiB with TSO, in the most segments, each just
+    // over a descriptor's limit where possible. With the queue stopped at
+    // `TX_STOP` free descriptors, it still fits.
+    let tso = TxOffload::Tso {
+        network: 14,
+        transport: 34,
+        hdr_len: 66,
+        mss: 1448,
+        ipv4: true,
+    };
+    let n = MAX_TX_SEGS as u32;
+    let mut segs = KVec::new();
+    let mut left = 65536u32;
+    for i in 0..n {
+        let len = if i + 1 == n {
+            left
+        } else {
+            (desc::MAX_PER_TXD + 1).min(left - (n - 1 - i))
+        };
+        left -= len;
+        if segs.push(len, GFP_KERNEL).is_err() {
+            return Err("out of memory");
+        }
+    }
+    kunit_check!(left == 0);
+    let Some((ctx, data)) = plan_tx(&tso, 65536, segs.iter().copied(), None, TX_STOP) else {
+        return Err("a worst-case packet does not fit in TX_STOP descriptors");
+    };
+    kunit_check!(ctx.is_some());
+    kunit_check!(data < TX_STOP);
+    // One descriptor short of what it needs: refused, nothing planned.
+    let needed = data + 1;
+    kunit_check!(plan_tx(&tso, 65536, segs.iter().copied(), None, needed - 1).is_none());
+    kunit_check!(plan_tx(&tso, 65536, segs.iter().copied(), None, needed).is_some());
+    // A packet without data is refused whatever the room.
+    kunit_check!(plan_tx(&TxOffload::None, 0, [0u32].into_iter(), None, 256).is_none());
+    Ok(())
+}
+
+fn context_cache() -> TestResult {
+    let csum = TxOffload::Csum {
+        start: 34,
+        offset: 6,
+        tcp: false,
+    };
+    let Some((Some(ctx), 1)) = plan_tx(&csum, 100, [100u32].into_iter(), None, 256) else {
+        return Err("a checksum packet needs a context and one data descriptor");
+    };
+    // The device holds that context: the next packet like it sends none.
+    let again = plan_tx(&csum, 100, [100u32].into_iter(), Some(ctx), 256);
+    kunit_check!(again == Some((None, 1)));
+    // Another context is sent again.
+    let other = TxOffload::Csum {
+        start: 54,
+        offset: 6,
+        tcp: false,
+    };
+    let Some((Some(c2), 1)) = plan_tx(&other, 100, [100u32].into_iter(), Some(ctx), 256) else {
+        return Err("a different context must be sent");
+    };
+    kunit_check!(c2 != ctx);
+    // A packet without offload needs no context at all.
+    kunit_check!(plan_tx(&TxOffload::None, 100, [100u32].into_iter(), None, 1) == Some((None, 1)));
+    Ok(())
+}
+
+fn queue_thresholds() -> TestResult {
+    // Stopped while the worst packet might not fit, woken only with room
+    // for it and some to spare, so the two never both hold.
+    kunit_check!(must_stop(TX_STOP - 1));
+    kunit_check!(!must_stop(TX_STOP));
+    kunit_check!(!may_wake(TX_WAKE - 1));
+    kunit_check!(may_wake(TX_WAKE));
+    for unused in 0..=256 {
+        kunit_check!(!(must_stop(unused) && may_wake(unused)));
+    }
+    kunit_check!(TX_STOP >= MAX_DESCS_PER_PACKET);
+    Ok(())
+}
+
+fn tso6_context() -> TestResult {
+    // Ethernet 14, IPv6 40, TCP 32: no IP checksum fields, no IPv4 bit.
+    let tso = TxOffload::Tso {
+        network: 14,
+        transport: 54,
+        hdr_len: 86,
+        mss: 1428,
+        ipv4: false,
+    };
+    let Some(c) = tso.context(60086) else {
+        return Err("TSO needs a context descriptor");
+    };
+    kunit_check!(c.ipcss == 14 && c.ipcso == 0 && c.ipcse == 0);
+    kunit_check!(c.tucss == 54 && c.tucso == 70);
+    kunit_check!(c.paylen == 60000 && c.hdrlen == 86 && c.mss == 1428);
+    kunit_check!(c.cmd & dcmd::IFCS_IP == 0);
+    kunit_check!(c.cmd & (dcmd::TSE | dcmd::EOP_TCP) == dcmd::TSE | dcmd::EOP_TCP);
+    let (cmd, popts) = tso.data_bits();
+    kunit_check!(cmd & dcmd::TSE != 0);
+    kunit_check!(popts == desc::POPTS_TXSM);
     Ok(())
 }
 
@@ -122,6 +219,9 @@ kernel::kunit_suite!(
         csum_context,
         data_descriptor,
         descriptor_budget,
+        context_cache,
+        queue_thresholds,
+        tso6_context,
         rx_writeback
     ]
 );

@@ -24,7 +24,7 @@
 use crate::{
     hw::{Hw, VEC_OTHER, VEC_RX, VEC_TX},
     regs::int,
-    ring::{RxFrame, RxRing, TxOffload, TxRing, MAX_DESCS_PER_PACKET, RX_BUF_LEN},
+    ring::{may_wake, must_stop, RxFrame, RxRing, TxOffload, TxRing, RX_BUF_LEN},
 };
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use kernel::{
@@ -47,10 +47,6 @@ use kernel::{
 /// Descriptors per ring.
 pub(crate) const TX_RING_SIZE: usize = 256;
 pub(crate) const RX_RING_SIZE: usize = 256;
-/// Stop the queue when a packet might not fit any more.
-const TX_STOP: usize = MAX_DESCS_PER_PACKET;
-/// Wake it when at least this many descriptors are free again.
-const TX_WAKE: usize = TX_STOP + 32;
 
 /// The offloads the device offers (`ethtool -K` toggles them).
 pub(crate) const FEATURES: Features = FEATURES_ON.or(Features::TSO6);
@@ -131,7 +127,7 @@ impl Nic {
         if n > 0 {
             add(&self.counters.tx_packets, packets);
             add(&self.counters.tx_bytes, bytes);
-            if dev.queue_stopped() && ring.unused() >= TX_WAKE {
+            if dev.queue_stopped() && may_wake(ring.unused()) {
                 dev.wake_queue();
             }
         }
@@ -356,7 +352,7 @@ impl DeviceOperations for Nic {
             skb.drop_with(DropReason::DevReady);
             return NetdevTx::Ok;
         };
-        if ring.unused() < TX_STOP {
+        if must_stop(ring.unused()) {
             // Should not happen: the queue is stopped before the ring fills.
             dev.stop_queue();
             return NetdevTx::Busy(skb);
@@ -376,7 +372,7 @@ impl DeviceOperations for Nic {
         if !queued {
             add(&nic.counters.tx_dropped, 1);
         }
-        if ring.unused() < TX_STOP {
+        if must_stop(ring.unused()) {
             dev.stop_queue();
         }
         // Batch the doorbell while the stack has more packets for us.

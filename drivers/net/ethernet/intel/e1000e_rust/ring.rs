@@ -32,6 +32,44 @@ pub(crate) const RX_COPYBREAK: u32 = 256;
 pub(crate) const MAX_DESCS_PER_PACKET: usize =
     1 + MAX_TX_SEGS + (65536 / desc::MAX_PER_TXD) as usize;
 
+/// Stop the queue when a packet might not fit any more.
+pub(crate) const TX_STOP: usize = MAX_DESCS_PER_PACKET;
+/// Wake it when at least this many descriptors are free again.
+pub(crate) const TX_WAKE: usize = TX_STOP + 32;
+
+/// Whether `start_xmit` must stop the queue with `unused` descriptors free:
+/// the next packet might not fit.
+pub(crate) fn must_stop(unused: usize) -> bool {
+    unused < TX_STOP
+}
+
+/// Whether the completion path may wake a stopped queue with `unused`
+/// descriptors free (with some room to spare, so that the queue does not
+/// flap at every completion).
+pub(crate) fn may_wake(unused: usize) -> bool {
+    unused >= TX_WAKE
+}
+
+/// What queueing a packet takes: the context descriptor to write, if the
+/// device does not hold that context already (`cached`), and the number
+/// of data descriptors for segments of `seg_lens` bytes. `None` if the
+/// packet has no data or the descriptors would not fit in `unused`.
+pub(crate) fn plan_tx(
+    offload: &TxOffload,
+    len: u32,
+    seg_lens: impl Iterator<Item = u32>,
+    cached: Option<TxContext>,
+    unused: usize,
+) -> Option<(Option<TxContext>, usize)> {
+    let ctx = offload.context(len).filter(|c| Some(*c) != cached);
+    let data: usize = seg_lens.map(desc::descs_for).sum();
+    let needed = data + usize::from(ctx.is_some());
+    if data == 0 || needed > unused {
+        return None;
+    }
+    Some((ctx, data))
+}
+
 /// The offload a transmitted packet asks of the device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TxOffload {
@@ -154,14 +192,11 @@ impl TxRing {
             buf.unmap().drop_with(DropReason::DevReady);
             Err(ENOSPC)
         };
-        let ctx = offload
-            .context(buf.len())
-            .filter(|c| Some(*c) != self.context);
-        let data: usize = buf.segs().map(|s| desc::descs_for(s.len)).sum();
-        let needed = data + usize::from(ctx.is_some());
-        if data == 0 || needed > self.unused() {
+        let segs = buf.segs().map(|s| s.len);
+        let Some((ctx, data)) = plan_tx(&offload, buf.len(), segs, self.context, self.unused())
+        else {
             return fail(buf);
-        }
+        };
         let first = self.next_to_use;
         let mut i = first;
         if let Some(c) = ctx {
