@@ -14,10 +14,15 @@ void rust_helper_rcu_read_unlock(void)
 	rcu_read_unlock();
 }
 
-/* A devres entry that calls release(data) when the device lets go. */
+/*
+ * A devres entry that calls release(data) when the device lets go. A
+ * "first" entry is released before the others: by the bus's remove and
+ * after a failed probe, see rnet_devres_release_first().
+ */
 struct rnet_devres {
 	void (*release)(void *data);
 	void *data;
+	bool first;
 };
 
 static void rnet_devres_release(struct device *dev, void *res)
@@ -35,7 +40,7 @@ static int rnet_devres_match(struct device *dev, void *res, void *match_data)
 }
 
 int rust_helper_rnet_devres_add(struct device *dev, void (*release)(void *),
-				void *data)
+				void *data, bool first)
 {
 	struct rnet_devres *r;
 
@@ -44,8 +49,27 @@ int rust_helper_rnet_devres_add(struct device *dev, void (*release)(void *),
 		return -ENOMEM;
 	r->release = release;
 	r->data = data;
+	r->first = first;
 	devres_add(dev, r);
 	return 0;
+}
+
+static int rnet_devres_match_first(struct device *dev, void *res, void *unused)
+{
+	struct rnet_devres *r = res;
+
+	return r->first;
+}
+
+/*
+ * Releases the device's "first" entries, newest first, while every other
+ * managed resource of the binding is still in place.
+ */
+void rust_helper_rnet_devres_release_first(struct device *dev)
+{
+	while (!devres_release(dev, rnet_devres_release, rnet_devres_match_first,
+			       NULL))
+		;
 }
 
 /*

@@ -193,8 +193,36 @@ void rust_helper_rnet_netdev_set_features(struct net_device *dev,
 					  netdev_features_t hw,
 					  netdev_features_t on)
 {
-	dev->hw_features = hw;
-	dev->features = on;
+	WRITE_ONCE(dev->hw_features, hw);
+	WRITE_ONCE(dev->features, on);
+}
+
+/* netdev_copy_name(), which modules cannot call directly. */
+void rust_helper_rnet_netdev_copy_name(struct net_device *dev, char *name)
+{
+	netdev_copy_name(dev, name);
+}
+
+unsigned int rust_helper_rnet_netdev_flags(const struct net_device *dev)
+{
+	return READ_ONCE(dev->flags);
+}
+
+int rust_helper_rnet_netdev_mc_count(const struct net_device *dev)
+{
+	return READ_ONCE(dev->mc.count);
+}
+
+/*
+ * napi_gro_receive() for a buffer that may come from anywhere: it is
+ * received on @napi's device, whatever skb->dev said (possibly nothing, or
+ * a device that is gone).
+ */
+void rust_helper_rnet_napi_gro_receive(struct napi_struct *napi,
+				       struct sk_buff *skb)
+{
+	skb->dev = napi->dev;
+	napi_gro_receive(napi, skb);
 }
 
 unsigned int rust_helper_rnet_skb_nr_frags(const struct sk_buff *skb)

@@ -87,6 +87,18 @@ pub struct Devres<T: Send + Sync> {
 impl<T: Send + Sync> Devres<T> {
     /// Puts `data` under `dev`'s managed resources.
     pub fn new(dev: &Device, data: T) -> Result<Self> {
+        Self::add(dev, data, false)
+    }
+
+    /// Puts `data` under `dev`'s managed resources, among those released
+    /// first when the binding ends: by the PCI driver's remove and after a
+    /// failed probe, while every other resource of the binding is still in
+    /// place (a registered net device, whose operations use them).
+    pub(crate) fn new_release_first(dev: &Device, data: T) -> Result<Self> {
+        Self::add(dev, data, true)
+    }
+
+    fn add(dev: &Device, data: T, first: bool) -> Result<Self> {
         let dev_ref: ARef<Device> = dev.into();
         let inner = Arc::pin_init(
             pin_init!(Inner {
@@ -102,7 +114,12 @@ impl<T: Send + Sync> Devres<T> {
         // reference leaked above, exactly once (or the entry is removed in
         // `drop` and the reference taken back there).
         let ret = unsafe {
-            bindings::rnet_devres_add(dev.as_raw(), Some(Self::release), ptr.cast_mut().cast())
+            bindings::rnet_devres_add(
+                dev.as_raw(),
+                Some(Self::release),
+                ptr.cast_mut().cast(),
+                first,
+            )
         };
         if let Err(e) = to_result(ret) {
             // SAFETY: not registered: the leaked reference is still ours.
@@ -121,16 +138,18 @@ impl<T: Send + Sync> Devres<T> {
 
     /// The value, for as long as `dev` is borrowed, without the RCU read
     /// lock (the caller may sleep). `dev` must be the device the value was
-    /// put under (else `EINVAL`); its being bound is the proof that the
-    /// value is not revoked meanwhile: only the unbind and this `Devres`'s
-    /// drop revoke it, and `&self` excludes the drop. `ENXIO` if the value
-    /// was revoked already (by an earlier unbind).
-    pub fn access<'a>(&'a self, dev: &'a pci::Device<pci::Bound>) -> Result<&'a T> {
+    /// put under (else `EINVAL`), in its `Core` context: the thread running
+    /// the driver's probe or remove is the only one that releases the
+    /// device's managed resources (first ones in the bus's remove, the rest
+    /// right after), so nothing revokes the value meanwhile but this
+    /// `Devres`'s drop, which `&self` excludes. `ENXIO` if the value was
+    /// revoked already (by an earlier unbind).
+    pub fn access<'a>(&'a self, dev: &'a pci::Device<pci::Core>) -> Result<&'a T> {
         if dev.as_dev().as_raw() != self.inner.dev.as_raw() {
             return Err(EINVAL);
         }
-        // SAFETY: revocation happens in `release`, run when `dev` unbinds, which it cannot do
-        // while `dev` is borrowed as bound, and in `drop`, which `&'a self` excludes.
+        // SAFETY: revocation happens in `release`, run by the thread that holds `dev` in its
+        // `Core` context (which this one does for `'a`), or in `drop`, excluded by `&'a self`.
         unsafe { self.inner.data.access_unlocked() }.ok_or(ENXIO)
     }
 
@@ -167,10 +186,14 @@ impl<T: Send + Sync> Drop for Devres<T> {
             // SAFETY: the entry held this reference (type invariant) and
             // will never hand it to `release` now.
             drop(unsafe { Arc::from_raw(ptr) });
-        } else {
-            // The device is releasing it: wait until `release` has revoked
-            // and dropped the value, so that it does not outlive this drop
-            // (and, say, a BAR region is free for the next binding).
+        } else if !self.inner.data.revoke() {
+            // The device took the entry off its list. If its `release` had
+            // not revoked the value yet, the condition above just did (and
+            // `release` will find it done: so a `Devres` dropped from
+            // another entry's release does not wait for its own). Otherwise
+            // `release` is revoking it now: wait until the value is dropped,
+            // so that it does not outlive this drop (and, say, a BAR region
+            // is free for the next binding).
             // SAFETY: initialised in `new`; `self.inner` keeps it alive.
             unsafe { bindings::wait_for_completion(self.inner.released.get()) };
         }

@@ -54,7 +54,8 @@ impl<const SIZE: usize> IoMem<SIZE> {
 
     #[inline(always)]
     const fn offset_ok(offset: usize) -> bool {
-        offset % 4 == 0 && offset + 4 <= SIZE
+        // No `offset + 4`: it could wrap where overflow checks are off.
+        offset % 4 == 0 && SIZE >= 4 && offset <= SIZE - 4
     }
 
     #[inline]

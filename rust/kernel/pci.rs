@@ -615,7 +615,7 @@ impl IdTable {
 ///         }? Error);
 ///         let mut netdev = Registration::new(dev, spin)?;
 ///         netdev.add_napi(|s| &s.napi)?;
-///         let netdev = netdev.register()?;
+///         let netdev = netdev.register(dev)?;
 ///         let spin = netdev.access(dev)?.handle().data();
 ///         spin.napi.enable()?;
 ///         // Softirqs run when bottom halves come back on: the poll has run
@@ -703,7 +703,11 @@ impl<T: Driver> Adapter<T> {
             let dev = unsafe { Device::<Core>::from_raw(pdev) };
             // SAFETY: `id` points into `T::ID_TABLE`, made of `DeviceId`s (transparent).
             let id = unsafe { &*id.cast::<DeviceId>() };
-            let data = T::probe(dev, id)?;
+            let data = T::probe(dev, id).inspect_err(|_| {
+                // SAFETY: the device is valid; its "first" managed entries (registered net
+                // devices) go before the driver core releases the rest.
+                unsafe { bindings::rnet_devres_release_first(dev.as_dev().as_raw()) };
+            })?;
             // SAFETY: the device is valid; the pointer is taken back in `remove_callback`.
             unsafe { bindings::pci_set_drvdata(pdev, data.into_foreign() as *mut _) };
             Ok(0)
@@ -720,8 +724,11 @@ impl<T: Driver> Adapter<T> {
         let data = unsafe { Pin::<KBox<T>>::from_foreign(bindings::pci_get_drvdata(pdev)) };
         data.unbind(dev);
         drop(data);
-        // The device's managed resources are released after this returns:
-        // leftover BAR mappings, vectors, then one disable per enable.
+        // What the driver leaked of its net devices goes now, while every
+        // other resource of the binding is in place; the rest (leftover BAR
+        // mappings, vectors, one disable per enable) after this returns.
+        // SAFETY: the device is valid and being unbound.
+        unsafe { bindings::rnet_devres_release_first(dev.as_dev().as_raw()) };
     }
 }
 

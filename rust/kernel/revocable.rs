@@ -9,6 +9,15 @@
 //! the value. [`Devres`](crate::devres::Devres) uses it to take a device's
 //! resources (a mapped BAR) away from a driver when the device unbinds,
 //! whoever still holds a reference. Upstream gained the same type in 6.13.
+//!
+//! A guard must not be held across anything that sleeps: a guard is an RCU
+//! read-side critical section, and on a kernel without preemptible RCU (as
+//! rnet's are) a sleep inside it ends the grace period that `revoke` waits
+//! for, which then drops the value under the guard. The kernel reports the
+//! sleep ("sleeping function called from invalid context", with
+//! `DEBUG_ATOMIC_SLEEP`), but Rust's types cannot forbid it; upstream leaves
+//! it to the klint lint. It is the one rule of this module that stays with
+//! the caller.
 
 use crate::bindings;
 use core::{

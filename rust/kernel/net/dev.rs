@@ -35,6 +35,24 @@ fn eaddrnotavail() -> Error {
 /// The length of an Ethernet address.
 pub const ETH_ALEN: usize = 6;
 
+/// A copy of an interface name (see [`Handle::name`]).
+pub struct Name([crate::ffi::c_char; bindings::IFNAMSIZ as usize]);
+
+impl Name {
+    /// The name as a C string.
+    pub fn as_cstr(&self) -> &CStr {
+        // SAFETY: `netdev_copy_name` wrote a NUL-terminated string into the array, which
+        // lives as long as `self`.
+        unsafe { CStr::from_char_ptr(self.0.as_ptr()) }
+    }
+}
+
+impl core::fmt::Display for Name {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Display::fmt(self.as_cstr(), f)
+    }
+}
+
 /// A network device whose private area holds a `T`, as any holder of a
 /// reference sees it (a [`DeviceRef`] kept by an interrupt handler, the
 /// not yet registered device of a [`Registration`]).
@@ -67,6 +85,40 @@ impl<T> Device<T> {
     pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::net_device) -> &'a Self {
         // SAFETY: transparent wrappers; guaranteed by the caller.
         unsafe { &*ptr.cast() }
+    }
+
+    // Queue control is only offered here: before registration a queue has
+    // no qdisc yet, and waking it would schedule a NULL one.
+
+    /// Allows the stack to transmit.
+    pub fn start_queue(&self) {
+        // SAFETY: valid and registered device (type invariant): its queues have a qdisc.
+        unsafe { bindings::netif_start_queue(self.as_raw()) }
+    }
+
+    /// Stops the stack from transmitting.
+    pub fn stop_queue(&self) {
+        // SAFETY: valid and registered device (type invariant): its queues have a qdisc.
+        unsafe { bindings::netif_stop_queue(self.as_raw()) }
+    }
+
+    /// Stops the transmit queue and waits until no `start_xmit` runs
+    /// (`netif_tx_disable`).
+    pub fn tx_disable(&self) {
+        // SAFETY: valid and registered device (type invariant): its queues have a qdisc.
+        unsafe { bindings::netif_tx_disable(self.as_raw()) }
+    }
+
+    /// Lets the stack transmit again, rescheduling the queue.
+    pub fn wake_queue(&self) {
+        // SAFETY: valid and registered device (type invariant): its queues have a qdisc.
+        unsafe { bindings::netif_wake_queue(self.as_raw()) }
+    }
+
+    /// Whether the transmit queue is stopped.
+    pub fn queue_stopped(&self) -> bool {
+        // SAFETY: valid and registered device (type invariant): its queues have a qdisc.
+        unsafe { bindings::netif_queue_stopped(self.as_raw()) }
     }
 
     /// The PCI device this device belongs to, bound: the proof that DMA
@@ -112,10 +164,15 @@ impl<T> Handle<T> {
         unsafe { &*bindings::netdev_priv(self.as_raw()).cast::<T>() }
     }
 
-    /// The interface name, e.g. `eth0`.
-    pub fn name(&self) -> &CStr {
-        // SAFETY: `name` is a NUL-terminated array inside the valid device.
-        unsafe { CStr::from_char_ptr((*self.as_raw()).name.as_ptr()) }
+    /// The interface name, e.g. `eth0`: a copy, taken under the lock that
+    /// renames devices (`netdev_copy_name`), since a rename may run at any
+    /// time once the device is registered.
+    pub fn name(&self) -> Name {
+        let mut name = Name([0; bindings::IFNAMSIZ as usize]);
+        // SAFETY: valid device; `name.0` has room for `IFNAMSIZ` bytes, which
+        // `netdev_copy_name` fills with a NUL-terminated name.
+        unsafe { bindings::rnet_netdev_copy_name(self.as_raw(), name.0.as_mut_ptr()) };
+        name
     }
 
     /// Marks the link up.
@@ -134,37 +191,6 @@ impl<T> Handle<T> {
     pub fn carrier_ok(&self) -> bool {
         // SAFETY: valid device.
         unsafe { bindings::netif_carrier_ok(self.as_raw()) }
-    }
-
-    /// Allows the stack to transmit.
-    pub fn start_queue(&self) {
-        // SAFETY: valid device.
-        unsafe { bindings::netif_start_queue(self.as_raw()) }
-    }
-
-    /// Stops the stack from transmitting.
-    pub fn stop_queue(&self) {
-        // SAFETY: valid device.
-        unsafe { bindings::netif_stop_queue(self.as_raw()) }
-    }
-
-    /// Stops the transmit queue and waits until no `start_xmit` runs
-    /// (`netif_tx_disable`).
-    pub fn tx_disable(&self) {
-        // SAFETY: valid device.
-        unsafe { bindings::netif_tx_disable(self.as_raw()) }
-    }
-
-    /// Lets the stack transmit again, rescheduling the queue.
-    pub fn wake_queue(&self) {
-        // SAFETY: valid device.
-        unsafe { bindings::netif_wake_queue(self.as_raw()) }
-    }
-
-    /// Whether the transmit queue is stopped.
-    pub fn queue_stopped(&self) -> bool {
-        // SAFETY: valid device.
-        unsafe { bindings::netif_queue_stopped(self.as_raw()) }
     }
 
     /// The hardware address. Read byte by byte with volatile reads: the
@@ -205,16 +231,20 @@ impl<T> Handle<T> {
 
     /// Whether the interface is in promiscuous mode.
     pub fn promisc(&self) -> bool {
-        // SAFETY: valid device.
-        unsafe { (*self.as_raw()).flags & bindings::net_device_flags_IFF_PROMISC != 0 }
+        // SAFETY: valid device; the helper reads `flags` once (it changes under RTNL while
+        // `ndo_set_rx_mode` may run without it).
+        unsafe {
+            bindings::rnet_netdev_flags(self.as_raw()) & bindings::net_device_flags_IFF_PROMISC != 0
+        }
     }
 
     /// Whether the interface takes all multicast, or has multicast addresses.
     pub fn wants_multicast(&self) -> bool {
-        // SAFETY: valid device.
+        // SAFETY: valid device; the helper reads each field once.
         unsafe {
-            (*self.as_raw()).flags & bindings::net_device_flags_IFF_ALLMULTI != 0
-                || bindings::netdev_mc_count(self.as_raw()) > 0
+            bindings::rnet_netdev_flags(self.as_raw()) & bindings::net_device_flags_IFF_ALLMULTI
+                != 0
+                || bindings::rnet_netdev_mc_count(self.as_raw()) > 0
         }
     }
 
@@ -756,7 +786,8 @@ impl<T: DeviceOperations> Registration<T> {
     /// with `ethtool -K`) and those enabled at first (`on`).
     pub fn set_features(&mut self, hw: Features, on: Features) -> Result {
         // SAFETY: a valid device, not registered yet (only `register` registers, consuming
-        // the registration): nothing else reads its features.
+        // the registration): the core does not read its features yet, and the helper writes
+        // them with `WRITE_ONCE` for readers holding a `DeviceRef` (`Handle::features`).
         unsafe { bindings::rnet_netdev_set_features(self.dev.as_ptr(), hw.0, on.0) };
         Ok(())
     }
@@ -784,15 +815,22 @@ impl<T: DeviceOperations> Registration<T> {
     }
 
     /// Registers the device with the stack, making it visible, and puts
-    /// the registration under the parent's devres. On failure the device
-    /// is freed.
-    pub fn register(mut self) -> Result<Devres<Self>> {
+    /// the registration under the parent's devres, among the entries
+    /// released first (before any other resource of the binding, so that
+    /// no operation runs while they go). `parent` must be the parent the
+    /// device was made for (else `EINVAL`): requiring it in its `Core`
+    /// context means a registration can only happen while the driver's
+    /// probe or remove runs, never after the binding ended. On failure the
+    /// device is freed.
+    pub fn register(mut self, parent: &pci::Device<pci::Core>) -> Result<Devres<Self>> {
+        if !core::ptr::eq(parent.as_dev().as_raw(), self.parent.as_dev().as_raw()) {
+            return Err(EINVAL);
+        }
         // SAFETY: a valid, unregistered device (type invariant).
         to_result(unsafe { bindings::register_netdev(self.dev.as_ptr()) })?;
         self.registered = true;
-        let parent = self.parent.clone();
         // On failure `self` is dropped, which unregisters the device.
-        Devres::new(parent.as_dev(), self)
+        Devres::new_release_first(parent.as_dev(), self)
     }
 }
 

@@ -194,19 +194,31 @@ impl PollCtx<'_> {
     }
 
     /// Allocates a receive buffer of `len` bytes from the per-CPU NAPI cache.
+    /// Fails with `EINVAL` in a poll with a zero budget (netpoll's, which
+    /// may run in any context, even hard interrupt: no receive work then).
     #[inline]
     pub fn alloc_skb(&self, len: u32) -> Result<SkBuff> {
-        // SAFETY: in poll context for this NAPI.
+        if self.budget == 0 {
+            return Err(EINVAL);
+        }
+        // SAFETY: in poll context for this NAPI, in softirq (a non-zero budget).
         let skb = unsafe { bindings::napi_alloc_skb(self.napi, len) };
         // SAFETY: a new buffer we own, or null.
         unsafe { SkBuff::from_raw(skb) }.ok_or(ENOMEM)
     }
 
-    /// Hands a received packet to the stack, through GRO.
+    /// Hands a received packet to the stack, through GRO, as received on
+    /// this context's device. In a poll with a zero budget (netpoll) the
+    /// packet is dropped instead: no receive work may happen then.
     #[inline]
     pub fn gro_receive(&self, skb: SkBuff) {
-        // SAFETY: in poll context; the buffer is given away.
-        unsafe { bindings::napi_gro_receive(self.napi, skb.into_raw()) };
+        if self.budget == 0 {
+            skb.drop_with(crate::net::skb::DropReason::NotSpecified);
+            return;
+        }
+        // SAFETY: in poll context, in softirq (a non-zero budget); the buffer is given away;
+        // the helper sets its device to this context's.
+        unsafe { bindings::rnet_napi_gro_receive(self.napi, skb.into_raw()) };
     }
 
     /// Frees a transmitted buffer in poll context (batched).

@@ -56,7 +56,7 @@ impl pci::Driver for E1000eRust {
             return Err(EINVAL);
         }
         netdev.handle().carrier_off();
-        let netdev = netdev.register()?;
+        let netdev = netdev.register(pdev)?;
         pr_info!(
             "{}: {} at {}, {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}, {:?} interrupt\n",
             netdev.access(pdev)?.handle().name(),
