@@ -22,7 +22,7 @@ RNET_LINT=1 "$TOP/tools/rnet/kernel.sh"
 
 res="$RNET_CACHE/results-$FLAVOUR"
 rm -rf "$res"; mkdir -p "$res" "$LOGDIR"
-rm -f "$LOGDIR"/check-*.console.log
+rm -f "$LOGDIR"/check-"$FLAVOUR".console.log
 
 # 1. Static gates, as host-side KTAP.
 log "static checks"
@@ -50,17 +50,24 @@ grc=0
 grc=${PIPESTATUS[0]}
 cp "$LOGDIR/check-$FLAVOUR.console.log" "$res/kunit.log" 2>/dev/null || :
 
-# 3. Every console log of this run: no oops, BUG, WARNING, KASAN, lockdep,
+# 3. The fault suite: a guest that provokes every class of report the
+# console scan below must catch, each of which must turn it red.
+log "fault suite (console: $LOGDIR/faults-$FLAVOUR.console.log)"
+"$TOP/tools/rnet/faults.sh" "$res" > "$res/faults.ktap" || true
+sed -n 's/^# \([a-z_]*\): /rnet: fault \1: /p' "$res/faults.ktap"
+
+# 4. Every console log of this run: no oops, BUG, WARNING, KASAN, lockdep,
 # kmemleak report. One KTAP test per log.
-"$TOP/tools/rnet/scanlogs.sh" "$LOGDIR"/check-*.console.log > "$res/consoles.ktap" || true
+"$TOP/tools/rnet/scanlogs.sh" "$LOGDIR"/check-"$FLAVOUR".console.log > "$res/consoles.ktap" || true
 
 log "results (guest exit status $grc, $(( $(date +%s) - t0 )) s in all)"
 set +e
-RNET_PARTIAL=${TESTS:+selftests} python3 "$TOP/tools/rnet/results.py" "$KSRC" "$TOP" \
+RNET_FLAVOUR=$FLAVOUR RNET_PARTIAL=${TESTS:+selftests} python3 "$TOP/tools/rnet/results.py" "$KSRC" "$TOP" \
 	"static:$res/static.ktap" \
 	"hosttest:$res/hosttest.ktap" \
 	"kunit:$res/kunit.log" \
 	"selftests:$res/selftests.ktap" \
+	"faults:$res/faults.ktap" \
 	"consoles:$res/consoles.ktap" > "$res/summary.txt"
 rc=$?
 grep -E '^\[[0-9:]+\] .*(FAILED|CRASHED|\[SKIPPED\])' "$res/summary.txt" | head -40

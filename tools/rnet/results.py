@@ -14,8 +14,9 @@ rnet's own: the kernel crate's doc-tests of files rnet adds under
 rust/kernel (not upstream's), the driver's KUnit suite, every selftest but
 those of the C e1000e (a reference peer), and the host tests.
 
-TOP/tools/rnet/expected-tests lists, one "suite: test" per line, the tests
-that must have run: a missing one is a failure, and so is a skip of one of
+TOP/tools/rnet/expected-tests lists, one "suite: test" per line (or
+"suite[flavour]: test" for one flavour, $RNET_FLAVOUR), the tests that must
+have run: a missing one is a failure, and so is a skip of one of
 them. Any skip must state a reason ("# SKIP reason"). Suites named in
 $RNET_PARTIAL (make check TESTS=...) are not checked for missing tests.
 
@@ -70,6 +71,7 @@ def main() -> int:
     import kunit_parser  # pylint: disable=import-outside-toplevel
     status = kunit_parser.TestStatus
 
+    flavour = os.environ.get('RNET_FLAVOUR', 'default')
     expected = {}
     try:
         with open(os.path.join(top, 'tools/rnet/expected-tests')) as f:
@@ -77,6 +79,11 @@ def main() -> int:
                 line = line.split('#', 1)[0].strip()
                 if line:
                     suite, name = (x.strip() for x in line.split(':', 1))
+                    # "suite[flavour]": expected in that flavour only.
+                    if '[' in suite:
+                        suite, only = suite.rstrip(']').split('[', 1)
+                        if only != flavour:
+                            continue
                     expected.setdefault(suite, set()).add(name)
     except OSError as e:
         print(f'rnet: cannot read the expected tests: {e}')

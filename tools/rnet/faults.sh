@@ -1,0 +1,78 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The fault suite of make check: proves that each class of kernel report
+# the console scan promises to catch does turn it red. One guest provokes
+# them in turn (tools/rnet/guest/faults.sh); its console is cut at the
+# "rnet-fault: begin NAME" markers and tools/rnet/scanlogs.sh, the same
+# scan make check applies to the test guest, runs on each piece. Printed as
+# KTAP, one test per class: a fault passes when the scan failed its piece
+# and the piece holds the class's own report; "clean" passes when the scan
+# passed it. Which classes run depends on the flavour's kernel (KASAN,
+# kmemleak and lockdep only in DEBUG=1).
+#
+#   faults.sh RESULTS-DIR
+
+set -u
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/tools/rnet/common.sh"
+
+res=$1
+console="$LOGDIR/faults-$FLAVOUR.console.log"
+timeout=300
+[ "$RNET_DEBUG" = 1 ] && timeout=1200
+# The guest ends in a panic, by design: no exit status to check.
+"$TOP/tools/rnet/qemu.sh" --name "faults-$FLAVOUR" --timeout $timeout -- \
+	'sh /rnet/faults.sh' > "$res/faults.out" 2>&1
+
+# class:signature, in the guest's order.
+classes="clean: warning:WARNING: ubsan:UBSAN: hung_task:blocked.for.more.than
+	 soft_lockup:soft.lockup bug:Oops"
+if [ "$RNET_DEBUG" = 1 ]; then
+	classes="clean: warning:WARNING: ubsan:UBSAN: kasan:KASAN: kmemleak:suspected.memory.leak
+		 lockdep:possible.circular.locking hung_task:blocked.for.more.than
+		 soft_lockup:soft.lockup bug:Oops"
+fi
+
+mkdir -p "$res/faults"
+echo "KTAP version 1"
+echo "1..$(echo $classes | wc -w)"
+n=0 bad=0
+for c in $classes; do
+	n=$((n + 1))
+	name=${c%%:*} sig=${c#*:}
+	piece="$res/faults/$name.console.log"
+	awk -v want="rnet-fault: begin $name" '
+		/rnet-fault: begin / { on = (index($0, want) > 0 && substr($0, index($0, want) + length(want)) ~ /^[ \r]*$/) ; next }
+		on' "$console" > "$piece" 2>/dev/null
+	if ! grep -q "rnet-fault: begin $name\b" "$console" 2>/dev/null; then
+		echo "# $name: never provoked (no marker in $console)"
+		echo "not ok $n fault_$name"; bad=1; continue
+	fi
+	# An empty piece would make scanlogs fail for the wrong reason.
+	[ -s "$piece" ] || echo "(empty)" > "$piece"
+	"$TOP/tools/rnet/scanlogs.sh" "$piece" > "$piece.ktap"
+	scan=$?
+	if [ "$name" = clean ]; then
+		if [ $scan = 0 ]; then
+			echo "ok $n fault_clean"
+		else
+			sed -n 's/^# /# clean piece: /p' "$piece.ktap"
+			echo "not ok $n fault_clean"; bad=1
+		fi
+		continue
+	fi
+	if [ $scan = 0 ]; then
+		echo "# $name: the console scan did not catch it"
+		echo "not ok $n fault_$name"; bad=1
+	elif ! grep -qE "$sig" "$piece"; then
+		echo "# $name: the scan failed, but not on a $sig report:"
+		sed 's/^/#   /' "$piece.ktap" | head -5
+		echo "not ok $n fault_$name"; bad=1
+	else
+		echo "# $name: $(grep -m1 -E "$sig" "$piece" | sed 's/^\[[ 0-9.]*\] //' | cut -c1-100)"
+		echo "ok $n fault_$name"
+	fi
+done
+exit $bad

@@ -1,0 +1,88 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The fault suite's guest side (tools/rnet/faults.sh runs it): provoke, one
+# after the other, every class of kernel report that make check's console
+# scan must turn into a failure, each after a marker line
+#
+#   rnet-fault: begin NAME
+#
+# so that the host can cut the console log into one piece per class. The
+# first piece, "clean", provokes nothing. Every report waits until the
+# kernel has printed it (or a timeout) before the next marker. The last
+# one, BUG, oopses and so panics the guest (oops=panic): nothing runs after
+# it. Triggers: LKDTM (warning, UBSAN, KASAN, hung task, soft lockup, BUG),
+# the kmemleak sample module, and rnet_fault_lockdep.
+
+lkdtm=/sys/kernel/debug/provoke-crash/DIRECT
+
+mark() { echo "rnet-fault: begin $1" > /dev/kmsg; echo "fault: $1"; }
+
+# wait_report SECONDS TEXT: until the kernel log holds TEXT after the last
+# marker.
+wait_report() {
+	local i=0
+	while [ $i -lt $(($1 * 10)) ]; do
+		dmesg | sed -n '/rnet-fault: begin/h; /rnet-fault: begin/!H; ${x;p}' |
+			grep -q "$2" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "fault: no \"$2\" within $1 s"
+	return 1
+}
+
+has() { zcat /proc/config.gz | grep -qx "CONFIG_$1=y"; }
+
+modprobe lkdtm || { echo "fault: cannot load lkdtm"; exit 1; }
+[ -w $lkdtm ] || { echo "fault: no $lkdtm"; exit 1; }
+
+mark clean
+sleep 1
+
+mark warning
+echo WARNING > $lkdtm
+wait_report 10 "WARNING:"
+
+mark ubsan
+echo ARRAY_BOUNDS > $lkdtm
+wait_report 10 "UBSAN:"
+
+if has KASAN; then
+	mark kasan
+	echo READ_AFTER_FREE > $lkdtm
+	wait_report 30 "KASAN:"
+fi
+
+if has DEBUG_KMEMLEAK; then
+	mark kmemleak
+	modprobe kmemleak-test
+	rmmod kmemleak-test
+	# kmemleak reports objects only once they are a few seconds old.
+	sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	wait_report 60 "suspected memory leak"
+fi
+
+if has PROVE_LOCKING; then
+	mark lockdep
+	modprobe rnet_fault_lockdep
+	wait_report 30 "possible circular locking"
+fi
+
+mark hung_task
+echo 2 > /proc/sys/kernel/hung_task_timeout_secs
+echo HUNG_TASK > $lkdtm &
+wait_report 60 "blocked for more than"
+
+mark soft_lockup
+echo 1 > /proc/sys/kernel/watchdog_thresh
+# Takes one CPU for good.
+echo SOFTLOCKUP > $lkdtm &
+wait_report 60 "soft lockup"
+
+mark bug
+echo BUG > $lkdtm
+# Not reached: the oops panics the guest.
+echo "fault: BUG did not stop the guest"
+exit 1
