@@ -22,7 +22,7 @@ RNET_LINT=1 "$TOP/tools/rnet/kernel.sh"
 
 res="$RNET_CACHE/results-$FLAVOUR"
 rm -rf "$res"; mkdir -p "$res" "$LOGDIR"
-rm -f "$LOGDIR"/check-"$FLAVOUR".console.log
+rm -f "$LOGDIR"/check-"$FLAVOUR"*.console.log
 
 # 1. Static gates, as host-side KTAP.
 log "static checks"
@@ -50,6 +50,14 @@ grc=0
 grc=${PIPESTATUS[0]}
 cp "$LOGDIR/check-$FLAVOUR.console.log" "$res/kunit.log" 2>/dev/null || :
 
+# The fallback without MSI or MSI-X: a second guest booted with pci=nomsi
+# runs the INTx tests (its console is scanned with the others below).
+log "booting a guest without MSI for the INTx tests"
+"$TOP/tools/rnet/qemu.sh" --name "check-$FLAVOUR-intx" --timeout $timeout \
+	--append pci=nomsi -- sh /rnet/selftests/run_tests.sh e1000e_intx.sh \
+	> "$res/intx.ktap" || grc=1
+sed -n 's/^ *# TEST: /rnet: /p' "$res/intx.ktap"
+
 # 3. The fault suite: a guest that provokes every class of report the
 # console scan below must catch, each of which must turn it red.
 log "fault suite (console: $LOGDIR/faults-$FLAVOUR.console.log)"
@@ -58,7 +66,7 @@ sed -n 's/^# \([a-z_]*\): /rnet: fault \1: /p' "$res/faults.ktap"
 
 # 4. Every console log of this run: no oops, BUG, WARNING, KASAN, lockdep,
 # kmemleak report. One KTAP test per log.
-"$TOP/tools/rnet/scanlogs.sh" "$LOGDIR"/check-"$FLAVOUR".console.log > "$res/consoles.ktap" || true
+"$TOP/tools/rnet/scanlogs.sh" "$LOGDIR"/check-"$FLAVOUR"*.console.log > "$res/consoles.ktap" || true
 
 log "results (guest exit status $grc, $(( $(date +%s) - t0 )) s in all)"
 set +e
@@ -67,6 +75,7 @@ RNET_FLAVOUR=$FLAVOUR RNET_PARTIAL=${TESTS:+selftests} python3 "$TOP/tools/rnet/
 	"hosttest:$res/hosttest.ktap" \
 	"kunit:$res/kunit.log" \
 	"selftests:$res/selftests.ktap" \
+	"intx:$res/intx.ktap" \
 	"faults:$res/faults.ktap" \
 	"consoles:$res/consoles.ktap" > "$res/summary.txt"
 rc=$?

@@ -4,7 +4,8 @@
 # Boot the rnet kernel in QEMU (TCG only: KVM does not work on these hosts)
 # and run one command, or an interactive shell, in it.
 #
-#   qemu.sh [--shell] [--extra DIR] [--timeout S] [--name NAME] [--] [CMD...]
+#   qemu.sh [--shell] [--extra DIR] [--timeout S] [--name NAME] [--mem SIZE]
+#           [--append KERNEL-ARGS] [--] [CMD...]
 #
 # Two e1000e NICs (82574L, 8086:10d3) sit on an internal QEMU hub: frames
 # between them never leave the QEMU process. The kernel console goes to
@@ -20,7 +21,7 @@ set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tools/rnet/common.sh"
 
-mode=cmd extra="" timeout=${RNET_TIMEOUT:-600} name=run peer="" mem=1G
+mode=cmd extra="" timeout=${RNET_TIMEOUT:-600} name=run peer="" mem=1G append=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--shell) mode=shell; shift ;;
@@ -29,6 +30,7 @@ while [ $# -gt 0 ]; do
 	--name) name=$2; shift 2 ;;
 	--peer) peer=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
 	--) shift; break ;;
 	*) break ;;
 	esac
@@ -80,7 +82,7 @@ esac
 qemu=(qemu-system-x86_64 -accel tcg -machine pc -cpu max,la57=off -smp 2 -m "$mem"
 	-nodefaults -no-user-config -display none -no-reboot
 	-kernel "$kernel" -initrd "$work/initrd"
-	-append "console=ttyS0 panic=-1 oops=panic rdinit=/init"
+	-append "console=ttyS0 panic=-1 oops=panic rdinit=/init${append:+ $append}"
 	-serial "file:$console"
 	"${netargs[@]}")
 

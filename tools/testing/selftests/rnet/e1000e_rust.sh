@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 
 TESTS="rust_kunit rust_bind_both rust_msix rust_ping rust_ping6 rust_tcp_100M rust_udp
-       rust_counters rust_frame_sizes rust_ethtool rust_tso rust_tso6 rust_offloads_off
+       rust_counters rust_frame_sizes rust_udp6_csum rust_rx_csum_bad rust_ethtool rust_tso rust_tso6 rust_offloads_off
        rust_bar_release rust_reload_cycles rust_unload_under_traffic mixed_rust_c
        mixed_c_rust"
 
@@ -36,9 +36,16 @@ rust_kunit() {
 	done
 }
 
+# The kernel log since this test's bind (rust_bind_both), not its history.
+bind_log() { dmesg | tail -n +$((BIND_LOG_START + 1)); }
+
 rust_bind_both() {
+	rmmod e1000e_rust 2> /dev/null
+	BIND_LOG_START=$(dmesg | wc -l)
 	setup_pair e1000e_rust e1000e_rust || return
-	dmesg | grep -q "e1000e_rust: .* 82574L at" || fail "no probe message"
+	local n
+	n=$(bind_log | grep -c "e1000e_rust: .* 82574L at")
+	[ "$n" = 2 ] || fail "$n probe messages from this bind, want one per NIC"
 }
 
 # Interrupts delivered on vector NAME's line in /proc/interrupts, all CPUs.
@@ -51,7 +58,8 @@ irq_count() {
 # start_xmit finds its packets already sent (QEMU sends during the doorbell
 # write) and only arms the transmit cause for packets still in flight.
 rust_msix() {
-	dmesg | grep -q "e1000e_rust: .* MsiX interrupt" || fail "not using MSI-X" || return
+	[ "$(bind_log | grep -c "e1000e_rust: .* MsiX interrupt")" = 2 ] ||
+		fail "not both NICs use MSI-X" || return
 	[ "$(grep -c 'e1000e_rust-rx$' /proc/interrupts)" = 2 ] ||
 		fail "no receive vector per NIC in /proc/interrupts" || return
 	local rx0 tx0 rx1 tx1
@@ -134,6 +142,45 @@ rust_frame_sizes() {
 	for p in 18 214 215 1472; do
 		frame_class $p || { rc=1; break; }
 	done
+	static_neigh off
+	return $rc
+}
+
+# UDP over IPv6 with transmit checksum offload: every datagram arrives,
+# which it does only if the device inserted a right checksum (the receiver
+# drops and counts any other in Udp6InCsumErrors).
+rust_udp6_csum() {
+	in_a ethtool -k "$IF_A" | grep -qx "	tx-checksum-ipv6: on" ||
+		fail "IPv6 transmit checksumming is off" || return
+	local e0 e1
+	e0=$(snmp6 $NS_B Udp6InCsumErrors)
+	udp_transfer 500 1000 $IP6_B || return
+	e1=$(snmp6 $NS_B Udp6InCsumErrors)
+	diag "B counted $((e1 - e0)) IPv6 UDP checksum errors"
+	[ $((e1 - e0)) = 0 ] || fail "$((e1 - e0)) datagrams arrived with a bad checksum"
+}
+
+# Datagrams with a wrong UDP checksum, built by hand on A: B's driver must
+# never mark them checksum-good, with receive checksum offload on (the
+# device flags the error) or off, so that B's stack checks each and drops
+# it: every one counted in Udp InCsumErrors, none delivered.
+rust_rx_csum_bad() {
+	local mode n=200 e0 e1 d0 d1 p0 p1 rc=0
+	static_neigh on || return
+	for mode in on off; do
+		in_b ethtool -K "$IF_B" rx $mode || { fail "ethtool -K rx $mode failed"; rc=1; break; }
+		e0=$(snmp $NS_B Udp InCsumErrors); d0=$(snmp $NS_B Udp InDatagrams)
+		p0=$(snmp $NS_B Udp NoPorts)
+		in_a xfer udp-badsum "$IF_A" $MAC_B $IP_A $IP_B 5003 $n || { rc=1; break; }
+		sleep 1
+		e1=$(snmp $NS_B Udp InCsumErrors); d1=$(snmp $NS_B Udp InDatagrams)
+		p1=$(snmp $NS_B Udp NoPorts)
+		diag "rx checksum offload $mode: $((e1 - e0)) checksum errors," \
+			"$((d1 - d0)) delivered, $((p1 - p0)) for no port"
+		[ $((e1 - e0)) = $n ] && [ $((d1 - d0)) = 0 ] && [ $((p1 - p0)) = 0 ] ||
+			{ fail "bad checksums got through with offload $mode"; rc=1; break; }
+	done
+	in_b ethtool -K "$IF_B" rx on
 	static_neigh off
 	return $rc
 }

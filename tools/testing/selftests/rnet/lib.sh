@@ -209,8 +209,8 @@ tcp_transfer() {
 	[ $rc = 0 ] || fail "tcp-recv failed"
 }
 
-# udp_transfer COUNT SIZE: COUNT datagrams of SIZE bytes from A to B, each
-# checked; all must arrive. With UDP_NO_ARP set, the caller has made the
+# udp_transfer COUNT SIZE [ADDR]: COUNT datagrams of SIZE bytes from A to B
+# (at ADDR, by default $IP_B), each checked; all must arrive. With UDP_NO_ARP set, the caller has made the
 # neighbour entry already and nothing but the datagrams is sent.
 udp_transfer() {
 	in_b xfer udp-recv 5002 "$1" "$2" 3 > /tmp/.rnet_recv.out 2>&1 &
@@ -222,7 +222,7 @@ udp_transfer() {
 		in_a ping -c 1 -W 2 $IP_B > /dev/null 2>&1
 	fi
 	sleep 0.5
-	in_a xfer udp-send $IP_B 5002 "$1" "$2" || { kill $pid; fail "udp-send failed"; return; }
+	in_a xfer udp-send "${3:-$IP_B}" 5002 "$1" "$2" || { kill $pid; fail "udp-send failed"; return; }
 	wait $pid
 	local rc=$?
 	cat /tmp/.rnet_recv.out
@@ -302,4 +302,9 @@ tcp_checked() {
 	diag "A retransmitted $((r1 - r0)) segments; B queued $((o1 - o0)) out of order," \
 		"reassembled $((q1 - q0)) IP fragments"
 	drops_unchanged "$a0" "$a1" A && drops_unchanged "$b0" "$b1" B
+}
+
+# snmp6 NS FIELD: counter FIELD of netns NS's /proc/net/snmp6.
+snmp6() {
+	ip netns exec "$1" awk -v f="$2" '$1 == f { print $2 }' /proc/net/snmp6
 }

@@ -8,6 +8,7 @@
  *   xfer udp-recv PORT COUNT SIZE SECONDS
  *   xfer udp-send ADDR PORT COUNT SIZE
  *   xfer sniff IFNAME SECONDS
+ *   xfer udp-badsum IFNAME DSTMAC SRCADDR DSTADDR PORT COUNT
  *
  * TCP: the receiver checks the stream byte for byte and its length. UDP:
  * each datagram carries its sequence number and a payload derived from it;
@@ -318,12 +319,111 @@ static int udp_send(const char *host, unsigned int port, unsigned long count,
 	return 0;
 }
 
+/* The Internet checksum of len bytes, folded, starting from sum. */
+static uint16_t csum_fold_add(const uint8_t *p, size_t len, uint32_t sum)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum & 0xffff;
+}
+
+/*
+ * count IPv4/UDP datagrams of 64 payload bytes from src to dst:port, built
+ * by hand and sent on ifname to the Ethernet address dmac, with a correct
+ * IP header checksum and a wrong, non-zero UDP checksum: a receiver must
+ * drop every one of them (and count it in Udp InCsumErrors).
+ */
+static int udp_badsum(const char *ifname, const char *dmac, const char *src,
+		      const char *dst, unsigned int port, unsigned long count)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_halen = ETH_ALEN };
+	uint8_t f[14 + 20 + 8 + 64], pseudo[12];
+	uint8_t *ip = f + 14, *udp = ip + 20;
+	struct in_addr s4, d4;
+	unsigned int m[6];
+	unsigned long i;
+	uint16_t sum;
+	int fd, k;
+
+	sll.sll_ifindex = if_nametoindex(ifname);
+	if (!sll.sll_ifindex || inet_pton(AF_INET, src, &s4) != 1 ||
+	    inet_pton(AF_INET, dst, &d4) != 1 ||
+	    sscanf(dmac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4],
+		   &m[5]) != 6) {
+		fprintf(stderr, "xfer: udp-badsum: bad interface or address\n");
+		return 1;
+	}
+	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_IP));
+	if (fd < 0) {
+		perror("xfer: packet socket");
+		return 1;
+	}
+	memset(f, 0, sizeof(f));
+	for (k = 0; k < 6; k++) {
+		f[k] = m[k];
+		sll.sll_addr[k] = m[k];
+	}
+	/* The source Ethernet address stays zero: nothing checks it. */
+	f[12] = 0x08;
+	ip[0] = 0x45;
+	ip[2] = 0;
+	ip[3] = 20 + 8 + 64;
+	ip[8] = 64;
+	ip[9] = IPPROTO_UDP;
+	memcpy(ip + 12, &s4, 4);
+	memcpy(ip + 16, &d4, 4);
+	sum = csum_fold_add(ip, 20, 0);
+	ip[10] = sum >> 8;
+	ip[11] = sum & 0xff;
+	udp[0] = 0x9c;
+	udp[1] = 0x40;
+	udp[2] = port >> 8;
+	udp[3] = port & 0xff;
+	udp[5] = 8 + 64;
+	memcpy(pseudo, &s4, 4);
+	memcpy(pseudo + 4, &d4, 4);
+	pseudo[8] = 0;
+	pseudo[9] = IPPROTO_UDP;
+	pseudo[10] = 0;
+	pseudo[11] = 8 + 64;
+	for (i = 0; i < count; i++) {
+		uint32_t seq = htonl(i), part;
+
+		memcpy(udp + 8, &seq, 4);
+		memset(udp + 12, 0xa5, 60);
+		udp[6] = 0;
+		udp[7] = 0;
+		part = 0xffff & ~csum_fold_add(pseudo, sizeof(pseudo), 0);
+		sum = csum_fold_add(udp, 8 + 64, part);
+		/* Wrong on purpose, never 0 (which means "no checksum"). */
+		sum ^= 0x5555;
+		if (!sum)
+			sum = 1;
+		udp[6] = sum >> 8;
+		udp[7] = sum & 0xff;
+		if (sendto(fd, f, sizeof(f), 0, (struct sockaddr *)&sll,
+			   sizeof(sll)) != sizeof(f)) {
+			perror("xfer: sendto");
+			return 1;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
 static void print_help(void)
 {
 	fprintf(stderr,
 		"usage: xfer tcp-recv PORT BYTES | tcp-send ADDR PORT BYTES |\n"
 		"            udp-recv PORT COUNT SIZE SECONDS | sniff IFNAME SECONDS |\n"
-		"            udp-send ADDR PORT COUNT SIZE\n");
+		"            udp-send ADDR PORT COUNT SIZE |\n"
+		"            udp-badsum IFNAME DSTMAC SRCADDR DSTADDR PORT COUNT\n");
 	exit(2);
 }
 
@@ -395,6 +495,9 @@ int main(int argc, char **argv)
 		return udp_send(argv[2], atoi(argv[3]),
 				strtoul(argv[4], NULL, 0), size);
 	}
+	if (argc == 8 && !strcmp(argv[1], "udp-badsum"))
+		return udp_badsum(argv[2], argv[3], argv[4], argv[5], atoi(argv[6]),
+				  strtoul(argv[7], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "sniff"))
 		return sniff(argv[2], atoi(argv[3]));
 	print_help();
