@@ -73,7 +73,7 @@ impl Napi {
         pin_init!(Self {
             // SAFETY: all-zero is the state `netif_napi_add` expects.
             napi <- Opaque::ffi_init(|p: *mut bindings::napi_struct| unsafe { p.write_bytes(0, 1) }),
-            lock <- new_mutex!(()),
+            lock <- state_lock(),
             added: AtomicBool::new(false),
             enabled: AtomicBool::new(false),
         })
@@ -160,6 +160,17 @@ impl Napi {
         // refuses it (`napi_schedule_prep` checks `NAPI_STATE_DISABLE`).
         unsafe { bindings::napi_schedule(self.raw()) }
     }
+}
+
+/// The lock serialising a context's `enable` and `disable`. Not inlined:
+/// the lock's lockdep class key and its name must both live in this crate.
+/// With the initialiser inlined into a module, the name would point into
+/// the module's memory while the key stays here, and the next load of the
+/// module (or a context made by another crate) would give lockdep the same
+/// key with another name, which it reports (and an unloaded module's name).
+#[inline(never)]
+fn state_lock() -> impl PinInit<Mutex<()>> {
+    new_mutex!((), "napi_state")
 }
 
 /// What the poll function may do, for one poll call. Consumed by
