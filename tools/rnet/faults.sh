@@ -23,15 +23,16 @@ console="$LOGDIR/faults-$FLAVOUR.console.log"
 timeout=300
 [ "$RNET_DEBUG" = 1 ] && timeout=1200
 # The guest ends in a panic, by design: no exit status to check.
-"$TOP/tools/rnet/qemu.sh" --name "faults-$FLAVOUR" --timeout $timeout -- \
+# No KUnit run at boot: the test guest ran it.
+"$TOP/tools/rnet/qemu.sh" --name "faults-$FLAVOUR" --timeout $timeout --append kunit.enable=0 -- \
 	'sh /rnet/faults.sh' > "$res/faults.out" 2>&1
 
 # class:signature, in the guest's order.
 classes="clean: warning:WARNING: ubsan:UBSAN: hung_task:blocked.for.more.than
 	 soft_lockup:soft.lockup bug:Oops"
 if [ "$RNET_DEBUG" = 1 ]; then
-	classes="clean: warning:WARNING: ubsan:UBSAN: kasan:KASAN: kmemleak:suspected.memory.leak
-		 lockdep:possible.circular.locking hung_task:blocked.for.more.than
+	classes="clean: lockdep:possible.circular.locking warning:WARNING: ubsan:UBSAN:
+		 kasan:KASAN: kmemleak:suspected.memory.leak hung_task:blocked.for.more.than
 		 soft_lockup:soft.lockup bug:Oops"
 fi
 

@@ -40,6 +40,14 @@ modprobe lkdtm || { echo "fault: cannot load lkdtm"; exit 1; }
 mark clean
 sleep 1
 
+# Lockdep first: the taint of any later report (a WARNING, KASAN) turns
+# lock debugging off ("Disabling lock debugging due to kernel taint").
+if has PROVE_LOCKING; then
+	mark lockdep
+	modprobe rnet_fault_lockdep
+	wait_report 30 "possible circular locking"
+fi
+
 mark warning
 echo WARNING > $lkdtm
 wait_report 10 "WARNING:"
@@ -62,12 +70,6 @@ if has DEBUG_KMEMLEAK; then
 	sleep 6
 	echo scan > /sys/kernel/debug/kmemleak
 	wait_report 60 "suspected memory leak"
-fi
-
-if has PROVE_LOCKING; then
-	mark lockdep
-	modprobe rnet_fault_lockdep
-	wait_report 30 "possible circular locking"
 fi
 
 mark hung_task
