@@ -32,7 +32,11 @@ c, r = rows.get('e1000e'), rows.get('e1000e_rust')
 if not c or not r:
     sys.exit('bench: missing results for a driver')
 print()
-print(f"{'median':<12}{'C e1000e':>14}{'e1000e_rust':>14}{'Rust/C':>9}   goal")
+# Rounds alternate C, Rust, C, Rust...: round k of each driver ran side by
+# side, so their ratio is the fair comparison; the median of those ratios
+# and their range come first, the ratio of the medians after.
+print(f"{'median':<12}{'C e1000e':>14}{'e1000e_rust':>14}"
+      f"{'Rust/C per round: median [min-max]':>38}{'of medians':>12}   goal")
 for key, name, goal in (('tcp_mbps', 'TCP Mbit/s', '>= 1.10'),
                         ('udp_pps', 'UDP 64B pps', '>= 1.10'),
                         ('rtt_ms', 'ping RTT ms', '<= 1.00'),
@@ -41,5 +45,11 @@ for key, name, goal in (('tcp_mbps', 'TCP Mbit/s', '>= 1.10'),
         continue
     mc, mr = statistics.median(c[key]), statistics.median(r[key])
     ratio = mr / mc if mc else float('nan')
-    print(f"{name:<12}{mc:>14.2f}{mr:>14.2f}{ratio:>9.2f}   {goal}")
+    per = [b / a for a, b in zip(c[key], r[key]) if a]
+    if per:
+        spread = (f"{statistics.median(per):.2f} [{min(per):.2f}-{max(per):.2f}]"
+                  f" of {len(per)}")
+    else:
+        spread = 'n/a'
+    print(f"{name:<12}{mc:>14.2f}{mr:>14.2f}{spread:>38}{ratio:>12.2f}   {goal}")
 PY
