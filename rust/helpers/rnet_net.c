@@ -2,7 +2,6 @@
 
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
-#include <linux/pci.h>
 #include <linux/skbuff.h>
 #include <net/ip6_checksum.h>
 #include <net/tcp.h>
@@ -309,11 +308,6 @@ struct napi_struct *rust_helper_rnet_netdev_napi_next(struct net_device *dev,
 bool rust_helper_rnet_netdev_registered(const struct net_device *dev)
 {
 	return READ_ONCE(dev->reg_state) == NETREG_REGISTERED;
-}
-
-struct pci_dev *rust_helper_rnet_to_pci_dev(struct device *dev)
-{
-	return to_pci_dev(dev);
 }
 
 void rust_helper_local_bh_disable(void)

@@ -123,11 +123,17 @@ impl<T> Device<T> {
 
     /// The PCI device this device belongs to, bound: the proof that DMA
     /// mappings and interrupt handlers need.
+    #[inline]
     pub fn parent(&self) -> &pci::Device<pci::Bound> {
         // SAFETY: the device is valid (type invariant); `Registration::new` set its parent to
-        // the `dev` embedded in a PCI device, which its reference keeps alive and which is
+        // the `dev` embedded in a PCI device, so stepping back to the start of that `pci_dev`
+        // stays inside it.
+        let pdev = unsafe {
+            crate::container_of!((*self.as_raw()).dev.parent, bindings::pci_dev, dev).cast_mut()
+        };
+        // SAFETY: the PCI device is alive (the registration holds a reference to it) and
         // bound for the lifetime of `self` (type invariant).
-        unsafe { pci::Device::from_raw(bindings::rnet_to_pci_dev((*self.as_raw()).dev.parent)) }
+        unsafe { pci::Device::from_raw(pdev) }
     }
 }
 

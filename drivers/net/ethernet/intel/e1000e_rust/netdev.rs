@@ -151,8 +151,9 @@ impl Nic {
         let mut work = 0;
         let (mut packets, mut bytes) = (0u64, 0u64);
         let rxcsum = dev.features().contains(Features::RXCSUM);
+        let pdev = dev.parent();
         while work < budget {
-            let Some(frame) = ring.pop(dev.parent(), |len| ctx.alloc_skb(len)) else {
+            let Some(frame) = ring.pop(pdev, |len| ctx.alloc_skb(len)) else {
                 break;
             };
             work += 1;
