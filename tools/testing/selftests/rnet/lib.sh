@@ -215,14 +215,16 @@ tcp_transfer() {
 udp_transfer() {
 	in_b xfer udp-recv 5002 "$1" "$2" 3 > /tmp/.rnet_recv.out 2>&1 &
 	local pid=$!
-	# Resolve B's address first: datagrams sent while ARP is pending wait
+	# Resolve B's address first: datagrams sent while ARP or ND is pending wait
 	# in a small neighbour queue and the overflow is dropped before it
 	# reaches any driver.
+	local addr=${3:-$IP_B} fam=
+	case $addr in *:*) fam=-6 ;; esac
 	if [ -z "${UDP_NO_ARP:-}" ]; then
-		in_a ping -c 1 -W 2 $IP_B > /dev/null 2>&1
+		in_a ping $fam -c 1 -W 2 $addr > /dev/null 2>&1
 	fi
 	sleep 0.5
-	in_a xfer udp-send "${3:-$IP_B}" 5002 "$1" "$2" || { kill $pid; fail "udp-send failed"; return; }
+	in_a xfer udp-send "$addr" 5002 "$1" "$2" || { kill $pid; fail "udp-send failed"; return; }
 	wait $pid
 	local rc=$?
 	cat /tmp/.rnet_recv.out
