@@ -3,6 +3,28 @@
 #include <linux/completion.h>
 #include <linux/device.h>
 #include <linux/rcupdate.h>
+#include <linux/srcu.h>
+
+/*
+ * One SRCU domain for every revocable value of the rnet abstractions: its
+ * readers may sleep, and revoking waits for them.
+ */
+DEFINE_STATIC_SRCU(rnet_srcu);
+
+int rust_helper_rnet_srcu_read_lock(void)
+{
+	return srcu_read_lock(&rnet_srcu);
+}
+
+void rust_helper_rnet_srcu_read_unlock(int idx)
+{
+	srcu_read_unlock(&rnet_srcu, idx);
+}
+
+void rust_helper_rnet_synchronize_srcu(void)
+{
+	synchronize_srcu(&rnet_srcu);
+}
 
 void rust_helper_rcu_read_lock(void)
 {

@@ -131,13 +131,12 @@ impl<T: Send + Sync> Devres<T> {
     }
 
     /// Access to the value, or `None` once the device has unbound. The
-    /// guard holds the RCU read lock: keep it short, do not sleep.
+    /// guard delays the unbind: keep it short (it may sleep).
     pub fn try_access(&self) -> Option<RevocableGuard<'_, T>> {
         self.inner.data.try_access()
     }
 
-    /// The value, for as long as `dev` is borrowed, without the RCU read
-    /// lock (the caller may sleep). `dev` must be the device the value was
+    /// The value, for as long as `dev` is borrowed, without a guard. `dev` must be the device the value was
     /// put under (else `EINVAL`), in its `Core` context: the thread running
     /// the driver's probe or remove is the only one that releases the
     /// device's managed resources (first ones in the bus's remove, the rest

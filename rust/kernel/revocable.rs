@@ -2,22 +2,24 @@
 
 //! Values whose access can be revoked.
 //!
-//! C header: [`include/linux/rcupdate.h`](srctree/include/linux/rcupdate.h)
+//! C header: [`include/linux/srcu.h`](srctree/include/linux/srcu.h)
 //!
-//! A [`Revocable`] hands out short-lived access guards until it is revoked;
-//! revoking waits for the guards in use (an RCU grace period) and then drops
-//! the value. [`Devres`](crate::devres::Devres) uses it to take a device's
-//! resources (a mapped BAR) away from a driver when the device unbinds,
-//! whoever still holds a reference. Upstream gained the same type in 6.13.
+//! A [`Revocable`] hands out access guards until it is revoked; revoking
+//! waits for the guards in use and then drops the value. [`Devres`](crate::devres::Devres)
+//! uses it to take a device's resources (a mapped BAR) away from a driver
+//! when the device unbinds, whoever still holds a reference. Upstream gained
+//! the same type in 6.13.
 //!
-//! A guard must not be held across anything that sleeps: a guard is an RCU
-//! read-side critical section, and on a kernel without preemptible RCU (as
-//! rnet's are) a sleep inside it ends the grace period that `revoke` waits
-//! for, which then drops the value under the guard. The kernel reports the
-//! sleep ("sleeping function called from invalid context", with
-//! `DEBUG_ATOMIC_SLEEP`), but Rust's types cannot forbid it; upstream leaves
-//! it to the klint lint. It is the one rule of this module that stays with
-//! the caller.
+//! A guard is a read-side critical section of an SRCU domain (one for all
+//! revocable values), not of RCU: its holder may sleep, and `revoke` still
+//! waits for it. With plain RCU, as upstream uses, a sleep under a guard
+//! on a kernel without preemptible RCU ends the grace period `revoke` waits
+//! for, and the value is dropped under the guard: a rule the types could
+//! not hold. The price is a full memory barrier on entering and leaving a
+//! guard, small beside the device register access a guard usually wraps.
+//!
+//! A guard held forever (leaked with `mem::forget`) makes `revoke` wait
+//! forever: a hang, never a use-after-free.
 
 use crate::bindings;
 use core::{
@@ -34,10 +36,10 @@ use core::{
 ///
 /// - `data` holds a valid `T` while `available` is `true`, and is dropped
 ///   exactly once: by the caller of [`Revocable::revoke`] that turned
-///   `available` from `true` to `false`, after an RCU grace period.
+///   `available` from `true` to `false`, after an SRCU grace period.
 /// - Every reference to `data` handed out lives in a [`RevocableGuard`],
-///   taken inside an RCU read-side critical section that saw `available`
-///   set.
+///   taken inside a read-side critical section of the rnet SRCU domain that
+///   saw `available` set.
 ///
 /// # Examples
 ///
@@ -67,6 +69,80 @@ use core::{
 /// drop(Revocable::new(Reg(1)));
 /// assert_eq!(DROPS.load(Relaxed), 2);
 /// ```
+///
+/// A guard may be held across a sleep: a revocation on another thread
+/// waits for it, and only then drops the value.
+///
+/// ```
+/// use core::sync::atomic::{AtomicBool, Ordering::SeqCst};
+/// use kernel::{
+///     bindings,
+///     revocable::Revocable,
+///     sync::Arc,
+///     workqueue::{self, impl_has_work, new_work, Work, WorkItem},
+/// };
+///
+/// static DROPPED: AtomicBool = AtomicBool::new(false);
+/// struct Reg;
+/// impl Drop for Reg {
+///     fn drop(&mut self) {
+///         DROPPED.store(true, SeqCst);
+///     }
+/// }
+///
+/// #[pin_data]
+/// struct Revoker {
+///     r: Revocable<Reg>,
+///     started: AtomicBool,
+///     done: AtomicBool,
+///     #[pin]
+///     work: Work<Revoker>,
+/// }
+/// impl_has_work! {
+///     impl HasWork<Self> for Revoker { self.work }
+/// }
+/// impl WorkItem for Revoker {
+///     type Pointer = Arc<Revoker>;
+///     fn run(this: Arc<Revoker>) {
+///         this.started.store(true, SeqCst);
+///         this.r.revoke();
+///         this.done.store(true, SeqCst);
+///     }
+/// }
+/// fn sleep_until(flag: &AtomicBool) -> bool {
+///     for _ in 0..1000 {
+///         if flag.load(SeqCst) {
+///             return true;
+///         }
+///         // SAFETY: process context.
+///         unsafe { bindings::msleep(10) };
+///     }
+///     false
+/// }
+///
+/// let rv = Arc::pin_init(
+///     pin_init!(Revoker {
+///         r: Revocable::new(Reg),
+///         started: AtomicBool::new(false),
+///         done: AtomicBool::new(false),
+///         work <- new_work!("Revoker::work"),
+///     }),
+///     GFP_KERNEL,
+/// )?;
+/// let guard = rv.r.try_access().ok_or(EINVAL)?;
+/// let _ = workqueue::system().enqueue(rv.clone());
+/// // Sleep under the guard while the revocation is under way.
+/// assert!(sleep_until(&rv.started));
+/// // SAFETY: process context.
+/// unsafe { bindings::msleep(300) };
+/// assert!(!DROPPED.load(SeqCst));
+/// assert!(!rv.done.load(SeqCst));
+/// drop(guard);
+/// assert!(sleep_until(&rv.done));
+/// assert!(DROPPED.load(SeqCst));
+/// assert!(rv.r.try_access().is_none());
+/// # Ok::<(), Error>(())
+/// ```
 pub struct Revocable<T> {
     available: AtomicBool,
     data: UnsafeCell<ManuallyDrop<T>>,
@@ -91,27 +167,27 @@ impl<T> Revocable<T> {
     }
 
     /// Returns a guard giving access to the value, or `None` once it is
-    /// revoked. The guard holds the RCU read lock: keep it short and do not
-    /// sleep while holding it.
+    /// revoked. The guard delays revocation: keep it short (it may sleep).
     pub fn try_access(&self) -> Option<RevocableGuard<'_, T>> {
-        // SAFETY: always safe to enter a read-side critical section; the
-        // guard (or the early exit below) leaves it.
-        unsafe { bindings::rcu_read_lock() };
+        // SAFETY: always safe to enter a read-side critical section, from any context but NMI;
+        // the guard (or the early exit below) leaves it.
+        let idx = unsafe { bindings::rnet_srcu_read_lock() };
         if self.available.load(Ordering::Acquire) {
             // INVARIANT: taken inside the read-side section that saw the
             // value available.
             Some(RevocableGuard {
                 data: &self.data,
-                _rcu: PhantomData,
+                idx,
+                _not_send: PhantomData,
             })
         } else {
-            // SAFETY: leaves the section entered above.
-            unsafe { bindings::rcu_read_unlock() };
+            // SAFETY: leaves the section entered above, with its index.
+            unsafe { bindings::rnet_srcu_read_unlock(idx) };
             None
         }
     }
 
-    /// The value, without the RCU read lock, unless it was revoked.
+    /// The value, outside any read-side section, unless it was revoked.
     ///
     /// # Safety
     ///
@@ -131,14 +207,15 @@ impl<T> Revocable<T> {
     /// once every guard in use is gone. Returns `true` if this call revoked
     /// it, `false` if it was already revoked.
     ///
-    /// Waits for an RCU grace period, so it must be called from a context
-    /// that can sleep.
+    /// Waits for the guards in use, so it must be called from a context
+    /// that can sleep, and not under a guard (that would wait for itself:
+    /// a deadlock, which lockdep reports).
     pub fn revoke(&self) -> bool {
         if !self.available.swap(false, Ordering::AcqRel) {
             return false;
         }
         // SAFETY: called from process context (documented requirement).
-        unsafe { bindings::synchronize_rcu() };
+        unsafe { bindings::rnet_synchronize_srcu() };
         // SAFETY: this call turned `available` off, so it is the only one to
         // drop `data`; the grace period ended every guard, and no new one is
         // handed out.
@@ -159,17 +236,18 @@ impl<T> Drop for Revocable<T> {
     }
 }
 
-/// Access to a [`Revocable`]'s value, inside an RCU read-side critical
-/// section.
+/// Access to a [`Revocable`]'s value, inside a read-side critical section
+/// of the rnet SRCU domain.
 ///
 /// # Invariants
 ///
-/// The RCU read lock is held, taken when the value was seen available, so
-/// the value stays valid until the guard is dropped.
+/// The section entered with index `idx` is held, entered when the value
+/// was seen available, so the value stays valid until the guard is dropped.
 pub struct RevocableGuard<'a, T> {
     data: &'a UnsafeCell<ManuallyDrop<T>>,
-    // The read lock belongs to this CPU's context: not `Send`.
-    _rcu: PhantomData<*const ()>,
+    idx: core::ffi::c_int,
+    // Left by the task that entered it: not `Send`.
+    _not_send: PhantomData<*const ()>,
 }
 
 impl<T> Deref for RevocableGuard<'_, T> {
@@ -184,7 +262,7 @@ impl<T> Deref for RevocableGuard<'_, T> {
 
 impl<T> Drop for RevocableGuard<'_, T> {
     fn drop(&mut self) {
-        // SAFETY: the read lock is held (type invariant); this releases it.
-        unsafe { bindings::rcu_read_unlock() };
+        // SAFETY: the section entered with `idx` is held (type invariant); this leaves it.
+        unsafe { bindings::rnet_srcu_read_unlock(self.idx) };
     }
 }
