@@ -9,9 +9,92 @@ use crate::{
     alloc::Flags,
     bindings, device, pci,
     prelude::*,
+    sync::Arc,
     transmute::{AsBytes, FromBytes},
     types::ARef,
 };
+use core::sync::atomic::{AtomicBool, Ordering};
+
+/// The DMA side of one binding of a device to its driver. Every coherent
+/// allocation and streaming mapping made for the binding holds it, and
+/// gives memory back to the DMA API only while the binding lasts.
+///
+/// The PCI glue makes one before the driver's probe and puts its
+/// revocation among the device's managed resources ahead of the driver's
+/// own, so that it runs last when the binding ends (after `remove`, or
+/// after a failed probe). What is dropped later than that, say a mapping
+/// the driver moved into a global, is leaked instead of being unmapped on
+/// a device that another driver, or another binding with a new IOMMU
+/// domain, may own by then: a leak is safe, an unmap in the wrong domain is
+/// not.
+///
+/// # Invariants
+///
+/// While `alive` is `true`, `dev` is bound by the binding this was made
+/// for. `alive` goes `false` once, in [`Binding::revoke`], which then waits
+/// for every read-side section that saw it `true`.
+pub(crate) struct Binding {
+    dev: ARef<device::Device>,
+    alive: AtomicBool,
+}
+
+impl Binding {
+    /// A binding of `dev`, which the caller is binding now.
+    pub(crate) fn new(dev: &device::Device) -> Result<Arc<Self>> {
+        Ok(Arc::new(
+            Self {
+                dev: dev.into(),
+                alive: AtomicBool::new(true),
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    /// Runs `f` with the device if the binding lasts, inside an RCU
+    /// read-side section: `f` must not sleep.
+    #[inline]
+    pub(crate) fn with_bound<R>(&self, f: impl FnOnce(*mut bindings::device) -> R) -> Option<R> {
+        // SAFETY: always safe to enter a read-side section; left below.
+        unsafe { bindings::rcu_read_lock() };
+        let ret = if self.alive.load(Ordering::Acquire) {
+            Some(f(self.dev.as_raw()))
+        } else {
+            None
+        };
+        // SAFETY: leaves the section entered above.
+        unsafe { bindings::rcu_read_unlock() };
+        ret
+    }
+
+    /// As [`Binding::with_bound`], for an `f` that may sleep.
+    pub(crate) fn with_bound_may_sleep<R>(
+        &self,
+        f: impl FnOnce(*mut bindings::device) -> R,
+    ) -> Option<R> {
+        // SAFETY: always safe to enter a read-side section from process context; left below.
+        let idx = unsafe { bindings::rnet_srcu_read_lock() };
+        let ret = if self.alive.load(Ordering::Acquire) {
+            Some(f(self.dev.as_raw()))
+        } else {
+            None
+        };
+        // SAFETY: leaves the section entered above, with its index.
+        unsafe { bindings::rnet_srcu_read_unlock(idx) };
+        ret
+    }
+
+    /// Ends the binding's DMA: from now on nothing is unmapped or freed,
+    /// and every unmap or free under way has finished when this returns.
+    /// Process context.
+    pub(crate) fn revoke(&self) {
+        self.alive.store(false, Ordering::Release);
+        // SAFETY: process context (the device's managed resources are released from it).
+        unsafe {
+            bindings::synchronize_rcu();
+            bindings::rnet_synchronize_srcu();
+        }
+    }
+}
 
 /// Orders the CPU's reads of DMA memory: what a device wrote (e.g. a
 /// descriptor's status) is read before what depends on it.
@@ -35,17 +118,20 @@ pub fn wmb() {
 /// time, because the device may change the memory at any moment. The type
 /// is `Send` but not `Sync`: CPUs sharing it go through a lock.
 ///
-/// The device must stop using the memory before the allocation is dropped
-/// (for a ring: the device's DMA engine halted), which types cannot
-/// express: a device writing after the free corrupts whatever reuses the
-/// pages. That contract stays with the driver, as in C.
+/// The memory is given back when the allocation is dropped while the
+/// binding it was made for lasts; dropped later, it is leaked (see
+/// `Binding`). The device must stop using the memory before the
+/// allocation is dropped (for a ring: the device's DMA engine halted),
+/// which types cannot express: a device writing after the free corrupts
+/// whatever reuses the pages. That contract stays with the driver, as in C.
 ///
 /// # Invariants
 ///
 /// `cpu_addr` points to `count` elements of `T` allocated with
-/// `dma_alloc_coherent` for `dev`, at bus address `dma_handle`.
+/// `dma_alloc_coherent` for `binding`'s device, at bus address
+/// `dma_handle`, and not freed while `self` lives.
 pub struct CoherentAllocation<T: FromBytes + AsBytes> {
-    dev: ARef<device::Device>,
+    binding: Arc<Binding>,
     dma_handle: bindings::dma_addr_t,
     count: usize,
     cpu_addr: *mut T,
@@ -55,6 +141,7 @@ impl<T: FromBytes + AsBytes> CoherentAllocation<T> {
     /// Allocates `count` zeroed elements for `dev`, which must be bound
     /// (the DMA configuration belongs to the binding).
     pub fn alloc_zeroed(dev: &pci::Device<pci::Bound>, count: usize, gfp: Flags) -> Result<Self> {
+        let binding = dev.dma_binding().clone();
         let dev = dev.as_dev();
         let size = core::mem::size_of::<T>().checked_mul(count).ok_or(ENOMEM)?;
         if size == 0 {
@@ -73,9 +160,9 @@ impl<T: FromBytes + AsBytes> CoherentAllocation<T> {
         if cpu_addr.is_null() {
             return Err(ENOMEM);
         }
-        // INVARIANT: just allocated.
+        // INVARIANT: just allocated, for the device of the binding `dev` is in.
         Ok(Self {
-            dev: dev.into(),
+            binding,
             dma_handle,
             count,
             cpu_addr: cpu_addr.cast(),
@@ -123,15 +210,13 @@ impl<T: FromBytes + AsBytes> CoherentAllocation<T> {
 
 impl<T: FromBytes + AsBytes> Drop for CoherentAllocation<T> {
     fn drop(&mut self) {
-        // SAFETY: allocated with these parameters (type invariant).
-        unsafe {
-            bindings::dma_free_coherent(
-                self.dev.as_raw(),
-                self.size(),
-                self.cpu_addr.cast(),
-                self.dma_handle,
-            )
-        };
+        let (size, cpu_addr, handle) = (self.size(), self.cpu_addr, self.dma_handle);
+        // After the binding: leaked (`Binding`).
+        self.binding.with_bound_may_sleep(|dev| {
+            // SAFETY: allocated with these parameters for `dev` (type invariant), which is still
+            // bound by the same binding.
+            unsafe { bindings::dma_free_coherent(dev, size, cpu_addr.cast(), handle) };
+        });
     }
 }
 

@@ -17,6 +17,7 @@
 use crate::{
     bindings, device,
     devres::Devres,
+    dma,
     error::{from_result, to_result},
     io::IoMem,
     prelude::*,
@@ -64,7 +65,9 @@ impl DeviceContext for Core {}
 /// The wrapped `pci_dev` is valid and its reference count is non-zero for
 /// the lifetime of the reference. A `Device<Core>` is only handed out by the
 /// PCI core's `probe` and `remove` callbacks, during which the device is
-/// bound to the calling driver.
+/// bound to the calling driver. A `Device<Bound>` or `Device<Core>` is bound
+/// to a driver registered with [`Registration`], and its driver data is that
+/// binding's `BindingData`, for the lifetime of the reference.
 #[repr(transparent)]
 pub struct Device<Ctx: DeviceContext = Normal>(Opaque<bindings::pci_dev>, PhantomData<Ctx>);
 
@@ -124,6 +127,17 @@ impl<Ctx: DeviceContext> Device<Ctx> {
     pub fn as_dev(&self) -> &device::Device {
         // SAFETY: `dev` is embedded in a valid `pci_dev` and shares its lifetime.
         unsafe { device::Device::as_ref(core::ptr::addr_of_mut!((*self.as_raw()).dev)) }
+    }
+}
+
+impl Device<Bound> {
+    /// The DMA side of the binding, which the binding's allocations and
+    /// mappings hold.
+    #[inline]
+    pub(crate) fn dma_binding(&self) -> &Arc<dma::Binding> {
+        // SAFETY: the driver data is this binding's `BindingData` for as long as `self` lives
+        // (type invariant), and `dma` is not written after `probe_callback` made it.
+        unsafe { &(*bindings::pci_get_drvdata(self.as_raw()).cast::<BindingData>()).dma }
     }
 }
 
@@ -528,14 +542,14 @@ impl IdTable {
 /// the second one's probe then finds the device as it was before.
 ///
 /// ```
-/// use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+/// use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering::Relaxed};
 /// use kernel::{
 ///     c_str,
 ///     dma::Direction,
 ///     net::{
 ///         dev::{with_bh_disabled, Device, DeviceOperations, NetdevTx, Registration},
 ///         napi::{Napi, Poll, PollCtx, PollDone},
-///         skb::SkBuff,
+///         skb::{MappedSkb, SkBuff},
 ///     },
 ///     pci, ThisModule,
 /// };
@@ -545,6 +559,9 @@ impl IdTable {
 /// static POLLING: AtomicU32 = AtomicU32::new(0);
 /// static POLLS: AtomicU32 = AtomicU32::new(0);
 /// static CLEAN: AtomicU32 = AtomicU32::new(0);
+/// static MAPPED: AtomicU32 = AtomicU32::new(0);
+/// // A receive mapping moved out of the binding that made it.
+/// static KEPT: AtomicPtr<MappedSkb> = AtomicPtr::new(core::ptr::null_mut());
 ///
 /// const IDS: pci::IdArray<1> = pci::IdArray::new([pci::DeviceId::new(0x8086, 0x10d3)]);
 /// static IDS_STATIC: pci::IdArray<1> = IDS;
@@ -609,6 +626,17 @@ impl IdTable {
 ///         if refused == 3 {
 ///             REFUSED.fetch_add(1, Relaxed);
 ///         }
+///         // A mapping kept past the binding: usable now, inert after.
+///         let mapped = SkBuff::alloc(256, GFP_KERNEL)?.dma_map(dev, 256, Direction::FromDevice)?;
+///         let mut copy = SkBuff::alloc(256, GFP_KERNEL)?;
+///         if mapped.copy_into(&mut copy, 16).is_ok() {
+///             MAPPED.fetch_add(1, Relaxed);
+///         }
+///         let old = KEPT.swap(KBox::into_raw(KBox::new(mapped, GFP_KERNEL)?), Relaxed);
+///         if !old.is_null() {
+///             // SAFETY: made by `KBox::into_raw` above, taken out of `KEPT` once.
+///             drop(unsafe { KBox::from_raw(old) });
+///         }
 ///         let spin = try_pin_init!(Spin {
 ///             napi <- Napi::new(),
 ///             polls: AtomicU32::new(0),
@@ -657,6 +685,14 @@ impl IdTable {
 /// // SAFETY: process context.
 /// unsafe { kernel::bindings::msleep(100) };
 /// assert_eq!(POLLS.load(Relaxed), polls);
+/// assert_eq!(MAPPED.load(Relaxed), probed);
+/// // SAFETY: made by `KBox::into_raw` in a probe, taken out of `KEPT` once.
+/// let kept = unsafe { KBox::from_raw(KEPT.swap(core::ptr::null_mut(), Relaxed)) };
+/// // The binding is over: the mapping no longer reaches the device, and
+/// // dropping it leaves the DMA API alone.
+/// let mut copy = SkBuff::alloc(256, GFP_KERNEL)?;
+/// assert_eq!(kept.copy_into(&mut copy, 16).err(), Some(ENODEV));
+/// drop(kept);
 /// drop(KBox::pin_init(pci::Registration::<Checking>::new(&THIS), GFP_KERNEL)?);
 /// assert_eq!(CLEAN.load(Relaxed), probed);
 /// # Ok::<(), Error>(())
@@ -688,9 +724,81 @@ impl IdTable {
     }
 }
 
+/// The driver data of a device bound through [`Registration`]: the DMA
+/// side of the binding, then the driver's own data.
+///
+/// # Invariants
+///
+/// `driver` is null during `probe`, then the foreign form of the driver's
+/// `Pin<KBox<T>>` until `remove` takes it back.
+struct BindingData {
+    dma: Arc<dma::Binding>,
+    driver: *const core::ffi::c_void,
+}
+
 struct Adapter<T: Driver>(PhantomData<T>);
 
 impl<T: Driver> Adapter<T> {
+    /// Ends the DMA side of a binding, as the device's last managed
+    /// resource of it.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is a reference to a `dma::Binding` leaked by `probe_callback`,
+    /// given back once.
+    unsafe extern "C" fn release_dma(ptr: *mut core::ffi::c_void) {
+        // SAFETY: by the function's safety requirement.
+        let binding = unsafe { Arc::<dma::Binding>::from_raw(ptr.cast_const().cast()) };
+        binding.revoke();
+    }
+
+    /// Makes the binding's DMA side and puts it in the driver data, its
+    /// revocation among the device's managed resources, ahead of anything
+    /// the driver adds: it is released last.
+    fn bind(pdev: *mut bindings::pci_dev, dev: &device::Device) -> Result {
+        let dma = dma::Binding::new(dev)?;
+        let ptr = dma.clone().into_raw();
+        // SAFETY: `dev` is valid; `release_dma` gets back `ptr`, the reference leaked above,
+        // once, when the binding ends.
+        let ret = unsafe {
+            bindings::rnet_devres_add(
+                dev.as_raw(),
+                Some(Self::release_dma),
+                ptr.cast_mut().cast(),
+                false,
+            )
+        };
+        if let Err(e) = to_result(ret) {
+            // SAFETY: not registered: the leaked reference is still ours.
+            drop(unsafe { Arc::from_raw(ptr) });
+            return Err(e);
+        }
+        let data = KBox::new(
+            BindingData {
+                dma,
+                driver: core::ptr::null(),
+            },
+            GFP_KERNEL,
+        )?;
+        // SAFETY: the device is valid; the box is taken back in `unbind_data`.
+        unsafe { bindings::pci_set_drvdata(pdev, KBox::into_raw(data).cast()) };
+        Ok(())
+    }
+
+    /// Takes the driver data back from the device.
+    ///
+    /// # Safety
+    ///
+    /// `bind` succeeded for `pdev`, and no `Device<Bound>` of it is used
+    /// after this.
+    unsafe fn unbind_data(pdev: *mut bindings::pci_dev) -> KBox<BindingData> {
+        // SAFETY: `bind` stored a `KBox<BindingData>` (function's requirement).
+        let data = unsafe { KBox::from_raw(bindings::pci_get_drvdata(pdev).cast()) };
+        // SAFETY: the device is valid.
+        unsafe { bindings::pci_set_drvdata(pdev, core::ptr::null_mut()) };
+        data
+    }
+
     /// # Safety
     ///
     /// Only the C core calls this, through the ops table, with valid arguments.
@@ -700,16 +808,28 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: the PCI core calls `probe` with a valid device being bound to this driver.
+            let gdev = unsafe { device::Device::as_ref(core::ptr::addr_of_mut!((*pdev).dev)) };
+            Self::bind(pdev, gdev)?;
+            // SAFETY: the device is being bound to this driver, its device lock held, and its
+            // driver data is the binding's `BindingData` (set just now) until `probe` fails or
+            // the device is removed.
             let dev = unsafe { Device::<Core>::from_raw(pdev) };
             // SAFETY: `id` points into `T::ID_TABLE`, made of `DeviceId`s (transparent).
             let id = unsafe { &*id.cast::<DeviceId>() };
             let data = T::probe(dev, id).inspect_err(|_| {
                 // SAFETY: the device is valid; its "first" managed entries (registered net
-                // devices) go before the driver core releases the rest.
+                // devices) go before the driver core releases the rest, among them the DMA
+                // side of the binding, last.
                 unsafe { bindings::rnet_devres_release_first(dev.as_dev().as_raw()) };
+                // SAFETY: `bind` succeeded; `dev` is not used after this.
+                drop(unsafe { Self::unbind_data(pdev) });
             })?;
-            // SAFETY: the device is valid; the pointer is taken back in `remove_callback`.
-            unsafe { bindings::pci_set_drvdata(pdev, data.into_foreign() as *mut _) };
+            // SAFETY: the driver data is the `BindingData` `bind` stored; only this thread
+            // touches `driver`, and `remove_callback` takes it back.
+            unsafe {
+                (*bindings::pci_get_drvdata(pdev).cast::<BindingData>()).driver =
+                    data.into_foreign()
+            };
             Ok(0)
         })
     }
@@ -720,15 +840,20 @@ impl<T: Driver> Adapter<T> {
     unsafe extern "C" fn remove_callback(pdev: *mut bindings::pci_dev) {
         // SAFETY: the PCI core calls `remove` with the valid device bound to this driver.
         let dev = unsafe { Device::<Core>::from_raw(pdev) };
+        // SAFETY: the driver data is the `BindingData` of a successful probe.
+        let foreign = unsafe { (*bindings::pci_get_drvdata(pdev).cast::<BindingData>()).driver };
         // SAFETY: `probe_callback` stored the result of `into_foreign` of a `Pin<KBox<T>>`.
-        let data = unsafe { Pin::<KBox<T>>::from_foreign(bindings::pci_get_drvdata(pdev)) };
+        let data = unsafe { Pin::<KBox<T>>::from_foreign(foreign) };
         data.unbind(dev);
         drop(data);
         // What the driver leaked of its net devices goes now, while every
         // other resource of the binding is in place; the rest (leftover BAR
-        // mappings, vectors, one disable per enable) after this returns.
+        // mappings, vectors, one disable per enable, and last the DMA side of
+        // the binding) after this returns.
         // SAFETY: the device is valid and being unbound.
         unsafe { bindings::rnet_devres_release_first(dev.as_dev().as_raw()) };
+        // SAFETY: `bind` succeeded at probe; `dev` is not used after this.
+        drop(unsafe { Self::unbind_data(pdev) });
     }
 }
 

@@ -132,7 +132,8 @@ impl<T> Device<T> {
             crate::container_of!((*self.as_raw()).dev.parent, bindings::pci_dev, dev).cast_mut()
         };
         // SAFETY: the PCI device is alive (the registration holds a reference to it) and
-        // bound for the lifetime of `self` (type invariant).
+        // bound for the lifetime of `self` (type invariant), by the driver that made the
+        // registration from its `Device<Core>`, so through `pci::Registration`.
         unsafe { pci::Device::from_raw(pdev) }
     }
 }

@@ -21,7 +21,14 @@
 //! function here writes packet bytes of a cloned buffer, or lends it to a
 //! device for writing.
 
-use crate::{bindings, device, dma::Direction, error::to_result, pci, prelude::*, types::ARef};
+use crate::{
+    bindings,
+    dma::{Binding, Direction},
+    error::to_result,
+    pci,
+    prelude::*,
+    sync::Arc,
+};
 use core::{mem::ManuallyDrop, ptr::NonNull};
 
 /// Why a buffer was dropped, as reported to drop monitors.
@@ -332,12 +339,13 @@ impl SkBuff {
         } else {
             None
         };
-        // `m` keeps the device alive; the mapping calls below use it through
-        // the bound reference.
+        // `m` holds the binding; the mapping calls below use the device
+        // through the bound reference.
+        let binding = dev.dma_binding().clone();
         let dev = dev.as_dev();
         let mut m = TxMapping {
             skb: ManuallyDrop::new(self),
-            dev: dev.into(),
+            binding,
             head: TxSeg::default(),
             frags: frag_segs,
         };
@@ -422,6 +430,7 @@ impl SkBuff {
         len: u32,
         dir: Direction,
     ) -> Result<MappedSkb> {
+        let binding = dev.dma_binding();
         let dev = dev.as_dev();
         let room = match dir {
             Direction::ToDevice => self.headlen() as usize,
@@ -458,7 +467,7 @@ impl SkBuff {
         // INVARIANT: mapped just now, and the buffer moves into the mapping.
         Ok(MappedSkb {
             skb: ManuallyDrop::new(self),
-            dev: dev.into(),
+            binding: binding.clone(),
             addr,
             len,
             dir,
@@ -480,13 +489,18 @@ impl Drop for SkBuff {
 
 /// A buffer lent to a device by a streaming DMA mapping.
 ///
+/// The mapping is undone by `unmap` or drop while the binding it was made
+/// for lasts; after that it is left in place (see `dma::Binding`) and the
+/// buffer, which the device no longer reaches through its own binding, goes
+/// back to the CPU all the same.
+///
 /// # Invariants
 ///
-/// `len` bytes from `skb`'s data are mapped for `dev` at `addr` in
-/// direction `dir`, until `unmap` or drop.
+/// `len` bytes from `skb`'s data are mapped for `binding`'s device at
+/// `addr` in direction `dir`, until `unmap` or drop.
 pub struct MappedSkb {
     skb: ManuallyDrop<SkBuff>,
-    dev: ARef<device::Device>,
+    binding: Arc<Binding>,
     addr: bindings::dma_addr_t,
     len: u32,
     dir: Direction,
@@ -518,39 +532,37 @@ impl MappedSkb {
     /// still be writing, or have written fewer bytes, the copy may hold stale
     /// bytes or the zeroes of [`SkBuff::dma_map`], never uninitialised
     /// memory; the memory is copied by C without a Rust reference to it.
-    /// Fails with `EBUSY` if `dst` is cloned.
+    /// Fails with `EBUSY` if `dst` is cloned, `ENODEV` once the binding the
+    /// mapping was made for has ended.
     pub fn copy_into(&self, dst: &mut SkBuff, len: u32) -> Result {
         if self.dir != Direction::FromDevice || len > self.len {
             return Err(EINVAL);
         }
         dst.tail_writable(len as usize)?;
-        let dir = self.dir.as_raw();
-        // SAFETY: `addr..addr + len` lies in the mapping (type invariant, `len` checked).
-        unsafe {
-            bindings::dma_sync_single_for_cpu(self.dev.as_raw(), self.addr, len as usize, dir)
-        };
-        // SAFETY: the source is `len` bytes of the mapped buffer, which `self` keeps alive;
-        // `dst` is owned, linear and has `len` bytes of tailroom (checked above).
-        unsafe { bindings::skb_put_data(dst.as_raw(), (*self.skb.raw()).data.cast(), len) };
-        // SAFETY: as for the sync above; the device may use the bytes again.
-        unsafe {
-            bindings::dma_sync_single_for_device(self.dev.as_raw(), self.addr, len as usize, dir)
-        };
-        Ok(())
+        let (addr, dir, src) = (self.addr, self.dir.as_raw(), self.skb.raw());
+        let dst = dst.as_raw();
+        self.binding
+            .with_bound(|dev| {
+                // SAFETY: `addr..addr + len` lies in the mapping for `dev`, bound by the binding
+                // it was made in (type invariant, `len` checked).
+                unsafe { bindings::dma_sync_single_for_cpu(dev, addr, len as usize, dir) };
+                // SAFETY: the source is `len` bytes of the mapped buffer, which `self` keeps
+                // alive; `dst` is owned, linear and has `len` bytes of tailroom (checked above).
+                unsafe { bindings::skb_put_data(dst, (*src).data.cast(), len) };
+                // SAFETY: as for the sync above; the device may use the bytes again.
+                unsafe { bindings::dma_sync_single_for_device(dev, addr, len as usize, dir) };
+            })
+            .ok_or(ENODEV)
     }
 
     #[inline]
     fn unmap_now(&mut self) {
-        // SAFETY: mapped with these parameters (type invariant); called once, by `unmap` or
-        // `drop`.
-        unsafe {
-            bindings::dma_unmap_single(
-                self.dev.as_raw(),
-                self.addr,
-                self.len as usize,
-                self.dir.as_raw(),
-            )
-        };
+        let (addr, len, dir) = (self.addr, self.len as usize, self.dir.as_raw());
+        self.binding.with_bound(|dev| {
+            // SAFETY: mapped with these parameters for `dev`, bound by the same binding (type
+            // invariant); called once, by `unmap` or `drop`.
+            unsafe { bindings::dma_unmap_single(dev, addr, len, dir) };
+        });
     }
 
     /// Ends a [`Direction::FromDevice`] mapping of a buffer the device
@@ -577,10 +589,10 @@ impl MappedSkb {
     pub fn unmap(self) -> SkBuff {
         let mut this = ManuallyDrop::new(self);
         this.unmap_now();
-        // SAFETY: `this` is never used or dropped again; the buffer and the device reference
-        // are moved out exactly once.
+        // SAFETY: `this` is never used or dropped again; the buffer and the binding are moved
+        // out exactly once.
         unsafe {
-            core::ptr::drop_in_place(&mut this.dev);
+            core::ptr::drop_in_place(&mut this.binding);
             ManuallyDrop::take(&mut this.skb)
         }
     }
@@ -676,11 +688,12 @@ pub type TxSegs<'a> = core::iter::Chain<core::slice::Iter<'a, TxSeg>, core::slic
 /// `head` maps the linear part with `dma_map_single` if `head.len > 0` (an
 /// empty linear part is not mapped), and `frags`, if any, maps `skb`'s first
 /// `n` page fragments in order; all are live mappings for `dev` in
-/// [`Direction::ToDevice`]. `skb` is owned and not touched by the CPU until
-/// every mapping is undone.
+/// [`Direction::ToDevice`], made for `binding`'s device. `skb` is owned and not touched by the CPU until
+/// every mapping is undone, or left in place because the binding ended (as
+/// for [`MappedSkb`]).
 pub struct TxMapping {
     skb: ManuallyDrop<SkBuff>,
-    dev: ARef<device::Device>,
+    binding: Arc<Binding>,
     head: TxSeg,
     frags: Option<KBox<FragSegs>>,
 }
@@ -710,28 +723,19 @@ impl TxMapping {
     fn unmap_all(&mut self) {
         let dir = Direction::ToDevice.as_raw();
         let head = core::mem::take(&mut self.head);
-        if head.len > 0 {
-            // SAFETY: mapped by `dma_map_single` with these parameters (type invariant); taken
-            // out of `head`, so it is unmapped once.
-            unsafe {
-                bindings::dma_unmap_single(self.dev.as_raw(), head.addr, head.len as usize, dir)
-            };
-        }
-        if let Some(frags) = self.frags.take() {
-            for seg in frags.mapped() {
+        let frags = self.frags.take();
+        self.binding.with_bound(|dev| {
+            if head.len > 0 {
+                // SAFETY: mapped by `dma_map_single` with these parameters for `dev`, bound by
+                // the same binding (type invariant); taken out of `head`, so unmapped once.
+                unsafe { bindings::dma_unmap_single(dev, head.addr, head.len as usize, dir) };
+            }
+            for seg in frags.as_deref().map_or(&[][..], FragSegs::mapped) {
                 // SAFETY: a live page fragment mapping for `dev` in `ToDevice` (type invariant),
                 // taken out of `frags`, so it is unmapped once.
-                unsafe {
-                    bindings::dma_unmap_page_attrs(
-                        self.dev.as_raw(),
-                        seg.addr,
-                        seg.len as usize,
-                        dir,
-                        0,
-                    )
-                };
+                unsafe { bindings::dma_unmap_page_attrs(dev, seg.addr, seg.len as usize, dir, 0) };
             }
-        }
+        });
     }
 
     /// Undoes the mappings made so far and drops the buffer.
@@ -744,10 +748,10 @@ impl TxMapping {
     pub fn unmap(self) -> SkBuff {
         let mut this = ManuallyDrop::new(self);
         this.unmap_all();
-        // SAFETY: `this` is never used or dropped again; the buffer, the device reference and
-        // the (now empty) fragment table are moved out exactly once.
+        // SAFETY: `this` is never used or dropped again; the buffer, the binding and the (now
+        // empty) fragment table are moved out exactly once.
         unsafe {
-            core::ptr::drop_in_place(&mut this.dev);
+            core::ptr::drop_in_place(&mut this.binding);
             core::ptr::drop_in_place(&mut this.frags);
             ManuallyDrop::take(&mut this.skb)
         }
