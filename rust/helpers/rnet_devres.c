@@ -2,28 +2,94 @@
 
 #include <linux/completion.h>
 #include <linux/device.h>
+#include <linux/lockdep.h>
 #include <linux/rcupdate.h>
+#include <linux/slab.h>
 #include <linux/srcu.h>
 
 /*
- * One SRCU domain for every revocable value of the rnet abstractions: its
- * readers may sleep, and revoking waits for them.
+ * The SRCU domain of one revocable value (its own lockdep class too, so
+ * that lockdep tells revocable values apart): its readers may sleep, and
+ * revoking waits for them.
  */
-DEFINE_STATIC_SRCU(rnet_srcu);
+struct rnet_srcu {
+	struct srcu_struct srcu;
+	struct lock_class_key key;
+};
 
-int rust_helper_rnet_srcu_read_lock(void)
+/* Opaque to Rust (helper types are not in the bindings): a void pointer. */
+void *rust_helper_rnet_srcu_new(void)
 {
-	return srcu_read_lock(&rnet_srcu);
+	struct rnet_srcu *s;
+	int ret;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return NULL;
+	lockdep_register_key(&s->key);
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	ret = __init_srcu_struct(&s->srcu, "rnet_revocable", &s->key);
+#else
+	ret = init_srcu_struct(&s->srcu);
+#endif
+	if (ret) {
+		lockdep_unregister_key(&s->key);
+		kfree(s);
+		return NULL;
+	}
+	return s;
 }
 
-void rust_helper_rnet_srcu_read_unlock(int idx)
+/* Process context, no reader left. */
+void rust_helper_rnet_srcu_free(void *p)
 {
-	srcu_read_unlock(&rnet_srcu, idx);
+	struct rnet_srcu *s = p;
+
+	cleanup_srcu_struct(&s->srcu);
+	lockdep_unregister_key(&s->key);
+	kfree(s);
 }
 
-void rust_helper_rnet_synchronize_srcu(void)
+int rust_helper_rnet_srcu_lock(void *p)
 {
-	synchronize_srcu(&rnet_srcu);
+	struct rnet_srcu *s = p;
+
+	return srcu_read_lock(&s->srcu);
+}
+
+void rust_helper_rnet_srcu_unlock(void *p, int idx)
+{
+	struct rnet_srcu *s = p;
+
+	srcu_read_unlock(&s->srcu, idx);
+}
+
+void rust_helper_rnet_srcu_synchronize(void *p)
+{
+	struct rnet_srcu *s = p;
+
+	synchronize_srcu(&s->srcu);
+}
+
+/*
+ * The domain in which DMA memory is given back while a binding lasts
+ * (dma::Binding): only the abstractions' own short sections enter it.
+ */
+DEFINE_STATIC_SRCU(rnet_dma_srcu);
+
+int rust_helper_rnet_dma_srcu_read_lock(void)
+{
+	return srcu_read_lock(&rnet_dma_srcu);
+}
+
+void rust_helper_rnet_dma_srcu_read_unlock(int idx)
+{
+	srcu_read_unlock(&rnet_dma_srcu, idx);
+}
+
+void rust_helper_rnet_dma_synchronize_srcu(void)
+{
+	synchronize_srcu(&rnet_dma_srcu);
 }
 
 void rust_helper_rcu_read_lock(void)

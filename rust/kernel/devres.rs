@@ -9,14 +9,12 @@
 //! the device revokes the value and drops it, even if the driver still holds
 //! the `Devres` (say, in data reachable from a net device that outlives
 //! `remove`). Afterwards every access through the `Devres` fails instead of
-//! touching an unmapped region. Dropping the `Devres` first revokes it then;
-//! a drop racing the unbind waits until the unbind has revoked and dropped
-//! the value, so that once `drop` returns the value is gone either way.
-//!
-//! A `Devres` must not be dropped from the release of another managed
-//! resource of the same device: the unbind releases them one at a time, so
-//! that drop would wait for a release that runs only after it (a deadlock,
-//! not a memory error).
+//! touching an unmapped region. Dropping the `Devres` first revokes it then.
+//! Whichever of the unbind and the drop comes second waits until the first
+//! has dropped the value: once either returns, the value is gone. So an
+//! unbind never finishes while a `Devres` dropped on another thread (say, a
+//! registered net device dropped from a work item) is still tearing its
+//! value down.
 
 use crate::{
     bindings,
@@ -34,12 +32,28 @@ use core::ffi::c_void;
 struct Inner<T> {
     dev: ARef<Device>,
     data: Revocable<T>,
-    /// Completed by [`Devres::release`] once it has revoked `data`.
+    /// Completed once `data` is revoked and dropped, by whichever of
+    /// [`Devres::release`] and [`Devres::drop`] revoked it.
     #[pin]
-    released: Opaque<bindings::completion>,
+    dropped: Opaque<bindings::completion>,
 }
 
-// SAFETY: `released` is only used through the completion functions, which may be called from
+impl<T> Inner<T> {
+    /// Revokes `data`, or, if another thread is revoking it, waits until
+    /// that thread has dropped it.
+    fn revoke(&self) {
+        if self.data.revoke() {
+            // SAFETY: initialised in `Devres::add`; `self` keeps it alive.
+            unsafe { bindings::complete_all(self.dropped.get()) };
+        } else {
+            // SAFETY: as above. The thread that revoked `data` completes it
+            // right after dropping the value.
+            unsafe { bindings::wait_for_completion(self.dropped.get()) };
+        }
+    }
+}
+
+// SAFETY: `dropped` is only used through the completion functions, which may be called from
 // any thread; the rest is `Send` when `T` is.
 unsafe impl<T: Send> Send for Inner<T> {}
 // SAFETY: as above; `Revocable<T>` is `Sync` for `T: Send + Sync`.
@@ -100,12 +114,13 @@ impl<T: Send + Sync> Devres<T> {
 
     fn add(dev: &Device, data: T, first: bool) -> Result<Self> {
         let dev_ref: ARef<Device> = dev.into();
+        let data = Revocable::new(data)?;
         let inner = Arc::pin_init(
             pin_init!(Inner {
                 dev: dev_ref,
-                data: Revocable::new(data),
+                data,
                 // SAFETY: `init_completion` initialises the completion in place.
-                released <- Opaque::ffi_init(|p| unsafe { bindings::rnet_init_completion(p) }),
+                dropped <- Opaque::ffi_init(|p| unsafe { bindings::rnet_init_completion(p) }),
             }),
             crate::alloc::flags::GFP_KERNEL,
         )?;
@@ -136,13 +151,14 @@ impl<T: Send + Sync> Devres<T> {
         self.inner.data.try_access()
     }
 
-    /// The value, for as long as `dev` is borrowed, without a guard. `dev` must be the device the value was
-    /// put under (else `EINVAL`), in its `Core` context: the thread running
-    /// the driver's probe or remove is the only one that releases the
-    /// device's managed resources (first ones in the bus's remove, the rest
-    /// right after), so nothing revokes the value meanwhile but this
-    /// `Devres`'s drop, which `&self` excludes. `ENXIO` if the value was
-    /// revoked already (by an earlier unbind).
+    /// The value, for as long as `dev` is borrowed, without a guard. `dev`
+    /// must be the device the value was put under (else `EINVAL`), in its
+    /// `Core` context: the thread running the driver's probe or remove is
+    /// the only one that releases the device's managed resources (first
+    /// ones in the bus's remove, the rest right after), so nothing revokes
+    /// the value meanwhile but this `Devres`'s drop, which `&self`
+    /// excludes. `ENXIO` if the value was revoked already (by an earlier
+    /// unbind).
     pub fn access<'a>(&'a self, dev: &'a pci::Device<pci::Core>) -> Result<&'a T> {
         if dev.as_dev().as_raw() != self.inner.dev.as_raw() {
             return Err(EINVAL);
@@ -160,14 +176,19 @@ impl<T: Send + Sync> Devres<T> {
     unsafe extern "C" fn release(ptr: *mut c_void) {
         // SAFETY: by the function's safety requirement.
         let inner = unsafe { Arc::<Inner<T>>::from_raw(ptr.cast_const().cast()) };
-        inner.data.revoke();
-        // SAFETY: initialised in `new`; `inner` keeps it alive.
-        unsafe { bindings::complete_all(inner.released.get()) };
+        inner.revoke();
     }
 }
 
 impl<T: Send + Sync> Drop for Devres<T> {
     fn drop(&mut self) {
+        // Revoke (or wait for the unbind's revocation) first, while the
+        // entry is still on the device's list: an unbind that takes it
+        // meanwhile waits in `release` until the value is dropped here.
+        // Dropped from another entry's release, this does not wait: the
+        // value is revoked here, and this entry's own `release`, later,
+        // finds it done.
+        self.inner.revoke();
         let ptr: *const Inner<T> = &*self.inner;
         // SAFETY: `dev` is valid (we hold a reference); the arguments match
         // the entry added in `new`.
@@ -179,22 +200,11 @@ impl<T: Send + Sync> Drop for Devres<T> {
             )
         };
         if ret == 0 {
-            // The entry is gone without running `release`: revoke here and
-            // take back its reference.
-            self.inner.data.revoke();
             // SAFETY: the entry held this reference (type invariant) and
             // will never hand it to `release` now.
             drop(unsafe { Arc::from_raw(ptr) });
-        } else if !self.inner.data.revoke() {
-            // The device took the entry off its list. If its `release` had
-            // not revoked the value yet, the condition above just did (and
-            // `release` will find it done: so a `Devres` dropped from
-            // another entry's release does not wait for its own). Otherwise
-            // `release` is revoking it now: wait until the value is dropped,
-            // so that it does not outlive this drop (and, say, a BAR region
-            // is free for the next binding).
-            // SAFETY: initialised in `new`; `self.inner` keeps it alive.
-            unsafe { bindings::wait_for_completion(self.inner.released.get()) };
         }
+        // Otherwise the device took the entry off its list, and its
+        // `release` takes the reference back.
     }
 }

@@ -26,7 +26,10 @@ use core::sync::atomic::{AtomicBool, Ordering};
 /// the driver moved into a global, is leaked instead of being unmapped on
 /// a device that another driver, or another binding with a new IOMMU
 /// domain, may own by then: a leak is safe, an unmap in the wrong domain is
-/// not.
+/// not. "While the binding lasts" means until its managed resources are
+/// released, as for C's `dmam_*` allocations: the driver core has already
+/// dropped the binding's IOMMU ownership claim (`pci_dma_cleanup`) by then,
+/// and the device's DMA configuration is still in place.
 ///
 /// # Invariants
 ///
@@ -66,20 +69,21 @@ impl Binding {
         ret
     }
 
-    /// As [`Binding::with_bound`], for an `f` that may sleep.
+    /// As [`Binding::with_bound`], for an `f` that may sleep (called from
+    /// process context).
     pub(crate) fn with_bound_may_sleep<R>(
         &self,
         f: impl FnOnce(*mut bindings::device) -> R,
     ) -> Option<R> {
-        // SAFETY: always safe to enter a read-side section from process context; left below.
-        let idx = unsafe { bindings::rnet_srcu_read_lock() };
+        // SAFETY: always safe to enter a read-side section outside NMI context; left below.
+        let idx = unsafe { bindings::rnet_dma_srcu_read_lock() };
         let ret = if self.alive.load(Ordering::Acquire) {
             Some(f(self.dev.as_raw()))
         } else {
             None
         };
         // SAFETY: leaves the section entered above, with its index.
-        unsafe { bindings::rnet_srcu_read_unlock(idx) };
+        unsafe { bindings::rnet_dma_srcu_read_unlock(idx) };
         ret
     }
 
@@ -91,7 +95,7 @@ impl Binding {
         // SAFETY: process context (the device's managed resources are released from it).
         unsafe {
             bindings::synchronize_rcu();
-            bindings::rnet_synchronize_srcu();
+            bindings::rnet_dma_synchronize_srcu();
         }
     }
 }

@@ -79,8 +79,10 @@ impl<Ctx: DeviceContext> Device<Ctx> {
     /// # Safety
     ///
     /// `ptr` must point to a valid `pci_dev` for `'a`; for `Ctx = Bound`, the
-    /// device must be bound to a driver for `'a`; for `Ctx = Core`, bound to
-    /// the caller's driver with its device lock held for `'a`.
+    /// device must be bound for `'a` to a driver registered with
+    /// [`Registration`], its driver data that binding's `BindingData`; for
+    /// `Ctx = Core`, the same, the driver being the caller's, with the
+    /// device lock held for `'a`.
     pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::pci_dev) -> &'a Self {
         // SAFETY: `Device` is a transparent wrapper of `pci_dev`; validity is guaranteed by the
         // caller.
@@ -290,7 +292,8 @@ impl Deref for Device<Core> {
     type Target = Device<Bound>;
 
     fn deref(&self) -> &Device<Bound> {
-        // SAFETY: same layout; a device being probed or removed is bound.
+        // SAFETY: same layout; a device being probed or removed by a `Registration`'s driver is
+        // bound by it, with its `BindingData` in place.
         unsafe { Device::from_raw(self.as_raw()) }
     }
 }

@@ -10,27 +10,85 @@
 //! when the device unbinds, whoever still holds a reference. Upstream gained
 //! the same type in 6.13.
 //!
-//! A guard is a read-side critical section of an SRCU domain (one for all
-//! revocable values), not of RCU: its holder may sleep, and `revoke` still
-//! waits for it. With plain RCU, as upstream uses, a sleep under a guard
+//! A guard is a read-side critical section of the value's own SRCU
+//! domain, not of RCU: its holder may sleep, and `revoke` still waits for
+//! it, for this value's guards only. With plain RCU, as upstream uses, a sleep under a guard
 //! on a kernel without preemptible RCU ends the grace period `revoke` waits
 //! for, and the value is dropped under the guard: a rule the types could
 //! not hold. The price is a full memory barrier on entering and leaving a
 //! guard, small beside the device register access a guard usually wraps.
 //!
-//! A guard held forever (leaked with `mem::forget`) makes `revoke` wait
-//! forever: a hang, never a use-after-free.
+//! A guard held forever (leaked with `mem::forget`) makes this value's
+//! `revoke` wait forever: a hang, never a use-after-free. Revoking a value
+//! while holding one of its own guards is the same deadlock, which lockdep
+//! reports (each value is its own lock class).
 
-use crate::bindings;
+use crate::{bindings, error::Result, prelude::*};
 use core::{
     cell::UnsafeCell,
+    ffi::{c_int, c_void},
     marker::PhantomData,
     mem::ManuallyDrop,
     ops::Deref,
+    ptr::NonNull,
     sync::atomic::{AtomicBool, Ordering},
 };
 
-/// A value that can be revoked.
+/// An SRCU domain of its own (with its own lockdep class).
+///
+/// # Invariants
+///
+/// `ptr` was returned by `rnet_srcu_new` and is freed only by `drop`.
+struct Srcu {
+    ptr: NonNull<c_void>,
+}
+
+// SAFETY: the SRCU operations may be called from any thread.
+unsafe impl Send for Srcu {}
+// SAFETY: as above, concurrently too.
+unsafe impl Sync for Srcu {}
+
+impl Srcu {
+    fn new() -> Result<Self> {
+        // SAFETY: process context (allocates with `GFP_KERNEL`).
+        let ptr = unsafe { bindings::rnet_srcu_new() };
+        // INVARIANT: just returned by `rnet_srcu_new`.
+        Ok(Self {
+            ptr: NonNull::new(ptr).ok_or(ENOMEM)?,
+        })
+    }
+
+    fn read_lock(&self) -> c_int {
+        // SAFETY: valid (type invariant); any context but NMI.
+        unsafe { bindings::rnet_srcu_lock(self.ptr.as_ptr()) }
+    }
+
+    /// # Safety
+    ///
+    /// `idx` is the index of a section of this domain entered by the
+    /// current task and not left yet.
+    unsafe fn read_unlock(&self, idx: c_int) {
+        // SAFETY: valid (type invariant); `idx` by the function's requirement.
+        unsafe { bindings::rnet_srcu_unlock(self.ptr.as_ptr(), idx) }
+    }
+
+    fn synchronize(&self) {
+        // SAFETY: valid (type invariant); process context (documented by the callers).
+        unsafe { bindings::rnet_srcu_synchronize(self.ptr.as_ptr()) }
+    }
+}
+
+impl Drop for Srcu {
+    fn drop(&mut self) {
+        // SAFETY: valid (type invariant) and freed once, here. No reader is left: guards borrow
+        // the `Revocable` that owns this (a leaked guard's section is reported by
+        // `cleanup_srcu_struct`, which then leaks the domain instead of freeing it).
+        unsafe { bindings::rnet_srcu_free(self.ptr.as_ptr()) }
+    }
+}
+
+/// A value that can be revoked. Dropping it may sleep (it frees its SRCU
+/// domain): process context.
 ///
 /// # Invariants
 ///
@@ -38,8 +96,8 @@ use core::{
 ///   exactly once: by the caller of [`Revocable::revoke`] that turned
 ///   `available` from `true` to `false`, after an SRCU grace period.
 /// - Every reference to `data` handed out lives in a [`RevocableGuard`],
-///   taken inside a read-side critical section of the rnet SRCU domain that
-///   saw `available` set.
+///   taken inside a read-side critical section of `srcu` that saw
+///   `available` set.
 ///
 /// # Examples
 ///
@@ -55,7 +113,7 @@ use core::{
 ///     }
 /// }
 ///
-/// let r = Revocable::new(Reg(17));
+/// let r = Revocable::new(Reg(17))?;
 /// assert_eq!(r.try_access().map(|v| v.0), Some(17));
 /// assert!(r.revoke());
 /// assert_eq!(DROPS.load(Relaxed), 1);
@@ -66,8 +124,9 @@ use core::{
 /// assert_eq!(DROPS.load(Relaxed), 1);
 ///
 /// // Never revoked: dropped with the `Revocable`.
-/// drop(Revocable::new(Reg(1)));
+/// drop(Revocable::new(Reg(1))?);
 /// assert_eq!(DROPS.load(Relaxed), 2);
+/// # Ok::<(), Error>(())
 /// ```
 ///
 /// A guard may be held across a sleep: a revocation on another thread
@@ -120,9 +179,10 @@ use core::{
 ///     false
 /// }
 ///
+/// let r = Revocable::new(Reg)?;
 /// let rv = Arc::pin_init(
 ///     pin_init!(Revoker {
-///         r: Revocable::new(Reg),
+///         r,
 ///         started: AtomicBool::new(false),
 ///         done: AtomicBool::new(false),
 ///         work <- new_work!("Revoker::work"),
@@ -137,6 +197,9 @@ use core::{
 /// unsafe { bindings::msleep(300) };
 /// assert!(!DROPPED.load(SeqCst));
 /// assert!(!rv.done.load(SeqCst));
+/// // Each value has its own domain: another one revokes at once meanwhile.
+/// let other = Revocable::new(0u32)?;
+/// assert!(other.revoke());
 /// drop(guard);
 /// assert!(sleep_until(&rv.done));
 /// assert!(DROPPED.load(SeqCst));
@@ -144,6 +207,7 @@ use core::{
 /// # Ok::<(), Error>(())
 /// ```
 pub struct Revocable<T> {
+    srcu: Srcu,
     available: AtomicBool,
     data: UnsafeCell<ManuallyDrop<T>>,
 }
@@ -157,32 +221,34 @@ unsafe impl<T: Send> Send for Revocable<T> {}
 unsafe impl<T: Send + Sync> Sync for Revocable<T> {}
 
 impl<T> Revocable<T> {
-    /// Wraps `data`, available until revoked.
-    pub fn new(data: T) -> Self {
+    /// Wraps `data`, available until revoked. Allocates the value's SRCU
+    /// domain (process context); on failure `data` is dropped.
+    pub fn new(data: T) -> Result<Self> {
         // INVARIANT: `data` is valid and available.
-        Self {
+        Ok(Self {
+            srcu: Srcu::new()?,
             available: AtomicBool::new(true),
             data: UnsafeCell::new(ManuallyDrop::new(data)),
-        }
+        })
     }
 
     /// Returns a guard giving access to the value, or `None` once it is
     /// revoked. The guard delays revocation: keep it short (it may sleep).
     pub fn try_access(&self) -> Option<RevocableGuard<'_, T>> {
-        // SAFETY: always safe to enter a read-side critical section, from any context but NMI;
-        // the guard (or the early exit below) leaves it.
-        let idx = unsafe { bindings::rnet_srcu_read_lock() };
+        // The guard (or the early exit below) leaves the section.
+        let idx = self.srcu.read_lock();
         if self.available.load(Ordering::Acquire) {
             // INVARIANT: taken inside the read-side section that saw the
             // value available.
             Some(RevocableGuard {
+                srcu: &self.srcu,
                 data: &self.data,
                 idx,
                 _not_send: PhantomData,
             })
         } else {
             // SAFETY: leaves the section entered above, with its index.
-            unsafe { bindings::rnet_srcu_read_unlock(idx) };
+            unsafe { self.srcu.read_unlock(idx) };
             None
         }
     }
@@ -214,8 +280,8 @@ impl<T> Revocable<T> {
         if !self.available.swap(false, Ordering::AcqRel) {
             return false;
         }
-        // SAFETY: called from process context (documented requirement).
-        unsafe { bindings::rnet_synchronize_srcu() };
+        // Process context (documented requirement).
+        self.srcu.synchronize();
         // SAFETY: this call turned `available` off, so it is the only one to
         // drop `data`; the grace period ended every guard, and no new one is
         // handed out.
@@ -237,15 +303,16 @@ impl<T> Drop for Revocable<T> {
 }
 
 /// Access to a [`Revocable`]'s value, inside a read-side critical section
-/// of the rnet SRCU domain.
+/// of its SRCU domain.
 ///
 /// # Invariants
 ///
 /// The section entered with index `idx` is held, entered when the value
 /// was seen available, so the value stays valid until the guard is dropped.
 pub struct RevocableGuard<'a, T> {
+    srcu: &'a Srcu,
     data: &'a UnsafeCell<ManuallyDrop<T>>,
-    idx: core::ffi::c_int,
+    idx: c_int,
     // Left by the task that entered it: not `Send`.
     _not_send: PhantomData<*const ()>,
 }
@@ -262,7 +329,8 @@ impl<T> Deref for RevocableGuard<'_, T> {
 
 impl<T> Drop for RevocableGuard<'_, T> {
     fn drop(&mut self) {
-        // SAFETY: the section entered with `idx` is held (type invariant); this leaves it.
-        unsafe { bindings::rnet_srcu_read_unlock(self.idx) };
+        // SAFETY: the section entered with `idx` by this task (the guard is not `Send`) is held
+        // (type invariant); this leaves it.
+        unsafe { self.srcu.read_unlock(self.idx) };
     }
 }

@@ -491,8 +491,10 @@ impl Drop for SkBuff {
 ///
 /// The mapping is undone by `unmap` or drop while the binding it was made
 /// for lasts; after that it is left in place (see `dma::Binding`) and the
-/// buffer, which the device no longer reaches through its own binding, goes
-/// back to the CPU all the same.
+/// buffer goes back to the CPU all the same: by then the binding's end has
+/// turned bus mastering off (the managed disable of the enable that the
+/// binding made), and a later binding starts the device afresh, so only a
+/// device breaking that contract could still write to it.
 ///
 /// # Invariants
 ///
@@ -687,10 +689,10 @@ pub type TxSegs<'a> = core::iter::Chain<core::slice::Iter<'a, TxSeg>, core::slic
 ///
 /// `head` maps the linear part with `dma_map_single` if `head.len > 0` (an
 /// empty linear part is not mapped), and `frags`, if any, maps `skb`'s first
-/// `n` page fragments in order; all are live mappings for `dev` in
-/// [`Direction::ToDevice`], made for `binding`'s device. `skb` is owned and not touched by the CPU until
-/// every mapping is undone, or left in place because the binding ended (as
-/// for [`MappedSkb`]).
+/// `n` page fragments in order; all are live mappings in
+/// [`Direction::ToDevice`], made for `binding`'s device. `skb` is owned and
+/// not touched by the CPU until every mapping is undone, or left in place
+/// because the binding ended (as for [`MappedSkb`]).
 pub struct TxMapping {
     skb: ManuallyDrop<SkBuff>,
     binding: Arc<Binding>,
