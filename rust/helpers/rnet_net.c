@@ -36,6 +36,11 @@ bool rust_helper_netif_carrier_ok(const struct net_device *dev)
 	return netif_carrier_ok(dev);
 }
 
+bool rust_helper_netif_running(const struct net_device *dev)
+{
+	return netif_running(dev);
+}
+
 bool rust_helper_netdev_xmit_more(void)
 {
 	return netdev_xmit_more();

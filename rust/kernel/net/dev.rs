@@ -81,7 +81,8 @@ impl<T> Device<T> {
     /// # Safety
     ///
     /// `ptr` must be valid for `'a`, its private area must hold a `T`, and
-    /// its parent must be a PCI device bound to a driver for `'a`.
+    /// its parent must be a PCI device bound for `'a` by the driver whose
+    /// `Registration::new` made it (so bound through `pci::Registration`).
     pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::net_device) -> &'a Self {
         // SAFETY: transparent wrappers; guaranteed by the caller.
         unsafe { &*ptr.cast() }
@@ -198,6 +199,12 @@ impl<T> Handle<T> {
     pub fn carrier_ok(&self) -> bool {
         // SAFETY: valid device.
         unsafe { bindings::netif_carrier_ok(self.as_raw()) }
+    }
+
+    /// Whether the device is up (opened, `netif_running`).
+    pub fn is_running(&self) -> bool {
+        // SAFETY: valid device.
+        unsafe { bindings::netif_running(self.as_raw()) }
     }
 
     /// The hardware address. Read byte by byte with volatile reads: the
@@ -321,6 +328,8 @@ pub struct Stats64 {
     pub tx_dropped: u64,
     pub multicast: u64,
     pub rx_crc_errors: u64,
+    pub rx_length_errors: u64,
+    pub rx_over_errors: u64,
     pub rx_missed_errors: u64,
 }
 
@@ -477,7 +486,25 @@ pub trait DeviceOperations: Sized + Send + Sync {
     fn get_ringparam(_dev: &Device<Self>) -> RingParam {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+
+    /// `ethtool -r`, under RTNL: restarts autonegotiation.
+    fn nway_reset(_dev: &Device<Self>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// The length of the register dump of `ethtool -d`, in 32-bit words
+    /// (at most [`MAX_REGS_LEN`]; more is cut).
+    const REGS_LEN: usize = 0;
+
+    /// `ethtool -d`, under RTNL: fills `regs`, `REGS_LEN` zeroed words, and
+    /// returns the dump's version. Installed only with a non-zero `REGS_LEN`.
+    fn get_regs(_dev: &Device<Self>, _regs: &mut [u32]) -> u32 {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
+
+/// The longest register dump, in 32-bit words.
+pub const MAX_REGS_LEN: usize = 1 << 16;
 
 struct Adapter<T: DeviceOperations>(PhantomData<T>);
 
@@ -563,6 +590,8 @@ impl<T: DeviceOperations> Adapter<T> {
         out.tx_dropped = s.tx_dropped;
         out.multicast = s.multicast;
         out.rx_crc_errors = s.rx_crc_errors;
+        out.rx_length_errors = s.rx_length_errors;
+        out.rx_over_errors = s.rx_over_errors;
         out.rx_missed_errors = s.rx_missed_errors;
     }
 
@@ -664,6 +693,46 @@ impl<T: DeviceOperations> Adapter<T> {
         ring.tx_pending = r.tx;
     }
 
+    const REGS_WORDS: usize = if T::REGS_LEN < MAX_REGS_LEN {
+        T::REGS_LEN
+    } else {
+        MAX_REGS_LEN
+    };
+
+    /// # Safety
+    ///
+    /// Only the C core calls this, through the ops table, with valid arguments.
+    unsafe extern "C" fn get_regs_len(_dev: *mut bindings::net_device) -> crate::ffi::c_int {
+        // CAST: at most `MAX_REGS_LEN * 4` bytes, which fits.
+        (Self::REGS_WORDS * 4) as crate::ffi::c_int
+    }
+
+    /// # Safety
+    ///
+    /// Only the C core calls this, through the ops table, with valid arguments.
+    unsafe extern "C" fn get_regs(
+        dev: *mut bindings::net_device,
+        regs: *mut bindings::ethtool_regs,
+        p: *mut crate::ffi::c_void,
+    ) {
+        // SAFETY: the core passes a zeroed buffer of `get_regs_len` bytes, `REGS_WORDS`
+        // 32-bit words (non-zero: the operation is installed only then), from `vzalloc`, so
+        // aligned; nothing else uses it during the call.
+        let words = unsafe { core::slice::from_raw_parts_mut(p.cast::<u32>(), Self::REGS_WORDS) };
+        // SAFETY: called by the core on a device with our ops.
+        let version = T::get_regs(unsafe { Self::dev(dev) }, words);
+        // SAFETY: `regs` is valid for writes.
+        unsafe { (*regs).version = version };
+    }
+
+    /// # Safety
+    ///
+    /// Only the C core calls this, through the ops table, with valid arguments.
+    unsafe extern "C" fn nway_reset(dev: *mut bindings::net_device) -> crate::ffi::c_int {
+        // SAFETY: called by the core on a device with our ops.
+        from_result(|| T::nway_reset(unsafe { Self::dev(dev) }).map(|()| 0))
+    }
+
     const NETDEV_OPS: bindings::net_device_ops = bindings::net_device_ops {
         ndo_open: if T::HAS_OPEN { Some(Self::open) } else { None },
         ndo_stop: if T::HAS_STOP { Some(Self::stop) } else { None },
@@ -706,6 +775,21 @@ impl<T: DeviceOperations> Adapter<T> {
         },
         get_ringparam: if T::HAS_GET_RINGPARAM {
             Some(Self::get_ringparam)
+        } else {
+            None
+        },
+        nway_reset: if T::HAS_NWAY_RESET {
+            Some(Self::nway_reset)
+        } else {
+            None
+        },
+        get_regs_len: if T::HAS_GET_REGS && Self::REGS_WORDS > 0 {
+            Some(Self::get_regs_len)
+        } else {
+            None
+        },
+        get_regs: if T::HAS_GET_REGS && Self::REGS_WORDS > 0 {
+            Some(Self::get_regs)
         } else {
             None
         },

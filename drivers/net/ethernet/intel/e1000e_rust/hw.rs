@@ -4,7 +4,7 @@
 
 #![forbid(unsafe_code)]
 
-use crate::regs::{self, ctrl, ctrl_ext, int, ivar, rctl, status, tctl};
+use crate::regs::{self, ctrl, ctrl_ext, int, ivar, mdic, rctl, status, tctl};
 use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use kernel::{devres::Devres, pci::Bar, prelude::*};
 
@@ -243,8 +243,74 @@ impl Hw {
         self.write(regs::TDT, tail as u32)
     }
 
-    /// Packets the device dropped for lack of receive descriptors.
-    pub(crate) fn missed_packets(&self) -> u32 {
-        self.read(regs::MPC)
+    /// One MDIC transaction (`op` on PHY register `reg`); the register's
+    /// value. `EIO` if the device reports an error or never finishes.
+    fn mdic(&self, op: u32, reg: u32, data: u16) -> Result<u16> {
+        self.write(
+            regs::MDIC,
+            op | mdic::PHY_ADDR | (reg << mdic::REG_SHIFT) | u32::from(data),
+        );
+        // A bounded number of polls, each a round trip to the device.
+        for _ in 0..10_000 {
+            let v = self.read(regs::MDIC);
+            if v & mdic::ERROR != 0 {
+                return Err(EIO);
+            }
+            if v & mdic::READY != 0 {
+                // CAST: the data field is the low 16 bits.
+                return Ok(v as u16);
+            }
+        }
+        Err(EIO)
     }
+
+    /// Restarts autonegotiation on the PHY: the link goes down, and the
+    /// device raises a link status change once it is up again.
+    pub(crate) fn restart_autoneg(&self) -> Result {
+        let ctl = self.mdic(mdic::OP_READ, mdic::PHY_CTRL, 0)?;
+        let ctl = ctl | mdic::CTRL_AUTONEG_EN | mdic::CTRL_RESTART_AUTONEG;
+        self.mdic(mdic::OP_WRITE, mdic::PHY_CTRL, ctl).map(|_| ())
+    }
+
+    /// Reads, and so clears, the receive error statistics. All zero once
+    /// the device is gone.
+    pub(crate) fn take_rx_stats(&self) -> RxStats {
+        let Some(bar) = self.bar.try_access() else {
+            return RxStats::default();
+        };
+        RxStats {
+            missed: bar.read32(regs::MPC),
+            crc: bar.read32(regs::CRCERRS),
+            length: bar.read32(regs::RUC).wrapping_add(bar.read32(regs::ROC)),
+            other: bar
+                .read32(regs::RXERRC)
+                .wrapping_add(bar.read32(regs::ALGNERRC))
+                .wrapping_add(bar.read32(regs::CEXTERR)),
+        }
+    }
+
+    /// Fills `out` with the registers of [`regs::DUMP`], in order (all ones
+    /// once the device is gone).
+    pub(crate) fn dump(&self, out: &mut [u32]) {
+        let bar = self.bar.try_access();
+        for (slot, &reg) in out.iter_mut().zip(regs::DUMP.iter()) {
+            *slot = bar
+                .as_ref()
+                .and_then(|b| b.try_read32(reg).ok())
+                .unwrap_or(u32::MAX);
+        }
+    }
+}
+
+/// Receive errors the device counted since its statistics were last read.
+#[derive(Default)]
+pub(crate) struct RxStats {
+    /// Frames dropped for lack of a receive descriptor.
+    pub(crate) missed: u32,
+    /// Frames with a bad CRC.
+    pub(crate) crc: u32,
+    /// Frames too short or too long.
+    pub(crate) length: u32,
+    /// Symbol, alignment and carrier extension errors.
+    pub(crate) other: u32,
 }

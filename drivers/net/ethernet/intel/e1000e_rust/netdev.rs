@@ -23,7 +23,7 @@
 
 use crate::{
     hw::{Hw, VEC_OTHER, VEC_RX, VEC_TX},
-    regs::int,
+    regs::{self, int},
     ring::{may_wake, must_stop, RxFrame, RxRing, TxOffload, TxRing, RX_BUF_LEN},
 };
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
@@ -61,7 +61,9 @@ pub(crate) const FEATURES_ON: Features = Features::SG
     .or(Features::RXCSUM)
     .or(Features::HIGHDMA);
 
-/// Software counters, updated without locks.
+/// Counters, updated without locks: the software ones by one writer each
+/// (the poll, or the transmit path under its lock), the device's
+/// statistics by whoever reads the clear-on-read registers.
 #[derive(Default)]
 struct Counters {
     rx_packets: AtomicU64,
@@ -71,7 +73,12 @@ struct Counters {
     tx_packets: AtomicU64,
     tx_bytes: AtomicU64,
     tx_dropped: AtomicU64,
-    rx_missed: AtomicU64,
+    hw_missed: AtomicU64,
+    hw_crc: AtomicU64,
+    hw_length: AtomicU64,
+    hw_other: AtomicU64,
+    /// Receiver overrun interrupts (the device had no buffer for a frame).
+    overruns: AtomicU64,
 }
 
 fn add(c: &AtomicU64, n: u64) {
@@ -111,6 +118,17 @@ impl Nic {
             causes: AtomicU32::new(0),
             counters: Counters::default(),
         }? Error)
+    }
+
+    /// Adds what the device's statistics registers counted since they were
+    /// last read.
+    fn update_hw_stats(&self) {
+        let s = self.hw.take_rx_stats();
+        let c = &self.counters;
+        c.hw_missed.fetch_add(u64::from(s.missed), Relaxed);
+        c.hw_crc.fetch_add(u64::from(s.crc), Relaxed);
+        c.hw_length.fetch_add(u64::from(s.length), Relaxed);
+        c.hw_other.fetch_add(u64::from(s.other), Relaxed);
     }
 
     /// Reclaims the packets the device has sent from `ring`, freeing each
@@ -390,12 +408,22 @@ impl DeviceOperations for Nic {
     }
 
     fn get_stats64(dev: &Device<Self>, stats: &mut Stats64) {
-        let c = &dev.data().counters;
+        let nic = dev.data();
+        nic.update_hw_stats();
+        let c = &nic.counters;
         stats.rx_packets = c.rx_packets.load(Relaxed);
         stats.rx_bytes = c.rx_bytes.load(Relaxed);
         stats.rx_dropped = c.rx_dropped.load(Relaxed);
-        stats.rx_errors = c.rx_errors.load(Relaxed);
-        stats.rx_missed_errors = c.rx_missed.load(Relaxed);
+        // As the C driver: every receive error the device counted, and
+        // the frames the driver found bad.
+        stats.rx_crc_errors = c.hw_crc.load(Relaxed);
+        stats.rx_length_errors = c.hw_length.load(Relaxed);
+        stats.rx_errors = c.rx_errors.load(Relaxed)
+            + stats.rx_crc_errors
+            + stats.rx_length_errors
+            + c.hw_other.load(Relaxed);
+        stats.rx_missed_errors = c.hw_missed.load(Relaxed);
+        stats.rx_over_errors = c.overruns.load(Relaxed);
         stats.tx_packets = c.tx_packets.load(Relaxed);
         stats.tx_bytes = c.tx_bytes.load(Relaxed);
         stats.tx_dropped = c.tx_dropped.load(Relaxed);
@@ -441,6 +469,23 @@ impl DeviceOperations for Nic {
             tx: TX_RING_SIZE as u32,
         }
     }
+
+    fn nway_reset(dev: &Device<Self>) -> Result {
+        if !dev.is_running() {
+            return Err(EAGAIN);
+        }
+        // The link is down until autonegotiation completes; the link status
+        // change interrupt then brings the carrier back (update_link).
+        dev.carrier_off();
+        dev.data().hw.restart_autoneg()
+    }
+
+    const REGS_LEN: usize = regs::DUMP.len();
+
+    fn get_regs(dev: &Device<Self>, out: &mut [u32]) -> u32 {
+        dev.data().hw.dump(out);
+        regs::DUMP_VERSION
+    }
 }
 
 impl Poll for Nic {
@@ -451,7 +496,8 @@ impl Poll for Nic {
             nic.update_link(dev);
         }
         if causes & int::RXO != 0 {
-            add(&nic.counters.rx_missed, u64::from(nic.hw.missed_packets()));
+            add(&nic.counters.overruns, 1);
+            nic.update_hw_stats();
         }
         nic.clean_tx(dev, &ctx);
         let budget = ctx.budget();

@@ -67,8 +67,47 @@ pub(crate) const RFCTL: usize = 0x5008;
 /// Receive address 0, low and high.
 pub(crate) const RAL0: usize = 0x5400;
 pub(crate) const RAH0: usize = 0x5404;
-/// Missed packets count (clear on read).
+/// MDI control: reads and writes PHY registers.
+pub(crate) const MDIC: usize = 0x0020;
+
+/// MDIC fields and the PHY registers used through it.
+pub(crate) mod mdic {
+    /// Shift of the PHY register number.
+    pub(crate) const REG_SHIFT: u32 = 16;
+    /// The 82574L's PHY, at address 1.
+    pub(crate) const PHY_ADDR: u32 = 1 << 21;
+    /// Opcodes: write, read.
+    pub(crate) const OP_WRITE: u32 = 1 << 26;
+    pub(crate) const OP_READ: u32 = 2 << 26;
+    /// The transaction is done.
+    pub(crate) const READY: u32 = 1 << 28;
+    /// The transaction failed.
+    pub(crate) const ERROR: u32 = 1 << 30;
+    /// PHY control register, and its autonegotiation bits.
+    pub(crate) const PHY_CTRL: u32 = 0;
+    pub(crate) const CTRL_AUTONEG_EN: u16 = 1 << 12;
+    pub(crate) const CTRL_RESTART_AUTONEG: u16 = 1 << 9;
+}
+
+/// Receive statistics, all cleared on read: CRC errors, alignment errors,
+/// receive errors, missed packets (no descriptor), carrier extension
+/// errors, undersize and oversize frames.
+pub(crate) const CRCERRS: usize = 0x4000;
+pub(crate) const ALGNERRC: usize = 0x4004;
+pub(crate) const RXERRC: usize = 0x400c;
 pub(crate) const MPC: usize = 0x4010;
+pub(crate) const CEXTERR: usize = 0x403c;
+pub(crate) const RUC: usize = 0x40a4;
+pub(crate) const ROC: usize = 0x40ac;
+
+/// The registers of the `ethtool -d` dump (version [`DUMP_VERSION`]), in
+/// order.
+pub(crate) const DUMP: [usize; 20] = [
+    CTRL, STATUS, CTRL_EXT, RCTL, TCTL, RXCSUM, RFCTL, IVAR, IMS, TARC0, RDBAL, RDBAH, RDLEN, RDH,
+    RDT, TDBAL, TDBAH, TDLEN, TDH, TDT,
+];
+/// The layout version of the dump.
+pub(crate) const DUMP_VERSION: u32 = 1;
 
 /// CTRL fields.
 pub(crate) mod ctrl {
