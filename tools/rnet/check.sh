@@ -39,12 +39,14 @@ CARGO_TARGET_DIR="$RNET_CACHE/hosttest-target" cargo test --offline \
 	     END { if (n == 0) { print "1..1"; print "not ok 1 hosttest_build"; exit }
 		   print "1.." n; for (i = 1; i <= n; i++) print r[i] }' > "$res/hosttest.ktap"
 
-# 2. The guest: KUnit runs at boot, then the selftests.
+# 2. The guest: KUnit runs at boot, then the selftests. 5 GiB of memory,
+# most of it above 4 GiB, where the page allocator serves first: the
+# drivers' rings and buffers get 64-bit bus addresses (rust_regs_dma64).
 log "booting the guest for the selftests (console: $LOGDIR/check-$FLAVOUR.console.log)"
 timeout=1200
 [ "$RNET_DEBUG" = 1 ] && timeout=3600
 grc=0
-"$TOP/tools/rnet/qemu.sh" --name "check-$FLAVOUR" --timeout $timeout -- \
+"$TOP/tools/rnet/qemu.sh" --name "check-$FLAVOUR" --timeout $timeout --mem 5G -- \
 	sh /rnet/selftests/run_tests.sh ${TESTS:-} \
 	| tee "$res/selftests.ktap" | sed -n 's/^ *# TEST: /rnet: /p'
 grc=${PIPESTATUS[0]}

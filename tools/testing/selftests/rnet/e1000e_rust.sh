@@ -10,8 +10,8 @@
 
 . "$(dirname "$0")/lib.sh"
 
-TESTS="rust_kunit rust_bind_both rust_msix rust_ping rust_ping6 rust_tcp_100M rust_udp
-       rust_counters rust_frame_sizes rust_udp6_csum rust_rx_csum_bad rust_ethtool rust_tso rust_tso6 rust_offloads_off
+TESTS="rust_kunit rust_bind_both rust_msix rust_link rust_ping rust_ping6 rust_tcp_100M rust_udp
+       rust_counters rust_frame_sizes rust_udp6_csum rust_rx_csum rust_ethtool rust_regs_dma64 rust_tso rust_tso6 rust_offloads_off
        rust_bar_release rust_reload_cycles rust_unload_under_traffic mixed_rust_c
        mixed_c_rust"
 
@@ -48,15 +48,22 @@ rust_bind_both() {
 	[ "$n" = 2 ] || fail "$n probe messages from this bind, want one per NIC"
 }
 
-# Interrupts delivered on vector NAME's line in /proc/interrupts, all CPUs.
+# Interrupts delivered on vector NAME's lines in /proc/interrupts, all
+# CPUs; with PCI, only that device's.
 irq_count() {
-	awk -v n="$1" '$NF == n { s = 0; for (i = 2; i < NF; i++) if ($i ~ /^[0-9]+$/) s += $i; t += s }
+	awk -v n="$1" -v p="${2:+PCI-MSIX-$2}" '$NF == n && (p == "" || index($0, p)) {
+		s = 0; for (i = 2; i < NF; i++) if ($i ~ /^[0-9]+$/) s += $i; t += s }
 		END { print t + 0 }' /proc/interrupts
 }
 
+# nic_of NS IF: the PCI address of interface IF in netns NS.
+nic_of() { basename "$(ip netns exec "$1" readlink "/sys/class/net/$2/device")"; }
+
 # MSI-X: the receive vector fires; the transmit vector stays quiet while
 # start_xmit finds its packets already sent (QEMU sends during the doorbell
-# write) and only arms the transmit cause for packets still in flight.
+# write) and only arms the transmit cause for packets still in flight. It
+# is armed when the device opens, so each NIC's first transmission since
+# the bind came through it.
 rust_msix() {
 	[ "$(bind_log | grep -c "e1000e_rust: .* MsiX interrupt")" = 2 ] ||
 		fail "not both NICs use MSI-X" || return
@@ -68,7 +75,37 @@ rust_msix() {
 	rx1=$(irq_count e1000e_rust-rx); tx1=$(irq_count e1000e_rust-tx)
 	diag "1000 datagrams: receive vector interrupts +$((rx1 - rx0)), transmit +$((tx1 - tx0))"
 	[ $((rx1 - rx0)) -ge 1 ] || fail "the receive vector did not fire" || return
-	[ $((tx1 - tx0)) -lt 50 ] || fail "transmit interrupts were not avoided"
+	[ $((tx1 - tx0)) -lt 50 ] || fail "transmit interrupts were not avoided" || return
+	local ns ifc pci
+	for ns in $NS_A $NS_B; do
+		ifc=$IF_A; [ $ns = $NS_B ] && ifc=$IF_B
+		pci=$(nic_of $ns "$ifc")
+		[ "$(irq_count e1000e_rust-tx $pci)" -ge 1 ] ||
+			fail "$pci: the transmit vector never fired since the bind" || return
+	done
+}
+
+# carrier_changes_from NS IF N: IF's carrier changed N times or more.
+carrier_changes_from() { [ "$(ip netns exec "$1" cat "/sys/class/net/$2/carrier_changes")" -ge "$3" ]; }
+
+# ethtool -r restarts autonegotiation through the PHY (MDIC): the carrier
+# drops at once and comes back on the link status change interrupt, which
+# arrives on the third MSI-X vector (the "other" causes); traffic flows
+# again afterwards.
+rust_link() {
+	local pci c0 c1 o0 o1
+	pci=$(nic_of $NS_A "$IF_A")
+	c0=$(in_a cat "/sys/class/net/$IF_A/carrier_changes")
+	o0=$(irq_count e1000e_rust "$pci")
+	in_a ethtool -r "$IF_A" || fail "ethtool -r failed" || return
+	wait_for 10 carrier_changes_from $NS_A "$IF_A" $((c0 + 2)) &&
+		wait_for 10 link_up $NS_A "$IF_A" || fail "the link did not come back" || return
+	c1=$(in_a cat "/sys/class/net/$IF_A/carrier_changes")
+	o1=$(irq_count e1000e_rust "$pci")
+	diag "carrier changes +$((c1 - c0)), other-causes vector interrupts +$((o1 - o0))"
+	[ $((c1 - c0)) = 2 ] || fail "the carrier did not go down and up once" || return
+	[ $((o1 - o0)) -ge 1 ] || fail "no link status change on the other-causes vector" || return
+	ping_all $NS_A 3 $IP_B > /dev/null
 }
 
 rust_ping() {
@@ -160,27 +197,46 @@ rust_udp6_csum() {
 	[ $((e1 - e0)) = 0 ] || fail "$((e1 - e0)) datagrams arrived with a bad checksum"
 }
 
-# Datagrams with a wrong UDP checksum, built by hand on A: B's driver must
-# never mark them checksum-good, with receive checksum offload on (the
-# device flags the error) or off, so that B's stack checks each and drops
-# it: every one counted in Udp InCsumErrors, none delivered.
-rust_rx_csum_bad() {
-	local mode n=200 e0 e1 d0 d1 p0 p1 rc=0
+# Receive checksum offload, seen on B's packet socket (the buffer's
+# CHECKSUM_UNNECESSARY mark) and in its UDP counters. Good datagrams are
+# marked verified with offload on and not with it off. Datagrams with a
+# wrong UDP checksum, built by hand on A, are never marked, with offload on
+# (the device flags the error) or off, so B's stack checks each and drops
+# it: every one counted in Udp InCsumErrors, none delivered. GRO is off on
+# B: it verifies UDP checksums in software and marks the buffer valid
+# itself, before the packet socket sees it.
+rust_rx_csum() {
+	local mode n=200 want e0 e1 d0 d1 p0 p1 rc=0 bad good recv
 	static_neigh on || return
+	in_b ethtool -K "$IF_B" gro off || fail "ethtool -K gro off failed" || return
 	for mode in on off; do
 		in_b ethtool -K "$IF_B" rx $mode || { fail "ethtool -K rx $mode failed"; rc=1; break; }
 		e0=$(snmp $NS_B Udp InCsumErrors); d0=$(snmp $NS_B Udp InDatagrams)
 		p0=$(snmp $NS_B Udp NoPorts)
-		in_a xfer udp-badsum "$IF_A" $MAC_B $IP_A $IP_B 5003 $n || { rc=1; break; }
-		sleep 1
+		in_b xfer csum-marks "$IF_B" 5003 10 > /tmp/.rnet_bad.out & bad=$!
+		in_b xfer csum-marks "$IF_B" 5004 10 > /tmp/.rnet_good.out & good=$!
+		in_b xfer udp-recv 5004 $n 64 10 > /tmp/.rnet_recv.out 2>&1 & recv=$!
+		sleep 0.5
+		in_a xfer udp-badsum "$IF_A" $MAC_B $IP_A $IP_B 5003 $n || rc=1
+		in_a xfer udp-send $IP_B 5004 $n 64 || rc=1
+		wait $recv || { cat /tmp/.rnet_recv.out; fail "good datagrams lost"; rc=1; }
+		wait $bad; wait $good
+		cat /tmp/.rnet_bad.out /tmp/.rnet_good.out
+		[ $rc = 0 ] || break
 		e1=$(snmp $NS_B Udp InCsumErrors); d1=$(snmp $NS_B Udp InDatagrams)
 		p1=$(snmp $NS_B Udp NoPorts)
 		diag "rx checksum offload $mode: $((e1 - e0)) checksum errors," \
 			"$((d1 - d0)) delivered, $((p1 - p0)) for no port"
-		[ $((e1 - e0)) = $n ] && [ $((d1 - d0)) = 0 ] && [ $((p1 - p0)) = 0 ] ||
+		[ $((e1 - e0)) = $n ] && [ $((d1 - d0)) = $n ] && [ $((p1 - p0)) = 0 ] ||
 			{ fail "bad checksums got through with offload $mode"; rc=1; break; }
+		grep -qx "xfer: $IF_B received $n datagrams to port 5003, 0 marked checksum-valid" \
+			/tmp/.rnet_bad.out || { fail "bad datagrams marked valid (offload $mode)"; rc=1; break; }
+		want=0; [ $mode = on ] && want=$n
+		grep -qx "xfer: $IF_B received $n datagrams to port 5004, $want marked checksum-valid" \
+			/tmp/.rnet_good.out ||
+			{ fail "good datagrams: want $want of $n marked valid (offload $mode)"; rc=1; break; }
 	done
-	in_b ethtool -K "$IF_B" rx on
+	in_b ethtool -K "$IF_B" rx on gro on
 	static_neigh off
 	return $rc
 }
@@ -194,6 +250,44 @@ rust_ethtool() {
 	in_a ethtool -g "$IF_A" | grep -q "^TX:.*256" || fail "ethtool -g: no ring size" || return
 	[ "$(in_a ethtool "$IF_A" | sed -n 's/.*Link detected: //p')" = yes ] ||
 		fail "ethtool: link not detected"
+}
+
+# regs NS IF: the driver's ethtool -d dump, one 32-bit word per line in
+# hex (layout version 1, regs::DUMP: CTRL STATUS CTRL_EXT RCTL TCTL RXCSUM
+# RFCTL IVAR IMS TARC0 RDBAL RDBAH RDLEN RDH RDT TDBAL TDBAH TDLEN TDH TDT).
+regs() {
+	ip netns exec "$1" ethtool -d "$2" raw on | od -An -tx4 -v | tr -s ' ' '\n' | sed '/^$/d'
+}
+
+# The register dump shows what open programmed (both engines on, link up,
+# 256-descriptor rings), and 64-bit DMA: this guest has more than 4 GiB of
+# memory, and the page allocator serves the zone above 4 GiB first, so
+# rings (and the packet buffers every other test moves) land there. At
+# least one ring of the two NICs must be above 4 GiB.
+rust_regs_dma64() {
+	local mem ns ifc w high=0 rc=0
+	mem=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+	diag "guest memory: $mem kB"
+	[ "$mem" -gt $((4 * 1024 * 1024)) ] || fail "the guest has no memory above 4 GiB" || return
+	for ns in $NS_A $NS_B; do
+		ifc=$IF_A; [ $ns = $NS_B ] && ifc=$IF_B
+		w=$(regs $ns "$ifc" | tr '\n' ' ')
+		# shellcheck disable=SC2086
+		set -- $w
+		[ $# = 20 ] || { fail "$ns: a dump of $# words, want 20"; rc=1; break; }
+		diag "$ns $ifc: rx ring 0x${12}${11} len 0x${13}, tx ring 0x${17}${16} len 0x${18}," \
+			"rctl 0x$4 tctl 0x$5 status 0x$2"
+		[ $((0x$4 & 2)) != 0 ] && [ $((0x$5 & 2)) != 0 ] ||
+			{ fail "$ns: receive or transmit engine off"; rc=1; break; }
+		[ $((0x$2 & 2)) != 0 ] || { fail "$ns: link down in STATUS"; rc=1; break; }
+		[ $((0x${13})) = 4096 ] && [ $((0x${18})) = 4096 ] ||
+			{ fail "$ns: ring lengths are not 256 descriptors"; rc=1; break; }
+		[ $((0x${12})) != 0 ] && high=$((high + 1))
+		[ $((0x${17})) != 0 ] && high=$((high + 1))
+	done
+	[ $rc = 0 ] || return 1
+	diag "$high of 4 rings above 4 GiB"
+	[ $high -gt 0 ] || fail "no ring above 4 GiB"
 }
 
 # tso_transfer ADDR BYTES: BYTES to ADDR while watching what A's driver is
@@ -274,20 +368,24 @@ rust_reload_cycles() {
 
 rust_unload_under_traffic() {
 	in_b iperf3 -s -1 > /dev/null 2>&1 &
+	local server=$! client b0 b1
 	sleep 0.5
 	in_a iperf3 -c $IP_B -t 30 > /dev/null 2>&1 &
-	local client=$! b0 b1
+	client=$!
 	sleep 2
 	# Traffic must be flowing when the module goes.
 	b0=$(stat $NS_B "$IF_B" rx_bytes)
 	sleep 1
 	b1=$(stat $NS_B "$IF_B" rx_bytes)
 	diag "B received $(( (b1 - b0) / 1000 )) kB in the second before the unload"
-	[ $((b1 - b0)) -gt 1000000 ] || { kill $client; fail "no traffic was flowing"; return; }
+	[ $((b1 - b0)) -gt 1000000 ] ||
+		{ kill $client $server; wait $client $server; fail "no traffic was flowing"; return; }
 	cleanup_pair
 	rmmod e1000e_rust || fail "rmmod under traffic failed" || return
-	kill $client 2>/dev/null
-	wait 2>/dev/null
+	# Neither end would notice the link is gone before TCP gives up (a
+	# minute): stop both.
+	kill $client $server 2>/dev/null
+	wait $client $server 2>/dev/null
 	[ ! -d /sys/module/e1000e_rust ] || fail "module still loaded" || return
 	setup_pair e1000e_rust e1000e_rust || return
 	tcp_transfer 10000000

@@ -8,6 +8,7 @@
  *   xfer udp-recv PORT COUNT SIZE SECONDS
  *   xfer udp-send ADDR PORT COUNT SIZE
  *   xfer sniff IFNAME SECONDS
+ *   xfer csum-marks IFNAME PORT SECONDS
  *   xfer udp-badsum IFNAME DSTMAC SRCADDR DSTADDR PORT COUNT
  *
  * TCP: the receiver checks the stream byte for byte and its length. UDP:
@@ -18,6 +19,11 @@
  * default all of them). sniff watches the frames an interface sends for
  * SECONDS and prints how many and the largest: larger than the MTU means
  * the stack handed the driver whole TCP segmentation offload buffers.
+ * csum-marks counts the IPv4 UDP datagrams to PORT that IFNAME receives,
+ * and how many of them the driver marked checksum-verified (the packet
+ * socket's TP_STATUS_CSUM_VALID: CHECKSUM_UNNECESSARY on the buffer).
+ * Both watchers stop early once a second passes without a frame they
+ * count, after the first one.
  */
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
@@ -423,6 +429,7 @@ static void print_help(void)
 		"usage: xfer tcp-recv PORT BYTES | tcp-send ADDR PORT BYTES |\n"
 		"            udp-recv PORT COUNT SIZE SECONDS | sniff IFNAME SECONDS |\n"
 		"            udp-send ADDR PORT COUNT SIZE |\n"
+		"            csum-marks IFNAME PORT SECONDS |\n"
 		"            udp-badsum IFNAME DSTMAC SRCADDR DSTADDR PORT COUNT\n");
 	exit(2);
 }
@@ -437,7 +444,7 @@ static int sniff(const char *ifname, int secs)
 	static unsigned char buf[256];
 	unsigned long frames = 0;
 	ssize_t largest = 0;
-	time_t end;
+	double end, last;
 	int fd;
 
 	sll.sll_ifindex = if_nametoindex(ifname);
@@ -451,8 +458,9 @@ static int sniff(const char *ifname, int secs)
 		perror("xfer: packet socket");
 		return 1;
 	}
-	end = time(NULL) + secs;
-	while (time(NULL) < end) {
+	end = now() + secs;
+	last = 0;
+	while (now() < end && (!frames || now() - last < 1.0)) {
 		struct sockaddr_ll from;
 		socklen_t len = sizeof(from);
 		/* MSG_TRUNC: the frame's real length, however little is read. */
@@ -462,12 +470,84 @@ static int sniff(const char *ifname, int secs)
 		if (n < 0 || from.sll_pkttype != PACKET_OUTGOING)
 			continue;
 		frames++;
+		last = now();
 		if (n > largest)
 			largest = n;
 	}
 	close(fd);
 	printf("xfer: %s sent %lu frames, largest %zd bytes\n", ifname, frames,
 	       largest);
+	return 0;
+}
+
+static int csum_marks(const char *ifname, unsigned int port, int secs)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_IP),
+	};
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
+	unsigned long seen = 0, valid = 0;
+	/* Room for every datagram of a burst: none may be missed here. */
+	int fd, on = 1, rcvbuf = 16 << 20;
+	double end, last = 0;
+
+	sll.sll_ifindex = if_nametoindex(ifname);
+	if (!sll.sll_ifindex) {
+		fprintf(stderr, "xfer: no interface %s\n", ifname);
+		return 1;
+	}
+	fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll)) ||
+	    setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &on, sizeof(on)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+		perror("xfer: packet socket");
+		return 1;
+	}
+	end = now() + secs;
+	while (now() < end && (!seen || now() - last < 1.0)) {
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+		} ctl;
+		struct sockaddr_ll from;
+		unsigned char pkt[64];
+		struct iovec iov = { .iov_base = pkt, .iov_len = sizeof(pkt) };
+		struct msghdr msg = {
+			.msg_name = &from, .msg_namelen = sizeof(from),
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+		};
+		struct cmsghdr *c;
+		unsigned int ihl, status = 0;
+		ssize_t n = recvmsg(fd, &msg, 0);
+
+		if (n < 20 || from.sll_pkttype != PACKET_HOST)
+			continue;
+		ihl = (pkt[0] & 0x0f) * 4;
+		/* IPv4, UDP, not a fragment, to PORT. */
+		if ((pkt[0] >> 4) != 4 || pkt[9] != IPPROTO_UDP || ihl < 20 ||
+		    n < (ssize_t)ihl + 4 || (pkt[6] & 0x3f) || pkt[7] ||
+		    (unsigned int)((pkt[ihl + 2] << 8) | pkt[ihl + 3]) != port)
+			continue;
+		for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+			struct tpacket_auxdata aux;
+
+			if (c->cmsg_level != SOL_PACKET ||
+			    c->cmsg_type != PACKET_AUXDATA)
+				continue;
+			memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+			status = aux.tp_status;
+		}
+		seen++;
+		last = now();
+		if (status & TP_STATUS_CSUM_VALID)
+			valid++;
+	}
+	close(fd);
+	printf("xfer: %s received %lu datagrams to port %u, %lu marked checksum-valid\n",
+	       ifname, seen, port, valid);
 	return 0;
 }
 
@@ -500,6 +580,8 @@ int main(int argc, char **argv)
 				  strtoul(argv[7], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "sniff"))
 		return sniff(argv[2], atoi(argv[3]));
+	if (argc == 5 && !strcmp(argv[1], "csum-marks"))
+		return csum_marks(argv[2], atoi(argv[3]), atoi(argv[4]));
 	print_help();
 	return 2;
 }
