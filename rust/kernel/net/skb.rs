@@ -266,6 +266,20 @@ impl SkBuff {
         partial.then_some(CsumRequest { start, offset, tcp })
     }
 
+    /// Asks for the transport checksum to be inserted on transmit
+    /// (`CHECKSUM_PARTIAL`): summed from `start` bytes into the data to the
+    /// end, stored `offset` bytes after `start`. `EINVAL` unless both lie in
+    /// the linear data (`skb_partial_csum_set`, made for untrusted input).
+    pub fn set_partial_checksum(&mut self, start: u16, offset: u16) -> Result {
+        // SAFETY: valid and owned (type invariant); the C function checks the offsets against
+        // the linear data and changes only the buffer's metadata.
+        if unsafe { bindings::skb_partial_csum_set(self.raw(), start, offset) } {
+            Ok(())
+        } else {
+            Err(EINVAL)
+        }
+    }
+
     /// Computes a `CHECKSUM_PARTIAL` packet's checksum in software, for a
     /// packet the device cannot checksum. Fails with `EINVAL` for any other
     /// buffer (a received one, say), whose bytes it leaves alone.

@@ -513,7 +513,7 @@ impl Poll for Nic {
 /// Works out the offload `skb` needs: a checksum or TCP segmentation, and
 /// the frames and bytes it becomes on the wire. A checksum the device cannot
 /// insert is computed here.
-fn tx_offload(skb: &mut SkBuff) -> Result<(TxOffload, u32, u32)> {
+pub(crate) fn tx_offload(skb: &mut SkBuff) -> Result<(TxOffload, u32, u32)> {
     let len = skb.len();
     if let Some(gso) = skb.tcp_gso() {
         let h = skb.tso_prepare()?;
