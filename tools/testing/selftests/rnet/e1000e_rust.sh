@@ -12,7 +12,7 @@
 
 TESTS="rust_kunit rust_bind_both rust_msix rust_link rust_ping rust_ping6 rust_tcp_100M rust_udp
        rust_counters rust_frame_sizes rust_udp6_csum rust_udp6_exthdr rust_rx_csum rust_ethtool rust_regs_dma64 rust_tso rust_tso6 rust_offloads_off
-       rust_bar_release rust_reload_cycles rust_unload_under_traffic mixed_rust_c
+       rust_alloc_faults rust_bar_release rust_reload_cycles rust_unload_under_traffic mixed_rust_c
        mixed_c_rust"
 
 # The module's KUnit suite runs when it loads; its KTAP block is in dmesg.
@@ -376,6 +376,98 @@ rust_bar_release() {
 	[ "$(nic_driver "$pci")" = e1000e_rust ] || fail "$pci did not bind again" || return
 	n=$(grep -c ': e1000e_rust$' /proc/iomem)
 	[ "$n" = 2 ] || fail "$n e1000e_rust regions after binding again"
+}
+
+# faults_on PERCENT SLEEPING: fail_page_alloc and failslab fail PERCENT
+# of the allocations whose call stack passes through e1000e_rust's code
+# (the module's memory, as /proc/modules gives it), nothing else; with
+# SLEEPING=N only those that cannot sleep. faults_off stops them.
+FI=/sys/kernel/debug
+faults_on() {
+	local size base hi lo end a
+	size=$(awk '$1 == "e1000e_rust" { print $2 }' /proc/modules)
+	base=$(awk '$1 == "e1000e_rust" { print $6 }' /proc/modules)
+	# 64-bit addresses overflow the shell's signed arithmetic: add the
+	# size to the low 32 bits only.
+	hi=${base%????????} lo=0x${base#"${base%????????}"}
+	[ ${#base} = 18 ] && [ "$base" != 0x0000000000000000 ] ||
+		{ fail "no address for e1000e_rust in /proc/modules: '$base'"; return; }
+	[ $((lo + size)) -le $((0xffffffff)) ] || { fail "module at the top of a 4 GiB window"; return; }
+	end=$(printf '%s%08x' "$hi" $((lo + size)))
+	for a in fail_page_alloc failslab; do
+		[ -d $FI/$a ] || { fail "no $FI/$a"; return; }
+		echo 0 > $FI/$a/probability
+		echo 0 > $FI/$a/verbose
+		echo 1 > $FI/$a/interval
+		echo -1 > $FI/$a/times
+		echo N > $FI/$a/task-filter
+		echo 32 > $FI/$a/stacktrace-depth
+		echo "$base" > $FI/$a/require-start
+		echo "$end" > $FI/$a/require-end
+		if [ "$2" = N ]; then echo Y; else echo N; fi > $FI/$a/ignore-gfp-wait
+		echo "$1" > $FI/$a/probability
+	done
+	echo N > $FI/fail_page_alloc/ignore-gfp-highmem
+	echo 0 > $FI/fail_page_alloc/min-order
+}
+
+faults_off() {
+	echo 0 > $FI/fail_page_alloc/probability
+	echo 0 > $FI/failslab/probability
+}
+
+# Allocation failures injected into the driver's own paths (issue: error
+# paths no test reached). An open whose every allocation fails returns
+# the error and leaves the interface down, and the next open works. With
+# 5% of the atomic allocations failing under e1000e_rust's frames (receive
+# refills, transmit fragment tables, and the stack's work inside the poll),
+# UDP and TCP still get through: receive refills that fail drop the frame
+# and count it in rx_dropped, keeping the ring's buffer; transmit mappings
+# that fail drop and count the packet in tx_dropped; TCP retransmits. With
+# the faults off, traffic is clean again (exact, nothing dropped).
+rust_alloc_faults() {
+	local a0 b0 a1 b1 rc=0
+	in_a ip link set "$IF_A" down || return
+	faults_on 100 Y || { faults_off; return 1; }
+	if in_a ip link set "$IF_A" up 2> /tmp/.rnet_open.err; then
+		faults_off; fail "open succeeded with every allocation failing"; return
+	fi
+	faults_off
+	diag "open with every allocation failing: $(cat /tmp/.rnet_open.err)"
+	in_a ip link show "$IF_A" | grep -q "[<,]UP[,>]" && { fail "interface up after a failed open"; return; }
+	in_a ip link set "$IF_A" up || fail "open failed after the faults" || return
+	wait_for 10 link_up $NS_A "$IF_A" || fail "no link after the open" || return
+	ping_all $NS_A 3 $IP_B > /dev/null || return
+
+	# Without TSO every TCP segment carries page fragments, so each one
+	# needs a fragment table: many transmit mappings to fail.
+	in_a ethtool -K "$IF_A" tso off || return
+	a0=$(counters $NS_A "$IF_A"); b0=$(counters $NS_B "$IF_B")
+	faults_on 5 N || { faults_off; return 1; }
+	RNET_UDP_MIN=1 udp_transfer 3000 1000 > /tmp/.rnet_faults.out || rc=1
+	tcp_transfer 500000 >> /tmp/.rnet_faults.out || rc=1
+	faults_off
+	in_a ethtool -K "$IF_A" tso on || return
+	cat /tmp/.rnet_faults.out
+	a1=$(counters $NS_A "$IF_A"); b1=$(counters $NS_B "$IF_B")
+	[ $rc = 0 ] || { fail "traffic did not get through the faults"; return; }
+	set -- $a0 $a1
+	local a_txd=$((${15} - $7))
+	set -- $b0 $b1
+	local b_rxd=$((${13} - $5))
+	diag "under faults: B dropped $b_rxd received frames, A $a_txd sent ones"
+	[ $b_rxd -gt 0 ] || fail "no receive refill failed" || return
+	[ $a_txd -gt 0 ] || fail "no transmit mapping failed" || return
+	tcp_checked 5000000 || return
+	# Every receive slot still holds a buffer for the device: with the
+	# link idle, the tail is one behind the head (255 of 256 lent).
+	local ns ifc
+	for ns in $NS_A $NS_B; do
+		ifc=$IF_A; [ $ns = $NS_B ] && ifc=$IF_B
+		set -- $(regs $ns "$ifc" | tr '\n' ' ')
+		diag "$ns: receive head ${14}, tail ${15}: $(( (0x${15} - 0x${14}) & 255 )) buffers lent"
+		[ $(( (0x${15} - 0x${14}) & 255 )) = 255 ] || fail "$ns: receive slots were lost" || return
+	done
 }
 
 rust_reload_cycles() {
