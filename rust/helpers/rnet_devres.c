@@ -6,6 +6,7 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
+#include <linux/workqueue.h>
 
 /*
  * The SRCU domain of one revocable value (its own lockdep class too, so
@@ -15,6 +16,7 @@
 struct rnet_srcu {
 	struct srcu_struct srcu;
 	struct lock_class_key key;
+	struct work_struct free_work;
 };
 
 /* Opaque to Rust (helper types are not in the bindings): a void pointer. */
@@ -40,14 +42,25 @@ void *rust_helper_rnet_srcu_new(void)
 	return s;
 }
 
-/* Process context, no reader left. */
-void rust_helper_rnet_srcu_free(void *p)
+static void rnet_srcu_free_work(struct work_struct *work)
 {
-	struct rnet_srcu *s = p;
+	struct rnet_srcu *s = container_of(work, struct rnet_srcu, free_work);
 
 	cleanup_srcu_struct(&s->srcu);
 	lockdep_unregister_key(&s->key);
 	kfree(s);
+}
+
+/*
+ * Frees a domain no reader is in, from any context: the teardown sleeps,
+ * so it runs from a work item.
+ */
+void rust_helper_rnet_srcu_free(void *p)
+{
+	struct rnet_srcu *s = p;
+
+	INIT_WORK(&s->free_work, rnet_srcu_free_work);
+	schedule_work(&s->free_work);
 }
 
 int rust_helper_rnet_srcu_lock(void *p)

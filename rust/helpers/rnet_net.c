@@ -109,6 +109,18 @@ unsigned int rust_helper_netdev_mc_count(const struct net_device *dev)
  * whether the transport is TCP. Only such a buffer has network and
  * transport headers the stack set, so no other buffer's headers are read.
  */
+bool rust_helper_skb_is_gso(const struct sk_buff *skb)
+{
+	return skb_is_gso(skb);
+}
+
+static bool rnet_skb_nh_fits(const struct sk_buff *skb, unsigned int len)
+{
+	int nh = skb_network_offset(skb);
+
+	return nh >= 0 && nh + len <= skb_headlen(skb);
+}
+
 bool rust_helper_rnet_skb_csum_partial(const struct sk_buff *skb, u32 *start,
 				       u32 *offset, bool *tcp)
 {
@@ -116,15 +128,17 @@ bool rust_helper_rnet_skb_csum_partial(const struct sk_buff *skb, u32 *start,
 		return false;
 	*start = skb_checksum_start_offset(skb);
 	*offset = skb->csum_offset;
+	*tcp = false;
+	/* The network header is read only where it lies in the linear data. */
 	switch (skb->protocol) {
 	case htons(ETH_P_IP):
-		*tcp = ip_hdr(skb)->protocol == IPPROTO_TCP;
+		if (rnet_skb_nh_fits(skb, sizeof(struct iphdr)))
+			*tcp = ip_hdr(skb)->protocol == IPPROTO_TCP;
 		break;
 	case htons(ETH_P_IPV6):
-		*tcp = ipv6_hdr(skb)->nexthdr == IPPROTO_TCP;
+		if (rnet_skb_nh_fits(skb, sizeof(struct ipv6hdr)))
+			*tcp = ipv6_hdr(skb)->nexthdr == IPPROTO_TCP;
 		break;
-	default:
-		*tcp = false;
 	}
 	return true;
 }
@@ -273,11 +287,20 @@ bool rust_helper_rnet_skb_tcp_gso(const struct sk_buff *skb, u32 *mss,
 int rust_helper_rnet_skb_tso_prepare(struct sk_buff *skb, u32 *nh, u32 *th,
 				     u32 *hdr_len)
 {
-	int err = skb_cow_head(skb, 0);
+	bool v4 = skb_shinfo(skb)->gso_type & SKB_GSO_TCPV4;
+	int th_off = skb_transport_offset(skb);
+	int err;
 
+	/* Headers that are not in the linear data, in order: refused. */
+	if (!rnet_skb_nh_fits(skb, v4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)) ||
+	    th_off < skb_network_offset(skb) ||
+	    th_off + sizeof(struct tcphdr) > skb_headlen(skb) ||
+	    skb_tcp_all_headers(skb) > skb_headlen(skb))
+		return -EINVAL;
+	err = skb_cow_head(skb, 0);
 	if (err)
 		return err;
-	if (skb_shinfo(skb)->gso_type & SKB_GSO_TCPV4) {
+	if (v4) {
 		struct iphdr *iph = ip_hdr(skb);
 
 		iph->tot_len = 0;

@@ -26,7 +26,10 @@ use crate::{
     sync::Arc,
     types::{ARef, Opaque},
 };
-use core::ffi::c_void;
+use core::{
+    ffi::c_void,
+    sync::atomic::{AtomicPtr, Ordering},
+};
 
 #[pin_data]
 struct Inner<T> {
@@ -36,20 +39,30 @@ struct Inner<T> {
     /// [`Devres::release`] and [`Devres::drop`] revoked it.
     #[pin]
     dropped: Opaque<bindings::completion>,
+    /// The task revoking `data`, once one does (compared, never used).
+    revoker: AtomicPtr<bindings::task_struct>,
 }
 
 impl<T> Inner<T> {
     /// Revokes `data`, or, if another thread is revoking it, waits until
     /// that thread has dropped it.
     fn revoke(&self) {
-        if self.data.revoke() {
+        // SAFETY: always valid in task context.
+        let me = unsafe { bindings::get_current() };
+        if self.data.start_revoke() {
+            self.revoker.store(me, Ordering::Release);
+            // SAFETY: `start_revoke` returned `true` just now.
+            unsafe { self.data.finish_revoke() };
             // SAFETY: initialised in `Devres::add`; `self` keeps it alive.
             unsafe { bindings::complete_all(self.dropped.get()) };
-        } else {
+        } else if self.revoker.load(Ordering::Acquire) != me {
             // SAFETY: as above. The thread that revoked `data` completes it
             // right after dropping the value.
             unsafe { bindings::wait_for_completion(self.dropped.get()) };
         }
+        // Otherwise this task is dropping the value further up its stack
+        // (the value's own drop dropped this `Devres`): waiting for itself
+        // would never end, and the value is gone once that drop returns.
     }
 }
 
@@ -70,6 +83,7 @@ unsafe impl<T: Send + Sync> Sync for Inner<T> {}
 /// # Examples
 ///
 /// ```
+/// use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering::SeqCst};
 /// use kernel::{bindings, c_str, devres::Devres, device::Device};
 ///
 /// // A device that nothing binds to: unregistering it releases its
@@ -89,9 +103,30 @@ unsafe impl<T: Send + Sync> Sync for Inner<T> {}
 /// let res = Devres::new(&dev, 42u64)?;
 /// assert_eq!(res.try_access().map(|v| *v), Some(42));
 ///
+/// // A value whose own drop drops the last handle to its `Devres` (an
+/// // ownership cycle): the unbind drops the value, which drops the
+/// // `Devres`, which must not wait for the revocation it is part of.
+/// static SLOT: AtomicPtr<Devres<Cycle>> = AtomicPtr::new(core::ptr::null_mut());
+/// static CYCLE_DROPPED: AtomicBool = AtomicBool::new(false);
+/// struct Cycle;
+/// impl Drop for Cycle {
+///     fn drop(&mut self) {
+///         let p = SLOT.swap(core::ptr::null_mut(), SeqCst);
+///         if !p.is_null() {
+///             // SAFETY: made by `KBox::into_raw` below, taken out of `SLOT` once.
+///             drop(unsafe { KBox::from_raw(p) });
+///         }
+///         CYCLE_DROPPED.store(true, SeqCst);
+///     }
+/// }
+/// let cycle = KBox::new(Devres::new(&dev, Cycle)?, GFP_KERNEL)?;
+/// SLOT.store(KBox::into_raw(cycle), SeqCst);
+///
 /// // SAFETY: registered above, unregistered once.
 /// unsafe { bindings::root_device_unregister(raw) };
 /// assert!(res.try_access().is_none());
+/// assert!(CYCLE_DROPPED.load(SeqCst));
+/// assert!(SLOT.load(SeqCst).is_null());
 /// # Ok::<(), Error>(())
 /// ```
 pub struct Devres<T: Send + Sync> {
@@ -121,6 +156,7 @@ impl<T: Send + Sync> Devres<T> {
                 data,
                 // SAFETY: `init_completion` initialises the completion in place.
                 dropped <- Opaque::ffi_init(|p| unsafe { bindings::rnet_init_completion(p) }),
+                revoker: AtomicPtr::new(core::ptr::null_mut()),
             }),
             crate::alloc::flags::GFP_KERNEL,
         )?;

@@ -827,8 +827,9 @@ impl<T: Driver> Adapter<T> {
                 // SAFETY: `bind` succeeded; `dev` is not used after this.
                 drop(unsafe { Self::unbind_data(pdev) });
             })?;
-            // SAFETY: the driver data is the `BindingData` `bind` stored; only this thread
-            // touches `driver`, and `remove_callback` takes it back.
+            // SAFETY: the driver data is the `BindingData` `bind` stored; nothing else reads or
+            // writes `driver` until `remove_callback`, which the driver core runs after this
+            // probe has returned, takes it back.
             unsafe {
                 (*bindings::pci_get_drvdata(pdev).cast::<BindingData>()).driver =
                     data.into_foreign()

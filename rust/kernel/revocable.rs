@@ -38,9 +38,11 @@ use core::{
 ///
 /// # Invariants
 ///
-/// `ptr` was returned by `rnet_srcu_new` and is freed only by `drop`.
+/// `ptr` was returned by `rnet_srcu_new` and is freed only by `drop`, and
+/// only if `readers` (the sections entered and not left) is zero then.
 struct Srcu {
     ptr: NonNull<c_void>,
+    readers: core::sync::atomic::AtomicUsize,
 }
 
 // SAFETY: the SRCU operations may be called from any thread.
@@ -52,13 +54,15 @@ impl Srcu {
     fn new() -> Result<Self> {
         // SAFETY: process context (allocates with `GFP_KERNEL`).
         let ptr = unsafe { bindings::rnet_srcu_new() };
-        // INVARIANT: just returned by `rnet_srcu_new`.
+        // INVARIANT: just returned by `rnet_srcu_new`; no reader yet.
         Ok(Self {
             ptr: NonNull::new(ptr).ok_or(ENOMEM)?,
+            readers: core::sync::atomic::AtomicUsize::new(0),
         })
     }
 
     fn read_lock(&self) -> c_int {
+        self.readers.fetch_add(1, Ordering::Relaxed);
         // SAFETY: valid (type invariant); any context but NMI.
         unsafe { bindings::rnet_srcu_lock(self.ptr.as_ptr()) }
     }
@@ -69,7 +73,8 @@ impl Srcu {
     /// current task and not left yet.
     unsafe fn read_unlock(&self, idx: c_int) {
         // SAFETY: valid (type invariant); `idx` by the function's requirement.
-        unsafe { bindings::rnet_srcu_unlock(self.ptr.as_ptr(), idx) }
+        unsafe { bindings::rnet_srcu_unlock(self.ptr.as_ptr(), idx) };
+        self.readers.fetch_sub(1, Ordering::Relaxed);
     }
 
     fn synchronize(&self) {
@@ -80,15 +85,18 @@ impl Srcu {
 
 impl Drop for Srcu {
     fn drop(&mut self) {
-        // SAFETY: valid (type invariant) and freed once, here. No reader is left: guards borrow
-        // the `Revocable` that owns this (a leaked guard's section is reported by
-        // `cleanup_srcu_struct`, which then leaks the domain instead of freeing it).
+        // A guard leaked with `mem::forget` is a section never left: its
+        // domain (and lock instance) must stay, so it is leaked too.
+        if *self.readers.get_mut() != 0 {
+            return;
+        }
+        // SAFETY: valid (type invariant) and freed once, here, with no reader in it. The
+        // helper defers the teardown, which sleeps, to a work item: any context.
         unsafe { bindings::rnet_srcu_free(self.ptr.as_ptr()) }
     }
 }
 
-/// A value that can be revoked. Dropping it may sleep (it frees its SRCU
-/// domain): process context.
+/// A value that can be revoked.
 ///
 /// # Invariants
 ///
@@ -277,16 +285,32 @@ impl<T> Revocable<T> {
     /// that can sleep, and not under a guard (that would wait for itself:
     /// a deadlock, which lockdep reports).
     pub fn revoke(&self) -> bool {
-        if !self.available.swap(false, Ordering::AcqRel) {
+        if !self.start_revoke() {
             return false;
         }
-        // Process context (documented requirement).
+        // SAFETY: `start_revoke` returned `true` just now.
+        unsafe { self.finish_revoke() };
+        true
+    }
+
+    /// Stops handing out guards. `true` for the one call that turned the
+    /// value unavailable: its caller must then call [`Self::finish_revoke`].
+    pub(crate) fn start_revoke(&self) -> bool {
+        self.available.swap(false, Ordering::AcqRel)
+    }
+
+    /// Waits for the guards in use, then drops the value. Process context.
+    ///
+    /// # Safety
+    ///
+    /// The caller's [`Self::start_revoke`] returned `true`, and this is
+    /// its one call of this function.
+    pub(crate) unsafe fn finish_revoke(&self) {
         self.srcu.synchronize();
-        // SAFETY: this call turned `available` off, so it is the only one to
-        // drop `data`; the grace period ended every guard, and no new one is
+        // SAFETY: the caller turned `available` off (function's requirement), so it is the
+        // only one to drop `data`; the grace period ended every guard, and no new one is
         // handed out.
         unsafe { ManuallyDrop::drop(&mut *self.data.get()) };
-        true
     }
 }
 

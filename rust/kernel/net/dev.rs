@@ -314,9 +314,11 @@ unsafe impl<T: Send + Sync> Send for Handle<T> {}
 // SAFETY: methods taking `&self` are safe to call concurrently; `T` is `Sync`.
 unsafe impl<T: Send + Sync> Sync for Handle<T> {}
 
-/// Counters reported by [`DeviceOperations::get_stats64`].
+/// Counters reported by [`DeviceOperations::get_stats64`]. Drivers set
+/// fields of the one they are given; more fields may come.
 #[derive(Default, Clone, Copy)]
 #[allow(missing_docs)]
+#[non_exhaustive]
 pub struct Stats64 {
     pub rx_packets: u64,
     pub tx_packets: u64,

@@ -269,8 +269,14 @@ impl SkBuff {
     /// Asks for the transport checksum to be inserted on transmit
     /// (`CHECKSUM_PARTIAL`): summed from `start` bytes into the data to the
     /// end, stored `offset` bytes after `start`. `EINVAL` unless both lie in
-    /// the linear data (`skb_partial_csum_set`, made for untrusted input).
+    /// the linear data (`skb_partial_csum_set`, made for untrusted input),
+    /// and for a segmentation offload buffer, whose transport header (which
+    /// this moves) segmentation writes through.
     pub fn set_partial_checksum(&mut self, start: u16, offset: u16) -> Result {
+        // SAFETY: valid (type invariant).
+        if unsafe { bindings::skb_is_gso(self.raw()) } {
+            return Err(EINVAL);
+        }
         // SAFETY: valid and owned (type invariant); the C function checks the offsets against
         // the linear data and changes only the buffer's metadata.
         if unsafe { bindings::skb_partial_csum_set(self.raw(), start, offset) } {
