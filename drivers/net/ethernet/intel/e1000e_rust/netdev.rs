@@ -477,7 +477,13 @@ impl DeviceOperations for Nic {
         // The link is down until autonegotiation completes; the link status
         // change interrupt then brings the carrier back (update_link).
         dev.carrier_off();
-        dev.data().hw.restart_autoneg()
+        let nic = dev.data();
+        let ret = nic.hw.restart_autoneg();
+        if ret.is_err() {
+            // Nothing was restarted: the carrier follows the link as it is.
+            nic.update_link(dev);
+        }
+        ret
     }
 
     const REGS_LEN: usize = regs::DUMP.len();
