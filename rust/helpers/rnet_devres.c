@@ -46,14 +46,27 @@ static void rnet_srcu_free_work(struct work_struct *work)
 {
 	struct rnet_srcu *s = container_of(work, struct rnet_srcu, free_work);
 
+#ifdef CONFIG_TREE_SRCU
 	cleanup_srcu_struct(&s->srcu);
+	/* Left in place (with a warning) while a reader is still inside. */
+	if (s->srcu.srcu_sup)
+		return;
+#else
+	if (READ_ONCE(s->srcu.srcu_lock_nesting[0]) ||
+	    READ_ONCE(s->srcu.srcu_lock_nesting[1])) {
+		WARN(1, "rnet: SRCU domain dropped with a reader inside\n");
+		return;
+	}
+	cleanup_srcu_struct(&s->srcu);
+#endif
 	lockdep_unregister_key(&s->key);
 	kfree(s);
 }
 
 /*
- * Frees a domain no reader is in, from any context: the teardown sleeps,
- * so it runs from a work item.
+ * Frees a domain, from any context: the teardown sleeps, so it runs from a
+ * work item. A domain a reader never left (a leaked guard) is leaked, lock
+ * class and all, instead of freed under the reader.
  */
 void rust_helper_rnet_srcu_free(void *p)
 {

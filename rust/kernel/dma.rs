@@ -53,17 +53,22 @@ impl Binding {
         )?)
     }
 
+    /// The device, if the binding lasts. Read inside a read-side section
+    /// that `revoke` waits for, the answer holds until the section ends.
+    #[inline]
+    fn bound_dev(&self) -> Option<*mut bindings::device> {
+        self.alive
+            .load(Ordering::Acquire)
+            .then(|| self.dev.as_raw())
+    }
+
     /// Runs `f` with the device if the binding lasts, inside an RCU
     /// read-side section: `f` must not sleep.
     #[inline]
     pub(crate) fn with_bound<R>(&self, f: impl FnOnce(*mut bindings::device) -> R) -> Option<R> {
         // SAFETY: always safe to enter a read-side section; left below.
         unsafe { bindings::rcu_read_lock() };
-        let ret = if self.alive.load(Ordering::Acquire) {
-            Some(f(self.dev.as_raw()))
-        } else {
-            None
-        };
+        let ret = self.bound_dev().map(f);
         // SAFETY: leaves the section entered above.
         unsafe { bindings::rcu_read_unlock() };
         ret
@@ -77,11 +82,7 @@ impl Binding {
     ) -> Option<R> {
         // SAFETY: always safe to enter a read-side section outside NMI context; left below.
         let idx = unsafe { bindings::rnet_dma_srcu_read_lock() };
-        let ret = if self.alive.load(Ordering::Acquire) {
-            Some(f(self.dev.as_raw()))
-        } else {
-            None
-        };
+        let ret = self.bound_dev().map(f);
         // SAFETY: leaves the section entered above, with its index.
         unsafe { bindings::rnet_dma_srcu_read_unlock(idx) };
         ret

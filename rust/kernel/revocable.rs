@@ -38,11 +38,10 @@ use core::{
 ///
 /// # Invariants
 ///
-/// `ptr` was returned by `rnet_srcu_new` and is freed only by `drop`, and
-/// only if `readers` (the sections entered and not left) is zero then.
+/// `ptr` was returned by `rnet_srcu_new` and is handed to `rnet_srcu_free`
+/// only by `drop`.
 struct Srcu {
     ptr: NonNull<c_void>,
-    readers: core::sync::atomic::AtomicUsize,
 }
 
 // SAFETY: the SRCU operations may be called from any thread.
@@ -54,15 +53,13 @@ impl Srcu {
     fn new() -> Result<Self> {
         // SAFETY: process context (allocates with `GFP_KERNEL`).
         let ptr = unsafe { bindings::rnet_srcu_new() };
-        // INVARIANT: just returned by `rnet_srcu_new`; no reader yet.
+        // INVARIANT: just returned by `rnet_srcu_new`.
         Ok(Self {
             ptr: NonNull::new(ptr).ok_or(ENOMEM)?,
-            readers: core::sync::atomic::AtomicUsize::new(0),
         })
     }
 
     fn read_lock(&self) -> c_int {
-        self.readers.fetch_add(1, Ordering::Relaxed);
         // SAFETY: valid (type invariant); any context but NMI.
         unsafe { bindings::rnet_srcu_lock(self.ptr.as_ptr()) }
     }
@@ -73,8 +70,7 @@ impl Srcu {
     /// current task and not left yet.
     unsafe fn read_unlock(&self, idx: c_int) {
         // SAFETY: valid (type invariant); `idx` by the function's requirement.
-        unsafe { bindings::rnet_srcu_unlock(self.ptr.as_ptr(), idx) };
-        self.readers.fetch_sub(1, Ordering::Relaxed);
+        unsafe { bindings::rnet_srcu_unlock(self.ptr.as_ptr(), idx) }
     }
 
     fn synchronize(&self) {
@@ -85,13 +81,9 @@ impl Srcu {
 
 impl Drop for Srcu {
     fn drop(&mut self) {
-        // A guard leaked with `mem::forget` is a section never left: its
-        // domain (and lock instance) must stay, so it is leaked too.
-        if *self.readers.get_mut() != 0 {
-            return;
-        }
-        // SAFETY: valid (type invariant) and freed once, here, with no reader in it. The
-        // helper defers the teardown, which sleeps, to a work item: any context.
+        // SAFETY: valid (type invariant) and given up once, here. The helper defers the
+        // teardown, which sleeps, to a work item (any context), and leaks the domain if a
+        // section was never left (a guard leaked with `mem::forget`).
         unsafe { bindings::rnet_srcu_free(self.ptr.as_ptr()) }
     }
 }

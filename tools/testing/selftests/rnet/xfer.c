@@ -474,30 +474,46 @@ static void print_help(void)
 	exit(2);
 }
 
-static int sniff(const char *ifname, int secs)
+/*
+ * A packet socket of TYPE for PROTO bound to IFNAME, whose reads give up
+ * after 200 ms so that a watcher notices its deadline; -1 on error.
+ */
+static int packet_socket(const char *ifname, int type, int proto)
 {
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_ALL),
+		.sll_protocol = htons(proto),
+		.sll_ifindex = if_nametoindex(ifname),
 	};
 	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
+	int fd;
+
+	if (!sll.sll_ifindex) {
+		fprintf(stderr, "xfer: no interface %s\n", ifname);
+		return -1;
+	}
+	fd = socket(AF_PACKET, type, htons(proto));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+		perror("xfer: packet socket");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int sniff(const char *ifname, int secs)
+{
 	static unsigned char buf[256];
 	unsigned long frames = 0;
 	ssize_t largest = 0;
 	double end, last;
 	int fd;
 
-	sll.sll_ifindex = if_nametoindex(ifname);
-	if (!sll.sll_ifindex) {
-		fprintf(stderr, "xfer: no interface %s\n", ifname);
+	fd = packet_socket(ifname, SOCK_RAW, ETH_P_ALL);
+	if (fd < 0)
 		return 1;
-	}
-	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
-		perror("xfer: packet socket");
-		return 1;
-	}
 	end = now() + secs;
 	last = 0;
 	while (now() < end && (!frames || now() - last < 1.0)) {
@@ -522,27 +538,18 @@ static int sniff(const char *ifname, int secs)
 
 static int csum_marks(const char *ifname, unsigned int port, int secs)
 {
-	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_IP),
-	};
-	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
 	unsigned long seen = 0, valid = 0;
 	/* Room for every datagram of a burst: none may be missed here. */
 	int fd, on = 1, rcvbuf = 16 << 20;
 	double end, last = 0;
 
-	sll.sll_ifindex = if_nametoindex(ifname);
-	if (!sll.sll_ifindex) {
-		fprintf(stderr, "xfer: no interface %s\n", ifname);
+	fd = packet_socket(ifname, SOCK_DGRAM, ETH_P_IP);
+	if (fd < 0)
 		return 1;
-	}
-	fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP));
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll)) ||
-	    setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &on, sizeof(on)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+	if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &on, sizeof(on)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf))) {
 		perror("xfer: packet socket");
+		close(fd);
 		return 1;
 	}
 	end = now() + secs;
