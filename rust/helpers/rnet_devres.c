@@ -146,11 +146,12 @@ static void rnet_devres_release(struct device *dev, void *res)
 	r->release(r->data);
 }
 
-static int rnet_devres_match(struct device *dev, void *res, void *match_data)
+/* An entry is known by its data pointer: each one has its own. */
+static int rnet_devres_match(struct device *dev, void *res, void *data)
 {
-	struct rnet_devres *r = res, *m = match_data;
+	struct rnet_devres *r = res;
 
-	return r->release == m->release && r->data == m->data;
+	return r->data == data;
 }
 
 int rust_helper_rnet_devres_add(struct device *dev, void (*release)(void *),
@@ -190,12 +191,9 @@ void rust_helper_rnet_devres_release_first(struct device *dev)
  * Removes the entry without calling release(). -ENOENT: the device has
  * already taken it off its list (release() has run or is running).
  */
-int rust_helper_rnet_devres_remove(struct device *dev,
-				   void (*release)(void *), void *data)
+int rust_helper_rnet_devres_remove(struct device *dev, void *data)
 {
-	struct rnet_devres m = { .release = release, .data = data };
-
-	return devres_destroy(dev, rnet_devres_release, rnet_devres_match, &m);
+	return devres_destroy(dev, rnet_devres_release, rnet_devres_match, data);
 }
 
 void rust_helper_rnet_init_completion(struct completion *x)

@@ -2,6 +2,7 @@
 
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <net/ip6_checksum.h>
 #include <net/tcp.h>
@@ -143,10 +144,21 @@ bool rust_helper_rnet_skb_csum_partial(const struct sk_buff *skb, u32 *start,
 	return true;
 }
 
-/* skb_checksum_help() for a CHECKSUM_PARTIAL buffer only: -EINVAL otherwise. */
+/*
+ * skb_checksum_help() for a CHECKSUM_PARTIAL buffer whose checksum start and
+ * field lie in the linear data, and that is not GSO: -EINVAL otherwise,
+ * where skb_checksum_help() would warn (or compute a huge offset from a
+ * start before the data).
+ */
 int rust_helper_rnet_skb_checksum_help(struct sk_buff *skb)
 {
-	if (skb->ip_summed != CHECKSUM_PARTIAL)
+	int start;
+
+	if (skb->ip_summed != CHECKSUM_PARTIAL || skb_is_gso(skb))
+		return -EINVAL;
+	start = skb_checksum_start_offset(skb);
+	if (start < 0 || start >= skb_headlen(skb) ||
+	    start + skb->csum_offset + sizeof(__sum16) > skb_headlen(skb))
 		return -EINVAL;
 	return skb_checksum_help(skb);
 }
@@ -346,4 +358,15 @@ void rust_helper_local_bh_disable(void)
 void rust_helper_local_bh_enable(void)
 {
 	local_bh_enable();
+}
+
+/* rtnl_lock() and rtnl_unlock(), for kernel::net::dev::RtnlGuard. */
+void rust_helper_rnet_rtnl_lock(void)
+{
+	rtnl_lock();
+}
+
+void rust_helper_rnet_rtnl_unlock(void)
+{
+	rtnl_unlock();
 }

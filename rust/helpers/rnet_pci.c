@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
+#include <linux/mutex.h>
 #include <linux/pci.h>
 
 void rust_helper_pci_set_drvdata(struct pci_dev *pdev, void *data)
@@ -61,17 +62,49 @@ int rust_helper_rnet_pci_enable_device_mem(struct pci_dev *pdev)
 	return devm_add_action_or_reset(&pdev->dev, rnet_pci_disable, pdev);
 }
 
-/* A device's interrupt vectors, freed when the entry is released. */
+static void rnet_pci_clear_master(void *pdev)
+{
+	pci_clear_master(pdev);
+}
+
+/*
+ * pci_set_master() undone when the binding ends: bus mastering stays on
+ * after pci_disable_device() while another enable is outstanding, and DMA
+ * the binding left mapped must not reach memory after it.
+ */
+int rust_helper_rnet_pci_set_master(struct pci_dev *pdev)
+{
+	pci_set_master(pdev);
+	return devm_add_action_or_reset(&pdev->dev, rnet_pci_clear_master, pdev);
+}
+
+/*
+ * A device's interrupt vectors, freed when the entry is released or by
+ * rnet_pci_free_irq_vectors(), whichever comes first. rnet_irq_vectors_lock
+ * serialises the allocation, the early free and the release: the vectors
+ * are freed before their entry leaves the device's list, so no new set can
+ * be allocated (and then freed by a late pci_free_irq_vectors() of the old
+ * one) in between, and an unbind that finds the entry waits for an early
+ * free under way.
+ */
+static DEFINE_MUTEX(rnet_irq_vectors_lock);
+
 struct rnet_irq_vectors {
 	struct pci_dev *pdev;
 	u64 id;
+	bool freed;
 };
 
 static void rnet_irq_vectors_release(struct device *dev, void *res)
 {
 	struct rnet_irq_vectors *v = res;
 
-	pci_free_irq_vectors(v->pdev);
+	mutex_lock(&rnet_irq_vectors_lock);
+	if (!v->freed) {
+		pci_free_irq_vectors(v->pdev);
+		v->freed = true;
+	}
+	mutex_unlock(&rnet_irq_vectors_lock);
 }
 
 static int rnet_irq_vectors_match(struct device *dev, void *res, void *data)
@@ -93,32 +126,65 @@ int rust_helper_rnet_pci_alloc_irq_vectors(struct pci_dev *pdev,
 	struct rnet_irq_vectors *v;
 	int n;
 
-	if (devres_find(&pdev->dev, rnet_irq_vectors_release, NULL, NULL))
-		return -EBUSY;
 	v = devres_alloc(rnet_irq_vectors_release, sizeof(*v), GFP_KERNEL);
 	if (!v)
 		return -ENOMEM;
-	n = pci_alloc_irq_vectors(pdev, min, max, flags);
-	if (n < 0) {
-		devres_free(v);
-		return n;
+	mutex_lock(&rnet_irq_vectors_lock);
+	if (devres_find(&pdev->dev, rnet_irq_vectors_release, NULL, NULL)) {
+		n = -EBUSY;
+		goto out_free;
 	}
+	n = pci_alloc_irq_vectors(pdev, min, max, flags);
+	if (n < 0)
+		goto out_free;
 	v->pdev = pdev;
 	v->id = id;
 	devres_add(&pdev->dev, v);
+	mutex_unlock(&rnet_irq_vectors_lock);
+	return n;
+
+out_free:
+	mutex_unlock(&rnet_irq_vectors_lock);
+	devres_free(v);
 	return n;
 }
 
-/* Whether the vectors tagged @id are still allocated. */
+/* Whether the vectors tagged @id are still allocated. May sleep. */
 bool rust_helper_rnet_pci_irq_vectors_live(struct pci_dev *pdev, u64 id)
 {
-	return devres_find(&pdev->dev, rnet_irq_vectors_release,
-			   rnet_irq_vectors_match, &id);
+	struct rnet_irq_vectors *v;
+	bool live;
+
+	mutex_lock(&rnet_irq_vectors_lock);
+	v = devres_find(&pdev->dev, rnet_irq_vectors_release,
+			rnet_irq_vectors_match, &id);
+	live = v && !v->freed;
+	mutex_unlock(&rnet_irq_vectors_lock);
+	return live;
 }
 
-/* Frees the vectors tagged @id, unless the unbind did already. */
+/*
+ * Frees the vectors tagged @id, unless the unbind did already: first the
+ * vectors, then the entry, under the lock. May sleep.
+ */
 void rust_helper_rnet_pci_free_irq_vectors(struct pci_dev *pdev, u64 id)
 {
-	devres_release(&pdev->dev, rnet_irq_vectors_release,
-		       rnet_irq_vectors_match, &id);
+	struct rnet_irq_vectors *v;
+
+	mutex_lock(&rnet_irq_vectors_lock);
+	v = devres_find(&pdev->dev, rnet_irq_vectors_release,
+			rnet_irq_vectors_match, &id);
+	if (v && !v->freed) {
+		pci_free_irq_vectors(pdev);
+		v->freed = true;
+		/*
+		 * An unbind may have taken the entry off the list meanwhile;
+		 * its release then finds the vectors freed, and frees the
+		 * entry itself.
+		 */
+		if (devres_remove(&pdev->dev, rnet_irq_vectors_release,
+				  rnet_irq_vectors_match, &id))
+			devres_free(v);
+	}
+	mutex_unlock(&rnet_irq_vectors_lock);
 }

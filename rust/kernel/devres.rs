@@ -45,14 +45,21 @@ struct Inner<T> {
 
 impl<T> Inner<T> {
     /// Revokes `data`, or, if another thread is revoking it, waits until
-    /// that thread has dropped it.
-    fn revoke(&self) {
+    /// that thread has dropped it. With `unused`, the caller knows no guard
+    /// is in use, and the value is dropped without a grace period.
+    fn revoke(&self, unused: bool) {
         // SAFETY: always valid in task context.
         let me = unsafe { bindings::get_current() };
         if self.data.start_revoke() {
             self.revoker.store(me, Ordering::Release);
-            // SAFETY: `start_revoke` returned `true` just now.
-            unsafe { self.data.finish_revoke() };
+            if unused {
+                // SAFETY: `start_revoke` returned `true` just now; no guard is in use (the
+                // caller's word, see `Devres::drop`).
+                unsafe { self.data.finish_revoke_unused() };
+            } else {
+                // SAFETY: `start_revoke` returned `true` just now.
+                unsafe { self.data.finish_revoke() };
+            }
             // SAFETY: initialised in `Devres::add`; `self` keeps it alive.
             unsafe { bindings::complete_all(self.dropped.get()) };
         } else if self.revoker.load(Ordering::Acquire) != me {
@@ -82,69 +89,123 @@ unsafe impl<T: Send + Sync> Sync for Inner<T> {}
 ///
 /// # Examples
 ///
+/// A driver for QEMU's 82574L, registered while nothing else is bound to it
+/// (KUnit runs the kernel crate's examples at boot, before the e1000e
+/// modules load). Its probe puts values under the binding; the unbind, when
+/// the driver is unregistered, revokes what the driver kept.
+///
 /// ```
-/// use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering::SeqCst};
-/// use kernel::{bindings, c_str, devres::Devres, device::Device};
+/// use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering::SeqCst};
+/// use kernel::{c_str, devres::Devres, pci, ThisModule};
 ///
-/// // A device that nothing binds to: unregistering it releases its
-/// // managed resources, as an unbind does for a bound device.
-/// // SAFETY: a valid name; the device is unregistered below.
-/// let raw = kernel::error::from_err_ptr(unsafe {
-///     bindings::__root_device_register(c_str!("rnet-devres").as_char_ptr(), core::ptr::null_mut())
-/// })?;
-/// // SAFETY: `raw` is a registered device; this takes a reference to it.
-/// let dev = unsafe { Device::get_device(raw) };
+/// static IDS: pci::IdArray<1> = pci::IdArray::new([pci::DeviceId::new(0x8086, 0x10d3)]);
+/// // SAFETY: code built into the kernel has no module structure.
+/// static THIS: ThisModule = unsafe { ThisModule::from_ptr(core::ptr::null_mut()) };
 ///
-/// // Dropped while the device is bound: revoked at once, and the device
-/// // no longer holds it.
-/// let early = Devres::new(&dev, 7u8)?;
-/// drop(early);
+/// static PROBES: AtomicU32 = AtomicU32::new(0);
+/// static GOOD: AtomicU32 = AtomicU32::new(0);
+/// static EARLY_DROPPED: AtomicU32 = AtomicU32::new(0);
+/// static CYCLES_DROPPED: AtomicU32 = AtomicU32::new(0);
+/// static KEPT: AtomicPtr<Devres<u64>> = AtomicPtr::new(core::ptr::null_mut());
+/// static SLOT: AtomicPtr<Devres<Cycle>> = AtomicPtr::new(core::ptr::null_mut());
 ///
-/// let res = Devres::new(&dev, 42u64)?;
-/// assert_eq!(res.try_access().map(|v| *v), Some(42));
+/// // Counts its drops in `EARLY_DROPPED`.
+/// struct Early;
+/// impl Drop for Early {
+///     fn drop(&mut self) {
+///         EARLY_DROPPED.fetch_add(1, SeqCst);
+///     }
+/// }
 ///
 /// // A value whose own drop drops the last handle to its `Devres` (an
 /// // ownership cycle): the unbind drops the value, which drops the
 /// // `Devres`, which must not wait for the revocation it is part of.
-/// static SLOT: AtomicPtr<Devres<Cycle>> = AtomicPtr::new(core::ptr::null_mut());
-/// static CYCLE_DROPPED: AtomicBool = AtomicBool::new(false);
 /// struct Cycle;
 /// impl Drop for Cycle {
 ///     fn drop(&mut self) {
 ///         let p = SLOT.swap(core::ptr::null_mut(), SeqCst);
 ///         if !p.is_null() {
-///             // SAFETY: made by `KBox::into_raw` below, taken out of `SLOT` once.
+///             // SAFETY: made by `KBox::into_raw` in `probe`, taken out of `SLOT` once.
 ///             drop(unsafe { KBox::from_raw(p) });
 ///         }
-///         CYCLE_DROPPED.store(true, SeqCst);
+///         CYCLES_DROPPED.fetch_add(1, SeqCst);
 ///     }
 /// }
-/// let cycle = KBox::new(Devres::new(&dev, Cycle)?, GFP_KERNEL)?;
-/// SLOT.store(KBox::into_raw(cycle), SeqCst);
 ///
-/// // SAFETY: registered above, unregistered once.
-/// unsafe { bindings::root_device_unregister(raw) };
-/// assert!(res.try_access().is_none());
-/// assert!(CYCLE_DROPPED.load(SeqCst));
+/// struct Keeper;
+///
+/// impl pci::Driver for Keeper {
+///     const NAME: &'static CStr = c_str!("rnet_doctest_devres");
+///     const ID_TABLE: pci::IdTable = IDS.as_table();
+///
+///     fn probe(dev: &pci::Device<pci::Core>, _id: &pci::DeviceId) -> Result<Pin<KBox<Self>>> {
+///         // The bound device is the proof `new` needs; probe has it.
+///         let first = PROBES.fetch_add(1, SeqCst) == 0;
+///         // Dropped while the device is bound: the value goes at once.
+///         let early = Devres::new(dev, Early)?;
+///         let before = EARLY_DROPPED.load(SeqCst);
+///         drop(early);
+///         let early_gone = EARLY_DROPPED.load(SeqCst) == before + 1;
+///
+///         let res = Devres::new(dev, 42u64)?;
+///         let readable = res.try_access().map(|v| *v) == Some(42)
+///             && res.access(dev).copied() == Ok(42);
+///         if early_gone && readable {
+///             GOOD.fetch_add(1, SeqCst);
+///         }
+///         // Kept past the binding, as a driver may leak it.
+///         let old = KEPT.swap(KBox::into_raw(KBox::new(res, GFP_KERNEL)?), SeqCst);
+///         if !old.is_null() {
+///             // SAFETY: made by `KBox::into_raw` above, taken out of `KEPT` once.
+///             drop(unsafe { KBox::from_raw(old) });
+///         }
+///         if first {
+///             let cycle = KBox::new(Devres::new(dev, Cycle)?, GFP_KERNEL)?;
+///             SLOT.store(KBox::into_raw(cycle), SeqCst);
+///         }
+///         Ok(KBox::pin(Keeper, GFP_KERNEL)?)
+///     }
+/// }
+///
+/// let reg = KBox::pin_init(pci::Registration::<Keeper>::new(&THIS), GFP_KERNEL)?;
+/// let probes = PROBES.load(SeqCst);
+/// assert!(probes > 0);
+/// assert_eq!(GOOD.load(SeqCst), probes);
+/// assert_eq!(CYCLES_DROPPED.load(SeqCst), 0);
+/// // Unregistering the driver unbinds every device it probed.
+/// drop(reg);
+/// // SAFETY: made by `KBox::into_raw` in a probe, taken out of `KEPT` once.
+/// let kept = unsafe { KBox::from_raw(KEPT.swap(core::ptr::null_mut(), SeqCst)) };
+/// assert!(kept.try_access().is_none());
+/// drop(kept);
+/// assert_eq!(CYCLES_DROPPED.load(SeqCst), 1);
 /// assert!(SLOT.load(SeqCst).is_null());
+/// assert_eq!(EARLY_DROPPED.load(SeqCst), probes);
 /// # Ok::<(), Error>(())
 /// ```
-pub struct Devres<T: Send + Sync> {
+pub struct Devres<T: Send + Sync + 'static> {
     inner: Arc<Inner<T>>,
 }
 
-impl<T: Send + Sync> Devres<T> {
-    /// Puts `data` under `dev`'s managed resources.
-    pub fn new(dev: &Device, data: T) -> Result<Self> {
-        Self::add(dev, data, false)
+impl<T: Send + Sync + 'static> Devres<T> {
+    /// Puts `data` under the managed resources of `dev`'s binding.
+    ///
+    /// `dev` must be bound: the entry is released when that binding ends,
+    /// while the driver's module is still loaded. An entry added to an
+    /// unbound device would be released only when the device goes, maybe
+    /// after the module's code is gone. `T` is `'static`: a `Devres` may be
+    /// leaked, and its value is then dropped at the unbind, when nothing it
+    /// borrowed need exist any more.
+    pub fn new(dev: &pci::Device<pci::Bound>, data: T) -> Result<Self> {
+        Self::add(dev.as_dev(), data, false)
     }
 
     /// Puts `data` under `dev`'s managed resources, among those released
     /// first when the binding ends: by the PCI driver's remove and after a
     /// failed probe, while every other resource of the binding is still in
     /// place (a registered net device, whose operations use them).
-    pub(crate) fn new_release_first(dev: &Device, data: T) -> Result<Self> {
-        Self::add(dev, data, true)
+    pub(crate) fn new_release_first(dev: &pci::Device<pci::Core>, data: T) -> Result<Self> {
+        Self::add(dev.as_dev(), data, true)
     }
 
     fn add(dev: &Device, data: T, first: bool) -> Result<Self> {
@@ -212,29 +273,27 @@ impl<T: Send + Sync> Devres<T> {
     unsafe extern "C" fn release(ptr: *mut c_void) {
         // SAFETY: by the function's safety requirement.
         let inner = unsafe { Arc::<Inner<T>>::from_raw(ptr.cast_const().cast()) };
-        inner.revoke();
+        inner.revoke(false);
     }
 }
 
-impl<T: Send + Sync> Drop for Devres<T> {
+impl<T: Send + Sync + 'static> Drop for Devres<T> {
     fn drop(&mut self) {
         // Revoke (or wait for the unbind's revocation) first, while the
         // entry is still on the device's list: an unbind that takes it
         // meanwhile waits in `release` until the value is dropped here.
         // Dropped from another entry's release, this does not wait: the
         // value is revoked here, and this entry's own `release`, later,
-        // finds it done.
-        self.inner.revoke();
+        // finds it done. No grace period: every guard and every `access`
+        // borrows `self`, which `&mut self` says nobody does any more (a
+        // leaked guard's borrow has ended too; only its read-side section
+        // stays open, which costs its SRCU domain, see `Revocable`).
+        self.inner.revoke(true);
         let ptr: *const Inner<T> = &*self.inner;
-        // SAFETY: `dev` is valid (we hold a reference); the arguments match
-        // the entry added in `new`.
-        let ret = unsafe {
-            bindings::rnet_devres_remove(
-                self.inner.dev.as_raw(),
-                Some(Self::release),
-                ptr.cast_mut().cast(),
-            )
-        };
+        // SAFETY: `dev` is valid (we hold a reference); the data pointer identifies the entry
+        // added in `add`.
+        let ret =
+            unsafe { bindings::rnet_devres_remove(self.inner.dev.as_raw(), ptr.cast_mut().cast()) };
         if ret == 0 {
             // SAFETY: the entry held this reference (type invariant) and
             // will never hand it to `release` now.

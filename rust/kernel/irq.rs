@@ -5,14 +5,13 @@
 //! C header: [`include/linux/interrupt.h`](srctree/include/linux/interrupt.h)
 
 use crate::{
-    bindings, device,
+    bindings,
     devres::Devres,
     error::to_result,
     pci::{self, IrqVectors},
     prelude::*,
     str::CStr,
     sync::Arc,
-    types::ARef,
 };
 use core::marker::PhantomPinned;
 
@@ -98,18 +97,20 @@ impl<T: Handler + 'static> Registration<T> {
     /// Installs `handler` on vector `index` of `vectors`, which belong to
     /// `dev` (else `EINVAL`). `dev` being bound is what lets the line be
     /// freed at the unbind: the registration joins `dev`'s managed
-    /// resources, released when that binding ends.
-    pub fn new(
-        dev: &pci::Device<pci::Bound>,
+    /// resources, released when that binding ends. The initialiser borrows
+    /// `dev`, so it can only run while the binding it proves lasts.
+    ///
+    /// May sleep (`request_threaded_irq`).
+    pub fn new<'a>(
+        dev: &'a pci::Device<pci::Bound>,
         vectors: Arc<IrqVectors>,
         index: u32,
         flags: Flags,
         name: &'static CStr,
-        handler: impl PinInit<T, Error>,
-    ) -> impl PinInit<Self, Error> {
-        let dev: ARef<device::Device> = dev.as_dev().into();
+        handler: impl PinInit<T, Error> + 'a,
+    ) -> impl PinInit<Self, Error> + 'a {
         let init = move |slot: *mut Self| {
-            if !core::ptr::eq(dev.as_raw(), vectors.device().as_raw()) {
+            if !core::ptr::eq(dev.as_dev().as_raw(), vectors.device().as_raw()) {
                 return Err(EINVAL);
             }
             let irq = vectors.irq(index)?;
@@ -136,7 +137,7 @@ impl<T: Handler + 'static> Registration<T> {
                 return Err(e);
             }
             // INVARIANT: installed just now; `IrqFree` frees it.
-            let free = match Devres::new(&dev, IrqFree { irq, dev_id }) {
+            let free = match Devres::new(dev, IrqFree { irq, dev_id }) {
                 Ok(free) => free,
                 Err(e) => {
                     // The `IrqFree` was dropped, freeing the line.

@@ -156,10 +156,14 @@ impl Device<Core> {
         to_result(unsafe { bindings::rnet_pci_enable_device_mem(self.as_raw()) })
     }
 
-    /// Lets the device master the bus, needed for DMA.
-    pub fn set_master(&self) {
-        // SAFETY: by the type invariant the device is valid and bound.
-        unsafe { bindings::pci_set_master(self.as_raw()) };
+    /// Lets the device master the bus, needed for DMA; undone when the
+    /// binding ends (before the DMA side of the binding ends), whatever else
+    /// keeps the device enabled. `ENOMEM` (and bus mastering off) if the
+    /// undo cannot be registered.
+    pub fn set_master(&self) -> Result {
+        // SAFETY: by the type invariant the device is valid and bound; the helper registers
+        // the matching `pci_clear_master` with the device's managed resources.
+        to_result(unsafe { bindings::rnet_pci_set_master(self.as_raw()) })
     }
 
     /// Sets the streaming and coherent DMA masks to `bits` bits.
@@ -187,7 +191,7 @@ impl Device<Core> {
         bar: u32,
         name: &'static CStr,
     ) -> Result<Devres<Bar<SIZE>>> {
-        Devres::new(self.as_dev(), self.map_bar(bar, name)?)
+        Devres::new(self, self.map_bar(bar, name)?)
     }
 
     fn map_bar<const SIZE: usize>(&self, bar: u32, name: &'static CStr) -> Result<Bar<SIZE>> {
@@ -373,7 +377,8 @@ pub enum IrqKind {
 }
 
 /// Interrupt vectors allocated for a device; freed when the last reference
-/// goes, or at unbind. An [`crate::irq::Registration`] keeps one, so the
+/// goes, or at unbind. Dropping the last reference may sleep (it frees the
+/// vectors): drop it in process context. An [`crate::irq::Registration`] keeps one, so the
 /// vectors cannot be freed while a handler is installed on them (at unbind,
 /// handlers go first: their devres entries are younger).
 ///
@@ -405,7 +410,7 @@ impl IrqVectors {
     }
 
     /// The Linux IRQ number of vector `index`. Fails with `ENODEV` once the
-    /// binding that allocated the vectors has ended.
+    /// binding that allocated the vectors has ended. May sleep.
     pub fn irq(&self, index: u32) -> Result<u32> {
         if index >= self.count {
             return Err(EINVAL);
@@ -550,7 +555,7 @@ impl IdTable {
 ///     c_str,
 ///     dma::Direction,
 ///     net::{
-///         dev::{with_bh_disabled, Device, DeviceOperations, NetdevTx, Registration},
+///         dev::{rtnl_lock, with_bh_disabled, Device, DeviceOperations, NetdevTx, Registration},
 ///         napi::{Napi, Poll, PollCtx, PollDone},
 ///         skb::{MappedSkb, SkBuff},
 ///     },
@@ -563,6 +568,8 @@ impl IdTable {
 /// static POLLS: AtomicU32 = AtomicU32::new(0);
 /// static CLEAN: AtomicU32 = AtomicU32::new(0);
 /// static MAPPED: AtomicU32 = AtomicU32::new(0);
+/// static FREED: AtomicU32 = AtomicU32::new(0);
+/// static WRONG_NAPI: AtomicU32 = AtomicU32::new(0);
 /// // A receive mapping moved out of the binding that made it.
 /// static KEPT: AtomicPtr<MappedSkb> = AtomicPtr::new(core::ptr::null_mut());
 ///
@@ -571,17 +578,35 @@ impl IdTable {
 /// // SAFETY: code built into the kernel has no module structure.
 /// static THIS: ThisModule = unsafe { ThisModule::from_ptr(core::ptr::null_mut()) };
 ///
+/// // Counts the net device states freed (not leaked) in `FREED`.
+/// struct Freed;
+/// impl Drop for Freed {
+///     fn drop(&mut self) {
+///         FREED.fetch_add(1, Relaxed);
+///     }
+/// }
+///
 /// // A net device whose poll always uses its whole budget, so it stays
-/// // scheduled until it is disabled.
+/// // scheduled until it is disabled. It enables polling in `open` and
+/// // has no `stop`: the core's close must disable it all the same.
 /// #[pin_data]
 /// struct Spin {
 ///     #[pin]
 ///     napi: Napi,
 ///     polls: AtomicU32,
+///     _freed: Freed,
 /// }
 ///
 /// #[vtable]
 /// impl DeviceOperations for Spin {
+///     fn open(dev: &Device<Self>) -> Result {
+///         dev.data().napi.enable()?;
+///         // Softirqs run when bottom halves come back on: the poll has
+///         // run once this returns, and stays scheduled.
+///         with_bh_disabled(|| dev.data().napi.schedule());
+///         Ok(())
+///     }
+///
 ///     fn start_xmit(_dev: &Device<Self>, skb: SkBuff) -> NetdevTx {
 ///         drop(skb);
 ///         NetdevTx::Ok
@@ -589,9 +614,20 @@ impl IdTable {
 /// }
 ///
 /// impl Poll for Spin {
-///     fn poll(dev: &Device<Self>, ctx: PollCtx<'_>) -> PollDone {
+///     fn poll<'a>(dev: &Device<Self>, ctx: PollCtx<'a>) -> PollDone<'a> {
 ///         dev.data().polls.fetch_add(1, Relaxed);
 ///         POLLS.fetch_add(1, Relaxed);
+///         // The poll knows which context it polls.
+///         if !core::ptr::eq(ctx.napi(), &dev.data().napi) {
+///             WRONG_NAPI.fetch_add(1, Relaxed);
+///         }
+///         if !dev.is_running() {
+///             // A poll of a closed device takes references (a link watch
+///             // event): one running on after `unregister_netdev` waited
+///             // for them would make the device be freed under them.
+///             dev.carrier_off();
+///             dev.carrier_on();
+///         }
 ///         let budget = ctx.budget();
 ///         ctx.complete(budget)
 ///     }
@@ -607,7 +643,7 @@ impl IdTable {
 ///         assert_eq!(dev.vendor_id(), id.vendor());
 ///         PROBED.fetch_add(1, Relaxed);
 ///         dev.enable_device_mem()?;
-///         dev.set_master();
+///         dev.set_master()?;
 ///         dev.dma_set_mask_and_coherent(64)?;
 ///         let mut refused = 0;
 ///         // The 82574L's BAR 2 is an I/O port BAR: not mappable as memory.
@@ -643,21 +679,25 @@ impl IdTable {
 ///         let spin = try_pin_init!(Spin {
 ///             napi <- Napi::new(),
 ///             polls: AtomicU32::new(0),
+///             _freed: Freed,
 ///         }? Error);
 ///         let mut netdev = Registration::new(dev, spin)?;
+///         netdev.set_mac(&[0x02, 0, 0, 0, 0, 1])?;
 ///         netdev.add_napi(|s| &s.napi)?;
+///         // Not registered, so not up: polling cannot start.
+///         let refused_early = netdev.handle().data().napi.enable() == Err(EINVAL);
 ///         let netdev = netdev.register(dev)?;
-///         let spin = netdev.access(dev)?.handle().data();
-///         spin.napi.enable()?;
-///         // Softirqs run when bottom halves come back on: the poll has run
-///         // once this returns, and stays scheduled.
-///         with_bh_disabled(|| spin.napi.schedule());
-///         if spin.polls.load(Relaxed) > 0 {
+///         let handle = netdev.access(dev)?.handle();
+///         // Registered but down: still refused.
+///         let refused_down = handle.data().napi.enable() == Err(EINVAL);
+///         handle.open(&rtnl_lock())?;
+///         if refused_early && refused_down && handle.data().polls.load(Relaxed) > 0 {
 ///             POLLING.fetch_add(1, Relaxed);
 ///         }
-///         // Failing now drops `netdev`, which unregisters the device and
-///         // disables its poll before its state is freed; then the binding's
-///         // managed resources go: the vectors, and the enable is undone.
+///         // Failing now drops `netdev`, which unregisters the device (the
+///         // close disables its poll, though it has no `stop`) and frees its
+///         // state, no reference being left; then the binding's managed
+///         // resources go: the vectors, and the enable is undone.
 ///         Err(ENODEV)
 ///     }
 /// }
@@ -688,6 +728,9 @@ impl IdTable {
 /// // SAFETY: process context.
 /// unsafe { kernel::bindings::msleep(100) };
 /// assert_eq!(POLLS.load(Relaxed), polls);
+/// // Every device's state was freed: no reference was left to leak it for.
+/// assert_eq!(FREED.load(Relaxed), probed);
+/// assert_eq!(WRONG_NAPI.load(Relaxed), 0);
 /// assert_eq!(MAPPED.load(Relaxed), probed);
 /// // SAFETY: made by `KBox::into_raw` in a probe, taken out of `KEPT` once.
 /// let kept = unsafe { KBox::from_raw(KEPT.swap(core::ptr::null_mut(), Relaxed)) };

@@ -299,9 +299,22 @@ impl<T> Revocable<T> {
     /// its one call of this function.
     pub(crate) unsafe fn finish_revoke(&self) {
         self.srcu.synchronize();
+        // SAFETY: the caller's requirement, and every guard has ended.
+        unsafe { self.finish_revoke_unused() };
+    }
+
+    /// Drops the value without waiting for guards: for a caller that knows
+    /// none is in use (it holds the only way to make one exclusively).
+    ///
+    /// # Safety
+    ///
+    /// The caller's [`Self::start_revoke`] returned `true`, this is its one
+    /// call of this function or [`Self::finish_revoke`], and no guard of
+    /// this value is in use, nor a reference obtained through one.
+    pub(crate) unsafe fn finish_revoke_unused(&self) {
         // SAFETY: the caller turned `available` off (function's requirement), so it is the
-        // only one to drop `data`; the grace period ended every guard, and no new one is
-        // handed out.
+        // only one to drop `data`; no guard is in use (function's requirement), and no new one
+        // is handed out.
         unsafe { ManuallyDrop::drop(&mut *self.data.get()) };
     }
 }

@@ -175,6 +175,11 @@ impl<T> Handle<T> {
     /// The interface name, e.g. `eth0`: a copy, taken under the lock that
     /// renames devices (`netdev_copy_name`), since a rename may run at any
     /// time once the device is registered.
+    ///
+    /// Not from hard interrupt context: the copy retries while a rename is
+    /// under way, and an interrupt that arrives in the middle of a rename on
+    /// the same CPU would retry forever (a hang, not memory unsafety). A
+    /// handler that logs should log the PCI device's name instead.
     pub fn name(&self) -> Name {
         let mut name = Name([0; bindings::IFNAMSIZ as usize]);
         // SAFETY: valid device; `name.0` has room for `IFNAMSIZ` bytes, which
@@ -434,7 +439,7 @@ impl core::ops::BitOr for Features {
 
 /// Network device operations, implemented by the driver's per-device state.
 #[vtable]
-pub trait DeviceOperations: Sized + Send + Sync {
+pub trait DeviceOperations: Sized + Send + Sync + 'static {
     /// Brings the interface up (`ndo_open`), under RTNL.
     fn open(_dev: &Device<Self>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
@@ -451,12 +456,20 @@ pub trait DeviceOperations: Sized + Send + Sync {
     /// Required: the core calls it without checking.
     fn start_xmit(dev: &Device<Self>, skb: SkBuff) -> NetdevTx;
 
-    /// Fills in the counters.
+    /// Fills in the counters. Any context, atomic included (e.g. under a
+    /// spinlock from `/proc/net/dev` or a bonding master), and concurrently
+    /// with itself on other CPUs: it must not sleep, and counters it
+    /// updates must tolerate concurrent callers.
     fn get_stats64(_dev: &Device<Self>, _stats: &mut Stats64) {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// The transmit queue `txqueue` made no progress for the watchdog period.
+    /// The transmit queue `txqueue` made no progress for the watchdog
+    /// period. Called from the watchdog timer (softirq) with every transmit
+    /// queue's lock held: it must not sleep, nor call anything that takes a
+    /// queue lock, such as [`Device::tx_disable`] (a self-deadlock); stop
+    /// the queue with [`Device::stop_queue`] and defer a reset to a work
+    /// item.
     fn tx_timeout(_dev: &Device<Self>, _txqueue: u32) {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -526,16 +539,38 @@ impl<T: DeviceOperations> Adapter<T> {
     ///
     /// Only the C core calls this, through the ops table, with valid arguments.
     unsafe extern "C" fn open(dev: *mut bindings::net_device) -> crate::ffi::c_int {
+        if !T::HAS_OPEN {
+            return 0;
+        }
         // SAFETY: called by the core on a device with our ops.
-        from_result(|| T::open(unsafe { Self::dev(dev) }).map(|()| 0))
+        let d = unsafe { Self::dev(dev) };
+        from_result(|| {
+            T::open(d).inspect_err(|_| {
+                // A failed open is not followed by `stop`: no poll may go on
+                // running on a device that is not up.
+                // SAFETY: a registered device made by `Registration::new` for `T`; its context
+                // list no longer changes.
+                unsafe { disable_all_napi(dev) };
+            })?;
+            Ok(0)
+        })
     }
 
     /// # Safety
     ///
     /// Only the C core calls this, through the ops table, with valid arguments.
     unsafe extern "C" fn stop(dev: *mut bindings::net_device) -> crate::ffi::c_int {
-        // SAFETY: called by the core on a device with our ops.
-        T::stop(unsafe { Self::dev(dev) });
+        if T::HAS_STOP {
+            // SAFETY: called by the core on a device with our ops.
+            T::stop(unsafe { Self::dev(dev) });
+        }
+        // Whatever `stop` did: no poll runs on a device that is down, so
+        // none can outlive `unregister_netdev` (which closes the device
+        // before it waits for the references a poll might take), and
+        // `Napi::enable` refuses a device that is not up.
+        // SAFETY: a registered device made by `Registration::new` for `T`; its context list no
+        // longer changes.
+        unsafe { disable_all_napi(dev) };
         0
     }
 
@@ -736,8 +771,8 @@ impl<T: DeviceOperations> Adapter<T> {
     }
 
     const NETDEV_OPS: bindings::net_device_ops = bindings::net_device_ops {
-        ndo_open: if T::HAS_OPEN { Some(Self::open) } else { None },
-        ndo_stop: if T::HAS_STOP { Some(Self::stop) } else { None },
+        ndo_open: Some(Self::open),
+        ndo_stop: Some(Self::stop),
         ndo_start_xmit: Some(Self::start_xmit),
         ndo_get_stats64: if T::HAS_GET_STATS64 {
             Some(Self::get_stats64)
@@ -869,8 +904,14 @@ impl<T: DeviceOperations> Registration<T> {
         })
     }
 
-    /// The device, as any reference holder may use it.
-    pub fn handle(&self) -> &Handle<T> {
+    /// The device as its registration shows it, registered or not: no
+    /// counted reference can be taken from it (see [`RegHandle`]).
+    pub fn handle(&self) -> &RegHandle<T> {
+        // SAFETY: `RegHandle` is a transparent wrapper of `Handle`.
+        unsafe { &*(self.raw_handle() as *const Handle<T>).cast::<RegHandle<T>>() }
+    }
+
+    fn raw_handle(&self) -> &Handle<T> {
         // SAFETY: valid and holding a `T` (type invariant).
         unsafe { Handle::from_raw(self.dev.as_ptr()) }
     }
@@ -891,7 +932,7 @@ impl<T: DeviceOperations> Registration<T> {
     pub fn set_mac(&mut self, mac: &[u8; ETH_ALEN]) -> Result {
         // SAFETY: not registered (only `register` registers, consuming the registration), and
         // `&mut self` excludes any other user of the address through this registration.
-        unsafe { self.handle().set_hw_addr(mac) }
+        unsafe { self.raw_handle().set_hw_addr(mac) }
     }
 
     /// Attaches the NAPI context that `napi` picks out of the device's
@@ -902,7 +943,7 @@ impl<T: DeviceOperations> Registration<T> {
     where
         T: Poll,
     {
-        let dev = self.handle();
+        let dev = self.raw_handle();
         // Not registered (only `register` registers, consuming `self`).
         napi(dev.data()).add(dev)
     }
@@ -923,7 +964,7 @@ impl<T: DeviceOperations> Registration<T> {
         to_result(unsafe { bindings::register_netdev(self.dev.as_ptr()) })?;
         self.registered = true;
         // On failure `self` is dropped, which unregisters the device.
-        Devres::new_release_first(parent.as_dev(), self)
+        Devres::new_release_first(parent, self)
     }
 }
 
@@ -936,31 +977,28 @@ impl<T: DeviceOperations> Drop for Registration<T> {
             unsafe { bindings::unregister_netdev(raw) };
         }
         // No poll may run on `T` once it is dropped, whatever `stop` did or
-        // whether the device was ever opened: disable every context.
-        // SAFETY: valid device; no longer registered, so nothing adds or removes contexts.
-        let mut napi = unsafe { bindings::rnet_netdev_napi_next(raw, core::ptr::null_mut()) };
-        while !napi.is_null() {
-            // SAFETY: every context on the list is a `Napi` added by `add_napi` (type invariant)
-            // inside the live `T`.
-            unsafe { Napi::from_raw(napi) }.disable();
-            // SAFETY: `napi` is on the device's list.
-            napi = unsafe { bindings::rnet_netdev_napi_next(raw, napi) };
-        }
-        if !self.registered {
-            // SAFETY: valid device.
-            let refs = unsafe { bindings::netdev_refcnt_read(raw) };
-            // `free_netdev` of a device that was never registered frees it
-            // at once, whatever references `dev_hold` gave out: with any
-            // still held (`alloc_etherdev` holds one), leak the device and
-            // its `T` rather than free memory in use.
-            if refs != 1 {
-                pr_err!(
-                    "net: device {} dropped with {} references held; leaking it\n",
-                    self.handle().name(),
-                    refs - 1
-                );
-                return;
-            }
+        // whether the device was ever opened: disable every context. (A
+        // registered device's were disabled when unregistering closed it.)
+        // SAFETY: valid device, no longer registered; its contexts are `Napi`s in `T` (type
+        // invariant).
+        unsafe { disable_all_napi(raw) };
+        // `free_netdev` frees the device whatever references `dev_hold`
+        // gave out; `unregister_netdev` waited for them, but nothing waits
+        // for a reference taken after that (by a poll that ran on, say, had
+        // one not been disabled) or held on a never-registered device. No
+        // one can take a new one now (no operation or poll runs, and the
+        // registration hands out no counted reference), so the count is
+        // stable: with any reference left besides the one `alloc_etherdev`
+        // made, leak the device and its `T` rather than free memory in use.
+        // SAFETY: valid device.
+        let refs = unsafe { bindings::netdev_refcnt_read(raw) };
+        if refs != 1 {
+            pr_err!(
+                "net: device {} dropped with {} references held; leaking it\n",
+                self.raw_handle().name(),
+                refs - 1
+            );
+            return;
         }
         // SAFETY: valid (type invariant); nothing uses `T` any more: the device is unregistered
         // (no operation runs), its NAPI contexts are disabled (no poll runs) and no reference
@@ -976,6 +1014,103 @@ impl<T: DeviceOperations> Drop for Registration<T> {
 unsafe impl<T: DeviceOperations> Send for Registration<T> {}
 // SAFETY: `&Registration` only hands out `&Handle<T>`, which is `Sync`.
 unsafe impl<T: DeviceOperations> Sync for Registration<T> {}
+
+/// Proof that this task holds RTNL, the lock that serialises network
+/// configuration: made by [`rtnl_lock`], released when dropped. Not `Send`:
+/// the task that took the lock releases it.
+pub struct RtnlGuard(PhantomData<*mut ()>);
+
+/// Takes RTNL (`rtnl_lock`); may sleep. Not from a device operation the
+/// core calls under RTNL already (it is not recursive).
+pub fn rtnl_lock() -> RtnlGuard {
+    // SAFETY: no precondition beyond process context; released by the guard's drop.
+    unsafe { bindings::rnet_rtnl_lock() };
+    RtnlGuard(PhantomData)
+}
+
+impl Drop for RtnlGuard {
+    fn drop(&mut self) {
+        // SAFETY: taken by `rtnl_lock` in this task (the guard is not `Send`).
+        unsafe { bindings::rnet_rtnl_unlock() };
+    }
+}
+
+/// Disables every NAPI context of `raw`.
+///
+/// # Safety
+///
+/// `raw` is a valid device made by [`Registration::new`], whose contexts are
+/// all [`Napi`]s inside its live `T`, and whose context list does not change
+/// meanwhile (it changes only before registration, under `&mut`).
+unsafe fn disable_all_napi(raw: *mut bindings::net_device) {
+    // SAFETY: valid device (function's requirement).
+    let mut napi = unsafe { bindings::rnet_netdev_napi_next(raw, core::ptr::null_mut()) };
+    while !napi.is_null() {
+        // SAFETY: every context on the list is a live `Napi` (function's requirement).
+        unsafe { Napi::from_raw(napi) }.disable();
+        // SAFETY: `napi` is on the device's list.
+        napi = unsafe { bindings::rnet_netdev_napi_next(raw, napi) };
+    }
+}
+
+/// A device as its [`Registration`] shows it, before or after registering.
+///
+/// It offers what a driver does with its device in `probe` and `remove`,
+/// but no counted reference ([`DeviceRef`]): `free_netdev` does not wait for
+/// references, and the per-CPU count cannot be read reliably while a holder
+/// clones one on another CPU, so the registration must know that nobody but
+/// the stack holds one. References come from [`Device`], as operations see
+/// the device, which `unregister_netdev` waits for.
+#[repr(transparent)]
+pub struct RegHandle<T>(Handle<T>);
+
+impl<T> RegHandle<T> {
+    /// The driver's state.
+    pub fn data(&self) -> &T {
+        self.0.data()
+    }
+
+    /// The interface name (see [`Handle::name`]).
+    pub fn name(&self) -> Name {
+        self.0.name()
+    }
+
+    /// Marks the link up.
+    pub fn carrier_on(&self) {
+        self.0.carrier_on()
+    }
+
+    /// Marks the link down.
+    pub fn carrier_off(&self) {
+        self.0.carrier_off()
+    }
+
+    /// Whether the link is up.
+    pub fn carrier_ok(&self) -> bool {
+        self.0.carrier_ok()
+    }
+
+    /// Whether the device is up.
+    pub fn is_running(&self) -> bool {
+        self.0.is_running()
+    }
+
+    /// The hardware address.
+    pub fn mac(&self) -> [u8; ETH_ALEN] {
+        self.0.mac()
+    }
+
+    /// Opens the device (`dev_open`), as `ip link set up` does, with RTNL
+    /// held (`rtnl`). `EINVAL` unless the device is registered.
+    pub fn open(&self, _rtnl: &RtnlGuard) -> Result {
+        // SAFETY: valid device; its registration state changes only under RTNL, which is held.
+        if !unsafe { bindings::rnet_netdev_registered(self.0.as_raw()) } {
+            return Err(EINVAL);
+        }
+        // SAFETY: a registered device, RTNL held (the guard proves it); no extack.
+        to_result(unsafe { bindings::dev_open(self.0.as_raw(), core::ptr::null_mut()) })
+    }
+}
 
 /// A counted reference to a device, e.g. for an interrupt handler.
 ///

@@ -36,8 +36,11 @@ pub trait Poll: DeviceOperations {
     /// Does at most `ctx.budget()` units of receive work (transmit
     /// completions do not count), then ends the poll with
     /// [`PollCtx::complete`], which consumes the context: nothing that is
-    /// valid only while polling can be done after completing.
-    fn poll(dev: &Device<Self>, ctx: PollCtx<'_>) -> PollDone;
+    /// valid only while polling can be done after completing. The
+    /// [`PollDone`] returned is branded with the context's lifetime, so
+    /// only this call's own context can end this call; [`PollCtx::napi`]
+    /// tells which of the device's contexts is polled.
+    fn poll<'a>(dev: &Device<Self>, ctx: PollCtx<'a>) -> PollDone<'a>;
 }
 
 /// A NAPI context (`struct napi_struct`).
@@ -114,20 +117,27 @@ impl Napi {
         Ok(())
     }
 
-    /// Enables polling (`napi_enable`). Fails with `EINVAL` if the context
-    /// is not attached to a device, or its device is not registered (a
-    /// poll sees its device's parent as bound, which only a registration
-    /// guarantees); does nothing if already enabled. May sleep (it
-    /// serialises with [`Self::disable`]).
+    /// Enables polling (`napi_enable`), typically in `open`. Fails with
+    /// `EINVAL` if the context is not attached to a device, or its device is
+    /// not registered and up (a poll sees its device's parent as bound,
+    /// which only a registration guarantees, and nothing would disable a
+    /// poll of a device that is down before `unregister_netdev` waits for
+    /// the references a poll may take); does nothing if already enabled.
+    /// May sleep (it serialises with [`Self::disable`]).
     pub fn enable(&self) -> Result {
         let _guard = self.lock.lock();
         if !self.added.load(Ordering::Acquire) {
             return Err(EINVAL);
         }
         // SAFETY: added, so `dev` points to the valid device whose state holds this context.
-        // A device unregistered after this check disables its contexts in `Registration`'s
-        // drop, which takes `lock` after this function returns.
-        if !unsafe { bindings::rnet_netdev_registered((*self.raw()).dev) } {
+        let dev = unsafe { (*self.raw()).dev };
+        // The core marks a device down (`netif_running` false) before it
+        // calls `stop`, and the `stop` trampoline then disables every
+        // context, taking `lock` after this function returns: a device
+        // going down after this check has this context disabled again.
+        // SAFETY: as above.
+        let up = unsafe { bindings::rnet_netdev_registered(dev) && bindings::netif_running(dev) };
+        if !up {
             return Err(EINVAL);
         }
         if !self.enabled.load(Ordering::Acquire) {
@@ -173,22 +183,33 @@ fn state_lock() -> impl PinInit<Mutex<()>> {
     new_mutex!((), "napi_state")
 }
 
+/// Makes a lifetime invariant: a brand that no other lifetime converts to.
+type Brand<'a> = PhantomData<fn(&'a ()) -> &'a ()>;
+
 /// What the poll function may do, for one poll call. Consumed by
 /// [`PollCtx::complete`], which ends the call.
+///
+/// # Invariants
+///
+/// `napi` is the context being polled by the call that made this value,
+/// with `budget`; `'a` is that call's own lifetime (invariant), so a
+/// [`PollDone<'a>`] cannot come from another call's context.
 pub struct PollCtx<'a> {
     napi: *mut bindings::napi_struct,
     budget: i32,
     _p: PhantomData<&'a Napi>,
+    _brand: Brand<'a>,
 }
 
-/// The end of a poll call, made only by [`PollCtx::complete`]: the work
-/// done, and whether polling is over.
-pub struct PollDone {
+/// The end of a poll call, made only by [`PollCtx::complete`] of that
+/// call's context: the work done, and whether polling is over.
+pub struct PollDone<'a> {
     work: i32,
     rearm: bool,
+    _brand: Brand<'a>,
 }
 
-impl PollDone {
+impl PollDone<'_> {
     /// Whether polling is over and the driver should turn its interrupts
     /// back on.
     #[inline]
@@ -197,7 +218,16 @@ impl PollDone {
     }
 }
 
-impl PollCtx<'_> {
+impl<'a> PollCtx<'a> {
+    /// The context being polled, one of its device's (compare it with
+    /// `core::ptr::eq` to tell a device's contexts apart).
+    #[inline]
+    pub fn napi(&self) -> &Napi {
+        // SAFETY: the context being polled is a live `Napi` inside the device's state (type
+        // invariant), which outlives the poll call, and so `self`.
+        unsafe { Napi::from_raw(self.napi) }
+    }
+
     /// The most receive work this poll may do.
     #[inline]
     pub fn budget(&self) -> i32 {
@@ -245,17 +275,25 @@ impl PollCtx<'_> {
     /// interrupts; with the whole budget used (or a zero budget, as netpoll
     /// gives), the core keeps the context scheduled and polls again.
     #[inline]
-    pub fn complete(self, work_done: i32) -> PollDone {
+    pub fn complete(self, work_done: i32) -> PollDone<'a> {
         let work = work_done.clamp(0, self.budget);
         if work >= self.budget {
             // The core owns the context when the budget is used up: it
             // must not be completed.
-            return PollDone { work, rearm: false };
+            return PollDone {
+                work,
+                rearm: false,
+                _brand: PhantomData,
+            };
         }
         // SAFETY: in poll context for this NAPI, with less than the budget done; `self` is
         // consumed, so nothing of the poll context is used after completing.
         let rearm = unsafe { bindings::napi_complete_done(self.napi, work) };
-        PollDone { work, rearm }
+        PollDone {
+            work,
+            rearm,
+            _brand: PhantomData,
+        }
     }
 }
 
@@ -274,10 +312,12 @@ impl<T: Poll> Adapter<T> {
         // under its parent's devres, and disabled before the registration is gone, so the
         // parent is bound while this runs.
         let dev = unsafe { Device::<T>::from_raw((*napi).dev) };
+        // INVARIANT: the context the core polls, with its budget; the lifetime is this call's.
         let ctx = PollCtx {
             napi,
             budget,
             _p: PhantomData,
+            _brand: PhantomData,
         };
         T::poll(dev, ctx).work
     }

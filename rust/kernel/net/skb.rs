@@ -165,6 +165,19 @@ impl SkBuff {
     /// assert_eq!(skb.checksum_partial(), None);
     /// assert_eq!(skb.checksum_help(), Err(EINVAL));
     /// assert_eq!(&skb.data()[16..], &[1, 2, 3, 4]);
+    ///
+    /// // A checksum that starts before the data (its headers pulled since)
+    /// // is refused, not summed from a huge offset.
+    /// skb.set_partial_checksum(0, 2)?;
+    /// skb.pull(4)?;
+    /// assert_eq!(skb.checksum_help(), Err(EINVAL));
+    /// assert_eq!(skb.pull(64), Err(EINVAL));
+    ///
+    /// // Padding is bounded: `skb_pad` takes an `int`.
+    /// assert_eq!(skb.pad_to(u32::MAX).err(), Some(EINVAL));
+    /// let short = SkBuff::alloc(64, GFP_KERNEL)?;
+    /// let padded = short.pad_to(60)?;
+    /// assert_eq!(padded.len(), 0);
     /// # Ok::<(), Error>(())
     /// ```
     pub fn alloc(len: u32, gfp: crate::alloc::Flags) -> Result<Self> {
@@ -235,13 +248,31 @@ impl SkBuff {
         Ok(())
     }
 
+    /// Removes `len` bytes from the start of the linear data (`skb_pull`),
+    /// e.g. a header that was read. `EINVAL` if the linear data is shorter.
+    #[inline]
+    pub fn pull(&mut self, len: u32) -> Result {
+        if len > self.headlen() {
+            return Err(EINVAL);
+        }
+        // SAFETY: valid and owned (type invariant); `len` is within the linear data, so only
+        // the data pointer and lengths move.
+        unsafe { bindings::skb_pull(self.raw(), len) };
+        Ok(())
+    }
+
     /// Makes sure the buffer's memory holds at least `len` bytes of packet,
     /// the bytes past the packet's end zeroed (`skb_padto`), for a device
     /// that sends short frames padded to `len`. The packet's length
-    /// ([`Self::len`]) does not change. On error the buffer has been freed
-    /// (as `skb_padto` does).
+    /// ([`Self::len`]) does not change. At most [`MAX_PAD`] bytes past the
+    /// current length (`EINVAL`): `skb_pad` takes an `int`. On error the
+    /// buffer has been freed (as `skb_padto` does).
     #[inline]
     pub fn pad_to(self, len: u32) -> Result<Self> {
+        if len.saturating_sub(self.len()) > MAX_PAD {
+            self.drop_with(DropReason::NotSpecified);
+            return Err(EINVAL);
+        }
         let raw = self.into_raw();
         // SAFETY: we own `raw`; `skb_padto` frees it on error and keeps it otherwise.
         if unsafe { bindings::skb_padto(raw, len) } != 0 {
@@ -288,7 +319,10 @@ impl SkBuff {
 
     /// Computes a `CHECKSUM_PARTIAL` packet's checksum in software, for a
     /// packet the device cannot checksum. Fails with `EINVAL` for any other
-    /// buffer (a received one, say), whose bytes it leaves alone.
+    /// buffer (a received one, say), for a segmentation offload buffer
+    /// (segmentation computes the checksums), and for a checksum start or
+    /// field outside the linear data; it leaves the bytes of a refused
+    /// buffer alone.
     #[inline]
     pub fn checksum_help(&mut self) -> Result {
         // SAFETY: valid and owned (type invariant); the helper refuses a buffer that is not
@@ -510,11 +544,12 @@ impl Drop for SkBuff {
 /// A buffer lent to a device by a streaming DMA mapping.
 ///
 /// The mapping is undone by `unmap` or drop while the binding it was made
-/// for lasts; after that it is left in place (see `dma::Binding`) and the
-/// buffer goes back to the CPU all the same: by then the binding's end has
-/// turned bus mastering off (the managed disable of the enable that the
-/// binding made), and a later binding starts the device afresh, so only a
-/// device breaking that contract could still write to it.
+/// for lasts; after that it is left in place (see `dma::Binding`), and so
+/// is the buffer: it is leaked, never handed back to the CPU or freed, as
+/// [`crate::dma::CoherentAllocation`] leaks its memory, since nothing
+/// proves the device stopped using it (the binding's end turns bus
+/// mastering off, but a device may be quirky, and another binding may turn
+/// it on again).
 ///
 /// # Invariants
 ///
@@ -577,24 +612,28 @@ impl MappedSkb {
             .ok_or(ENODEV)
     }
 
+    /// Undoes the mapping; `false` if the binding ended, which leaves it.
     #[inline]
-    fn unmap_now(&mut self) {
+    fn unmap_now(&mut self) -> bool {
         let (addr, len, dir) = (self.addr, self.len as usize, self.dir.as_raw());
-        self.binding.with_bound(|dev| {
-            // SAFETY: mapped with these parameters for `dev`, bound by the same binding (type
-            // invariant); called once, by `unmap` or `drop`.
-            unsafe { bindings::dma_unmap_single(dev, addr, len, dir) };
-        });
+        self.binding
+            .with_bound(|dev| {
+                // SAFETY: mapped with these parameters for `dev`, bound by the same binding (type
+                // invariant); called once, by `unmap` or `drop`.
+                unsafe { bindings::dma_unmap_single(dev, addr, len, dir) };
+            })
+            .is_some()
     }
 
     /// Ends a [`Direction::FromDevice`] mapping of a buffer the device
     /// filled with a `len`-byte frame and gives the buffer back with those
     /// `len` bytes as its data. The bytes are initialised whatever the device
     /// wrote: the mapped area was zeroed when it was mapped. On error (not a
-    /// receive mapping, or `len` larger than it) the buffer is dropped.
+    /// receive mapping, or `len` larger than it) the buffer is dropped;
+    /// `ENODEV` once the binding ended (the buffer is leaked, see above).
     pub fn unmap_filled(self, len: u32) -> Result<SkBuff> {
         let ok = self.dir == Direction::FromDevice && len <= self.len;
-        let mut skb = self.unmap();
+        let mut skb = self.unmap()?;
         if !ok {
             skb.drop_with(DropReason::DevReady);
             return Err(EINVAL);
@@ -606,27 +645,36 @@ impl MappedSkb {
         Ok(skb)
     }
 
-    /// Ends the mapping and gives the buffer back to the CPU.
+    /// Ends the mapping and gives the buffer back to the CPU. `ENODEV`
+    /// once the binding the mapping was made for ended: the buffer is
+    /// leaked with its mapping.
     #[inline]
-    pub fn unmap(self) -> SkBuff {
+    pub fn unmap(self) -> Result<SkBuff> {
         let mut this = ManuallyDrop::new(self);
-        this.unmap_now();
-        // SAFETY: `this` is never used or dropped again; the buffer and the binding are moved
-        // out exactly once.
-        unsafe {
-            core::ptr::drop_in_place(&mut this.binding);
-            ManuallyDrop::take(&mut this.skb)
+        let unmapped = this.unmap_now();
+        // SAFETY: `this` is never used or dropped again; the binding is moved out exactly once.
+        unsafe { core::ptr::drop_in_place(&mut this.binding) };
+        if !unmapped {
+            // The buffer stays with the device: `this.skb` is never dropped.
+            return Err(ENODEV);
         }
+        // SAFETY: as above, the buffer is moved out exactly once.
+        Ok(unsafe { ManuallyDrop::take(&mut this.skb) })
     }
 }
 
 impl Drop for MappedSkb {
     fn drop(&mut self) {
-        self.unmap_now();
-        // SAFETY: the buffer is dropped once, here (`unmap` forgets `self`).
-        unsafe { ManuallyDrop::drop(&mut self.skb) };
+        if self.unmap_now() {
+            // SAFETY: the buffer is dropped once, here (`unmap` forgets `self`).
+            unsafe { ManuallyDrop::drop(&mut self.skb) };
+        }
+        // Otherwise the buffer is leaked with its mapping (see the type's docs).
     }
 }
+
+/// The most bytes [`SkBuff::pad_to`] adds: an IP datagram's largest size.
+pub const MAX_PAD: u32 = 65535;
 
 /// The most DMA segments of one transmitted packet: the linear part and
 /// every page fragment.
@@ -742,48 +790,65 @@ impl TxMapping {
         self.skb.is_empty()
     }
 
-    fn unmap_all(&mut self) {
+    /// Undoes every mapping; `false` if the binding ended, which leaves
+    /// them.
+    fn unmap_all(&mut self) -> bool {
         let dir = Direction::ToDevice.as_raw();
         let head = core::mem::take(&mut self.head);
         let frags = self.frags.take();
-        self.binding.with_bound(|dev| {
-            if head.len > 0 {
-                // SAFETY: mapped by `dma_map_single` with these parameters for `dev`, bound by
-                // the same binding (type invariant); taken out of `head`, so unmapped once.
-                unsafe { bindings::dma_unmap_single(dev, head.addr, head.len as usize, dir) };
-            }
-            for seg in frags.as_deref().map_or(&[][..], FragSegs::mapped) {
-                // SAFETY: a live page fragment mapping for `dev` in `ToDevice` (type invariant),
-                // taken out of `frags`, so it is unmapped once.
-                unsafe { bindings::dma_unmap_page_attrs(dev, seg.addr, seg.len as usize, dir, 0) };
-            }
-        });
+        self.binding
+            .with_bound(|dev| {
+                if head.len > 0 {
+                    // SAFETY: mapped by `dma_map_single` with these parameters for `dev`, bound by
+                    // the same binding (type invariant); taken out of `head`, so unmapped once.
+                    unsafe { bindings::dma_unmap_single(dev, head.addr, head.len as usize, dir) };
+                }
+                for seg in frags.as_deref().map_or(&[][..], FragSegs::mapped) {
+                    // SAFETY: a live page fragment mapping for `dev` in `ToDevice` (type invariant),
+                    // taken out of `frags`, so it is unmapped once.
+                    unsafe {
+                        bindings::dma_unmap_page_attrs(dev, seg.addr, seg.len as usize, dir, 0)
+                    };
+                }
+            })
+            .is_some()
     }
 
     /// Undoes the mappings made so far and drops the buffer.
     fn fail(self) {
-        self.unmap().drop_with(DropReason::DevReady);
+        if let Ok(skb) = self.unmap() {
+            skb.drop_with(DropReason::DevReady);
+        }
     }
 
-    /// Ends the mappings and gives the buffer back to the CPU.
+    /// Ends the mappings and gives the buffer back to the CPU. `ENODEV`
+    /// once the binding the mappings were made for ended: the buffer is
+    /// leaked with them, as [`MappedSkb::unmap`] does.
     #[inline]
-    pub fn unmap(self) -> SkBuff {
+    pub fn unmap(self) -> Result<SkBuff> {
         let mut this = ManuallyDrop::new(self);
-        this.unmap_all();
-        // SAFETY: `this` is never used or dropped again; the buffer, the binding and the (now
-        // empty) fragment table are moved out exactly once.
+        let unmapped = this.unmap_all();
+        // SAFETY: `this` is never used or dropped again; the binding and the (now empty)
+        // fragment table are moved out exactly once.
         unsafe {
             core::ptr::drop_in_place(&mut this.binding);
             core::ptr::drop_in_place(&mut this.frags);
-            ManuallyDrop::take(&mut this.skb)
         }
+        if !unmapped {
+            // The buffer stays with the device: `this.skb` is never dropped.
+            return Err(ENODEV);
+        }
+        // SAFETY: as above, the buffer is moved out exactly once.
+        Ok(unsafe { ManuallyDrop::take(&mut this.skb) })
     }
 }
 
 impl Drop for TxMapping {
     fn drop(&mut self) {
-        self.unmap_all();
-        // SAFETY: the buffer is dropped once, here (`unmap` forgets `self`).
-        unsafe { ManuallyDrop::drop(&mut self.skb) };
+        if self.unmap_all() {
+            // SAFETY: the buffer is dropped once, here (`unmap` forgets `self`).
+            unsafe { ManuallyDrop::drop(&mut self.skb) };
+        }
+        // Otherwise the buffer is leaked with its mappings (see `MappedSkb`).
     }
 }

@@ -6,7 +6,7 @@
 
 use crate::regs::{self, ctrl, ctrl_ext, int, ivar, mdic, rctl, status, tctl};
 use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use kernel::{devres::Devres, pci::Bar, prelude::*};
+use kernel::{delay::msleep, devres::Devres, pci::Bar, prelude::*, revocable::RevocableGuard};
 
 /// MSI-X vectors: receive, transmit, and the other causes.
 pub(crate) const VEC_RX: u32 = 0;
@@ -15,7 +15,8 @@ pub(crate) const VEC_OTHER: u32 = 2;
 /// How many MSI-X vectors the driver asks for.
 pub(crate) const MSIX_VECTORS: u32 = 3;
 
-/// The device's register window, and what the registers mean.
+/// The device's register window, and the state that goes with it. What
+/// the registers mean is on [`Regs`].
 ///
 /// The window is revoked when the device unbinds: from then on reads return
 /// all ones, as from a PCI device that is gone, and writes are dropped.
@@ -37,9 +38,47 @@ impl Hw {
         }
     }
 
+    /// The registers for one stretch of work (a transmit, a poll, an
+    /// interrupt): the window is checked once, and every access of the
+    /// stretch is made under that one check (one SRCU read-side section,
+    /// not one per access). Keep it short: the unbind waits for it.
+    #[inline(always)]
+    pub(crate) fn regs(&self) -> Regs<'_> {
+        Regs {
+            bar: self.bar.try_access(),
+            hw: self,
+        }
+    }
+
+    /// The receive filter bits for promiscuous and multicast modes.
+    pub(crate) fn rx_mode_bits(promisc: bool, multicast: bool) -> u32 {
+        let mut bits = 0;
+        if promisc {
+            bits |= rctl::UPE | rctl::MPE;
+        } else if multicast {
+            bits |= rctl::MPE;
+        }
+        bits
+    }
+
+    /// MSI-X: the transmit vector fired, which masked its cause.
+    pub(crate) fn tx_irq_fired(&self) {
+        self.tx_armed.store(false, Relaxed);
+    }
+}
+
+/// The registers of a [`Hw`], for one stretch of work: reads return all
+/// ones and writes are dropped if the window was revoked when the stretch
+/// began.
+pub(crate) struct Regs<'a> {
+    bar: Option<RevocableGuard<'a, Bar<{ regs::BAR0_SIZE }>>>,
+    hw: &'a Hw,
+}
+
+impl Regs<'_> {
     #[inline(always)]
     pub(crate) fn read(&self, reg: usize) -> u32 {
-        match self.bar.try_access() {
+        match &self.bar {
             Some(bar) => bar.read32(reg),
             None => u32::MAX,
         }
@@ -47,7 +86,7 @@ impl Hw {
 
     #[inline(always)]
     pub(crate) fn write(&self, reg: usize, value: u32) {
-        if let Some(bar) = self.bar.try_access() {
+        if let Some(bar) = &self.bar {
             bar.write32(value, reg)
         }
     }
@@ -59,6 +98,27 @@ impl Hw {
         self.write(regs::TCTL, tctl::PSP);
         // Flush the posted writes.
         let _ = self.read(regs::STATUS);
+    }
+
+    /// Stops the device's DMA before the rings and buffers are freed, as
+    /// the C driver's `e1000e_down` does: clearing the enable bits does not
+    /// abort a frame in flight, so stop transmitting, give the engines time
+    /// to finish (10 ms), write back pending descriptors (FPD), then reset
+    /// the device, which ends every DMA. The receiver is left on until the
+    /// reset: the 82574 must not have RCTL.EN cleared while running
+    /// (FLAG2_NO_DISABLE_RX in the C driver's 82571.c). Process context.
+    pub(crate) fn stop_dma(&self) -> Result {
+        self.write(regs::TCTL, self.read(regs::TCTL) & !tctl::EN);
+        let _ = self.read(regs::STATUS);
+        msleep(10);
+        self.write(regs::IMC, int::ALL);
+        // Twice, as e1000e_flush_descriptors does ("rare timing issues").
+        for _ in 0..2 {
+            self.write(regs::TIDV, regs::DTR_FPD);
+            self.write(regs::RDTR, regs::DTR_FPD);
+            let _ = self.read(regs::STATUS);
+        }
+        self.reset()
     }
 
     /// Global reset, then link up. Fails if the reset bit never clears.
@@ -137,17 +197,6 @@ impl Hw {
         self.write(regs::RCTL, rctl::EN | rctl::BAM | rctl::SECRC | rx_mode);
     }
 
-    /// The receive filter bits for promiscuous and multicast modes.
-    pub(crate) fn rx_mode_bits(promisc: bool, multicast: bool) -> u32 {
-        let mut bits = 0;
-        if promisc {
-            bits |= rctl::UPE | rctl::MPE;
-        } else if multicast {
-            bits |= rctl::MPE;
-        }
-        bits
-    }
-
     /// Updates the filter bits of a running receiver.
     pub(crate) fn set_rx_mode(&self, bits: u32) {
         let v = self.read(regs::RCTL) & !(rctl::UPE | rctl::MPE);
@@ -161,7 +210,7 @@ impl Hw {
     /// receive vector unthrottled, its ring overflowed more often under
     /// load and fewer datagrams got through.
     pub(crate) fn configure_msix(&self) {
-        if !self.msix {
+        if !self.hw.msix {
             return;
         }
         let v = |vec: u32, shift: u32| (ivar::VALID | vec) << shift;
@@ -182,8 +231,8 @@ impl Hw {
 
     /// Unmasks every cause the driver handles.
     pub(crate) fn enable_irqs(&self) {
-        if self.msix {
-            self.tx_armed.store(true, Relaxed);
+        if self.hw.msix {
+            self.hw.tx_armed.store(true, Relaxed);
             self.write(regs::IMS, int::QUEUES | int::OTHERS);
         } else {
             self.write(regs::IMS, int::ENABLED);
@@ -193,7 +242,7 @@ impl Hw {
     /// Unmasks the receive causes once a NAPI poll is complete (with MSI or
     /// INTx: every cause; the transmit cause then stays on).
     pub(crate) fn enable_rx_irq(&self) {
-        if self.msix {
+        if self.hw.msix {
             self.write(regs::IMS, int::RXQ0);
         } else {
             self.write(regs::IMS, int::ENABLED);
@@ -203,20 +252,22 @@ impl Hw {
     /// MSI-X: unmasks the transmit cause, because sent packets wait to be
     /// reclaimed. Without any, it stays masked: no transmit interrupts.
     pub(crate) fn arm_tx_irq(&self) {
-        if self.msix && !self.tx_armed.swap(true, Relaxed) {
+        if self.hw.msix && !self.hw.tx_armed.swap(true, Relaxed) {
             self.write(regs::IMS, int::TXQ0);
         }
     }
 
-    /// MSI-X: the transmit vector fired, which masked its cause.
-    pub(crate) fn tx_irq_fired(&self) {
-        self.tx_armed.store(false, Relaxed);
-    }
-
     /// MSI-X "other" vector: reads and clears the non-queue causes (ICR does
-    /// not clear on read with MSI-X).
+    /// not clear on read with MSI-X while CTRL_EXT.IAME is clear, but may on
+    /// hardware that does). Queue causes seen pending are raised again (ICS),
+    /// as the C driver's `e1000_msix_other` does, so that a read that cleared
+    /// them cannot lose their vector's interrupt.
     pub(crate) fn take_other_causes(&self) -> u32 {
-        let icr = self.read(regs::ICR) & int::OTHERS;
+        let all = self.read(regs::ICR);
+        if all & int::QUEUES != 0 {
+            self.write(regs::ICS, all & int::QUEUES);
+        }
+        let icr = all & int::OTHERS;
         if icr != 0 {
             self.write(regs::ICR, icr);
         }
@@ -224,7 +275,7 @@ impl Hw {
     }
 
     pub(crate) fn disable_irqs(&self) {
-        self.tx_armed.store(false, Relaxed);
+        self.hw.tx_armed.store(false, Relaxed);
         self.write(regs::IMC, int::ALL);
     }
 
@@ -275,7 +326,7 @@ impl Hw {
     /// Reads, and so clears, the receive error statistics. All zero once
     /// the device is gone.
     pub(crate) fn take_rx_stats(&self) -> RxStats {
-        let Some(bar) = self.bar.try_access() else {
+        let Some(bar) = &self.bar else {
             return RxStats::default();
         };
         RxStats {
@@ -292,7 +343,7 @@ impl Hw {
     /// Fills `out` with the registers of [`regs::DUMP`], in order (all ones
     /// once the device is gone).
     pub(crate) fn dump(&self, out: &mut [u32]) {
-        let bar = self.bar.try_access();
+        let bar = &self.bar;
         for (slot, &reg) in out.iter_mut().zip(regs::DUMP.iter()) {
             *slot = bar
                 .as_ref()

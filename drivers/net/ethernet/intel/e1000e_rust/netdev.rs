@@ -22,7 +22,7 @@
 #![forbid(unsafe_code)]
 
 use crate::{
-    hw::{Hw, VEC_OTHER, VEC_RX, VEC_TX},
+    hw::{Hw, Regs, VEC_OTHER, VEC_RX, VEC_TX},
     regs::{self, int},
     ring::{may_wake, must_stop, RxFrame, RxRing, TxOffload, TxRing, RX_BUF_LEN},
 };
@@ -122,8 +122,8 @@ impl Nic {
 
     /// Adds what the device's statistics registers counted since they were
     /// last read.
-    fn update_hw_stats(&self) {
-        let s = self.hw.take_rx_stats();
+    fn update_hw_stats(&self, regs: &Regs<'_>) {
+        let s = regs.take_rx_stats();
         let c = &self.counters;
         c.hw_missed.fetch_add(u64::from(s.missed), Relaxed);
         c.hw_crc.fetch_add(u64::from(s.crc), Relaxed);
@@ -134,10 +134,18 @@ impl Nic {
     /// Reclaims the packets the device has sent from `ring`, freeing each
     /// with `free`; wakes the queue when room came back, and keeps the
     /// transmit interrupt on while packets are still with the device.
-    fn reclaim_tx(&self, dev: &Device<Self>, ring: &mut TxRing, free: impl Fn(SkBuff)) {
+    fn reclaim_tx(
+        &self,
+        dev: &Device<Self>,
+        regs: &Regs<'_>,
+        ring: &mut TxRing,
+        free: impl Fn(SkBuff),
+    ) {
         let (mut packets, mut bytes, mut n) = (0u64, 0u64, 0u64);
         while let Some((skb, frames, len)) = ring.pop_done() {
-            free(skb);
+            if let Some(skb) = skb {
+                free(skb);
+            }
             n += 1;
             packets += u64::from(frames);
             bytes += u64::from(len);
@@ -150,20 +158,20 @@ impl Nic {
             }
         }
         if ring.in_flight() {
-            self.hw.arm_tx_irq();
+            regs.arm_tx_irq();
         }
     }
 
     /// The poll's share of transmit: reclaim what was sent.
-    fn clean_tx(&self, dev: &Device<Self>, ctx: &PollCtx<'_>) {
+    fn clean_tx(&self, dev: &Device<Self>, regs: &Regs<'_>, ctx: &PollCtx<'_>) {
         let mut guard = self.tx.lock();
         if let Some(ring) = guard.as_mut() {
-            self.reclaim_tx(dev, ring, |skb| ctx.consume_skb(skb));
+            self.reclaim_tx(dev, regs, ring, |skb| ctx.consume_skb(skb));
         }
     }
 
     /// Receives up to `budget` frames; returns how many were handled.
-    fn clean_rx(&self, dev: &Device<Self>, ctx: &PollCtx<'_>, budget: i32) -> i32 {
+    fn clean_rx(&self, dev: &Device<Self>, regs: &Regs<'_>, ctx: &PollCtx<'_>, budget: i32) -> i32 {
         let mut guard = self.rx.lock();
         let Some(ring) = guard.as_mut() else { return 0 };
         let mut work = 0;
@@ -194,15 +202,15 @@ impl Nic {
             }
         }
         if work > 0 {
-            self.hw.set_rx_tail(ring.tail());
+            regs.set_rx_tail(ring.tail());
             add(&self.counters.rx_packets, packets);
             add(&self.counters.rx_bytes, bytes);
         }
         work
     }
 
-    fn update_link(&self, dev: &Device<Self>) {
-        let up = self.hw.link_up();
+    fn update_link(&self, dev: &Device<Self>, regs: &Regs<'_>) {
+        let up = regs.link_up();
         if up != dev.carrier_ok() {
             if up {
                 dev.carrier_on();
@@ -255,11 +263,21 @@ impl Nic {
     /// Stops the hardware and releases what `open` took, in reverse order.
     fn teardown(&self, dev: &Device<Self>) {
         dev.tx_disable();
-        self.hw.disable_irqs();
+        self.hw.regs().disable_irqs();
         self.napi.disable();
         // Frees the IRQs: no handler runs after this.
         *self.irq.lock() = [None, None, None];
-        self.hw.quiesce();
+        if self.hw.regs().stop_dma().is_err() {
+            // The device did not come out of reset: its DMA cannot be
+            // known to have stopped, so its buffers stay where they are.
+            pr_err!("{}: reset failed; leaking the rings\n", dev.name());
+            let tx = with_bh_disabled(|| self.tx.lock().take());
+            let rx = with_bh_disabled(|| self.rx.lock().take());
+            core::mem::forget((tx, rx));
+            self.causes.store(0, Relaxed);
+            dev.carrier_off();
+            return;
+        }
         // DMA is stopped: unmap and free every buffer (outside the locks).
         // One lock at a time: the poll holds the receive lock while the
         // stack may transmit (and so take the transmit lock) from GRO.
@@ -305,7 +323,7 @@ impl irq::Handler for IrqHandler {
                 return IrqReturn::Handled;
             }
             Vector::Other => {
-                let icr = nic.hw.take_other_causes();
+                let icr = nic.hw.regs().take_other_causes();
                 if icr & (int::LSC | int::RXO) != 0 {
                     nic.causes.fetch_or(icr, Relaxed);
                     nic.napi.schedule();
@@ -314,12 +332,13 @@ impl irq::Handler for IrqHandler {
             }
             Vector::All => {}
         }
-        let icr = nic.hw.take_causes();
+        let regs = nic.hw.regs();
+        let icr = regs.take_causes();
         if icr == 0 {
             // Not ours (shared INTx line).
             return IrqReturn::None;
         }
-        nic.hw.disable_irqs();
+        regs.disable_irqs();
         nic.causes.fetch_or(icr, Relaxed);
         // If a poll is already scheduled, it handles these causes too.
         nic.napi.schedule();
@@ -331,14 +350,18 @@ impl irq::Handler for IrqHandler {
 impl DeviceOperations for Nic {
     fn open(dev: &Device<Self>) -> Result {
         let nic = dev.data();
+        // The reset at the last `stop` reloaded the address from the NVM.
+        nic.hw.regs().set_mac(&dev.mac());
         let tx = TxRing::new(dev.parent(), TX_RING_SIZE)?;
         let rx = RxRing::new(dev.parent(), RX_RING_SIZE, || {
             dev.alloc_skb_ip_align(RX_BUF_LEN)
         })?;
-        nic.hw.start_tx(tx.desc.dma_handle(), tx.count());
         let mode = Hw::rx_mode_bits(dev.promisc(), dev.wants_multicast());
-        nic.hw
-            .start_rx(rx.desc.dma_handle(), rx.count(), rx.tail(), mode);
+        {
+            let regs = nic.hw.regs();
+            regs.start_tx(tx.desc.dma_handle(), tx.count());
+            regs.start_rx(rx.desc.dma_handle(), rx.count(), rx.tail(), mode);
+        }
         with_bh_disabled(|| {
             *nic.tx.lock() = Some(tx);
             *nic.rx.lock() = Some(rx);
@@ -348,13 +371,15 @@ impl DeviceOperations for Nic {
             nic.teardown(dev);
             return Err(e);
         }
-        nic.hw.configure_msix();
+        nic.hw.regs().configure_msix();
         if let Err(e) = nic.napi.enable() {
             nic.teardown(dev);
             return Err(e);
         }
-        nic.update_link(dev);
-        nic.hw.enable_irqs();
+        let regs = nic.hw.regs();
+        nic.update_link(dev, &regs);
+        regs.enable_irqs();
+        drop(regs);
         dev.start_queue();
         Ok(())
     }
@@ -396,20 +421,21 @@ impl DeviceOperations for Nic {
         }
         // Batch the doorbell while the stack has more packets for us.
         if !Handle::<Self>::xmit_more() || dev.queue_stopped() {
-            nic.hw.set_tx_tail(ring.next_to_use);
+            let regs = nic.hw.regs();
+            regs.set_tx_tail(ring.next_to_use);
             // A device that sends at once (as QEMU's does, during the
             // doorbell write) has its packets back already: free them now,
             // which returns socket memory (TCP small queues) a whole
             // interrupt earlier. What the device has not sent yet keeps the
             // transmit interrupt armed.
-            nic.reclaim_tx(dev, ring, SkBuff::consume);
+            nic.reclaim_tx(dev, &regs, ring, SkBuff::consume);
         }
         NetdevTx::Ok
     }
 
     fn get_stats64(dev: &Device<Self>, stats: &mut Stats64) {
         let nic = dev.data();
-        nic.update_hw_stats();
+        nic.update_hw_stats(&nic.hw.regs());
         let c = &nic.counters;
         stats.rx_packets = c.rx_packets.load(Relaxed);
         stats.rx_bytes = c.rx_bytes.load(Relaxed);
@@ -435,7 +461,7 @@ impl DeviceOperations for Nic {
     }
 
     fn set_mac_address(dev: &Device<Self>, mac: &[u8; ETH_ALEN]) -> Result {
-        dev.data().hw.set_mac(mac);
+        dev.data().hw.regs().set_mac(mac);
         Ok(())
     }
 
@@ -450,6 +476,7 @@ impl DeviceOperations for Nic {
     fn set_rx_mode(dev: &Device<Self>) {
         let nic = dev.data();
         nic.hw
+            .regs()
             .set_rx_mode(Hw::rx_mode_bits(dev.promisc(), dev.wants_multicast()));
     }
 
@@ -478,10 +505,11 @@ impl DeviceOperations for Nic {
         // change interrupt then brings the carrier back (update_link).
         dev.carrier_off();
         let nic = dev.data();
-        let ret = nic.hw.restart_autoneg();
+        let regs = nic.hw.regs();
+        let ret = regs.restart_autoneg();
         if ret.is_err() {
             // Nothing was restarted: the carrier follows the link as it is.
-            nic.update_link(dev);
+            nic.update_link(dev, &regs);
         }
         ret
     }
@@ -489,28 +517,30 @@ impl DeviceOperations for Nic {
     const REGS_LEN: usize = regs::DUMP.len();
 
     fn get_regs(dev: &Device<Self>, out: &mut [u32]) -> u32 {
-        dev.data().hw.dump(out);
+        dev.data().hw.regs().dump(out);
         regs::DUMP_VERSION
     }
 }
 
 impl Poll for Nic {
-    fn poll(dev: &Device<Self>, ctx: PollCtx<'_>) -> PollDone {
+    fn poll<'a>(dev: &Device<Self>, ctx: PollCtx<'a>) -> PollDone<'a> {
         let nic = dev.data();
+        // One check of the register window for the whole poll.
+        let regs = nic.hw.regs();
         let causes = nic.causes.swap(0, Relaxed);
         if causes & int::LSC != 0 {
-            nic.update_link(dev);
+            nic.update_link(dev, &regs);
         }
         if causes & int::RXO != 0 {
             add(&nic.counters.overruns, 1);
-            nic.update_hw_stats();
+            nic.update_hw_stats(&regs);
         }
-        nic.clean_tx(dev, &ctx);
+        nic.clean_tx(dev, &regs, &ctx);
         let budget = ctx.budget();
-        let work = nic.clean_rx(dev, &ctx, budget);
+        let work = nic.clean_rx(dev, &regs, &ctx, budget);
         let done = ctx.complete(work);
         if done.rearm() {
-            nic.hw.enable_rx_irq();
+            regs.enable_rx_irq();
         }
         done
     }

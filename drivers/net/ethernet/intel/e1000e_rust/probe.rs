@@ -34,7 +34,7 @@ impl pci::Driver for E1000eRust {
 
     fn probe(pdev: &pci::Device<pci::Core>, _id: &pci::DeviceId) -> Result<Pin<KBox<Self>>> {
         pdev.enable_device_mem()?;
-        pdev.set_master();
+        pdev.set_master()?;
         pdev.dma_set_mask_and_coherent(64)?;
         let bar = pdev.iomap_region::<{ regs::BAR0_SIZE }>(0, c_str!("e1000e_rust"))?;
         // One vector per queue and one for the rest with MSI-X; else a
@@ -45,8 +45,11 @@ impl pci::Driver for E1000eRust {
         };
         let kind = vectors.kind();
         let hw = Hw::new(bar, kind == IrqKind::MsiX);
-        hw.reset()?;
-        let mac = hw.mac();
+        let mac = {
+            let regs = hw.regs();
+            regs.reset()?;
+            regs.mac()
+        };
 
         let mut netdev = Registration::new(pdev, Nic::new(hw, vectors))?;
         netdev.set_features(netdev::FEATURES, netdev::FEATURES_ON)?;

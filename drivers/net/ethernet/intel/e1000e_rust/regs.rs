@@ -21,6 +21,8 @@ pub(crate) const CTRL_EXT: usize = 0x0018;
 pub(crate) const ICR: usize = 0x00c0;
 /// Interrupt throttling: minimum gap between interrupts, in 256 ns units.
 pub(crate) const ITR: usize = 0x00c4;
+/// Interrupt cause set: raises the causes written (write only).
+pub(crate) const ICS: usize = 0x00c8;
 /// Interrupt mask set.
 pub(crate) const IMS: usize = 0x00d0;
 /// Interrupt mask clear.
@@ -48,6 +50,8 @@ pub(crate) const RDH: usize = 0x2810;
 pub(crate) const RDT: usize = 0x2818;
 /// Receive interrupt delay timer and absolute delay.
 pub(crate) const RDTR: usize = 0x2820;
+/// RDTR/TIDV: flush partial descriptor blocks (write back now).
+pub(crate) const DTR_FPD: u32 = 1 << 31;
 pub(crate) const RADV: usize = 0x282c;
 /// Transmit descriptor ring 0: base low/high, length, head, tail.
 pub(crate) const TDBAL: usize = 0x3800;
@@ -55,6 +59,8 @@ pub(crate) const TDBAH: usize = 0x3804;
 pub(crate) const TDLEN: usize = 0x3808;
 pub(crate) const TDH: usize = 0x3810;
 pub(crate) const TDT: usize = 0x3818;
+/// Transmit interrupt delay.
+pub(crate) const TIDV: usize = 0x3820;
 /// Transmit descriptor control.
 pub(crate) const TXDCTL: usize = 0x3828;
 /// Transmit arbitration counter 0. Bit 10 must stay set: QEMU's model only

@@ -189,7 +189,9 @@ impl TxRing {
         bytes: u32,
     ) -> Result {
         let fail = |buf: TxMapping| {
-            buf.unmap().drop_with(DropReason::DevReady);
+            if let Ok(skb) = buf.unmap() {
+                skb.drop_with(DropReason::DevReady);
+            }
             Err(ENOSPC)
         };
         let segs = buf.segs().map(|s| s.len);
@@ -247,8 +249,9 @@ impl TxRing {
     }
 
     /// Takes back the oldest transmitted packet, if the device is done with
-    /// it: the buffer, and the frames and bytes it made.
-    pub(crate) fn pop_done(&mut self) -> Option<(SkBuff, u32, u32)> {
+    /// it: the buffer (none if the binding ended, which leaks it), and the
+    /// frames and bytes it made.
+    pub(crate) fn pop_done(&mut self) -> Option<(Option<SkBuff>, u32, u32)> {
         loop {
             let i = self.next_to_clean;
             if i == self.next_to_use {
@@ -265,7 +268,7 @@ impl TxRing {
             }
             let p = self.slots[i].take()?;
             self.next_to_clean = desc::next(last, self.count());
-            return Some((p.buf.unmap(), p.frames, p.bytes));
+            return Some((p.buf.unmap().ok(), p.frames, p.bytes));
         }
     }
 }
