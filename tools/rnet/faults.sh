@@ -6,10 +6,13 @@
 # them in turn (tools/rnet/guest/faults.sh); its console is cut at the
 # "rnet-fault: begin NAME" markers and tools/rnet/scanlogs.sh, the same
 # scan make check applies to the test guest, runs on each piece. Printed as
-# KTAP, one test per class: a fault passes when the scan failed its piece
-# and the piece holds the class's own report; "clean" passes when the scan
+# KTAP, one test per class: a fault passes when the scan failed its piece,
+# the piece holds the class's own report, and the scan fails on the lines of
+# that report alone too (a piece also holds other lines, a call trace for
+# one, that fail the scan by themselves); "clean" passes when the scan
 # passed it. Which classes run depends on the flavour's kernel (KASAN,
-# kmemleak and lockdep only in DEBUG=1).
+# kmemleak, lockdep, sleeping in atomic context and DMA-API only in
+# DEBUG=1).
 #
 #   faults.sh RESULTS-DIR
 
@@ -27,16 +30,20 @@ timeout=300
 "$TOP/tools/rnet/qemu.sh" --name "faults-$FLAVOUR" --timeout $timeout --append kunit.enable=0 -- \
 	'sh /rnet/faults.sh' > "$res/faults.out" 2>&1
 
-# class:signature, in the guest's order.
-classes="clean: warning:WARNING: ubsan:UBSAN: hung_task:blocked.for.more.than
-	 soft_lockup:soft.lockup bug:Oops"
+# class:signature (an extended regular expression without spaces), in the
+# guest's order.
+classes="clean: warning:WARNING: ubsan:UBSAN: rcu_stall:detected.stall
+	 hung_task:blocked.for.more.than soft_lockup:soft.lockup bug:Oops"
 if [ "$RNET_DEBUG" = 1 ]; then
-	classes="clean: lockdep:possible.circular.locking warning:WARNING: ubsan:UBSAN:
-		 kasan:KASAN: kmemleak:suspected.memory.leak hung_task:blocked.for.more.than
-		 soft_lockup:soft.lockup bug:Oops"
+	classes="clean: lockdep:possible.circular.locking
+		 atomic_sleep:sleeping.function.called.from.invalid.context
+		 dma_api:DMA-API:.*device.driver warning:WARNING: ubsan:UBSAN:
+		 kasan:KASAN: kmemleak:suspected.memory.leak rcu_stall:detected.stall
+		 hung_task:blocked.for.more.than soft_lockup:soft.lockup bug:Oops"
 fi
 
 mkdir -p "$res/faults"
+set -f	# the signatures are patterns, not file names
 echo "KTAP version 1"
 echo "1..$(echo $classes | wc -w)"
 n=0 bad=0
@@ -64,12 +71,18 @@ for c in $classes; do
 		fi
 		continue
 	fi
+	# The report's own lines, as a log of their own.
+	grep -aE "$sig" "$piece" > "$res/faults/$name-report.console.log"
 	if [ $scan = 0 ]; then
 		echo "# $name: the console scan did not catch it"
 		echo "not ok $n fault_$name"; bad=1
 	elif ! grep -qE "$sig" "$piece"; then
 		echo "# $name: the scan failed, but not on a $sig report:"
 		sed 's/^/#   /' "$piece.ktap" | head -5
+		echo "not ok $n fault_$name"; bad=1
+	elif "$TOP/tools/rnet/scanlogs.sh" "$res/faults/$name-report.console.log" > /dev/null; then
+		echo "# $name: the scan failed on other lines; its patterns miss the report itself:"
+		sed 's/^/#   /' "$res/faults/$name-report.console.log" | head -3
 		echo "not ok $n fault_$name"; bad=1
 	else
 		echo "# $name: $(grep -m1 -E "$sig" "$piece" | sed 's/^\[[ 0-9.]*\] //' | cut -c1-100)"

@@ -2,17 +2,31 @@
 # SPDX-License-Identifier: GPL-2.0
 """Count test results for `make check`.
 
-    results.py KSRC TOP NAME:FILE [NAME:FILE ...]
+    results.py KSRC TOP [--guest SUITE:GUEST:STATUS ...] NAME:FILE [NAME:FILE ...]
 
 Each FILE holds KTAP (a console log with KUnit output, the guest selftests'
 KTAP, or the host's static checks); it is parsed with the kernel's own
 kunit_parser (tools/testing/kunit in KSRC), which prints the usual condensed
 report. Leaf tests are counted; a FILE without KTAP counts as one failure.
 
+A console log holds one KTAP document per KUnit run: the boot run, and one
+more each time a module with a KUnit suite loads. Every document is parsed
+and counted; a document cut short (its plan not met, a result line missing)
+counts its missing tests as failures. The suites of every document after the
+first are renamed SUITE.runN, N counting that suite's runs, so that each run
+has its own name in the report. A module's document that only says "kunit:
+disabled" is no run and is left out.
+
+--guest SUITE:GUEST:STATUS adds one test, "guest_exit", to SUITE: it
+passes when the guest GUEST exited with status 0 (the guest's /init reports
+the status of its command), and fails otherwise, so that the last line
+agrees with the guests' exit statuses.
+
 Besides the totals, each suite's line says how many of its tests are
 rnet's own: the kernel crate's doc-tests of files rnet adds under
 rust/kernel (not upstream's), the driver's KUnit suite, every selftest but
-those of the C e1000e (a reference peer), and the host tests.
+those of the C e1000e (a reference peer), the host tests and the guests'
+exit statuses.
 
 TOP/tools/rnet/expected-tests lists, one "suite: test" per line (or
 "suite[flavour]: test" for one flavour, $RNET_FLAVOUR), the tests that must
@@ -29,6 +43,18 @@ import re
 import sys
 
 SKIP_RE = re.compile(r'^\s*(?:\[[ 0-9.]*\]\s*)?(?:ok|not ok) [0-9]+ (?:- )?(\S+) # SKIP(.*)$')
+# printk's time stamp, as a console log carries it (CONFIG_PRINTK_TIME).
+STAMP_RE = re.compile(r'^\[\s*[0-9]+\.[0-9]+\] ?')
+# The first line of a top-level KTAP document (a nested one is indented).
+DOC_START_RE = re.compile(r'^K?TAP version [0-9]+$')
+# A suite of a document: its header and its result line (top level).
+SUITE_HEADER_RE = re.compile(r'^    # Subtest: (\S+)$')
+SUITE_RESULT_RE = re.compile(r'^(ok|not ok) ([0-9]+) (- )?(\S+)( # .*)?$')
+
+GUEST_STATUS = {
+    '124': 'timed out',
+    '125': 'died without an exit status (panic or crash)',
+}
 
 
 def leaves(test, path=()):
@@ -38,6 +64,61 @@ def leaves(test, path=()):
         return
     for sub in test.subtests:
         yield from leaves(sub, path + (test.name,))
+
+
+def documents(lines):
+    """Splits a file into its top-level KTAP documents.
+
+    Returns a list of (line number, lines): each document runs from its
+    version line to the next document's, the first one also holds what
+    comes before it. Time stamps are removed, so that nested documents keep
+    their indentation.
+    """
+    docs = []
+    head = []
+    for num, raw in enumerate(lines, 1):
+        line = STAMP_RE.sub('', raw.rstrip('\r\n'))
+        if DOC_START_RE.match(line.rstrip()):
+            docs.append((num, head + [line]))
+            head = []
+        elif docs:
+            docs[-1][1].append(line)
+        else:
+            head.append(line)
+    return docs
+
+
+def disabled_run(doc):
+    """Whether a document only says that KUnit is off (kunit.enable=0)."""
+    for line in doc[1:]:
+        if SUITE_HEADER_RE.match(line.rstrip()):
+            return False
+        if line.strip() == 'kunit: disabled':
+            return True
+    return False
+
+
+def rename_runs(doc, runs):
+    """Renames each suite of a later document SUITE.runN (see the doc)."""
+    names = {}
+    for line in doc:
+        m = SUITE_HEADER_RE.match(line.rstrip())
+        if m and m.group(1) not in names:
+            runs[m.group(1)] = runs.get(m.group(1), 0) + 1
+            names[m.group(1)] = f'{m.group(1)}.run{runs[m.group(1)]}'
+    out = []
+    for line in doc:
+        bare = line.rstrip()
+        m = SUITE_HEADER_RE.match(bare)
+        if m:
+            line = f'    # Subtest: {names[m.group(1)]}'
+        else:
+            m = SUITE_RESULT_RE.match(bare)
+            if m and m.group(4) in names:
+                line = (f'{m.group(1)} {m.group(2)} {m.group(3) or ""}'
+                        f'{names[m.group(4)]}{m.group(5) or ""}')
+        out.append(line)
+    return out
 
 
 def own_doctest_names(top):
@@ -59,7 +140,7 @@ def is_own(suite, path, name, stems):
         if name.startswith('rust_doctest_kernel_'):
             return any(name.startswith(s) and name[len(s):].isdigit()
                        for s in stems)
-        return 'e1000e_rust' in path
+        return any('e1000e_rust' in p for p in path)
     if suite == 'selftests':
         return not any('e1000e_c.sh' in p for p in path)
     return True
@@ -70,6 +151,17 @@ def main() -> int:
     sys.path.insert(0, ksrc + '/tools/testing/kunit')
     import kunit_parser  # pylint: disable=import-outside-toplevel
     status = kunit_parser.TestStatus
+
+    args = sys.argv[3:]
+    guests = {}
+    files = []
+    while args:
+        arg = args.pop(0)
+        if arg == '--guest' and args:
+            suite, guest, code = args.pop(0).rsplit(':', 2)
+            guests.setdefault(suite, []).append((guest, code))
+        else:
+            files.append(arg)
 
     flavour = os.environ.get('RNET_FLAVOUR', 'default')
     expected = {}
@@ -95,71 +187,124 @@ def main() -> int:
     passed = failed = skipped = 0
     rows = []
     problems = []
-    for arg in sys.argv[3:]:
+    for arg in files:
         name, path = arg.split(':', 1)
+        sp = sb = ss = 0
+        own = [0, 0, 0]
+        seen = set()
+
+        # The guests' exit statuses: one test each.
+        for guest, code in guests.pop(name, []):
+            seen.add('guest_exit')
+            if code == '0':
+                sp += 1
+                own[0] += 1
+            else:
+                why = GUEST_STATUS.get(code, 'failed')
+                problems.append(f'{name}: guest_exit: the guest {guest} {why} '
+                                f'(exit status {code})')
+                sb += 1
+                own[1] += 1
+
+        lines = None
         try:
             with open(path, errors='replace') as f:
                 lines = f.readlines()
         except OSError as e:
-            rows.append(f'{name}: cannot read {path}: {e}')
-            failed += 1
-            continue
-        try:
-            test = kunit_parser.parse_run_tests(lines)
-        except ValueError as e:
-            rows.append(f'{name}: cannot parse {path}: {e}')
-            failed += 1
-            continue
-        c = test.counts
-        bad = c.failed + c.crashed + c.errors
-        if test.status == status.FAILURE_TO_PARSE_TESTS:
-            bad = max(bad, 1)
+            problems.append(f'{name}: cannot read {path}: {e}')
+            sb += 1
 
-        own = [0, 0, 0]
-        seen = set()
-        for lpath, leaf in leaves(test):
-            seen.add(leaf.name)
-            if is_own(name, lpath, leaf.name, stems):
-                if leaf.status == status.SUCCESS:
-                    own[0] += 1
-                elif leaf.status == status.SKIPPED:
-                    own[2] += 1
-                else:
-                    own[1] += 1
+        docs = documents(lines) if lines is not None else []
+        if lines is not None and not docs:
+            # Let the parser say that there is no KTAP at all.
+            docs = [(1, [line.rstrip('\r\n') for line in lines])]
+        runs = {}
+        for num, (start, doc) in enumerate(docs, 1):
+            if num > 1:
+                if disabled_run(doc):
+                    problems.append(f'{name}: KTAP document {num} (line {start}):'
+                                    ' KUnit disabled, not counted')
+                    continue
+                doc = rename_runs(doc, runs)
+            else:
+                for line in doc:
+                    m = SUITE_HEADER_RE.match(line.rstrip())
+                    if m:
+                        runs[m.group(1)] = runs.get(m.group(1), 0) + 1
+            try:
+                test = kunit_parser.parse_run_tests(doc)
+            except ValueError as e:
+                problems.append(f'{name}: cannot parse KTAP document {num} '
+                                f'(line {start}) of {path}: {e}')
+                sb += 1
+                continue
+            c = test.counts
+            bad = c.failed + c.crashed + c.errors
+            if test.status == status.FAILURE_TO_PARSE_TESTS:
+                bad = max(bad, 1)
+            if bad and len(docs) > 1:
+                which = [f'{".".join(p[1:] + (leaf.name or "<missing>",))}'
+                         for p, leaf in leaves(test) if not leaf.ok_status()]
+                more = f' ({", ".join(which[:5])}{", ..." if len(which) > 5 else ""})'
+                problems.append(f'{name}: KTAP document {num} (line {start}): '
+                                f'{bad} failed, crashed or missing'
+                                f'{more if which else ""}')
+            sp += c.passed
+            sb += bad
+            ss += c.skipped
+
+            for lpath, leaf in leaves(test):
+                seen.add(leaf.name)
+                if is_own(name, lpath, leaf.name, stems):
+                    if leaf.status == status.SUCCESS:
+                        own[0] += 1
+                    elif leaf.status == status.SKIPPED:
+                        own[2] += 1
+                    else:
+                        own[1] += 1
 
         # Skips: every one needs a reason; an expected test may not skip.
-        for line in lines:
+        for line in lines or []:
             m = SKIP_RE.match(line)
             if not m:
                 continue
             test_name, reason = m.group(1), m.group(2).strip()
             if not reason:
                 problems.append(f'{name}: {test_name} skipped without a reason')
-                bad += 1
+                sb += 1
             elif expected is not None and test_name in expected.get(name, ()):
                 problems.append(f'{name}: {test_name} skipped ({reason}), '
                                 'but it must run')
-                bad += 1
+                sb += 1
             else:
                 problems.append(f'{name}: {test_name} skipped: {reason}')
 
         missing = []
         if expected is None:
-            bad += 1
+            sb += 1
         elif name in partial:
             pass
         else:
             missing = sorted(expected.get(name, set()) - seen)
             for m in missing:
                 problems.append(f'{name}: {m} did not run')
-            bad += len(missing)
+            sb += len(missing)
 
-        passed += c.passed
-        failed += bad
-        skipped += c.skipped
-        rows.append(f'{name}: {c.passed} passed, {bad} failed, {c.skipped} skipped'
+        passed += sp
+        failed += sb
+        skipped += ss
+        rows.append(f'{name}: {sp} passed, {sb} failed, {ss} skipped'
                     f' (rnet\'s own: {own[0]} passed, {own[1] + len(missing)} failed,'
                     f' {own[2]} skipped)')
+    # A guest status given for a suite without a file still counts.
+    for name, entries in guests.items():
+        for guest, code in entries:
+            if code == '0':
+                passed += 1
+            else:
+                failed += 1
+                problems.append(f'{name}: guest_exit: the guest {guest} '
+                                f'{GUEST_STATUS.get(code, "failed")} (exit status {code})')
     print()
     for p in problems:
         print('rnet: ' + p)

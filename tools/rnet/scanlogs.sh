@@ -2,9 +2,43 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Scan guest console logs for kernel error reports; print one KTAP test per
-# log (the first offending lines as diagnostics). Exit 1 if any log has one.
+# log (the first offending lines as diagnostics). Exit 1 if any log has one,
+# or if a log named on the command line is missing or empty: the caller names
+# every log it expects, so a guest whose log is missing fails here.
+#
+#   scanlogs.sh LOG...
 
-pattern='(Oops|BUG:|WARNING:|KASAN:|UBSAN:|kmemleak: [0-9]+ new suspected memory leak|unreferenced object|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|general protection fault|Kernel panic|RCU stall|rcu_sched self-detected|Call Trace:)'
+# What the kernel prints when it reports (one alternative per line):
+patterns='
+Oops
+BUG:
+WARNING:
+KASAN:
+UBSAN:
+kmemleak: [0-9]+ new suspected memory leak
+unreferenced object
+memory leak detector disabled
+possible circular locking
+possible recursive locking
+inconsistent lock state
+INFO: task .* blocked
+general protection fault
+Kernel panic
+detected (expedited )?stalls? on (CPUs|tasks)
+self-detected stall on CPU
+detected stall, but suppressed
+kthread starved for
+Watchdog detected hard LOCKUP
+DMA-API: [^ ]+ [^ ]+: [a-z]
+DMA-API: exceeded [0-9]+ overlapping
+DMA-API: debugging out of memory
+dma-debug disabled
+Call Trace:'
+# RCU stalls print "rcu: INFO: rcu_sched self-detected stall on CPU" or
+# "... detected stalls on CPUs/tasks:". DMA-API errors print
+# "DMA-API: DRIVER DEVICE: MESSAGE" (kernel/dma/debug.c, err_printk) and a
+# WARNING; its boot lines ("DMA-API: preallocated ...") do not match.
+pattern="($(printf '%s' "$patterns" | sed '/^$/d' | paste -sd'|'))"
 
 echo "KTAP version 1"
 echo "1..$#"
@@ -12,7 +46,11 @@ n=0 bad=0
 for f in "$@"; do
 	n=$((n + 1))
 	name=$(basename "$f" .console.log)
-	if [ ! -s "$f" ]; then
+	if [ ! -e "$f" ]; then
+		echo "# $f: no such log (the guest did not run, or its log has another name)"
+		echo "not ok $n console_clean_$name"
+		bad=1
+	elif [ ! -s "$f" ]; then
 		echo "not ok $n console_clean_$name # empty log"
 		bad=1
 	elif hits=$(grep -aE "$pattern" "$f" | head -n 5) && [ -n "$hits" ]; then

@@ -12,7 +12,10 @@
 # kernel has printed it (or a timeout) before the next marker. The last
 # one, BUG, oopses and so panics the guest (oops=panic): nothing runs after
 # it. Triggers: LKDTM (warning, UBSAN, KASAN, hung task, soft lockup, BUG),
-# the kmemleak sample module, and rnet_fault_lockdep.
+# the kmemleak sample module, and the rnet_fault_* sample modules: lockdep
+# (a lock order inversion), atomic_sleep (a sleeping call under a spinlock),
+# dma (an unmap of the wrong size) and stall (a CPU held for some seconds
+# with preemption off, which stalls RCU).
 
 lkdtm=/sys/kernel/debug/provoke-crash/DIRECT
 
@@ -34,6 +37,9 @@ wait_report() {
 
 has() { zcat /proc/config.gz | grep -qx "CONFIG_$1=y"; }
 
+# load MODULE [PARAM...]: load a fault module, saying so when it cannot be.
+load() { modprobe "$@" || { echo "fault: cannot load $1"; return 1; }; }
+
 modprobe lkdtm || { echo "fault: cannot load lkdtm"; exit 1; }
 [ -w $lkdtm ] || { echo "fault: no $lkdtm"; exit 1; }
 
@@ -44,8 +50,19 @@ sleep 1
 # lock debugging off ("Disabling lock debugging due to kernel taint").
 if has PROVE_LOCKING; then
 	mark lockdep
-	modprobe rnet_fault_lockdep
-	wait_report 30 "possible circular locking"
+	load rnet_fault_lockdep && wait_report 30 "possible circular locking"
+fi
+
+if has DEBUG_ATOMIC_SLEEP; then
+	mark atomic_sleep
+	load rnet_fault_atomic_sleep &&
+		wait_report 10 "sleeping function called from invalid context"
+fi
+
+# The guest's /init has set dma-api/all_errors in the debug flavour.
+if has DMA_API_DEBUG; then
+	mark dma_api
+	load rnet_fault_dma && wait_report 20 "DMA-API: .* device driver"
 fi
 
 mark warning
@@ -71,6 +88,21 @@ if has DEBUG_KMEMLEAK; then
 	echo scan > /sys/kernel/debug/kmemleak
 	wait_report 60 "suspected memory leak"
 fi
+
+# RCU reports a CPU that passes no quiescent state for
+# rcupdate.rcu_cpu_stall_timeout seconds (21 by default; the lowest, 3, from
+# the next grace period on). With PROVE_RCU (debug) 5 s more. The module
+# holds the CPU 12 s, less than the soft-lockup threshold (20 s; 120 s in
+# the debug flavour, see tools/rnet/qemu.sh), so RCU's is the report.
+mark rcu_stall
+stall=/sys/module/rcupdate/parameters/rcu_cpu_stall_timeout
+[ -w $stall ] || echo "fault: no $stall"
+old=$(cat $stall)
+echo 3 > $stall
+load rnet_fault_stall &
+wait_report 40 "detected stall"
+wait
+echo "$old" > $stall
 
 mark hung_task
 echo 2 > /proc/sys/kernel/hung_task_timeout_secs

@@ -28,6 +28,9 @@ if [ -z "${SELFTEST_DIR:-}" ]; then
 fi
 PATH=$SELFTEST_DIR:$PATH
 
+KMEMLEAK=/sys/kernel/debug/kmemleak
+DMA_API=/sys/kernel/debug/dma-api
+
 # Print a diagnostic line (KTAP comment).
 diag() { echo "# $*"; }
 
@@ -322,4 +325,87 @@ tcp_checked() {
 # snmp6 NS FIELD: counter FIELD of netns NS's /proc/net/snmp6.
 snmp6() {
 	ip netns exec "$1" awk -v f="$2" '$1 == f { print $2 }' /proc/net/snmp6
+}
+
+# The end of a guest. run_tests.sh runs these tests after the scripts, as
+# the last part of its KTAP ("guest_end"); /init runs them at the end of any
+# other debug guest. First every driver goes, so that what it leaked is no
+# longer referenced from anywhere; then, in the debug flavour, the DMA-API
+# debugging must have found no error and kmemleak no leak. Their reports go
+# to the console log too, where tools/rnet/scanlogs.sh finds them.
+
+# end_tests: the names of the end tests for this guest's kernel. The debug
+# flavour (make ... DEBUG=1; tools/rnet/mkinitramfs.sh writes the flavour
+# into the initramfs) must have DMA-API debugging and kmemleak: there their
+# absence fails; another kernel that has them is checked too.
+end_tests() {
+	local t=end_unload flavour
+	flavour=${RNET_FLAVOUR:-$(cat /rnet/flavour 2>/dev/null)}
+	if [ "$flavour" = debug ] || [ -d $DMA_API ]; then
+		t="$t end_dma_api"
+	fi
+	if [ "$flavour" = debug ] || [ -e $KMEMLEAK ]; then
+		t="$t end_kmemleak"
+	fi
+	echo $t
+}
+
+# Modules that can be unloaded (not "[permanent]"), with their use counts.
+modules_left() {
+	awk '$4 !~ /permanent/ { printf "%s(%s) ", $1, $3 }' /proc/modules
+}
+
+# end_unload: unload every module (e1000e_rust, e1000e, samples, ...), users
+# before what they use, so that no NIC has a driver left.
+end_unload() {
+	local i=0 m pci gone=""
+	cleanup_pair
+	while [ -n "$(modules_left)" ] && [ $i -lt 10 ]; do
+		i=$((i + 1))
+		for m in $(awk '$3 == 0 && $4 !~ /permanent/ { print $1 }' /proc/modules); do
+			rmmod "$m" && gone="$gone $m"
+		done
+	done
+	diag "unloaded:${gone:- nothing}"
+	[ -z "$(modules_left)" ] || fail "modules still loaded: $(modules_left)" || return
+	for pci in $(nic_pci_all); do
+		[ -z "$(nic_driver "$pci")" ] ||
+			fail "$pci is still bound to $(nic_driver "$pci")" || return
+	done
+}
+
+# end_dma_api: DMA-API debugging (CONFIG_DMA_API_DEBUG) stayed on, reported
+# every error (/init sets all_errors at boot) and counted none.
+end_dma_api() {
+	local n
+	[ -d $DMA_API ] || fail "no $DMA_API: DMA-API debugging missing from the kernel" || return
+	[ "$(cat $DMA_API/disabled)" = N ] ||
+		fail "DMA-API debugging turned itself off (see the console log)" || return
+	[ "$(cat $DMA_API/all_errors)" = 1 ] ||
+		fail "$DMA_API/all_errors is not 1: errors after the first were not reported" || return
+	n=$(cat $DMA_API/error_count)
+	diag "DMA-API: $n errors; $(cat $DMA_API/num_free_entries) of" \
+		"$(cat $DMA_API/nr_total_entries) entries free"
+	[ "$n" = 0 ] || fail "DMA-API found $n errors (their reports are in the console log)"
+}
+
+# end_kmemleak: kmemleak is on and finds no leak. It reports an object only
+# when it was at least 5 s old (MSECS_MIN_AGE) when the scan began, and a
+# leak shows reliably only on the second scan after it. The report goes to
+# the console, where "unreferenced object" fails the console scan as well.
+end_kmemleak() {
+	local report
+	[ -e $KMEMLEAK ] || fail "no $KMEMLEAK: kmemleak missing from the kernel" || return
+	if dmesg | grep -q "memory leak detector disabled"; then
+		fail "kmemleak turned itself off: $(dmesg | grep -m1 "kmemleak")"
+		return
+	fi
+	sleep 6
+	echo scan > $KMEMLEAK || fail "writing scan to $KMEMLEAK failed (kmemleak off?)" || return
+	echo scan > $KMEMLEAK || fail "writing scan to $KMEMLEAK failed (kmemleak off?)" || return
+	report=$(cat $KMEMLEAK) || fail "cannot read $KMEMLEAK" || return
+	[ -n "$report" ] || return 0
+	printf '%s\n' "$report" > /dev/ttyS0
+	printf '%s\n' "$report" | head -n 40
+	fail "kmemleak: $(printf '%s\n' "$report" | grep -c '^unreferenced object') unreferenced objects"
 }
