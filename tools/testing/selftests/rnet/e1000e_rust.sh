@@ -6,12 +6,15 @@
 # datagrams checked one by one; its counters match the traffic; ethtool
 # reports it; it unloads and reloads, also while traffic flows; and it talks
 # to the C driver on the other NIC. It uses MSI-X, and the stack hands it
-# TCP segmentation offload buffers, which the device cuts up.
+# TCP segmentation offload buffers, which the device cuts up. Its receive
+# filter follows the interface's address, promiscuous and multicast modes,
+# and it takes MTUs up to 1500.
 
 . "$(dirname "$0")/lib.sh"
 
 TESTS="rust_kunit rust_bind_both rust_msix rust_link rust_ping rust_ping6 rust_tcp_100M rust_udp
        rust_counters rust_frame_sizes rust_udp6_csum rust_udp6_exthdr rust_rx_csum rust_ethtool rust_regs_dma64 rust_tso rust_tso6 rust_offloads_off
+       rust_tso_counters rust_promisc rust_multicast rust_mtu rust_mac_address
        rust_alloc_faults rust_bar_release rust_reload_cycles rust_unload_under_traffic mixed_rust_c
        mixed_c_rust"
 
@@ -357,6 +360,354 @@ rust_offloads_off() {
 	tcp_checked 20000000 || return
 	in_a ethtool -K "$IF_A" tso on sg on tx on || fail "ethtool -K on failed" || return
 	tcp_checked 20000000
+}
+
+# nic_stats NS IF: "rx_packets rx_bytes tx_packets tx_bytes rx_dropped
+# tx_dropped rx_over_errors rx_missed_errors" of IF, read in one go.
+nic_stats() {
+	ip netns exec "$1" sh -c 'cd "/sys/class/net/$0/statistics" && echo $(cat rx_packets \
+		rx_bytes tx_packets tx_bytes rx_dropped tx_dropped rx_over_errors rx_missed_errors)' "$2"
+}
+
+# minus AFTER BEFORE: two lists of numbers subtracted field by field.
+minus() {
+	echo "$1 $2" | awk '{ n = NF / 2; s = ""
+		for (i = 1; i <= n; i++) s = s sprintf(i > 1 ? " %.0f" : "%.0f", $i - $(i + n))
+		print s }'
+}
+
+# qdisc_sent NS IF: "packets bytes" that IF's root qdisc handed on to the
+# driver. Of a segmentation offload buffer the core counts the segments
+# and the bytes they make on the wire, headers repeated in each
+# (qdisc_pkt_len_init), which is what the driver must count once the
+# device sent them.
+qdisc_sent() {
+	ip netns exec "$1" tc -s qdisc show dev "$2" | awk '$1 == "Sent" { print $4, $2; exit }'
+}
+
+# ip_in NS: "packets bytes" that IPv4 and IPv6 in netns NS took in, each
+# frame's IP packet as the driver handed it over (InReceives and InOctets
+# count before reassembly and before trimming any Ethernet padding).
+ip_in() {
+	echo "$(( $(snmp $1 Ip InReceives) + $(snmp6 $1 Ip6InReceives) ))" \
+		"$(( $(snmp $1 IpExt InOctets) + $(snmp6 $1 Ip6InOctets) ))"
+}
+
+# TSO counters: after a TCP transfer through A with segmentation offload,
+# A's tx_packets and tx_bytes grew exactly as much as what its qdisc
+# passed on, counted as the core counts a TSO buffer: one packet per
+# segment, headers repeated in each. QEMU 7.2 emulates TSO by IP
+# fragmentation, so B's NIC receives other frames than A's segments
+# (printed, not compared); B's counters must match what its IP layer took
+# in (GRO off on B, so that every frame is one packet there). In the other
+# direction nothing is cut: B's tx counters equal A's rx counters, unless
+# A's device reported a frame it had no buffer for. Static neighbour
+# entries keep ARP and neighbour discovery out of the counts.
+rust_tso_counters() {
+	tso_counter_checks
+	local rc=$?
+	in_b ethtool -K "$IF_B" gro on
+	static_neigh off
+	return $rc
+}
+
+tso_counter_checks() {
+	local a0 a1 q0 q1 b0 b1 i0 i1 r0 r1 da dq db di
+	in_a ethtool -k "$IF_A" | grep -qx "tcp-segmentation-offload: on" ||
+		fail "TSO is not on" || return
+	static_neigh on || return
+	in_b ethtool -K "$IF_B" gro off || fail "ethtool -K gro off failed" || return
+	sleep 0.5
+	a0=$(nic_stats $NS_A "$IF_A"); q0=$(qdisc_sent $NS_A "$IF_A")
+	b0=$(nic_stats $NS_B "$IF_B"); i0=$(ip_in $NS_B); r0=$(snmp $NS_B Ip ReasmReqds)
+	[ -n "$q0" ] || fail "no qdisc statistics for $IF_A" || return
+	tso_transfer $IP_B 2000000 || return
+	a1=$(nic_stats $NS_A "$IF_A"); q1=$(qdisc_sent $NS_A "$IF_A")
+	b1=$(nic_stats $NS_B "$IF_B"); i1=$(ip_in $NS_B); r1=$(snmp $NS_B Ip ReasmReqds)
+	da=$(minus "$a1" "$a0"); dq=$(minus "$q1" "$q0")
+	db=$(minus "$b1" "$b0"); di=$(minus "$i1" "$i0")
+	diag "A (rx_packets rx_bytes tx_packets tx_bytes rx_dropped tx_dropped rx_over rx_missed): +$da"
+	diag "B (same): +$db"
+	diag "A's qdisc passed on $dq (packets bytes); B's IP took in $di;" \
+		"B reassembled $((r1 - r0)) IP fragments"
+	# shellcheck disable=SC2086
+	set -- $da $db
+	[ "$6" = 0 ] || fail "A dropped $6 packets" || return
+	[ "$3 $4" = "$dq" ] ||
+		fail "A counted $3 frames, $4 bytes sent; its qdisc passed on $dq" || return
+	[ "$9" = "${di%% *}" ] ||
+		fail "B counted $9 frames received; its IP layer took in ${di%% *}" || return
+	[ "${10}" = $(( ${di##* } + 14 * $9 )) ] ||
+		fail "B counted ${10} bytes received; its IP layer took in ${di##* } bytes in $9 frames" ||
+		return
+	diag "A sent $3 frames of $4 bytes, B's NIC received $9 frames of ${10} bytes"
+	if [ "$7 $8" != "0 0" ]; then
+		diag "A reported $7 overruns and $8 missed frames: not comparing B's sending with it"
+		return 0
+	fi
+	[ "$1 $2" = "${11} ${12}" ] ||
+		fail "B counted ${11} frames, ${12} bytes sent; A counted $1 frames, $2 bytes received"
+}
+
+# frames_rx WANT MAC COUNT [MAC COUNT]...: B sends COUNT frames to each
+# Ethernet address MAC in turn, then waits (up to 3 s) until A's interface
+# has counted WANT more frames received, and a little longer for any
+# beyond; prints how many frames and bytes A counted. The frames are
+# IPv4/UDP to A's address with a wrong UDP checksum, 106 bytes, sent on a
+# packet socket (xfer udp-badsum): B resolves nothing, and A's stack
+# drops what it gets of them without an answer.
+FRAME=106
+frames_rx() {
+	local want=$1 s0 s1
+	shift
+	s0=$(nic_stats $NS_A "$IF_A")
+	while [ $# -ge 2 ]; do
+		in_b xfer udp-badsum "$IF_B" "$1" $IP_B $IP_A 5003 "$2" || return
+		shift 2
+	done
+	wait_for 3 rx_reached $(( ${s0%% *} + want ))
+	sleep 0.2
+	s1=$(nic_stats $NS_A "$IF_A")
+	# shellcheck disable=SC2046
+	set -- $(minus "$s1" "$s0")
+	echo "$1 $2"
+}
+
+rx_reached() { [ "$(stat $NS_A "$IF_A" rx_packets)" -ge "$1" ]; }
+
+# quiet_neigh: no dynamic neighbour entry on either side, so that no ARP
+# or neighbour discovery probe of an entry earlier traffic left stale
+# crosses the hub while A counts frames (permanent entries stay).
+quiet_neigh() {
+	in_a ip neigh flush dev "$IF_A" > /dev/null 2>&1
+	in_b ip neigh flush dev "$IF_B" > /dev/null 2>&1
+}
+
+# has_flag FLAG: A's interface shows FLAG (PROMISC, ALLMULTI) in ip link.
+has_flag() { in_a ip link show dev "$IF_A" | grep -q "[<,]$1[,>]"; }
+
+FOREIGN_MAC=02:00:00:00:0f:0f
+
+# Unicast promiscuous mode (ip link set promisc): frames to an address
+# that is not A's reach A's driver while it is on, and only then. Each
+# round B sends 20 frames to a foreign address, then 5 to A's own: A
+# counts exactly the 5, then all 25 with promisc on, then the 5 again once
+# it is off.
+rust_promisc() {
+	promisc_checks
+	local rc=$?
+	in_a ip link set dev "$IF_A" promisc off
+	return $rc
+}
+
+promisc_checks() {
+	local got
+	quiet_neigh
+	got=$(frames_rx 5 $FOREIGN_MAC 20 $MAC_A 5) || return
+	diag "promisc off: A counted $got (frames bytes)"
+	[ "$got" = "5 $((5 * FRAME))" ] ||
+		fail "promisc off: want only the 5 frames to A's address counted" || return
+	in_a ip link set dev "$IF_A" promisc on || fail "promisc on failed" || return
+	has_flag PROMISC || fail "no PROMISC flag" || return
+	got=$(frames_rx 25 $FOREIGN_MAC 20 $MAC_A 5) || return
+	diag "promisc on: A counted $got"
+	[ "$got" = "25 $((25 * FRAME))" ] ||
+		fail "promisc on: want the 20 frames to $FOREIGN_MAC counted too" || return
+	in_a ip link set dev "$IF_A" promisc off || fail "promisc off failed" || return
+	got=$(frames_rx 5 $FOREIGN_MAC 20 $MAC_A 5) || return
+	diag "promisc off again: A counted $got"
+	[ "$got" = "5 $((5 * FRAME))" ] ||
+		fail "promisc off again: frames to $FOREIGN_MAC still counted"
+}
+
+# 224.0.0.1, which IPv4 joins on every interface, and 239.255.0.66, which
+# nothing joins.
+ALL_HOSTS_MAC=01:00:5e:00:00:01
+GROUP_MAC=01:00:5e:7f:00:42
+
+# Multicast receive modes. Frames to a group the interface joined and
+# broadcasts are received; frames to a group it did not join are received
+# with allmulticast on, and once the group is added to it (ip maddr). What
+# happens to them before either is printed only: e1000e_rust has no
+# multicast table and turns on multicast promiscuous mode (RCTL.MPE)
+# whenever the interface has any multicast address, which with IPv4 up is
+# always, so it counts them; a driver filtering by the table would not.
+rust_multicast() {
+	multicast_checks
+	local rc=$?
+	in_a ip link set dev "$IF_A" allmulticast off
+	in_a ip maddr del $GROUP_MAC dev "$IF_A" 2> /dev/null
+	return $rc
+}
+
+multicast_checks() {
+	local got
+	quiet_neigh
+	got=$(frames_rx 15 $GROUP_MAC 20 $ALL_HOSTS_MAC 10 ff:ff:ff:ff:ff:ff 5) || return
+	diag "20 frames to an unjoined group, 10 to a joined one, 5 broadcasts: A counted $got"
+	case $got in
+	"15 $((15 * FRAME))") diag "frames to the unjoined group were filtered" ;;
+	"35 $((35 * FRAME))") diag "frames to the unjoined group were received (multicast promiscuous)" ;;
+	*) fail "want the 10 frames to the joined group and the 5 broadcasts," \
+		"and the 20 to the unjoined group all or none"; return ;;
+	esac
+	in_a ip link set dev "$IF_A" allmulticast on || fail "allmulticast on failed" || return
+	has_flag ALLMULTI || fail "no ALLMULTI flag" || return
+	got=$(frames_rx 20 $GROUP_MAC 20) || return
+	diag "allmulticast on: A counted $got"
+	[ "$got" = "20 $((20 * FRAME))" ] ||
+		fail "allmulticast on: want the 20 frames to $GROUP_MAC" || return
+	in_a ip link set dev "$IF_A" allmulticast off || fail "allmulticast off failed" || return
+	in_a ip maddr add $GROUP_MAC dev "$IF_A" || fail "ip maddr add failed" || return
+	got=$(frames_rx 20 $GROUP_MAC 20) || return
+	diag "group $GROUP_MAC added: A counted $got"
+	[ "$got" = "20 $((20 * FRAME))" ] ||
+		fail "group added: want the 20 frames to $GROUP_MAC"
+}
+
+mtu_of() { in_a cat "/sys/class/net/$IF_A/mtu"; }
+
+# ping_one NS ADDR [OPTION...]: one ping from netns NS to ADDR, answered;
+# its output only if not (on stderr: callers may capture stdout).
+ping_one() {
+	local ns=$1 addr=$2
+	shift 2
+	ping_all $ns 1 $addr "$@" > /tmp/.rnet_ping.out || { cat /tmp/.rnet_ping.out >&2; return 1; }
+}
+
+# mtu_pings SIZE...: one ping from A to B with SIZE bytes of data each,
+# answered; prints how A's "rx_packets rx_bytes tx_packets tx_bytes" grew.
+mtu_pings() {
+	local s0 s1 size
+	s0=$(nic_stats $NS_A "$IF_A")
+	for size; do
+		ping_one $NS_A $IP_B -s $size || return
+	done
+	sleep 0.2
+	s1=$(nic_stats $NS_A "$IF_A")
+	minus "$s1" "$s0" | cut -d' ' -f1-4
+}
+
+# MTU: the device takes 68 to 1500 (receive buffers of 2048 bytes, no long
+# packet mode): 9000 and 1501 are refused and change nothing; 1280 is
+# taken, and then a 1280-byte ping (one frame, DF) goes out whole while a
+# 1428-byte one leaves in two fragments (1276 + 172 bytes of IP) and comes
+# back whole from B (MTU 1500); back at 1500, the 1428-byte ping is one
+# frame each way. A's counters are exact: static neighbour entries keep
+# ARP out.
+rust_mtu() {
+	mtu_checks
+	local rc=$?
+	in_a ip link set dev "$IF_A" mtu 1500
+	static_neigh off
+	return $rc
+}
+
+mtu_checks() {
+	local m d
+	in_a ip -d link show dev "$IF_A" | grep -Eq " minmtu 68 maxmtu 1500( |$)" ||
+		fail "A's MTU range is not 68 to 1500" || return
+	for m in 9000 1501; do
+		if in_a ip link set dev "$IF_A" mtu $m 2> /tmp/.rnet_mtu.err; then
+			fail "MTU $m taken"
+			return
+		fi
+		diag "MTU $m refused: $(cat /tmp/.rnet_mtu.err)"
+		[ "$(mtu_of)" = 1500 ] || fail "MTU $(mtu_of) after refusing $m" || return
+	done
+	in_a ip link set dev "$IF_A" mtu 1280 || fail "MTU 1280 refused" || return
+	[ "$(mtu_of)" = 1280 ] || fail "MTU $(mtu_of) after setting 1280" || return
+	static_neigh on || return
+	sleep 0.5
+	d=$(mtu_pings 1252 1400) || return
+	diag "MTU 1280, pings of 1280 and 1428 bytes: A (rx_packets rx_bytes tx_packets tx_bytes) +$d"
+	[ "$d" = "2 $((1294 + 1442)) 3 $((1294 + 1290 + 186))" ] ||
+		fail "want 1294 + 1442 bytes received in 2 frames, 1294 + 1290 + 186 sent in 3" || return
+	in_a ip link set dev "$IF_A" mtu 1500 || fail "MTU 1500 refused" || return
+	[ "$(mtu_of)" = 1500 ] || fail "MTU $(mtu_of) after setting 1500" || return
+	d=$(mtu_pings 1400) || return
+	diag "MTU 1500, a ping of 1428 bytes: A +$d"
+	[ "$d" = "1 1442 1 1442" ] || fail "want one 1442-byte frame each way"
+}
+
+MAC_NEW1=02:00:00:00:01:01
+MAC_NEW2=02:00:00:00:01:02
+
+mac_of() { in_a cat "/sys/class/net/$IF_A/address"; }
+
+# MAC address changes. Changed while the interface runs, the device takes
+# frames to the new address and no longer to the old one (exact counts, B
+# sending to both), and B reaches A at it (ping, B's neighbour entry set
+# to it). A multicast or all-zero address is refused (EADDRNOTAVAIL) and
+# changes nothing, in the device either. Changed while the interface is
+# down, the open keeps it. Then A's own address comes back, live, and B
+# finds it by ARP again.
+rust_mac_address() {
+	mac_checks
+	local rc=$?
+	# Whatever happened: A up again with its own address.
+	in_a ip link set dev "$IF_A" up
+	[ "$(mac_of)" = $MAC_A ] || in_a ip link set dev "$IF_A" address $MAC_A || rc=1
+	wait_for 10 link_up $NS_A "$IF_A" || rc=1
+	# The down and up removed A's IPv6 addresses and gave it a link-local
+	# one from the address it had then: as setup_pair left them again.
+	in_a ip -6 addr replace $IP6_A/64 dev "$IF_A" nodad
+	if ! in_a ip -6 addr show dev "$IF_A" | grep -q " fe80::5054:ff:fe00:1/64 "; then
+		in_a ip -6 addr flush dev "$IF_A" scope link
+		in_a ip -6 addr add fe80::5054:ff:fe00:1/64 dev "$IF_A" nodad
+	fi
+	in_b ip neigh del $IP_A dev "$IF_B" 2> /dev/null
+	return $rc
+}
+
+mac_checks() {
+	local got m
+	quiet_neigh
+	in_a ip link set dev "$IF_A" address $MAC_NEW1 ||
+		fail "changing the address of a running interface failed" || return
+	[ "$(mac_of)" = $MAC_NEW1 ] || fail "address $(mac_of), want $MAC_NEW1" || return
+	got=$(frames_rx 10 $MAC_A 20 $MAC_NEW1 10) || return
+	diag "running, now $MAC_NEW1: A counted $got (frames bytes) of 20 to $MAC_A, 10 to $MAC_NEW1"
+	[ "$got" = "10 $((10 * FRAME))" ] ||
+		fail "want the 10 frames to the new address counted, none to the old one" || return
+	in_b ip neigh replace $IP_A lladdr $MAC_NEW1 dev "$IF_B" nud permanent || return
+	ping_one $NS_B $IP_A || return
+
+	for m in 01:02:03:04:05:06 00:00:00:00:00:00; do
+		if in_a ip link set dev "$IF_A" address $m 2> /tmp/.rnet_mac.err; then
+			fail "address $m taken"
+			return
+		fi
+		diag "address $m refused: $(cat /tmp/.rnet_mac.err)"
+		grep -q "Cannot assign requested address" /tmp/.rnet_mac.err ||
+			fail "address $m: want EADDRNOTAVAIL" || return
+	done
+	[ "$(mac_of)" = $MAC_NEW1 ] || fail "address $(mac_of) after the refusals" || return
+	got=$(frames_rx 10 $MAC_NEW1 10) || return
+	[ "$got" = "10 $((10 * FRAME))" ] ||
+		fail "after the refusals A counted $got of 10 frames to $MAC_NEW1" || return
+
+	in_a ip link set dev "$IF_A" down || fail "down failed" || return
+	in_a ip link set dev "$IF_A" address $MAC_NEW2 ||
+		fail "changing the address of a stopped interface failed" || return
+	in_a ip link set dev "$IF_A" up || fail "up failed" || return
+	wait_for 10 link_up $NS_A "$IF_A" || fail "no link after up" || return
+	[ "$(mac_of)" = $MAC_NEW2 ] || fail "address $(mac_of) after up, want $MAC_NEW2" || return
+	got=$(frames_rx 10 $MAC_A 20 $MAC_NEW1 20 $MAC_NEW2 10) || return
+	diag "set to $MAC_NEW2 while down, then up: A counted $got of 20 to $MAC_A, 20 to" \
+		"$MAC_NEW1, 10 to $MAC_NEW2"
+	[ "$got" = "10 $((10 * FRAME))" ] ||
+		fail "want only the 10 frames to $MAC_NEW2 counted" || return
+	in_b ip neigh replace $IP_A lladdr $MAC_NEW2 dev "$IF_B" nud permanent || return
+	ping_one $NS_B $IP_A || return
+
+	in_a ip link set dev "$IF_A" address $MAC_A || fail "restoring $MAC_A failed" || return
+	got=$(frames_rx 10 $MAC_NEW2 20 $MAC_A 10) || return
+	diag "back to $MAC_A: A counted $got of 20 to $MAC_NEW2, 10 to $MAC_A"
+	[ "$got" = "10 $((10 * FRAME))" ] ||
+		fail "want only the 10 frames to $MAC_A counted" || return
+	in_b ip neigh del $IP_A dev "$IF_B" || return
+	ping_one $NS_B $IP_A
 }
 
 # The register BAR is requested while the driver is bound and given back
