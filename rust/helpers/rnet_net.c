@@ -251,8 +251,25 @@ int rust_helper_rnet_netdev_mc_count(const struct net_device *dev)
 void rust_helper_rnet_napi_gro_receive(struct napi_struct *napi,
 				       struct sk_buff *skb)
 {
+	/*
+	 * GRO compares the Ethernet headers of held packets (and taps push
+	 * back to the MAC header): a buffer without one is dropped.
+	 */
+	if (!skb_mac_header_was_set(skb)) {
+		kfree_skb_reason(skb, SKB_DROP_REASON_DEV_HDR);
+		return;
+	}
 	skb->dev = napi->dev;
 	napi_gro_receive(napi, skb);
+}
+
+/*
+ * The buffers a Rust driver's start_xmit gets are its own: no pktgen-style
+ * sharing of one buffer between several transmissions.
+ */
+void rust_helper_rnet_netdev_no_tx_sharing(struct net_device *dev)
+{
+	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
 }
 
 unsigned int rust_helper_rnet_skb_nr_frags(const struct sk_buff *skb)

@@ -1,57 +1,98 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! A deliberately faulty module for `make check`'s fault suite (debug
-//! flavour only): on load it maps 256 bytes for the first 82574L (which
-//! has no driver in the fault guest) and unmaps 128, the wrong size, which
-//! `CONFIG_DMA_API_DEBUG` reports and the console scan must turn into a
-//! failure. The device never sees the mapping. Never load it in a kernel
-//! you care about.
+//! flavour only): a PCI driver for the 82574L (which has no other driver
+//! in the fault guest) whose probe maps a receive buffer and keeps the
+//! mapping past its binding, a driver bug. On load it registers the driver
+//! (binding the NICs), unregisters it (ending the bindings), and checks
+//! that the abstractions refuse the kept mapping (`copy_into` fails with
+//! `ENODEV`) and leak it rather than unmap it on an unbound device. The
+//! leak is what `CONFIG_DMA_API_DEBUG` reports at the unbind ("pending DMA
+//! allocations while released from device"), which the console scan must
+//! turn into a failure. Loading fails if the mapping was not refused.
+//! Never load it in a kernel you care about.
 
-use kernel::{bindings, prelude::*};
+use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering::SeqCst};
+use kernel::{
+    c_str,
+    dma::Direction,
+    net::skb::{MappedSkb, SkBuff},
+    pci,
+    prelude::*,
+};
 
 module! {
     type: RnetFaultDma,
     name: "rnet_fault_dma",
     author: "rnet developers",
-    description: "rnet: provokes a DMA-API debugging report (test only)",
+    description: "rnet: keeps a DMA mapping past its binding (test only)",
     license: "GPL",
+}
+
+static IDS: pci::IdArray<1> = pci::IdArray::new([pci::DeviceId::new(0x8086, 0x10d3)]);
+
+/// The mappings kept past their binding, one per NIC at most.
+static KEPT: [AtomicPtr<MappedSkb>; 2] = [
+    AtomicPtr::new(core::ptr::null_mut()),
+    AtomicPtr::new(core::ptr::null_mut()),
+];
+static PROBED: AtomicU32 = AtomicU32::new(0);
+
+struct Keeper;
+
+impl pci::Driver for Keeper {
+    const NAME: &'static CStr = c_str!("rnet_fault_dma");
+    const ID_TABLE: pci::IdTable = IDS.as_table();
+
+    fn probe(dev: &pci::Device<pci::Core>, _id: &pci::DeviceId) -> Result<Pin<KBox<Self>>> {
+        let slot = KEPT
+            .get(PROBED.fetch_add(1, SeqCst) as usize)
+            .ok_or(EBUSY)?;
+        dev.enable_device_mem()?;
+        dev.set_master()?;
+        let mapped = SkBuff::alloc(256, GFP_KERNEL)?.dma_map(dev, 256, Direction::FromDevice)?;
+        slot.store(KBox::into_raw(KBox::new(mapped, GFP_KERNEL)?), SeqCst);
+        Ok(KBox::pin(Keeper, GFP_KERNEL)?)
+    }
 }
 
 struct RnetFaultDma;
 
 impl kernel::Module for RnetFaultDma {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        // SAFETY: no precondition; the reference taken is put below.
-        let pdev = unsafe { bindings::pci_get_device(0x8086, 0x10d3, core::ptr::null_mut()) };
-        if pdev.is_null() {
-            pr_err!("no 82574L\n");
-            return Err(ENODEV);
-        }
-        // SAFETY: `pdev` is a valid PCI device we hold a reference to.
-        let dev = unsafe { core::ptr::addr_of_mut!((*pdev).dev) };
-        let dir = bindings::dma_data_direction_DMA_TO_DEVICE;
-        let ret = match KBox::new([0u8; 256], GFP_KERNEL) {
-            Ok(buf) => {
-                // SAFETY: `buf` is 256 bytes that outlive the mapping; the device has no driver
-                // and never reads it.
-                let addr =
-                    unsafe { bindings::dma_map_single(dev, buf.as_ptr() as *mut _, 256, dir) };
-                // SAFETY: `addr` was just returned for `dev`.
-                if unsafe { bindings::dma_mapping_error(dev, addr) } != 0 {
-                    pr_err!("cannot map a buffer\n");
-                    Err(EIO)
-                } else {
-                    // The fault: half the mapped size.
-                    // SAFETY: a live mapping for `dev`; the API checks the size and reports it.
-                    unsafe { bindings::dma_unmap_single(dev, addr, 128, dir) };
-                    pr_info!("unmapped 128 of 256 mapped bytes\n");
-                    Ok(Self)
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        // Binds the NICs, then unbinds them: the kept mappings outlive
+        // their bindings.
+        drop(KBox::pin_init(
+            pci::Registration::<Keeper>::new(module),
+            GFP_KERNEL,
+        )?);
+        let mut kept = 0;
+        for slot in &KEPT {
+            let p = slot.swap(core::ptr::null_mut(), SeqCst);
+            if p.is_null() {
+                continue;
+            }
+            // SAFETY: made by `KBox::into_raw` in `probe`, taken out of its slot once.
+            let mapped = unsafe { KBox::from_raw(p) };
+            let mut copy = SkBuff::alloc(256, GFP_KERNEL)?;
+            match mapped.copy_into(&mut copy, 16) {
+                Err(e) if e == ENODEV => kept += 1,
+                other => {
+                    pr_err!("a mapping past its binding was not refused: {:?}\n", other);
+                    return Err(EINVAL);
                 }
             }
-            Err(e) => Err(e.into()),
-        };
-        // SAFETY: the reference `pci_get_device` took.
-        unsafe { bindings::pci_dev_put(pdev) };
-        ret
+            // Leaked with its buffer: the binding is gone.
+            drop(mapped);
+        }
+        if kept == 0 {
+            pr_err!("no 82574L was probed\n");
+            return Err(ENODEV);
+        }
+        pr_info!(
+            "{} mappings kept past their binding: refused (ENODEV) and leaked\n",
+            kept
+        );
+        Ok(Self)
     }
 }

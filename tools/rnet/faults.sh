@@ -37,7 +37,7 @@ classes="clean: warning:WARNING: ubsan:UBSAN: rcu_stall:detected.stall
 if [ "$RNET_DEBUG" = 1 ]; then
 	classes="clean: lockdep:possible.circular.locking
 		 atomic_sleep:sleeping.function.called.from.invalid.context
-		 dma_api:DMA-API:.*device.driver warning:WARNING: ubsan:UBSAN:
+		 dma_api:DMA-API:.*pending.DMA.allocations warning:WARNING: ubsan:UBSAN:
 		 kasan:KASAN: kmemleak:suspected.memory.leak rcu_stall:detected.stall
 		 hung_task:blocked.for.more.than soft_lockup:soft.lockup bug:Oops"
 fi
@@ -73,7 +73,10 @@ for c in $classes; do
 	fi
 	# The report's own lines, as a log of their own.
 	grep -aE "$sig" "$piece" > "$res/faults/$name-report.console.log"
-	if [ $scan = 0 ]; then
+	if grep -q "rnet-fault: cannot load" "$piece"; then
+		echo "# $name: $(grep -m1 "rnet-fault: cannot load" "$piece" | sed 's/^\[[ 0-9.]*\] //')"
+		echo "not ok $n fault_$name"; bad=1
+	elif [ $scan = 0 ]; then
 		echo "# $name: the console scan did not catch it"
 		echo "not ok $n fault_$name"; bad=1
 	elif ! grep -qE "$sig" "$piece"; then

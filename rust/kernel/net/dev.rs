@@ -25,7 +25,11 @@ use crate::{
     str::CStr,
     types::{ARef, AlwaysRefCounted, Opaque},
 };
-use core::{marker::PhantomData, ptr::NonNull};
+use core::{
+    marker::PhantomData,
+    ptr::NonNull,
+    sync::atomic::{AtomicUsize, Ordering},
+};
 
 fn eaddrnotavail() -> Error {
     // CAST: errno constants are small positive numbers.
@@ -166,10 +170,15 @@ impl<T> Handle<T> {
         self.0.get()
     }
 
+    /// The private area: the reference count of `DeviceRef`s, then `T`.
+    fn private(&self) -> &Private<T> {
+        // SAFETY: the private area holds an initialised `Private<T>` (type invariant).
+        unsafe { &*bindings::netdev_priv(self.as_raw()).cast::<Private<T>>() }
+    }
+
     /// The driver's state.
     pub fn data(&self) -> &T {
-        // SAFETY: the private area holds an initialised `T` (type invariant).
-        unsafe { &*bindings::netdev_priv(self.as_raw()).cast::<T>() }
+        &self.private().data
     }
 
     /// The interface name, e.g. `eth0`: a copy, taken under the lock that
@@ -301,16 +310,34 @@ impl<T> Handle<T> {
     }
 }
 
-// SAFETY: net devices are reference counted with `dev_hold`/`dev_put`.
+/// The private area of a device made by [`Registration::new`].
+///
+/// `refs` counts the [`DeviceRef`]s alive, exactly (the kernel's per-CPU
+/// count cannot be summed reliably while a holder clones on another CPU):
+/// [`Registration`]'s drop frees the device only when it is zero.
+#[repr(C)]
+struct Private<T> {
+    refs: AtomicUsize,
+    data: T,
+}
+
+// SAFETY: net devices are reference counted with `dev_hold`/`dev_put`; `refs` also counts the
+// references handed out here, so that `Registration`'s drop knows of every one.
 unsafe impl<T> AlwaysRefCounted for Handle<T> {
     fn inc_ref(&self) {
+        self.private().refs.fetch_add(1, Ordering::Relaxed);
         // SAFETY: a shared reference proves the count is non-zero.
         unsafe { bindings::dev_hold(self.as_raw()) }
     }
 
     unsafe fn dec_ref(obj: NonNull<Self>) {
-        // SAFETY: the caller gives up a reference it owned.
-        unsafe { bindings::dev_put(obj.cast().as_ptr()) }
+        // SAFETY: the caller gives up a reference it owned, so the device is valid.
+        let refs: *const AtomicUsize = unsafe { &obj.as_ref().private().refs };
+        // SAFETY: as above. The device and its private area stay valid after `dev_put`:
+        // `Registration`'s drop frees them only once `refs` is zero, which happens below.
+        unsafe { bindings::dev_put(obj.cast().as_ptr()) };
+        // SAFETY: still valid (see above); nothing of the device is touched after this.
+        unsafe { (*refs).fetch_sub(1, Ordering::Release) };
     }
 }
 
@@ -544,13 +571,16 @@ impl<T: DeviceOperations> Adapter<T> {
         }
         // SAFETY: called by the core on a device with our ops.
         let d = unsafe { Self::dev(dev) };
+        // `open` may enable the device's NAPI contexts from now on.
+        // SAFETY: a registered device made by `Registration::new` for `T`; its context list no
+        // longer changes.
+        unsafe { for_each_napi(dev, Napi::allow) };
         from_result(|| {
             T::open(d).inspect_err(|_| {
                 // A failed open is not followed by `stop`: no poll may go on
-                // running on a device that is not up.
-                // SAFETY: a registered device made by `Registration::new` for `T`; its context
-                // list no longer changes.
-                unsafe { disable_all_napi(dev) };
+                // running on a device that is not up, nor start later.
+                // SAFETY: as above.
+                unsafe { for_each_napi(dev, Napi::forbid) };
             })?;
             Ok(0)
         })
@@ -567,10 +597,10 @@ impl<T: DeviceOperations> Adapter<T> {
         // Whatever `stop` did: no poll runs on a device that is down, so
         // none can outlive `unregister_netdev` (which closes the device
         // before it waits for the references a poll might take), and
-        // `Napi::enable` refuses a device that is not up.
+        // `Napi::enable` refuses until the next `open`.
         // SAFETY: a registered device made by `Registration::new` for `T`; its context list no
         // longer changes.
-        unsafe { disable_all_napi(dev) };
+        unsafe { for_each_napi(dev, Napi::forbid) };
         0
     }
 
@@ -878,22 +908,30 @@ impl<T: DeviceOperations> Registration<T> {
     /// address and features, add its NAPI contexts, then [`Self::register`].
     pub fn new(parent: &pci::Device<pci::Core>, data: impl PinInit<T, Error>) -> Result<Self> {
         // NETDEV_ALIGN is 32: the private area is aligned to it.
-        build_assert!(core::mem::align_of::<T>() <= 32);
-        let size = i32::try_from(core::mem::size_of::<T>()).map_err(|_| EINVAL)?;
+        build_assert!(core::mem::align_of::<Private<T>>() <= 32);
+        let size = i32::try_from(core::mem::size_of::<Private<T>>()).map_err(|_| EINVAL)?;
         // SAFETY: no precondition.
         let dev = NonNull::new(unsafe { bindings::alloc_etherdev(size) }).ok_or(ENOMEM)?;
         let raw = dev.as_ptr();
         // SAFETY: the private area is `size` bytes, suitably aligned, and never moves.
-        if let Err(e) = unsafe { data.__pinned_init(bindings::netdev_priv(raw).cast::<T>()) } {
+        let p = unsafe { bindings::netdev_priv(raw).cast::<Private<T>>() };
+        // SAFETY: `p` is valid for writes; `data` is initialised in place, pinned.
+        let init = unsafe {
+            core::ptr::addr_of_mut!((*p).refs).write(AtomicUsize::new(0));
+            data.__pinned_init(core::ptr::addr_of_mut!((*p).data))
+        };
+        if let Err(e) = init {
             // SAFETY: allocated above, never registered or shared; `T` was not initialised.
             unsafe { bindings::free_netdev(raw) };
             return Err(e);
         }
-        // SAFETY: `raw` is a valid, unregistered device we own.
+        // SAFETY: `raw` is a valid, unregistered device we own. Its transmit buffers are its
+        // own (`start_xmit` takes them as `SkBuff`s it may change): no shared ones.
         unsafe {
             (*raw).netdev_ops = &Adapter::<T>::NETDEV_OPS;
             (*raw).ethtool_ops = &Adapter::<T>::ETHTOOL_OPS;
             (*raw).dev.parent = parent.as_dev().as_raw();
+            bindings::rnet_netdev_no_tx_sharing(raw);
         }
         // INVARIANT: allocated and initialised above, under `parent`; no NAPI context yet.
         Ok(Self {
@@ -981,22 +1019,23 @@ impl<T: DeviceOperations> Drop for Registration<T> {
         // registered device's were disabled when unregistering closed it.)
         // SAFETY: valid device, no longer registered; its contexts are `Napi`s in `T` (type
         // invariant).
-        unsafe { disable_all_napi(raw) };
+        unsafe { for_each_napi(raw, Napi::forbid) };
         // `free_netdev` frees the device whatever references `dev_hold`
-        // gave out; `unregister_netdev` waited for them, but nothing waits
-        // for a reference taken after that (by a poll that ran on, say, had
-        // one not been disabled) or held on a never-registered device. No
-        // one can take a new one now (no operation or poll runs, and the
-        // registration hands out no counted reference), so the count is
-        // stable: with any reference left besides the one `alloc_etherdev`
-        // made, leak the device and its `T` rather than free memory in use.
+        // gave out; `unregister_netdev` waited for the stack's, but nothing
+        // waits for a `DeviceRef` (one kept past `stop`, or held on a
+        // never-registered device). `refs` counts those exactly, and the
+        // stack's own count must be back to the one `alloc_etherdev` made
+        // (nothing can take one now: no operation or poll runs): otherwise
+        // leak the device and its `T` rather than free memory in use.
+        let held = self.raw_handle().private().refs.load(Ordering::Acquire);
         // SAFETY: valid device.
         let refs = unsafe { bindings::netdev_refcnt_read(raw) };
-        if refs != 1 {
+        if held != 0 || refs != 1 {
             pr_err!(
-                "net: device {} dropped with {} references held; leaking it\n",
+                "net: device {} dropped with references held ({} DeviceRef, {} in all); leaking it\n",
                 self.raw_handle().name(),
-                refs - 1
+                held,
+                refs
             );
             return;
         }
@@ -1004,7 +1043,7 @@ impl<T: DeviceOperations> Drop for Registration<T> {
         // (no operation runs), its NAPI contexts are disabled (no poll runs) and no reference
         // is held elsewhere.
         unsafe {
-            core::ptr::drop_in_place(bindings::netdev_priv(raw).cast::<T>());
+            core::ptr::drop_in_place(bindings::netdev_priv(raw).cast::<Private<T>>());
             bindings::free_netdev(raw);
         }
     }
@@ -1035,19 +1074,19 @@ impl Drop for RtnlGuard {
     }
 }
 
-/// Disables every NAPI context of `raw`.
+/// Runs `f` on every NAPI context of `raw`.
 ///
 /// # Safety
 ///
 /// `raw` is a valid device made by [`Registration::new`], whose contexts are
 /// all [`Napi`]s inside its live `T`, and whose context list does not change
 /// meanwhile (it changes only before registration, under `&mut`).
-unsafe fn disable_all_napi(raw: *mut bindings::net_device) {
+unsafe fn for_each_napi(raw: *mut bindings::net_device, f: impl Fn(&Napi)) {
     // SAFETY: valid device (function's requirement).
     let mut napi = unsafe { bindings::rnet_netdev_napi_next(raw, core::ptr::null_mut()) };
     while !napi.is_null() {
         // SAFETY: every context on the list is a live `Napi` (function's requirement).
-        unsafe { Napi::from_raw(napi) }.disable();
+        f(unsafe { Napi::from_raw(napi) });
         // SAFETY: `napi` is on the device's list.
         napi = unsafe { bindings::rnet_netdev_napi_next(raw, napi) };
     }

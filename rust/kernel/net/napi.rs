@@ -51,7 +51,11 @@ pub trait Poll: DeviceOperations {
 /// to the `Napi`. Once `added` is set, `napi` is on the `napi_list` of the
 /// device whose private area contains it, with `Adapter::<T>::poll` for
 /// that device's `T`. `enabled` mirrors `napi_enable`/`napi_disable`, which
-/// run only with `lock` held.
+/// run only with `lock` held. `allowed` is set (under `lock`) only while
+/// the device's `ndo_open` runs or the device is open: the `open`
+/// trampoline sets it before calling the driver's `open`, and clears it,
+/// disabling the context, when that fails and in the `stop` trampoline;
+/// `enabled` implies `allowed`.
 #[pin_data]
 #[repr(C)]
 pub struct Napi {
@@ -61,6 +65,7 @@ pub struct Napi {
     lock: Mutex<()>,
     added: AtomicBool,
     enabled: AtomicBool,
+    allowed: AtomicBool,
 }
 
 // SAFETY: the NAPI core serialises polling; the flags are atomics and state changes happen
@@ -79,6 +84,7 @@ impl Napi {
             lock <- state_lock(),
             added: AtomicBool::new(false),
             enabled: AtomicBool::new(false),
+            allowed: AtomicBool::new(false),
         })
     }
 
@@ -118,26 +124,16 @@ impl Napi {
     }
 
     /// Enables polling (`napi_enable`), typically in `open`. Fails with
-    /// `EINVAL` if the context is not attached to a device, or its device is
-    /// not registered and up (a poll sees its device's parent as bound,
-    /// which only a registration guarantees, and nothing would disable a
-    /// poll of a device that is down before `unregister_netdev` waits for
-    /// the references a poll may take); does nothing if already enabled.
-    /// May sleep (it serialises with [`Self::disable`]).
+    /// `EINVAL` unless the device's `open` is running or the device is open
+    /// (so registered: a poll sees its device's parent as bound, which only
+    /// a registration guarantees; and a `stop`, or the failure of that
+    /// `open`, disables it again, before `unregister_netdev` waits for the
+    /// references a poll may take); does nothing if already enabled. May
+    /// sleep (it serialises with [`Self::disable`]).
     pub fn enable(&self) -> Result {
         let _guard = self.lock.lock();
-        if !self.added.load(Ordering::Acquire) {
-            return Err(EINVAL);
-        }
-        // SAFETY: added, so `dev` points to the valid device whose state holds this context.
-        let dev = unsafe { (*self.raw()).dev };
-        // The core marks a device down (`netif_running` false) before it
-        // calls `stop`, and the `stop` trampoline then disables every
-        // context, taking `lock` after this function returns: a device
-        // going down after this check has this context disabled again.
-        // SAFETY: as above.
-        let up = unsafe { bindings::rnet_netdev_registered(dev) && bindings::netif_running(dev) };
-        if !up {
+        // `allowed` changes under `lock` only (type invariant).
+        if !self.added.load(Ordering::Acquire) || !self.allowed.load(Ordering::Acquire) {
             return Err(EINVAL);
         }
         if !self.enabled.load(Ordering::Acquire) {
@@ -152,11 +148,32 @@ impl Napi {
     /// (`napi_disable`); does nothing if not enabled. May sleep.
     pub fn disable(&self) {
         let _guard = self.lock.lock();
+        self.disable_locked();
+    }
+
+    /// `disable`, with `lock` held by the caller.
+    fn disable_locked(&self) {
         if self.enabled.load(Ordering::Acquire) {
             self.enabled.store(false, Ordering::Release);
             // SAFETY: added and enabled (invariant), and no other state change runs (`lock`).
             unsafe { bindings::napi_disable(self.raw()) };
         }
+    }
+
+    /// Lets [`Self::enable`] work: the device's `open` is about to run.
+    /// Called by the `open` trampoline only.
+    pub(crate) fn allow(&self) {
+        let _guard = self.lock.lock();
+        self.allowed.store(true, Ordering::Release);
+    }
+
+    /// Disables the context and keeps [`Self::enable`] from working again
+    /// until the next `open`. Called by the `open` trampoline when `open`
+    /// fails, by the `stop` trampoline and before the state is dropped.
+    pub(crate) fn forbid(&self) {
+        let _guard = self.lock.lock();
+        self.allowed.store(false, Ordering::Release);
+        self.disable_locked();
     }
 
     /// Schedules a poll, e.g. from the interrupt handler. Returns whether
@@ -250,7 +267,9 @@ impl<'a> PollCtx<'a> {
 
     /// Hands a received packet to the stack, through GRO, as received on
     /// this context's device. In a poll with a zero budget (netpoll) the
-    /// packet is dropped instead: no receive work may happen then.
+    /// packet is dropped instead: no receive work may happen then; so is a
+    /// packet without a MAC header (no `eth_type_trans`), which GRO would
+    /// compare with the headers of the packets it holds.
     #[inline]
     pub fn gro_receive(&self, skb: SkBuff) {
         if self.budget == 0 {
