@@ -369,8 +369,14 @@ impl SkBuff {
     }
 
     /// Maps the whole packet, linear part and page fragments, for `dev`
-    /// (bound) to read. On error the buffer is dropped.
-    pub fn dma_map_tx(self, dev: &pci::Device<pci::Bound>) -> Result<TxMapping> {
+    /// (bound) to read. The fragments' addresses go in a table from `pool`
+    /// (allocated here, atomically, only if the pool is empty). On error
+    /// the buffer is dropped.
+    pub fn dma_map_tx(
+        self,
+        dev: &pci::Device<pci::Bound>,
+        pool: &mut TxFragPool,
+    ) -> Result<TxMapping> {
         let frags = self.nr_frags() as usize;
         // SAFETY: valid (type invariant).
         let frag_list = unsafe { bindings::skb_has_frag_list(self.raw()) };
@@ -380,15 +386,17 @@ impl SkBuff {
             self.drop_with(DropReason::DevReady);
             return Err(EINVAL);
         }
-        // Only a packet with page fragments needs room for their mappings:
-        // small packets, most of them, stay free of allocations.
+        // Only a packet with page fragments needs room for their mappings.
         let frag_segs = if frags > 0 {
-            match KBox::new(FragSegs::EMPTY, GFP_ATOMIC) {
-                Ok(b) => Some(b),
-                Err(_) => {
-                    self.drop_with(DropReason::NoMem);
-                    return Err(ENOMEM);
-                }
+            match pool.take() {
+                Some(b) => Some(b),
+                None => match KBox::new(FragSegs::EMPTY, GFP_ATOMIC) {
+                    Ok(b) => Some(b),
+                    Err(_) => {
+                        self.drop_with(DropReason::NoMem);
+                        return Err(ENOMEM);
+                    }
+                },
             }
         } else {
             None
@@ -419,7 +427,7 @@ impl SkBuff {
             };
             // SAFETY: `addr` was just returned for `dev`.
             if unsafe { bindings::dma_mapping_error(dev.as_raw(), addr) } != 0 {
-                m.fail();
+                m.fail(pool);
                 return Err(ENOMEM);
             }
             m.head = TxSeg { addr, len: headlen };
@@ -445,7 +453,7 @@ impl SkBuff {
         }
         if failed {
             // Unmaps the fragments mapped so far (`n` of them) and the linear part.
-            m.fail();
+            m.fail(pool);
             return Err(ENOMEM);
         }
         // INVARIANT: `head` and `frags` hold the mappings made above.
@@ -743,6 +751,52 @@ impl FragSegs {
     }
 }
 
+/// Tables for the addresses of transmitted packets' page fragments,
+/// allocated ahead (one per ring slot, say, as the C driver keeps a
+/// `buffer_info` per descriptor), so that mapping a packet with fragments
+/// allocates nothing in the transmit path. [`SkBuff::dma_map_tx`] takes a
+/// table from the pool and [`TxMapping::unmap_to`] gives it back.
+///
+/// # Invariants
+///
+/// `tables[..free]` are `Some`, the rest `None`.
+pub struct TxFragPool {
+    tables: KVec<Option<KBox<FragSegs>>>,
+    free: usize,
+}
+
+impl TxFragPool {
+    /// A pool of `n` tables.
+    pub fn new(n: usize, gfp: crate::alloc::Flags) -> Result<Self> {
+        let mut tables = KVec::with_capacity(n, gfp)?;
+        for _ in 0..n {
+            tables.push(Some(KBox::new(FragSegs::EMPTY, gfp)?), gfp)?;
+        }
+        // INVARIANT: all `n` tables are there.
+        Ok(Self { tables, free: n })
+    }
+
+    #[inline]
+    fn take(&mut self) -> Option<KBox<FragSegs>> {
+        let i = self.free.checked_sub(1)?;
+        let t = self.tables.get_mut(i)?.take();
+        // INVARIANT: slot `i`, the last `Some`, is `None` now.
+        self.free = i;
+        t
+    }
+
+    #[inline]
+    fn give(&mut self, mut t: KBox<FragSegs>) {
+        t.n = 0;
+        if let Some(slot) = self.tables.get_mut(self.free) {
+            *slot = Some(t);
+            // INVARIANT: slot `free` was the first `None`.
+            self.free += 1;
+        }
+        // A full pool (tables allocated when it ran dry) frees the table.
+    }
+}
+
 /// The segments of a [`TxMapping`], in packet order.
 pub type TxSegs<'a> = core::iter::Chain<core::slice::Iter<'a, TxSeg>, core::slice::Iter<'a, TxSeg>>;
 
@@ -751,7 +805,8 @@ pub type TxSegs<'a> = core::iter::Chain<core::slice::Iter<'a, TxSeg>, core::slic
 ///
 /// Small on purpose (it is moved into and out of a ring slot for every
 /// packet): the linear part's mapping is inline, the fragments' sit in a
-/// table allocated only for packets that have fragments.
+/// table from a [`TxFragPool`], taken only for packets that have
+/// fragments.
 ///
 /// # Invariants
 ///
@@ -791,11 +846,12 @@ impl TxMapping {
     }
 
     /// Undoes every mapping; `false` if the binding ended, which leaves
-    /// them.
-    fn unmap_all(&mut self) -> bool {
+    /// them. The fragment table is taken out, into `table`.
+    fn unmap_all(&mut self, table: &mut Option<KBox<FragSegs>>) -> bool {
         let dir = Direction::ToDevice.as_raw();
         let head = core::mem::take(&mut self.head);
-        let frags = self.frags.take();
+        *table = self.frags.take();
+        let frags = &*table;
         self.binding
             .with_bound(|dev| {
                 if head.len > 0 {
@@ -815,8 +871,8 @@ impl TxMapping {
     }
 
     /// Undoes the mappings made so far and drops the buffer.
-    fn fail(self) {
-        if let Ok(skb) = self.unmap() {
+    fn fail(self, pool: &mut TxFragPool) {
+        if let Ok(skb) = self.unmap_to(pool) {
             skb.drop_with(DropReason::DevReady);
         }
     }
@@ -826,26 +882,42 @@ impl TxMapping {
     /// leaked with them, as [`MappedSkb::unmap`] does.
     #[inline]
     pub fn unmap(self) -> Result<SkBuff> {
+        self.unmap_table().0
+    }
+
+    /// As [`Self::unmap`], giving the fragment table back to `pool`.
+    #[inline]
+    pub fn unmap_to(self, pool: &mut TxFragPool) -> Result<SkBuff> {
+        let (skb, table) = self.unmap_table();
+        if let Some(t) = table {
+            pool.give(t);
+        }
+        skb
+    }
+
+    fn unmap_table(self) -> (Result<SkBuff>, Option<KBox<FragSegs>>) {
         let mut this = ManuallyDrop::new(self);
-        let unmapped = this.unmap_all();
+        let mut table = None;
+        let unmapped = this.unmap_all(&mut table);
         // SAFETY: `this` is never used or dropped again; the binding and the (now empty)
-        // fragment table are moved out exactly once.
+        // fragment slot are moved out exactly once.
         unsafe {
             core::ptr::drop_in_place(&mut this.binding);
             core::ptr::drop_in_place(&mut this.frags);
         }
         if !unmapped {
-            // The buffer stays with the device: `this.skb` is never dropped.
-            return Err(ENODEV);
+            // The buffer stays with the device: `this.skb` is never dropped. The table only held
+            // addresses, and can be reused.
+            return (Err(ENODEV), table);
         }
         // SAFETY: as above, the buffer is moved out exactly once.
-        Ok(unsafe { ManuallyDrop::take(&mut this.skb) })
+        (Ok(unsafe { ManuallyDrop::take(&mut this.skb) }), table)
     }
 }
 
 impl Drop for TxMapping {
     fn drop(&mut self) {
-        if self.unmap_all() {
+        if self.unmap_all(&mut None) {
             // SAFETY: the buffer is dropped once, here (`unmap` forgets `self`).
             unsafe { ManuallyDrop::drop(&mut self.skb) };
         }

@@ -405,7 +405,7 @@ impl DeviceOperations for Nic {
         // doorbell below still covers the packets queued before it.
         let queued = match tx_offload(&mut skb) {
             Ok((offload, frames, bytes)) => skb
-                .dma_map_tx(dev.parent())
+                .dma_map_tx(dev.parent(), &mut ring.frag_pool)
                 .and_then(|mapped| ring.push(mapped, offload, frames, bytes))
                 .is_ok(),
             Err(_) => {

@@ -13,7 +13,7 @@
 use crate::desc::{self, dcmd, RawDesc, RxWb, TxContext};
 use kernel::{
     dma::{CoherentAllocation, Direction},
-    net::skb::{DropReason, MappedSkb, SkBuff, TxMapping, MAX_TX_SEGS},
+    net::skb::{DropReason, MappedSkb, SkBuff, TxFragPool, TxMapping, MAX_TX_SEGS},
     pci::{Bound, Device},
     prelude::*,
 };
@@ -151,6 +151,9 @@ pub(crate) struct TxRing {
     pub(crate) next_to_clean: usize,
     /// The context the device holds: repeated contexts are not sent again.
     context: Option<TxContext>,
+    /// Room for the fragment addresses of every packet the ring can hold,
+    /// allocated with the ring (as the C driver's `buffer_info`).
+    pub(crate) frag_pool: TxFragPool,
 }
 
 impl TxRing {
@@ -166,6 +169,7 @@ impl TxRing {
             next_to_use: 0,
             next_to_clean: 0,
             context: None,
+            frag_pool: TxFragPool::new(count, GFP_KERNEL)?,
         })
     }
 
@@ -188,8 +192,8 @@ impl TxRing {
         frames: u32,
         bytes: u32,
     ) -> Result {
-        let fail = |buf: TxMapping| {
-            if let Ok(skb) = buf.unmap() {
+        let fail = |buf: TxMapping, pool: &mut TxFragPool| {
+            if let Ok(skb) = buf.unmap_to(pool) {
                 skb.drop_with(DropReason::DevReady);
             }
             Err(ENOSPC)
@@ -197,13 +201,13 @@ impl TxRing {
         let segs = buf.segs().map(|s| s.len);
         let Some((ctx, data)) = plan_tx(&offload, buf.len(), segs, self.context, self.unused())
         else {
-            return fail(buf);
+            return fail(buf, &mut self.frag_pool);
         };
         let first = self.next_to_use;
         let mut i = first;
         if let Some(c) = ctx {
             if self.desc.write(i, desc::tx_context(&c)).is_err() {
-                return fail(buf);
+                return fail(buf, &mut self.frag_pool);
             }
             i = desc::next(i, self.count());
         }
@@ -223,7 +227,7 @@ impl TxRing {
                 let d = desc::tx_data(seg.addr + u64::from(off), len, cmd | end, popts);
                 if self.desc.write(i, d).is_err() {
                     // The tail was not moved: the device sees none of this.
-                    return fail(buf);
+                    return fail(buf, &mut self.frag_pool);
                 }
                 last = i;
                 i = desc::next(i, self.count());
@@ -268,7 +272,7 @@ impl TxRing {
             }
             let p = self.slots[i].take()?;
             self.next_to_clean = desc::next(last, self.count());
-            return Some((p.buf.unmap().ok(), p.frames, p.bytes));
+            return Some((p.buf.unmap_to(&mut self.frag_pool).ok(), p.frames, p.bytes));
         }
     }
 }
