@@ -52,16 +52,6 @@ timeout=1200
 grc=${PIPESTATUS[0]}
 cp "$LOGDIR/check-$FLAVOUR.console.log" "$res/kunit.log" 2>/dev/null || :
 
-# The fallback without MSI or MSI-X: a second guest booted with pci=nomsi
-# runs the INTx tests (its console is scanned with the others below). The
-# KUnit suites ran in the first guest already.
-log "booting a guest without MSI for the INTx tests"
-igrc=0
-"$TOP/tools/rnet/qemu.sh" --name "check-$FLAVOUR-intx" --timeout $timeout \
-	--append "pci=nomsi kunit.enable=0" -- sh /rnet/selftests/run_tests.sh e1000e_intx.sh \
-	> "$res/intx.ktap" || igrc=$?
-sed -n 's/^ *# TEST: /rnet: /p' "$res/intx.ktap"
-
 # 3. The fault suite: a guest that provokes every class of report the
 # console scan below must catch, each of which must turn it red.
 log "fault suite (console: $LOGDIR/faults-$FLAVOUR.console.log)"
@@ -72,7 +62,7 @@ sed -n 's/^# \([a-z_]*\): /rnet: fault \1: /p' "$res/faults.ktap"
 # kmemleak, DMA-API report. One KTAP test per log. The logs of the guests
 # above are named here, so that a missing one fails rather than drops out;
 # any other log of this run's guests is scanned too.
-consoles=("$LOGDIR/check-$FLAVOUR.console.log" "$LOGDIR/check-$FLAVOUR-intx.console.log")
+consoles=("$LOGDIR/check-$FLAVOUR.console.log")
 for f in "$LOGDIR"/check-"$FLAVOUR"*.console.log; do
 	[ -e "$f" ] || continue
 	for c in "${consoles[@]}"; do [ "$c" = "$f" ] && continue 2; done
@@ -80,16 +70,14 @@ for f in "$LOGDIR"/check-"$FLAVOUR"*.console.log; do
 done
 "$TOP/tools/rnet/scanlogs.sh" "${consoles[@]}" > "$res/consoles.ktap" || true
 
-log "results (guest exit statuses $grc and $igrc, $(( $(date +%s) - t0 )) s in all)"
+log "results (guest exit status $grc, $(( $(date +%s) - t0 )) s in all)"
 set +e
 RNET_FLAVOUR=$FLAVOUR RNET_PARTIAL=${TESTS:+selftests} python3 "$TOP/tools/rnet/results.py" "$KSRC" "$TOP" \
 	--guest "selftests:check-$FLAVOUR:$grc" \
-	--guest "intx:check-$FLAVOUR-intx:$igrc" \
 	"static:$res/static.ktap" \
 	"hosttest:$res/hosttest.ktap" \
 	"kunit:$res/kunit.log" \
 	"selftests:$res/selftests.ktap" \
-	"intx:$res/intx.ktap" \
 	"faults:$res/faults.ktap" \
 	"consoles:$res/consoles.ktap" > "$res/summary.txt"
 rc=$?

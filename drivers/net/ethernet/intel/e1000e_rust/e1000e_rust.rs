@@ -23,6 +23,14 @@ mod probe;
 mod regs;
 mod ring;
 
+// As the C driver's `IntMode` (drivers/net/ethernet/intel/e1000e/param.c):
+// which interrupts to try first; the allocation falls back from there.
+kernel::module_param_int!(
+    IntMode,
+    2,
+    "Interrupt Mode: 0 legacy (INTx), 1 MSI, 2 MSI-X (default)"
+);
+
 kernel::module_pci_driver! {
     type: probe::E1000eRust,
     name: "e1000e_rust",

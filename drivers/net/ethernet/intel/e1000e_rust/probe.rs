@@ -38,10 +38,29 @@ impl pci::Driver for E1000eRust {
         pdev.dma_set_mask_and_coherent(64)?;
         let bar = pdev.iomap_region::<{ regs::BAR0_SIZE }>(0, c_str!("e1000e_rust"))?;
         // One vector per queue and one for the rest with MSI-X; else a
-        // single MSI or INTx vector for everything.
-        let vectors = match pdev.alloc_irq_vectors(MSIX_VECTORS, MSIX_VECTORS, IrqTypes::MSIX) {
-            Ok(v) => v,
-            Err(_) => pdev.alloc_irq_vectors(1, 1, IrqTypes::MSI | IrqTypes::INTX)?,
+        // single MSI or INTx vector for everything. `IntMode` says where to
+        // start, as in the C driver; an out-of-range value means MSI-X.
+        let mode = match crate::IntMode.get() {
+            m @ 0..=2 => m,
+            m => {
+                pr_warn!(
+                    "{}: IntMode {} out of range, using 2 (MSI-X)\n",
+                    pdev.name(),
+                    m
+                );
+                2
+            }
+        };
+        let msix = match mode {
+            2 => pdev
+                .alloc_irq_vectors(MSIX_VECTORS, MSIX_VECTORS, IrqTypes::MSIX)
+                .ok(),
+            _ => None,
+        };
+        let vectors = match (msix, mode) {
+            (Some(v), _) => v,
+            (None, 0) => pdev.alloc_irq_vectors(1, 1, IrqTypes::INTX)?,
+            (None, _) => pdev.alloc_irq_vectors(1, 1, IrqTypes::MSI | IrqTypes::INTX)?,
         };
         let kind = vectors.kind();
         let hw = Hw::new(bar, kind == IrqKind::MsiX);
