@@ -33,11 +33,21 @@ DMA-API: [^ ]+ [^ ]+: [a-z]
 DMA-API: exceeded [0-9]+ overlapping
 DMA-API: debugging out of memory
 dma-debug disabled
+NETDEV WATCHDOG
+transmit queue [0-9]+ timed out
+unregister_netdevice: waiting for
+references held .*; leaking it
+leaking the rings
+printk messages dropped
 Call Trace:'
 # RCU stalls print "rcu: INFO: rcu_sched self-detected stall on CPU" or
 # "... detected stalls on CPUs/tasks:". DMA-API errors print
 # "DMA-API: DRIVER DEVICE: MESSAGE" (kernel/dma/debug.c, err_printk) and a
 # WARNING; its boot lines ("DMA-API: preallocated ...") do not match.
+# Reports without a stack: a transmit queue the watchdog found stuck
+# (netdev_crit), a device whose references unregister waits for
+# (pr_emerg), rnet's own leaks of what it could not free safely, and
+# console messages lost (a report may be among them).
 pattern="($(printf '%s' "$patterns" | sed '/^$/d' | paste -sd'|'))"
 
 echo "KTAP version 1"

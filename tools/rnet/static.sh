@@ -113,7 +113,7 @@ drs=$(echo "$rs" | grep '^drivers/')
 if [ -z "$drs" ]; then
 	echo "no driver sources found" > "$out"
 	result driver_no_unsafe fail "$out"
-elif grep -nE '^[^/]*\bunsafe\b' $drs > "$out"; then
+elif sed -E 's://.*$::' $drs | grep -nw unsafe > "$out"; then
 	result driver_no_unsafe fail "$out"
 else
 	result driver_no_unsafe ok

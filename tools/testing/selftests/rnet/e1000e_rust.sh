@@ -15,8 +15,8 @@
 TESTS="rust_kunit rust_bind_both rust_msix rust_link rust_ping rust_ping6 rust_tcp_100M rust_udp
        rust_counters rust_frame_sizes rust_udp6_csum rust_udp6_exthdr rust_rx_csum rust_ethtool rust_regs_dma64 rust_tso rust_tso6 rust_offloads_off
        rust_tso_counters rust_promisc rust_multicast rust_mtu rust_mac_address
-       rust_alloc_faults rust_bar_release rust_reload_cycles rust_unload_under_traffic mixed_rust_c
-       mixed_c_rust"
+       rust_alloc_faults rust_open_fail_each rust_bar_release rust_reload_cycles
+       rust_unload_under_traffic mixed_rust_c mixed_c_rust"
 
 # The module's KUnit suite runs when it loads; its KTAP block is in dmesg.
 rust_kunit() {
@@ -760,6 +760,11 @@ faults_on() {
 	done
 	echo N > $FI/fail_page_alloc/ignore-gfp-highmem
 	echo 0 > $FI/fail_page_alloc/min-order
+	# DMA-API debugging (debug flavour) tracks receive mappings in a radix
+	# tree, allocating atomically under the driver's mapping call: one
+	# failure there turns it off for good ("cacheline tracking ENOMEM,
+	# dma-debug disabled"), and it would check nothing more.
+	fault_reject $FI/failslab radix_tree_insert
 }
 
 faults_off() {
@@ -771,11 +776,12 @@ faults_off() {
 # paths no test reached). An open whose every allocation fails returns
 # the error and leaves the interface down, and the next open works. With
 # 5% of the atomic allocations failing under e1000e_rust's frames (receive
-# refills, transmit fragment tables, and the stack's work inside the poll),
-# UDP and TCP still get through: receive refills that fail drop the frame
-# and count it in rx_dropped, keeping the ring's buffer; transmit mappings
-# that fail drop and count the packet in tx_dropped; TCP retransmits. With
-# the faults off, traffic is clean again (exact, nothing dropped).
+# refills and the stack's work inside the poll), UDP and TCP still get
+# through: receive refills that fail drop the frame and count it in
+# rx_dropped, keeping the ring's buffer; TCP retransmits. The transmit
+# path allocates nothing (its fragment tables come with the ring), so it
+# drops nothing. With the faults off, traffic is clean again (exact,
+# nothing dropped).
 rust_alloc_faults() {
 	local a0 b0 a1 b1 rc=0
 	in_a ip link set "$IF_A" down || return
@@ -791,7 +797,7 @@ rust_alloc_faults() {
 	ping_all $NS_A 3 $IP_B > /dev/null || return
 
 	# Without TSO every TCP segment carries page fragments, so each one
-	# needs a fragment table: many transmit mappings to fail.
+	# takes a fragment table: from the ring's own, never allocated.
 	in_a ethtool -K "$IF_A" tso off || return
 	a0=$(counters $NS_A "$IF_A"); b0=$(counters $NS_B "$IF_B")
 	faults_on 5 N || { faults_off; return 1; }
@@ -808,7 +814,7 @@ rust_alloc_faults() {
 	local b_rxd=$((${13} - $5))
 	diag "under faults: B dropped $b_rxd received frames, A $a_txd sent ones"
 	[ $b_rxd -gt 0 ] || fail "no receive refill failed" || return
-	[ $a_txd -gt 0 ] || fail "no transmit mapping failed" || return
+	[ $a_txd = 0 ] || fail "the transmit path dropped $a_txd packets" || return
 	tcp_checked 5000000 || return
 	# Every receive slot still holds a buffer for the device: with the
 	# link idle, the tail is one behind the head (255 of 256 lent).
@@ -819,6 +825,243 @@ rust_alloc_faults() {
 		diag "$ns: receive head ${14}, tail ${15}: $(( (0x${15} - 0x${14}) & 255 )) buffers lent"
 		[ $(( (0x${15} - 0x${14}) & 255 )) = 255 ] || fail "$ns: receive slots were lost" || return
 	done
+}
+
+# Open failing at each of its allocations in turn. The kernel's per-task
+# fault injection (/proc/PID/fail-nth, fault-injection.rst) fails the Nth
+# allocation of one task that failslab and fail_page_alloc let through,
+# here those whose call stack passes through e1000e_rust's module memory
+# (faults_on at probability 0, which fails nothing by itself). The counter
+# is the task's own, counted down by both allocators in call order, never
+# by other tasks or by interrupts and softirqs; it reads back 0 once its
+# failure was injected, else what is left of N. (An interval of N and
+# times 1 would not do: the attribute's count is shared by every task,
+# softirq refills included, and never reset.) One `ip -batch` process
+# makes every open and stop, so that its counter is set before a command
+# and read after it.
+#
+# A first open with the counter out of reach counts the allocations M an
+# open makes (rings, fragment tables, receive buffers, interrupt handlers:
+# more than the 256 receive buffers). Then for N = 1..12, about 20 more up
+# to M - 32 and each N from there until an open takes fewer than N: an
+# open whose Nth allocation failed returns ENOMEM and leaves the interface
+# down, and the next open works (a ping gets through). An open may also
+# survive its failure when the failed allocation had a fallback in the
+# kernel: a slab's page of a higher order, the page fragment cache's
+# 32 KiB page, kvmalloc's kmalloc, kmemleak's metadata. Those callers ask
+# with __GFP_NOWARN, whose failures fault injection does not log (verbose
+# 1 logs the others); or it was the interrupt core's /proc/irq/N/NAME
+# directory, best effort, then missing. Any other failure an open survived
+# is an error swallowed. Kept out (reject range): allocations under the
+# percpu allocator (page allocator), which dumps a stack on failure, and
+# under radix_tree_insert (slab), where DMA-API debugging turns itself off
+# when its cacheline tracking fails.
+OFE_CMD=/tmp/.rnet_ofe.cmd
+OFE_ERRF=/tmp/.rnet_ofe.err
+
+rust_open_fail_each() {
+	OFE_PID=
+	open_fail_each_checks
+	local rc=$?
+	if [ -n "$OFE_PID" ]; then
+		echo 0 > /proc/$OFE_PID/fail-nth 2> /dev/null
+		exec 3>&-
+		wait $OFE_PID
+		exec 4<&-
+	fi
+	ofe_faults off
+	rm -f $OFE_CMD $OFE_ERRF
+	# Whatever happened: A up again, with the IPv6 address the downs took.
+	in_a ip link set dev "$IF_A" up || rc=1
+	wait_for 10 link_up $NS_A "$IF_A" || rc=1
+	in_a ip -6 addr replace $IP6_A/64 dev "$IF_A" nodad || rc=1
+	return $rc
+}
+
+# ofe_faults on|off: (on) failslab and fail_page_alloc count every
+# allocation under e1000e_rust for fail-nth, sleeping or not, failing none
+# by themselves, and log each failure they inject into an allocation
+# without __GFP_NOWARN; the percpu allocator and radix_tree_insert are
+# left out. (off) Back to nothing and quiet.
+ofe_faults() {
+	local a p r
+	if [ "$1" = off ]; then
+		faults_off
+		for a in fail_page_alloc failslab; do
+			echo 0 > $FI/$a/verbose
+			echo 0 > $FI/$a/reject-start
+			echo 0 > $FI/$a/reject-end
+		done
+		return 0
+	fi
+	faults_on 0 Y || return
+	for a in fail_page_alloc:pcpu_alloc_noprof failslab:radix_tree_insert; do
+		# The function's start and the next symbol's address.
+		r=$(awk -v f=${a#*:} '$3 == f { s = $1; next }
+			s != "" && $1 != s { print "0x" s, "0x" $1; exit }' /proc/kallsyms)
+		case $r in
+		"" | 0x0000000000000000*) fail "no address for ${a#*:} in /proc/kallsyms: '$r'"; return ;;
+		esac
+		p=$FI/${a%:*}
+		echo ${r% *} > $p/reject-start
+		echo ${r#* } > $p/reject-end
+		echo 0 > $p/verbose_ratelimit_interval_ms
+		echo 1 > $p/verbose
+	done
+}
+
+# ofe_ip CMD...: CMD (an ip command line) through the batch ip, and wait
+# until it is done: a command after it that fails at once names its
+# sequence number on stderr, which is not buffered. CMD's error lines
+# (without the "Command failed" ones) are in OFE_ERR.
+ofe_ip() {
+	local line
+	OFE_SEQ=$((OFE_SEQ + 1))
+	printf '%s\nlink show dev rnsync%d\n' "$*" $OFE_SEQ >&3 || return
+	OFE_ERR=
+	while IFS= read -r line <&4; do
+		case $line in
+		*rnsync$OFE_SEQ[!0-9]* | *rnsync$OFE_SEQ) return 0 ;;
+		"Command failed "*) ;;
+		*) OFE_ERR="${OFE_ERR:+$OFE_ERR; }$line" ;;
+		esac
+	done
+	fail "the batch ip exited${OFE_ERR:+: $OFE_ERR}"
+}
+
+# ofe_open N: an open whose Nth allocation under e1000e_rust fails;
+# OFE_LEFT is what fail-nth has left of N after it (0: failed). A marker
+# in the kernel log tells which logged failures belong to it.
+ofe_open() {
+	echo "rnet: open_fail_each N=$1" > /dev/kmsg
+	echo $1 > /proc/$OFE_PID/fail-nth || return
+	ofe_ip link set dev "$IF_A" up || return
+	read -r OFE_LEFT < /proc/$OFE_PID/fail-nth || OFE_LEFT=
+	echo 0 > /proc/$OFE_PID/fail-nth
+	[ -n "$OFE_LEFT" ] || fail "N=$1: cannot read the batch ip's fail-nth"
+}
+
+# A's flags and operstate, read in the /sys the batch ip mounted for its
+# netns (through its root: no process to start).
+ofe_up() { local f; read -r f < "$OFE_SYS/flags" && [ $((f & 1)) = 1 ]; }
+ofe_link_up() { local s; read -r s < "$OFE_SYS/operstate" && [ "$s" = up ]; }
+
+# ofe_usable WHAT: the interface is up and a ping from A gets an answer.
+ofe_usable() {
+	ofe_up || fail "$1: the interface is not up" || return
+	in_a ping -c 1 -W 2 $IP_B > /dev/null 2>&1 && return
+	wait_for 10 ofe_link_up && in_a ping -c 1 -W 2 $IP_B > /dev/null 2>&1 ||
+		fail "$1: no answer to a ping after the open"
+}
+
+# ofe_irq_dirs PCI: how many e1000e_rust handler directories PCI's
+# interrupt lines have in /proc/irq.
+ofe_irq_dirs() {
+	local c=0 irqs i d
+	irqs=$(ls /sys/bus/pci/devices/$1/msi_irqs 2> /dev/null) ||
+		irqs=$(cat /sys/bus/pci/devices/$1/irq)
+	for i in $irqs; do
+		for d in /proc/irq/$i/e1000e_rust*; do
+			[ -d "$d" ] && c=$((c + 1))
+		done
+	done
+	echo $c
+}
+
+open_fail_each_checks() {
+	local ring pci pid m0 dirs step tail cap n log name
+	local tried=0 failed=0 nowarn=0 irqproc=0 maxfail=0 err1= tol=
+	ring=$(in_a ethtool -g "$IF_A" | awk '/^Current/ { c = 1 } c && $1 == "RX:" { print $2; exit }')
+	[ -n "$ring" ] || fail "no receive ring size from ethtool -g" || return
+	pci=$(nic_of $NS_A "$IF_A")
+	ofe_faults on || return
+	rm -f $OFE_CMD $OFE_ERRF
+	mkfifo $OFE_CMD $OFE_ERRF || return
+	# The batch ip opens its stderr before it starts, meeting the read
+	# end here; then its command file, which this shell holds open (read
+	# and write: no wait) for as long as the test runs. It inherits
+	# neither descriptor, so it sees the end of its commands when fd 3 is
+	# closed, and fd 4 the end of its errors when it exits.
+	ip -n $NS_A -force -batch $OFE_CMD > /dev/null 2> $OFE_ERRF &
+	pid=$!
+	exec 4< $OFE_ERRF
+	exec 3<> $OFE_CMD
+	OFE_PID=$pid OFE_SEQ=0
+	OFE_SYS=/proc/$pid/root/sys/class/net/$IF_A
+	ofe_ip link set dev "$IF_A" down || return
+	[ -z "$OFE_ERR" ] || fail "down: $OFE_ERR" || return
+	read -r name < /proc/$pid/comm
+	[ "$name" = ip ] && [ -w /proc/$pid/fail-nth ] ||
+		fail "no fail-nth for the batch ip (process $pid, '$name')" || return
+	[ -e "$OFE_SYS/flags" ] || fail "no $OFE_SYS" || return
+
+	ofe_open 1000000 || return
+	[ -z "$OFE_ERR" ] || fail "the open failed with nothing failing: $OFE_ERR" || return
+	m0=$((1000000 - OFE_LEFT))
+	ofe_usable "the open with nothing failing" || return
+	dirs=$(ofe_irq_dirs $pci)
+	ofe_ip link set dev "$IF_A" down || return
+	[ "$m0" -gt "$ring" ] ||
+		fail "an open made $m0 allocations under e1000e_rust, fewer than its $ring receive buffers" ||
+		return
+	[ "$dirs" -gt 0 ] || fail "no e1000e_rust handler in /proc/irq for $pci" || return
+
+	step=$((m0 / 20)); [ $step -ge 16 ] || step=16; step=$((step | 1))
+	tail=$((m0 - 32)); [ $tail -gt 12 ] || tail=13
+	cap=$((m0 + 64))
+	n=0
+	while :; do
+		if [ $n -lt 12 ] || [ $n -ge $tail ]; then
+			n=$((n + 1))
+		else
+			n=$((n + step)); [ $n -le $tail ] || n=$tail
+		fi
+		[ $n -le $cap ] || fail "opens still made $n allocations, the first one $m0" || return
+		tried=$((tried + 1))
+		ofe_open $n || return
+		if [ "$OFE_LEFT" != 0 ]; then
+			# Fewer than N allocations: the end of the sweep.
+			[ -z "$OFE_ERR" ] || fail "N=$n: the open failed with nothing failing: $OFE_ERR" || return
+			ofe_usable "N=$n, not reached" || return
+			ofe_ip link set dev "$IF_A" down || return
+			break
+		fi
+		if [ -n "$OFE_ERR" ]; then
+			case $OFE_ERR in
+			*"Cannot allocate memory"*) ;;
+			*) fail "N=$n: the open failed with '$OFE_ERR', want ENOMEM"; return ;;
+			esac
+			! ofe_up || fail "N=$n: the interface is up after its open failed" || return
+			failed=$((failed + 1)) maxfail=$n
+			[ -n "$err1" ] || err1=$OFE_ERR
+			ofe_ip link set dev "$IF_A" up || return
+			[ -z "$OFE_ERR" ] || fail "N=$n: the next open failed too: $OFE_ERR" || return
+		else
+			# The open survived its failed allocation: which one was it?
+			log=$(dmesg | sed -n "/rnet: open_fail_each N=$n\$/,\$p")
+			if ! echo "$log" | grep -q "FAULT_INJECTION: forcing a failure"; then
+				nowarn=$((nowarn + 1)) tol="$tol $n"
+			elif [ "$(ofe_irq_dirs $pci)" -lt "$dirs" ]; then
+				irqproc=$((irqproc + 1)) tol="$tol $n(/proc/irq)"
+			else
+				name=$(echo "$log" | sed -n 's/.*name \([a-z_]*\), interval.*/\1/p' | head -n 1)
+				fail "N=$n: the open succeeded though its allocation $n ($name) failed:" \
+					"an error was swallowed"
+				return
+			fi
+		fi
+		ofe_usable "N=$n" || return
+		ofe_ip link set dev "$IF_A" down || return
+	done
+	diag "an open makes about $m0 allocations under e1000e_rust ($ring receive buffers);" \
+		"$tried opens with a failure armed (N = 1-12, then in steps of $step, then each" \
+		"from $tail):" \
+		"$failed failed with '$err1', the largest N that failed $maxfail, and at N=$n" \
+		"the open made $((n - OFE_LEFT)): none failed"
+	diag "$nowarn opens survived the failure of a __GFP_NOWARN allocation, $irqproc that" \
+		"of the interrupt core's /proc entry${tol:+ (N =$tol)}"
+	[ $maxfail -gt $ring ] ||
+		fail "no open failed past allocation $ring: the sweep did not reach the receive buffers"
 }
 
 rust_reload_cycles() {

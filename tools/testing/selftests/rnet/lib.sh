@@ -290,8 +290,43 @@ drops_unchanged() {
 	[ "$b" = "$a" ] || fail "$3 dropped frames: rx_dropped rx_missed tx_dropped $b -> $a"
 }
 
+# fault_reject INJECTOR FUNCTION: the fault injector INJECTOR (a
+# /sys/kernel/debug directory: failslab, fail_page_alloc) never fails an
+# allocation with FUNCTION on its call stack: from the function's address
+# to the next symbol's in /proc/kallsyms.
+fault_reject() {
+	local r
+	r=$(awk -v f="$2" '$3 == f { s = $1; next }
+		s != "" && $1 != s { print "0x" s, "0x" $1; exit }' /proc/kallsyms)
+	case $r in
+	"" | 0x0000000000000000*) fail "no address for $2 in /proc/kallsyms: '$r'"; return ;;
+	esac
+	echo "${r% *}" > "$1/reject-start" && echo "${r#* }" > "$1/reject-end"
+}
+
+# csum_errors NS: the IPv4, IPv6 and TCP receive error counters of netns
+# NS that a corrupted frame moves (bad checksums, bad headers), summed.
+# QEMU's own losses drop whole frames and move none of them, so they are
+# checked exactly, TSO or not: a segment the device sent with a wrong
+# checksum (a bad offload context) shows here even when TCP's
+# retransmission repairs the stream.
+csum_errors() {
+	local t=0 f v
+	for f in "Tcp InCsumErrors" "Tcp InErrs" "Ip InHdrErrors" "IpExt InCsumErrors" \
+		 "Udp InCsumErrors"; do
+		v=$(snmp "$1" $f)
+		t=$((t + ${v:-0}))
+	done
+	for f in Ip6InHdrErrors Udp6InCsumErrors; do
+		v=$(snmp6 "$1" $f)
+		t=$((t + ${v:-0}))
+	done
+	echo $t
+}
+
 # tcp_checked BYTES [ADDR]: tcp_transfer, and no driver dropped a frame
-# on the way (rx_dropped, rx_missed and tx_dropped of both ends stay put).
+# on the way (rx_dropped, rx_missed and tx_dropped of both ends stay put),
+# and no frame arrived corrupted at either end (csum_errors).
 # Under QEMU 7.2 the model itself loses frames: when B's ring has no free
 # buffer for a moment (a receiver overrun: the device's interrupt, which
 # e1000e_rust counts in rx_over_errors) and, with segmentation offload on,
@@ -305,7 +340,12 @@ tcp_checked() {
 	a0=$(counters $NS_A "$IF_A"); b0=$(counters $NS_B "$IF_B")
 	o0=$(snmp $NS_B TcpExt TCPOFOQueue); r0=$(snmp $NS_A Tcp RetransSegs)
 	q0=$(snmp $NS_B Ip ReasmReqds); v0=$(stat $NS_B "$IF_B" rx_over_errors)
+	local ea0 eb0 ea1 eb1
+	ea0=$(csum_errors $NS_A); eb0=$(csum_errors $NS_B)
 	tcp_transfer "$1" $2 || return
+	ea1=$(csum_errors $NS_A); eb1=$(csum_errors $NS_B)
+	[ "$ea0" = "$ea1" ] && [ "$eb0" = "$eb1" ] ||
+		fail "corrupted frames: checksum/header errors A $ea0 -> $ea1, B $eb0 -> $eb1" || return
 	a1=$(counters $NS_A "$IF_A"); b1=$(counters $NS_B "$IF_B")
 	o1=$(snmp $NS_B TcpExt TCPOFOQueue); r1=$(snmp $NS_A Tcp RetransSegs)
 	q1=$(snmp $NS_B Ip ReasmReqds); v1=$(stat $NS_B "$IF_B" rx_over_errors)
