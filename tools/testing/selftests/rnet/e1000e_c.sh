@@ -21,7 +21,7 @@ c_ping6() {
 }
 
 c_tcp_100M() {
-	tcp_checked 100000000
+	tcp_checked "$(bulk 100000000)"
 }
 
 c_udp() {

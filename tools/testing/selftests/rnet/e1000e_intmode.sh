@@ -43,7 +43,7 @@ traffic() {
 	ping_all $NS_A 5 $IP_B && ping6_ba || return
 	i0=$(handler_count)
 	udp_transfer 2000 64 || return
-	tcp_checked 20000000 || return
+	tcp_checked "$(bulk 20000000)" || return
 	i1=$(handler_count)
 	diag "interrupts during the transfers: $((i1 - i0))"
 	[ $((i1 - i0)) -gt 0 ] || fail "no interrupt reached the handler"

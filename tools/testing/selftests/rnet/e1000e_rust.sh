@@ -120,7 +120,7 @@ rust_ping6() {
 }
 
 rust_tcp_100M() {
-	tcp_checked 100000000
+	tcp_checked "$(bulk 100000000)"
 }
 
 rust_udp() {
@@ -357,9 +357,9 @@ rust_offloads_off() {
 	in_a ethtool -K "$IF_A" tso off sg off tx off || fail "ethtool -K off failed" || return
 	in_a ethtool -k "$IF_A" | grep -qx "tcp-segmentation-offload: off" ||
 		fail "TSO still on" || return
-	tcp_checked 20000000 || return
+	tcp_checked "$(bulk 20000000)" || return
 	in_a ethtool -K "$IF_A" tso on sg on tx on || fail "ethtool -K on failed" || return
-	tcp_checked 20000000
+	tcp_checked "$(bulk 20000000)"
 }
 
 # nic_stats NS IF: "rx_packets rx_bytes tx_packets tx_bytes rx_dropped
@@ -445,7 +445,11 @@ tso_counter_checks() {
 		diag "A reported $7 overruns and $8 missed frames: not comparing B's sending with it"
 		return 0
 	fi
-	[ "$1 $2" = "${11} ${12}" ] ||
+	# The wire pads frames shorter than 60 bytes (a 54-byte IPv4 ACK
+	# without options), which the receiver counts padded: at most 6 bytes
+	# more per frame.
+	local pad=$(($2 - ${12}))
+	[ "$1" = "${11}" ] && [ $pad -ge 0 ] && [ $pad -le $((6 * $1)) ] ||
 		fail "B counted ${11} frames, ${12} bytes sent; A counted $1 frames, $2 bytes received"
 }
 
@@ -1102,13 +1106,13 @@ rust_unload_under_traffic() {
 mixed_rust_c() {
 	setup_pair e1000e_rust e1000e || return
 	ping_all $NS_A 3 $IP_B || return
-	tcp_transfer 50000000
+	tcp_checked "$(bulk 50000000)"
 }
 
 mixed_c_rust() {
 	setup_pair e1000e e1000e_rust || return
 	ping_all $NS_A 3 $IP_B || return
-	tcp_transfer 50000000
+	tcp_checked "$(bulk 50000000)"
 }
 
 cleanup() {
