@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 #include <linux/etherdevice.h>
+#include <linux/ethtool.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
@@ -156,6 +157,9 @@ int rust_helper_rnet_skb_checksum_help(struct sk_buff *skb)
 
 	if (skb->ip_summed != CHECKSUM_PARTIAL || skb_is_gso(skb))
 		return -EINVAL;
+	/* Another holder's buffer (pktgen's) must not be expanded. */
+	if (skb_shared(skb))
+		return -EBUSY;
 	start = skb_checksum_start_offset(skb);
 	if (start < 0 || start >= skb_headlen(skb) ||
 	    start + skb->csum_offset + sizeof(__sum16) > skb_headlen(skb))
@@ -253,12 +257,18 @@ void rust_helper_rnet_napi_gro_receive(struct napi_struct *napi,
 {
 	/*
 	 * GRO compares the Ethernet headers of held packets (and taps push
-	 * back to the MAC header): a buffer without one is dropped.
+	 * back to the MAC header): a buffer without one is dropped. GRO also
+	 * takes the buffer as the driver's alone (it steals its head and
+	 * frees it ignoring other references): a shared or cloned one (a
+	 * transmitted buffer fed back, say) is dropped too, which releases
+	 * only this reference.
 	 */
-	if (!skb_mac_header_was_set(skb)) {
+	if (!skb_mac_header_was_set(skb) || skb_shared(skb) || skb_cloned(skb)) {
 		kfree_skb_reason(skb, SKB_DROP_REASON_DEV_HDR);
 		return;
 	}
+	skb_orphan(skb);
+	skb_dst_drop(skb);
 	skb->dev = napi->dev;
 	napi_gro_receive(napi, skb);
 }
@@ -320,6 +330,9 @@ int rust_helper_rnet_skb_tso_prepare(struct sk_buff *skb, u32 *nh, u32 *th,
 	int th_off = skb_transport_offset(skb);
 	int err;
 
+	/* Another holder's buffer (pktgen's) must not be expanded. */
+	if (skb_shared(skb))
+		return -EBUSY;
 	/* Headers that are not in the linear data, in order: refused. */
 	if (!rnet_skb_nh_fits(skb, v4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)) ||
 	    th_off < skb_network_offset(skb) ||
@@ -386,4 +399,22 @@ void rust_helper_rnet_rtnl_lock(void)
 void rust_helper_rnet_rtnl_unlock(void)
 {
 	rtnl_unlock();
+}
+
+bool rust_helper_rnet_skb_shared(const struct sk_buff *skb)
+{
+	return skb_shared(skb);
+}
+
+/*
+ * Operations for a device leaked because references to it outlived its
+ * driver: nothing of the module that made it is called any more.
+ */
+static const struct net_device_ops rnet_leaked_netdev_ops = {};
+static const struct ethtool_ops rnet_leaked_ethtool_ops = {};
+
+void rust_helper_rnet_netdev_orphan_ops(struct net_device *dev)
+{
+	dev->netdev_ops = &rnet_leaked_netdev_ops;
+	dev->ethtool_ops = &rnet_leaked_ethtool_ops;
 }

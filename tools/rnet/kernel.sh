@@ -86,9 +86,12 @@ for f in "$TOP"/tools/testing/selftests/rnet/config \
 	[ -f "$f" ] && frags="$frags $f"
 done
 [ "$RNET_DEBUG" = 1 ] && frags="$frags $TOP/tools/rnet/configs/debug.config"
-# The config is regenerated only when a fragment or the tree changed.
+# The config is regenerated only when a fragment or the tree changed; the
+# patches count as the tree (they add Kconfig symbols), whole, not only
+# their names: a tree built from another checkout's series must not keep
+# a config made for this one's.
 # shellcheck disable=SC2086
-fraghash=$(cat $frags "$state/applied/series" | md5sum | cut -d' ' -f1)
+fraghash=$(cat $frags "$state/applied/series" "$TOP"/patches/*.patch | md5sum | cut -d' ' -f1)
 if [ "$(cat "$KBUILD/.rnet-config-hash" 2>/dev/null)" != "$fraghash" ] ||
    [ ! -f "$KBUILD/.config" ]; then
 	cfgtmp="$RNET_CACHE/config-tmp"

@@ -64,7 +64,7 @@ impl core::fmt::Display for Name {
 /// # Invariants
 ///
 /// The wrapped `net_device` is valid for the lifetime of the reference and
-/// its private area holds an initialised `T` (it was allocated by
+/// its private area holds an initialised `Private<T>` (it was allocated by
 /// [`Registration::new`]).
 #[repr(transparent)]
 pub struct Handle<T>(Opaque<bindings::net_device>, PhantomData<T>);
@@ -160,7 +160,8 @@ impl<T> From<&Device<T>> for ARef<Handle<T>> {
 impl<T> Handle<T> {
     /// # Safety
     ///
-    /// `ptr` must be valid for `'a` and its private area must hold a `T`.
+    /// `ptr` must be valid for `'a` and made by [`Registration::new`] for
+    /// `T` (its private area holds a `Private<T>`).
     pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::net_device) -> &'a Self {
         // SAFETY: transparent wrapper; guaranteed by the caller.
         unsafe { &*ptr.cast() }
@@ -301,6 +302,9 @@ impl<T> Handle<T> {
     /// Sets `skb`'s protocol from its Ethernet header and pulls the header
     /// (`eth_type_trans`). Fails for a frame shorter than a header.
     pub fn eth_type_trans(&self, skb: &mut SkBuff) -> Result {
+        if skb.is_shared() {
+            return Err(EBUSY);
+        }
         if skb.headlen() < 14 {
             return Err(EINVAL);
         }
@@ -889,9 +893,9 @@ fn copy_cstr<const N: usize>(dst: &mut [crate::ffi::c_char; N], src: &CStr) {
 ///
 /// # Invariants
 ///
-/// `dev` was allocated by `alloc_etherdev` with room for `T`, holds an
-/// initialised `T` and our operation tables until drop; its parent is
-/// `parent`'s device. `registered` says whether it is registered, which
+/// `dev` was allocated by `alloc_etherdev` with room for `Private<T>`,
+/// holds an initialised `Private<T>` and our operation tables until drop;
+/// its parent is `parent`'s device. `registered` says whether it is registered, which
 /// happens only inside [`Self::register`], before the registration moves
 /// under `parent`'s devres. Every NAPI context on the device's list is a
 /// [`Napi`] inside `T`, added with [`Self::add_napi`].
@@ -1021,9 +1025,10 @@ impl<T: DeviceOperations> Drop for Registration<T> {
         // invariant).
         unsafe { for_each_napi(raw, Napi::forbid) };
         // `free_netdev` frees the device whatever references `dev_hold`
-        // gave out; `unregister_netdev` waited for the stack's, but nothing
-        // waits for a `DeviceRef` (one kept past `stop`, or held on a
-        // never-registered device). `refs` counts those exactly, and the
+        // gave out; `unregister_netdev` waited for them (`DeviceRef`s
+        // included), but read the per-CPU count, which a holder cloning on
+        // another CPU can make read low, and nothing waits on a
+        // never-registered device. `refs` counts `DeviceRef`s exactly, and the
         // stack's own count must be back to the one `alloc_etherdev` made
         // (nothing can take one now: no operation or poll runs): otherwise
         // leak the device and its `T` rather than free memory in use.
@@ -1031,6 +1036,11 @@ impl<T: DeviceOperations> Drop for Registration<T> {
         // SAFETY: valid device.
         let refs = unsafe { bindings::netdev_refcnt_read(raw) };
         if held != 0 || refs != 1 {
+            // The holders may outlive the module: none of its code may be
+            // reached through the device any more (link watch reads its
+            // operations, say).
+            // SAFETY: valid device, unregistered, no operation running.
+            unsafe { bindings::rnet_netdev_orphan_ops(raw) };
             pr_err!(
                 "net: device {} dropped with references held ({} DeviceRef, {} in all); leaking it\n",
                 self.raw_handle().name(),

@@ -269,7 +269,9 @@ impl<'a> PollCtx<'a> {
     /// this context's device. In a poll with a zero budget (netpoll) the
     /// packet is dropped instead: no receive work may happen then; so is a
     /// packet without a MAC header (no `eth_type_trans`), which GRO would
-    /// compare with the headers of the packets it holds.
+    /// compare with the headers of the packets it holds, and a shared or
+    /// cloned one (GRO takes the buffer as the driver's alone: it steals
+    /// its head and frees it whatever other references exist).
     #[inline]
     pub fn gro_receive(&self, skb: SkBuff) {
         if self.budget == 0 {

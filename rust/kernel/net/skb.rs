@@ -59,7 +59,10 @@ impl DropReason {
 ///
 /// # Invariants
 ///
-/// `self.0` points to a valid `sk_buff` owned by this value alone.
+/// `self.0` points to a valid `sk_buff`; this value owns one reference to
+/// it. Usually the only one; a buffer `start_xmit` gets may have more
+/// (pktgen's), so every operation that would expand or write the buffer
+/// refuses a shared one (`EBUSY`).
 pub struct SkBuff(NonNull<bindings::sk_buff>);
 
 // SAFETY: an owned `sk_buff` may move between CPUs; it is freed with the `_any` variants, valid
@@ -211,11 +214,19 @@ impl SkBuff {
         end.saturating_sub(tail)
     }
 
+    /// Whether another holder has a reference to this `sk_buff`
+    /// (`skb_shared`).
+    #[inline]
+    pub fn is_shared(&self) -> bool {
+        // SAFETY: valid (type invariant).
+        unsafe { bindings::rnet_skb_shared(self.raw()) }
+    }
+
     /// Checks that `len` more bytes fit at the tail of a linear, unshared
     /// buffer.
     #[inline]
     fn tail_writable(&self, len: usize) -> Result {
-        if self.is_cloned() {
+        if self.is_cloned() || self.is_shared() {
             return Err(EBUSY);
         }
         if self.is_nonlinear() || len > self.tailroom() {
@@ -252,6 +263,9 @@ impl SkBuff {
     /// e.g. a header that was read. `EINVAL` if the linear data is shorter.
     #[inline]
     pub fn pull(&mut self, len: u32) -> Result {
+        if self.is_shared() {
+            return Err(EBUSY);
+        }
         if len > self.headlen() {
             return Err(EINVAL);
         }
@@ -272,6 +286,12 @@ impl SkBuff {
         if len.saturating_sub(self.len()) > MAX_PAD {
             self.drop_with(DropReason::NotSpecified);
             return Err(EINVAL);
+        }
+        if len > self.len() && self.is_shared() {
+            // `skb_pad` may expand the head, which another holder's buffer
+            // must not be.
+            self.drop_with(DropReason::NotSpecified);
+            return Err(EBUSY);
         }
         let raw = self.into_raw();
         // SAFETY: we own `raw`; `skb_padto` frees it on error and keeps it otherwise.
@@ -304,6 +324,9 @@ impl SkBuff {
     /// and for a segmentation offload buffer, whose transport header (which
     /// this moves) segmentation writes through.
     pub fn set_partial_checksum(&mut self, start: u16, offset: u16) -> Result {
+        if self.is_shared() {
+            return Err(EBUSY);
+        }
         // SAFETY: valid (type invariant).
         if unsafe { bindings::skb_is_gso(self.raw()) } {
             return Err(EINVAL);
@@ -497,7 +520,7 @@ impl SkBuff {
         let room = match dir {
             Direction::ToDevice => self.headlen() as usize,
             // The device must not write into data a clone shares.
-            Direction::FromDevice if self.is_cloned() => {
+            Direction::FromDevice if self.is_cloned() || self.is_shared() => {
                 self.drop_with(DropReason::DevReady);
                 return Err(EBUSY);
             }
