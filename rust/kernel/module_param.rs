@@ -48,15 +48,22 @@ impl IntParam {
 }
 
 /// A `kernel_param` entry in the `__param` section, which the loader reads.
+/// Made only by [`int_param`] (the field is private): the loader trusts
+/// every pointer in it.
 #[doc(hidden)]
 #[repr(transparent)]
-pub struct ParamEntry(pub bindings::kernel_param);
+pub struct ParamEntry(bindings::kernel_param);
 
 // SAFETY: the entry is only read, by the loader and sysfs; its pointers are to statics.
 unsafe impl Sync for ParamEntry {}
 
+/// The entry of an `int` parameter named `name` stored in `storage`.
+///
+/// # Safety
+///
+/// `name` ends with a NUL byte (the loader reads it as a C string).
 #[doc(hidden)]
-pub const fn int_param(name: &'static [u8], storage: &'static IntParam) -> ParamEntry {
+pub const unsafe fn int_param(name: &'static [u8], storage: &'static IntParam) -> ParamEntry {
     ParamEntry(bindings::kernel_param {
         name: name.as_ptr().cast(),
         mod_: core::ptr::null_mut(),
@@ -88,10 +95,10 @@ macro_rules! module_param_int {
         const _: () = {
             #[link_section = "__param"]
             #[used(compiler)]
-            static PARAM: $crate::module_param::ParamEntry = $crate::module_param::int_param(
-                concat!(stringify!($name), "\0").as_bytes(),
-                &$name,
-            );
+            // SAFETY: the name is NUL-terminated.
+            static PARAM: $crate::module_param::ParamEntry = unsafe {
+                $crate::module_param::int_param(concat!(stringify!($name), "\0").as_bytes(), &$name)
+            };
 
             #[cfg(MODULE)]
             #[link_section = ".modinfo"]
