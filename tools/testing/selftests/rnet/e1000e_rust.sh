@@ -767,8 +767,11 @@ faults_on() {
 	# DMA-API debugging (debug flavour) tracks receive mappings in a radix
 	# tree, allocating atomically under the driver's mapping call: one
 	# failure there turns it off for good ("cacheline tracking ENOMEM,
-	# dma-debug disabled"), and it would check nothing more.
-	fault_reject $FI/failslab radix_tree_insert
+	# dma-debug disabled"), and it would check nothing more. Both
+	# injectors: the node comes from a slab whose refill takes pages (a
+	# CI run of 4dc5051 lost DMA-API debugging to a page failure there).
+	fault_reject $FI/failslab radix_tree_insert || return
+	fault_reject $FI/fail_page_alloc radix_tree_insert
 }
 
 faults_off() {
