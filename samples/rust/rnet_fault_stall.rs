@@ -26,7 +26,12 @@ impl kernel::Module for RnetFaultStall {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let lock: Pin<KBox<SpinLock<()>>> =
             KBox::pin_init(new_spinlock!((), "rnet_fault_stall"), GFP_KERNEL)?;
-        // A grace period must be waiting for this CPU for RCU to notice it.
+        // A grace period must be waiting for this CPU for RCU to notice it,
+        // and it must have begun after the test lowered the stall timeout
+        // (a grace period keeps the timeout it began with): end the one in
+        // progress, if any, then start a new one.
+        // SAFETY: no precondition; process context (module init).
+        unsafe { bindings::synchronize_rcu() };
         // SAFETY: no precondition; the cookie is not needed.
         let _ = unsafe { bindings::start_poll_synchronize_rcu() };
         let t0 = Ktime::ktime_get();
