@@ -51,8 +51,12 @@ static int rnet_scope_going(struct notifier_block *nb, unsigned long state,
 	if (state != MODULE_STATE_GOING)
 		return NOTIFY_DONE;
 	for (;;) {
+		/*
+		 * Newest first: a registration made on top of another (hooks on
+		 * a pernet state) goes before what it was made on.
+		 */
 		mutex_lock(&rnet_scope_lock);
-		list_for_each_entry(e, &rnet_scope_list, node)
+		list_for_each_entry_reverse(e, &rnet_scope_list, node)
 			if (e->owner == mod)
 				break;
 		if (list_entry_is_head(e, &rnet_scope_list, node)) {

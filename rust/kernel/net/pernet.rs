@@ -341,6 +341,23 @@ impl<T: Operations> Id<T> {
     }
 }
 
+impl<T: Operations> Id<T> {
+    /// The state and the extension words of `net`'s slot.
+    ///
+    /// # Safety
+    ///
+    /// A registration of `T` is registered and its init succeeded for
+    /// `net`, whose exit for `T` has not run (e.g. in the pernet methods
+    /// of a subsystem registered after `T`'s and dropped before it).
+    pub(crate) unsafe fn slot_parts(&self, net: *mut bindings::net) -> (*const T, *mut SlotExt) {
+        // SAFETY: as the caller promises, `id` is written and the slot
+        // initialised.
+        let slot = unsafe { bindings::rnet_net_generic(net, *self.id.get()) } as *mut Slot<T>;
+        // SAFETY: valid slot (above).
+        unsafe { (ptr::addr_of!((*slot).state), ptr::addr_of_mut!((*slot).ext)) }
+    }
+}
+
 /// A namespace's `net_generic` area for `T`, zeroed by the core.
 ///
 /// # Invariants
@@ -356,7 +373,12 @@ struct Slot<T> {
     hdr: *mut bindings::ctl_table_header,
     table: *mut bindings::ctl_table,
     table_cap: usize,
+    ext: SlotExt,
 }
+
+/// Words of a slot that another abstraction built on pernet states uses
+/// (netfilter keeps its hooks there); zeroed by the core.
+pub(crate) type SlotExt = [*mut c_void; 2];
 
 /// A registered pernet subsystem of state `T`; dropping it drops the state
 /// of every namespace and unregisters. If it is leaked instead, that

@@ -86,8 +86,9 @@ impl SkBuff {
         ManuallyDrop::new(self).0.as_ptr()
     }
 
+    /// The buffer, for reads by other abstractions.
     #[inline]
-    fn raw(&self) -> *mut bindings::sk_buff {
+    pub(crate) fn raw(&self) -> *mut bindings::sk_buff {
         self.0.as_ptr()
     }
 

@@ -10,6 +10,8 @@
  *   xfer sniff IFNAME SECONDS
  *   xfer csum-marks IFNAME PORT SECONDS
  *   xfer udp-badsum IFNAME DSTMAC SRCADDR DSTADDR PORT COUNT
+ *   xfer write-nocap FILE VALUE
+ *   xfer write-nobody FILE VALUE
  *
  * TCP: the receiver checks the stream byte for byte and its length. UDP:
  * each datagram carries its sequence number and a payload derived from it;
@@ -23,9 +25,18 @@
  * and how many of them the driver marked checksum-verified (the packet
  * socket's TP_STATUS_CSUM_VALID: CHECKSUM_UNNECESSARY on the buffer).
  * Both watchers stop early once a second passes without a frame they
- * count, after the first one.
+ * count, after the first one. write-nocap drops CAP_NET_ADMIN from the
+ * bounding, effective, permitted and inheritable sets (root keeps its
+ * uid), write-nobody becomes uid and gid 65534; then each opens FILE for
+ * writing and writes VALUE, printing the errno name of the first step
+ * that fails (or "ok"), and exits 0 whatever happened.
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -598,6 +609,57 @@ static int csum_marks(const char *ifname, unsigned int port, int secs)
 	return 0;
 }
 
+/* The errno name of the few errors write-nocap and write-nobody expect. */
+static const char *errname(int e)
+{
+	switch (e) {
+	case EPERM: return "EPERM";
+	case EACCES: return "EACCES";
+	case EINVAL: return "EINVAL";
+	case ENOENT: return "ENOENT";
+	default: return "other";
+	}
+}
+
+static int write_as(const char *mode, const char *file, const char *value)
+{
+	int fd;
+
+	if (!strcmp(mode, "write-nocap")) {
+		struct __user_cap_header_struct h = {
+			.version = _LINUX_CAPABILITY_VERSION_3,
+		};
+		struct __user_cap_data_struct d[2];
+
+		if (prctl(PR_CAPBSET_DROP, CAP_NET_ADMIN, 0, 0, 0) ||
+		    syscall(SYS_capget, &h, d)) {
+			printf("setup %s\n", errname(errno));
+			return 0;
+		}
+		d[CAP_NET_ADMIN / 32].effective &= ~(1U << (CAP_NET_ADMIN % 32));
+		d[CAP_NET_ADMIN / 32].permitted &= ~(1U << (CAP_NET_ADMIN % 32));
+		d[CAP_NET_ADMIN / 32].inheritable &= ~(1U << (CAP_NET_ADMIN % 32));
+		if (syscall(SYS_capset, &h, d)) {
+			printf("setup %s\n", errname(errno));
+			return 0;
+		}
+	} else if (setgid(65534) || setuid(65534)) {
+		printf("setup %s\n", errname(errno));
+		return 0;
+	}
+	fd = open(file, O_WRONLY);
+	if (fd < 0) {
+		printf("open %s\n", errname(errno));
+		return 0;
+	}
+	if (write(fd, value, strlen(value)) < 0)
+		printf("write %s\n", errname(errno));
+	else
+		printf("ok\n");
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -627,6 +689,9 @@ int main(int argc, char **argv)
 				  strtoul(argv[7], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "sniff"))
 		return sniff(argv[2], atoi(argv[3]));
+	if (argc == 4 && (!strcmp(argv[1], "write-nocap") ||
+			  !strcmp(argv[1], "write-nobody")))
+		return write_as(argv[1], argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "csum-marks"))
 		return csum_marks(argv[2], atoi(argv[3]), atoi(argv[4]));
 	print_help();
