@@ -206,8 +206,14 @@ impl<'a> HookSkb<'a> {
     }
 
     /// Takes the packet: the returned [`SkBuff`] owns it, and the core
-    /// forgets it (`NF_STOLEN`).
+    /// forgets it (`NF_STOLEN`). What the packet pointed to without a
+    /// reference of its own, valid only for the hook call (a socket from
+    /// early demux, a route, the input device), and its conntrack and
+    /// secpath entries are dropped first, so the buffer can be kept.
     pub fn steal(self) -> (Verdict<'a>, SkBuff) {
+        // SAFETY: the packet is valid and, from here, owned by the hook;
+        // the call is still inside the hook's RCU section.
+        unsafe { bindings::rnet_nf_steal_prepare(self.raw()) };
         (
             Verdict::new(bindings::NF_STOLEN),
             ManuallyDrop::into_inner(self.skb),

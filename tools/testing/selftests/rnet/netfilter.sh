@@ -38,6 +38,16 @@ nf_get() {
 		}' $NF_PROC
 }
 
+# nf_bound PORT: a UDP socket of B is bound to PORT.
+nf_bound() {
+	ip netns exec $NF_B cat /proc/net/udp /proc/net/udp6 |
+		grep -qi ":$(printf %04X "$1") "
+}
+
+# nf_reaches NS WHAT N: the counter printed by "WHAT NS" reaches N (10 s).
+nf_ge() { [ "$($2 "$1")" -ge "$3" ]; }
+nf_reaches() { wait_for 10 nf_ge "$@"; }
+
 nf_dropped() { ip netns exec "$1" awk '$1 == "dropped" { print $2 }' $NF_PROC; }
 nf_stolen() { ip netns exec "$1" awk '$1 == "stolen" { print $2 }' $NF_PROC; }
 
@@ -102,10 +112,11 @@ nf_setup() {
 nf_counts() {
 	local a0 r0 b0 a1 r1 b1 rc
 	a0=$(nf_snapshot $NF_A $1) r0=$(nf_snapshot $NF_R $1) b0=$(nf_snapshot $NF_B $1)
-	ip netns exec $NF_B xfer udp-recv $3 $NF_N $NF_SIZE 5 > /tmp/.rnet_nf.out 2>&1 &
+	ip netns exec $NF_B xfer udp-recv $3 $NF_N $NF_SIZE 10 > /tmp/.rnet_nf.out 2>&1 &
 	local pid=$!
-	sleep 0.5
-	ip netns exec $NF_A xfer udp-send $2 $3 $NF_N $NF_SIZE || { kill $pid; fail "udp-send failed"; return; }
+	wait_for 10 nf_bound $3 || { kill $pid; fail "B's receiver did not bind port $3"; return; }
+	ip netns exec $NF_A env XFER_DSTOPTS=${XFER_DSTOPTS:-} xfer udp-send $2 $3 $NF_N $NF_SIZE ||
+		{ kill $pid; fail "udp-send failed"; return; }
 	wait $pid
 	rc=$?
 	cat /tmp/.rnet_nf.out
@@ -129,46 +140,74 @@ nf_counts_ipv4() {
 		fail "B: $((b1 - b0)) UDP bytes at localin, want $((NF_N * (28 + NF_SIZE)))"
 }
 
+# With a 16-byte destination options header: the hook must walk it to
+# find UDP, and the bytes count it (40 + 16 + 8 + payload).
 nf_counts_ipv6() {
-	nf_counts ipv6 fd77:2::1 5011
+	local b0 b1
+	b0=$(nf_get $NF_B ipv6 localin udp bytes)
+	XFER_DSTOPTS=16 nf_counts ipv6 fd77:2::1 5011 || return
+	b1=$(nf_get $NF_B ipv6 localin udp bytes)
+	[ $((b1 - b0)) = $((NF_N * (64 + NF_SIZE))) ] ||
+		fail "B: $((b1 - b0)) IPv6 UDP bytes at localin, want $((NF_N * (64 + NF_SIZE)))"
+}
+
+# nf_set NS ENTRY VALUE: write one of the rule's sysctls in NS.
+nf_set() {
+	echo "$3" | ip netns exec "$1" tee $NF_SYS/$2 > /dev/null ||
+		fail "$1: writing $3 to $2 failed"
 }
 
 nf_drop_rule() {
-	local d0 b0 s0 out
+	local d0 b0 p0 s0 out
 	# B drops UDP to 5012 at PRE_ROUTING: counted there, never delivered.
-	echo 17 | ip netns exec $NF_B tee $NF_SYS/drop_proto > /dev/null || return
-	echo 5012 | ip netns exec $NF_B tee $NF_SYS/drop_port > /dev/null || return
+	nf_set $NF_B drop_proto 17 && nf_set $NF_B drop_port 5012 || return
 	d0=$(nf_dropped $NF_B) b0=$(nf_get $NF_B ipv4 localin udp packets)
+	p0=$(nf_get $NF_B ipv4 prerouting udp packets)
 	ip netns exec $NF_A xfer udp-send 10.77.2.1 5012 $NF_N $NF_SIZE || fail "udp-send failed" || return
-	sleep 0.5
+	nf_reaches $NF_B nf_dropped $((d0 + NF_N))
 	diag "B dropped $(( $(nf_dropped $NF_B) - d0 )) of $NF_N"
 	[ $(( $(nf_dropped $NF_B) - d0 )) = $NF_N ] || fail "B did not drop exactly $NF_N" || return
+	[ $(( $(nf_get $NF_B ipv4 prerouting udp packets) - p0 )) = $NF_N ] ||
+		fail "the dropped packets were not counted at PRE_ROUTING" || return
 	[ "$(nf_get $NF_B ipv4 localin udp packets)" = "$b0" ] || fail "dropped packets reached LOCAL_IN" || return
+	# The same rule in R drops forwarded packets at R's PRE_ROUTING: B
+	# sees none of them.
+	nf_set $NF_B drop_proto 0 && nf_set $NF_R drop_proto 17 && nf_set $NF_R drop_port 5012 || return
+	d0=$(nf_dropped $NF_R) p0=$(nf_get $NF_B ipv4 prerouting udp packets)
+	XFER_DSTOPTS=16 ip netns exec $NF_A xfer udp-send fd77:2::1 5012 $NF_N $NF_SIZE ||
+		fail "udp-send failed" || return
+	ip netns exec $NF_A xfer udp-send 10.77.2.1 5012 $NF_N $NF_SIZE || fail "udp-send failed" || return
+	nf_reaches $NF_R nf_dropped $((d0 + 2 * NF_N))
+	diag "R dropped $(( $(nf_dropped $NF_R) - d0 )) of $((2 * NF_N)) forwarded (IPv6 with options, IPv4)"
+	[ $(( $(nf_dropped $NF_R) - d0 )) = $((2 * NF_N)) ] || fail "R did not drop exactly $((2 * NF_N))" || return
+	[ "$(nf_get $NF_B ipv4 prerouting udp packets)" = "$p0" ] || fail "B saw packets R dropped" || return
+	nf_set $NF_R drop_proto 0 && nf_set $NF_B drop_proto 17 || return
 	# Stolen instead: the hook owns and frees them; none is delivered or
 	# counted as dropped (kmemleak and KASAN watch the ownership).
-	echo 1 | ip netns exec $NF_B tee $NF_SYS/rule_steal > /dev/null || return
+	nf_set $NF_B rule_steal 1 || return
 	d0=$(nf_dropped $NF_B) s0=$(nf_stolen $NF_B)
 	ip netns exec $NF_A xfer udp-send 10.77.2.1 5012 $NF_N $NF_SIZE || fail "udp-send failed" || return
-	sleep 0.5
+	nf_reaches $NF_B nf_stolen $((s0 + NF_N))
 	diag "B stole $(( $(nf_stolen $NF_B) - s0 )) of $NF_N"
 	[ $(( $(nf_stolen $NF_B) - s0 )) = $NF_N ] || fail "B did not steal exactly $NF_N" || return
 	[ "$(nf_dropped $NF_B)" = "$d0" ] || fail "stolen packets counted as dropped" || return
 	[ "$(nf_get $NF_B ipv4 localin udp packets)" = "$b0" ] || fail "stolen packets reached LOCAL_IN" || return
-	echo 0 | ip netns exec $NF_B tee $NF_SYS/rule_steal > /dev/null || return
-	# Other ports pass, and the other namespaces have no rule.
+	nf_set $NF_B rule_steal 0 || return
+	# Other ports pass, and the other namespaces' rules and counts are
+	# their own (R's earlier rule is off; what it dropped stays).
+	d0=$(nf_dropped $NF_R)
 	nf_counts ipv4 10.77.2.1 5013 || return
-	[ "$(nf_dropped $NF_A)" = 0 ] && [ "$(nf_dropped $NF_R)" = 0 ] ||
+	[ "$(nf_dropped $NF_A)" = 0 ] && [ "$(nf_dropped $NF_R)" = "$d0" ] ||
 		fail "a rule of B dropped packets in A or R" || return
 	[ "$(ip netns exec $NF_A cat $NF_SYS/drop_proto)" = 0 ] || fail "B's rule shows in A" || return
 	# A local sender whose packet the rule drops at LOCAL_OUT gets EPERM.
-	echo 17 | ip netns exec $NF_A tee $NF_SYS/drop_proto > /dev/null || return
+	nf_set $NF_A drop_proto 17 || return
 	out=$(ip netns exec $NF_A xfer udp-send 10.77.2.1 5014 1 $NF_SIZE 2>&1) &&
 		{ fail "the send succeeded with its packet dropped"; return; }
 	diag "A's send under its own rule: $out"
 	case $out in *"Operation not permitted"*) ;; *) fail "want EPERM" || return ;; esac
 	[ "$(nf_dropped $NF_A)" = 1 ] || fail "A dropped $(nf_dropped $NF_A), want 1" || return
-	echo 0 | ip netns exec $NF_A tee $NF_SYS/drop_proto > /dev/null
-	echo 0 | ip netns exec $NF_B tee $NF_SYS/drop_proto > /dev/null
+	nf_set $NF_A drop_proto 0 && nf_set $NF_B drop_proto 0 || return
 	# Out of range: refused, nothing changed.
 	if echo 256 | ip netns exec $NF_B tee $NF_SYS/drop_proto > /dev/null 2>&1; then
 		fail "drop_proto 256 accepted"; return
@@ -189,24 +228,34 @@ nf_sysctl_perms() {
 	[ "$out" = "open ENOENT" ] || fail "the tool's control case: $out"
 }
 
-# Traffic keeps flowing through all three namespaces while the module
-# goes; a namespace is deleted and made with it loaded as well.
+# The module goes while A sends to B through R (the sender must see its
+# datagrams counted before, and survive the unload); then a namespace is
+# made and deleted, and R deleted with traffic flowing, with the module
+# loaded again. A clean unload releases nothing as leaked.
 nf_unload_busy() {
-	local pid
-	ip netns del $NF_R || fail "ip netns del $NF_R failed" || return
-	ip netns add rnnfC || fail "ip netns add rnnfC failed" || return
-	ip netns exec rnnfC cat $NF_PROC > /dev/null || fail "a new namespace has no counters" || return
-	ip netns del rnnfC || fail "ip netns del rnnfC failed" || return
-	# A to itself: LOCAL_OUT, POST_ROUTING, PRE_ROUTING and LOCAL_IN each
-	# time (nothing listens: refused datagrams, which the sender ignores).
-	ip netns exec $NF_A xfer udp-send 10.77.1.1 5020 100000000 $NF_SIZE > /dev/null 2>&1 &
+	local pid c0 c1
+	dmesg -c > /dev/null
+	ip netns exec $NF_A xfer udp-send 10.77.2.1 5020 100000000 $NF_SIZE > /dev/null 2>&1 &
 	pid=$!
-	sleep 1
-	wait_for 10 rmmod rust_netfilter || { kill $pid; fail "rmmod failed under traffic"; return; }
+	c0=$(nf_get $NF_A ipv4 localout udp packets)
+	sleep 0.5
+	c1=$(nf_get $NF_A ipv4 localout udp packets)
+	kill -0 $pid 2> /dev/null && [ "$c1" -gt "$c0" ] ||
+		{ kill $pid 2> /dev/null; fail "no traffic before the unload ($c0 -> $c1)"; return; }
+	wait_for 30 rmmod rust_netfilter || { kill $pid; fail "rmmod failed under traffic"; return; }
+	kill -0 $pid 2> /dev/null || fail "the sender died with the unload" || return
+	[ ! -e $NF_PROC ] || { kill $pid; fail "counters left after unload"; return; }
+	diag "unloaded while A sent to B through R ($((c1 - c0)) datagrams in 0.5 s before)"
+	if dmesg | grep -q "releasing a registration"; then
+		kill $pid; fail "a registration of a clean unload was released as leaked"; return
+	fi
+	modprobe rust_netfilter || { kill $pid; fail "reloading rust_netfilter failed"; return; }
+	ip netns add rnnfC || { kill $pid; fail "ip netns add rnnfC failed"; return; }
+	ip netns exec rnnfC cat $NF_PROC > /dev/null || { kill $pid; fail "a new namespace has no counters"; return; }
+	ip netns del rnnfC || { kill $pid; fail "ip netns del rnnfC failed"; return; }
+	ip netns del $NF_R || { kill $pid; fail "ip netns del $NF_R failed"; return; }
 	kill $pid 2> /dev/null
 	wait $pid 2> /dev/null
-	diag "unloaded with A sending to itself"
-	[ ! -e $NF_PROC ] || fail "counters left after unload" || return
 	cleanup
 	return 0
 }

@@ -25,6 +25,9 @@ pn_field() {
 	fi
 }
 
+# pn_gt NS FIELD N: FIELD of NS is greater than N.
+pn_gt() { [ "$(pn_field "$1" "$2")" -gt "$3" ]; }
+
 # pn_write NS ENTRY VALUE: write a sysctl entry of NS (quietly).
 pn_write() {
 	ip netns exec "$1" sh -c "echo $3 > $SYS/$2" 2> /dev/null
@@ -83,9 +86,15 @@ pernet_timer_work() {
 	# write schedules it, so it ran at least once per burst.
 	w=$(pn_field $PN_B works)
 	[ "$w" -ge 1 ] || fail "the delayed work never ran" || return
-	pn_write $PN_B value 1 && pn_write $PN_B value 2 || return
-	sleep 0.3
-	[ "$(pn_field $PN_B works)" -gt "$w" ] || fail "the work did not run after the writes" || return
+	pn_write $PN_B value 1 && pn_write $PN_B value 2 || fail "writing value failed" || return
+	wait_for 10 pn_gt $PN_B works "$w" ||
+		fail "the work did not run after the writes" || return
+	# cancel: a timer armed for 1 s and stopped at once never runs.
+	t3=$(pn_field $PN_B ticks)
+	ip netns exec $PN_B sh -c "echo 1000 > $SYS/interval_ms; echo 0 > $SYS/interval_ms" ||
+		fail "writing interval_ms failed" || return
+	sleep 1.5
+	[ "$(pn_field $PN_B ticks)" = "$t3" ] || fail "a cancelled timer ran" || return
 	diag "timer stopped at $t3 runs; work ran $(pn_field $PN_B works) times"
 }
 
@@ -104,7 +113,7 @@ pernet_netns_exit() {
 	ip netns del $PN_A || fail "ip netns del failed" || return
 	ip netns del $PN_B || fail "ip netns del failed" || return
 	# Dismantling is asynchronous; a timer run in progress holds the module.
-	wait_for 10 rmmod rnet_netns || fail "rnet_netns did not unload: $(modules_left)" || return
+	wait_for 30 rmmod rnet_netns || fail "rnet_netns did not unload: $(modules_left)" || return
 	[ ! -d /sys/module/rnet_netns ] || fail "rnet_netns still loaded" || return
 	dmesg | grep -q "rnet_netns: unloading" || fail "no unload message" || return
 	# Its registration was dropped, not released by the module scope.
@@ -129,8 +138,10 @@ pernet_leak() {
 		fail "no message for the leaked registration" || return
 	[ ! -e /proc/net/rnet_netns_leaked ] || fail "the leaked registration's file is left" || return
 	diag "$(dmesg | grep -m1 'releasing a registration')"
-	# The id is free again: a second load works.
-	modprobe rnet_netns && rmmod rnet_netns || fail "reloading after the leak failed"
+	# A second load that leaks again works, and is cleaned up again.
+	dmesg -c > /dev/null
+	modprobe rnet_netns leak=1 && wait_for 30 rmmod rnet_netns || fail "reloading after the leak failed" || return
+	dmesg | grep -q "releasing a registration" || fail "the second leak was not released"
 }
 
 ktap_run

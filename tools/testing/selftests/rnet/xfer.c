@@ -33,6 +33,7 @@
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -643,7 +644,7 @@ static int write_as(const char *mode, const char *file, const char *value)
 			printf("setup %s\n", errname(errno));
 			return 0;
 		}
-	} else if (setgid(65534) || setuid(65534)) {
+	} else if (setgroups(0, NULL) || setgid(65534) || setuid(65534)) {
 		printf("setup %s\n", errname(errno));
 		return 0;
 	}
