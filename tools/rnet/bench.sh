@@ -52,4 +52,30 @@ for key, name, goal in (('tcp_mbps', 'TCP Mbit/s', '>= 1.10'),
     else:
         spread = 'n/a'
     print(f"{name:<12}{mc:>14.2f}{mr:>14.2f}{spread:>38}{ratio:>12.2f}   {goal}")
+
+# Netfilter hook cost: e1000e_rust pair with no hooks, rust_netfilter's
+# hooks, or nftables counters at the same points; rounds rotate the order.
+nf = {}
+for line in open(sys.argv[1]):
+    m = re.match(r'bench: nf=(\S+) round=(\d+) (.*)', line)
+    if m:
+        d = nf.setdefault(m.group(1), {})
+        for k, v in re.findall(r'(\w+)=([\d.]+)', m.group(3)):
+            d.setdefault(k, {})[int(m.group(2))] = float(v)
+if nf:
+    if not all(k in nf for k in ('none', 'rust', 'nft')):
+        sys.exit('bench: missing netfilter results')
+    print()
+    print(f"{'netfilter':<12}{'no hooks':>12}{'Rust hooks':>12}{'nftables':>12}"
+          f"{'Rust/nft per round: median [min-max]':>40}{'Rust/none':>11}   goal")
+    for key, name in (('tcp_mbps', 'TCP Mbit/s'), ('udp_pps', 'UDP 64B pps')):
+        cols = [nf[m].get(key, {}) for m in ('none', 'rust', 'nft')]
+        meds = [statistics.median(c.values()) if c else float('nan') for c in cols]
+        rounds = sorted(set(cols[1]) & set(cols[2]))
+        per = [cols[1][k] / cols[2][k] for k in rounds if cols[2][k]]
+        spread = (f"{statistics.median(per):.2f} [{min(per):.2f}-{max(per):.2f}] of {len(per)}"
+                  if per else 'n/a')
+        vs_none = meds[1] / meds[0] if meds[0] else float('nan')
+        print(f"{name:<12}{meds[0]:>12.1f}{meds[1]:>12.1f}{meds[2]:>12.1f}{spread:>40}"
+              f"{vs_none:>11.2f}   >= 1.00")
 PY

@@ -40,6 +40,8 @@ ln -sf dash "$root/bin/sh"
 install_bin "$(command -v ip)" ip
 install_bin "$(command -v ethtool)" ethtool
 install_bin "$(command -v iperf3)" iperf3
+# nft: make bench compares the Rust netfilter hooks with nftables counters.
+install_bin "$(command -v nft || echo /usr/sbin/nft)" nft
 install_bin "$(command -v tc || echo /sbin/tc)" tc
 
 # Modules, with depmod so that modprobe works in the guest.

@@ -14,7 +14,7 @@ BINDGEN_VERSION=0.73.2
 
 PKGS="flex bison bc libelf-dev libssl-dev cpio busybox-static dash
  qemu-system-x86 iproute2 ethtool iperf3 clang lld llvm libclang-dev
- rsync xz-utils python3 make gcc kmod linux-perf"
+ rsync xz-utils python3 make gcc kmod linux-perf nftables"
 
 log() { echo "rnet-setup: $*"; }
 die() { echo "rnet-setup: error: $*" >&2; exit 1; }
