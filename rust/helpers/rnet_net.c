@@ -101,11 +101,6 @@ int rust_helper_skb_padto(struct sk_buff *skb, unsigned int len)
 	return skb_padto(skb, len);
 }
 
-unsigned int rust_helper_netdev_mc_count(const struct net_device *dev)
-{
-	return netdev_mc_count(dev);
-}
-
 /*
  * For a CHECKSUM_PARTIAL buffer: where the checksum starts and goes, and
  * whether the transport is TCP. Only such a buffer has network and

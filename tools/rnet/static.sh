@@ -45,7 +45,7 @@ result() {	# name ok|fail [diagnostics file]
 }
 
 echo "KTAP version 1"
-echo "1..4"
+echo "1..5"
 out=$(mktemp)
 canary=$(mktemp -d)
 trap 'rm -rf "$out" "$canary"' EXIT
@@ -118,4 +118,18 @@ elif sed -E 's://.*$::' $drs | grep -nw unsafe > "$out"; then
 else
 	result driver_no_unsafe ok
 fi
+
+# Every C helper of rnet's is called: a rust_helper_X in rust/helpers/rnet_*.c
+# that no bindings::X in rust/ uses is an edit that was lost (a safety step
+# written in C and never called) or dead code.
+: > "$out"
+helpers=$(ls rust/helpers/rnet_*.c 2>/dev/null)
+if [ -z "$helpers" ]; then
+	echo "no rnet helpers found" > "$out"
+else
+	for h in $(sed -n 's/^[a-z].*[ *]rust_helper_\([a-z0-9_]*\)(.*/\1/p' $helpers | sort -u); do
+		grep -rqw "bindings::$h" rust/ || echo "rust_helper_$h: no bindings::$h in rust/" >> "$out"
+	done
+fi
+if [ -s "$out" ]; then result helpers_used fail "$out"; else result helpers_used ok; fi
 exit $bad
