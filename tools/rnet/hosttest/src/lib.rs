@@ -1,11 +1,224 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Host tests of the e1000e_rust files that are plain Rust with no kernel
+//! Host tests of the rnet files that are plain Rust with no kernel
 //! dependency: the very source the kernel builds, included by path.
 
 #[allow(dead_code)]
 #[path = "../../../../drivers/net/ethernet/intel/e1000e_rust/desc.rs"]
 mod desc;
+
+#[allow(dead_code)]
+#[path = "../../../../net/dccp_rust/codec.rs"]
+mod codec;
+
+#[cfg(test)]
+mod dccp_codec {
+    use super::codec::*;
+
+    const SRC: [u8; 4] = [10, 0, 0, 1];
+    const DST: [u8; 4] = [10, 0, 0, 2];
+
+    fn hdr(ptype: PacketType, x: bool) -> Header {
+        Header {
+            sport: 5001,
+            dport: 6001,
+            doff: 0,
+            ccval: 3,
+            cscov: 0,
+            checksum: 0,
+            ptype,
+            x,
+            seq: 0x1234_5678_9abc,
+            ack: ptype.has_ack().then_some(0x0000_0000_0042),
+            specific: (ptype.specific_len() == 4).then_some(42),
+        }
+    }
+
+    /// A packet: header with `opts`, then `payload`, checksummed.
+    fn packet(h: &Header, opts: &[u8], payload: &[u8]) -> Vec<u8> {
+        let mut buf = vec![0u8; 1024];
+        let n = encode(h, opts, &mut buf).expect("encodes");
+        buf.truncate(n);
+        buf.extend_from_slice(payload);
+        let c = compute_checksum(&SRC, &DST, &buf).expect("checksum");
+        buf[6..8].copy_from_slice(&c.to_be_bytes());
+        buf
+    }
+
+    /// RFC 1071, byte by byte, independent of the codec's own sum.
+    fn reference_checksum(pkt: &[u8], covered: usize) -> u16 {
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&SRC);
+        bytes.extend_from_slice(&DST);
+        bytes.extend_from_slice(&[0, 33]);
+        bytes.extend_from_slice(&(pkt.len() as u16).to_be_bytes());
+        bytes.extend_from_slice(&pkt[..6]);
+        bytes.extend_from_slice(&[0, 0]);
+        bytes.extend_from_slice(&pkt[8..covered]);
+        if bytes.len() % 2 == 1 {
+            bytes.push(0);
+        }
+        let mut sum: u64 = 0;
+        for c in bytes.chunks(2) {
+            sum += u64::from(c[0]) << 8 | u64::from(c[1]);
+        }
+        while sum >> 16 != 0 {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        !(sum as u16)
+    }
+
+    #[test]
+    fn dccp_roundtrip_every_type() {
+        for t in 0..10u8 {
+            let pt = PacketType::from_u8(t).unwrap();
+            for x in [true, false] {
+                if !x && !pt.allows_short() {
+                    continue;
+                }
+                let mut h = hdr(pt, x);
+                if !x {
+                    h.seq &= 0xff_ffff;
+                    h.ack = h.ack.map(|a| a & 0xff_ffff);
+                }
+                let p = packet(&h, &[opt::NDP_COUNT, 3, 7], b"hello");
+                let got = verify_checksum(&SRC, &DST, &p).expect("valid");
+                assert_eq!(got.len(), Header::fixed_len(pt, x) + 4);
+                assert_eq!((got.ptype, got.x, got.seq, got.ack), (pt, x, h.seq, h.ack));
+                assert_eq!((got.sport, got.dport, got.ccval), (5001, 6001, 3));
+                assert_eq!(got.specific, h.specific);
+                let o: Vec<_> = Options::new(&p[Header::fixed_len(pt, x)..got.len()]).collect();
+                assert_eq!(o.len(), 1);
+                assert_eq!(o[0].unwrap().kind, opt::NDP_COUNT);
+                assert_eq!(o[0].unwrap().value, &[7]);
+            }
+        }
+    }
+
+    #[test]
+    fn dccp_checksum_and_coverage() {
+        let payload: Vec<u8> = (0..101u8).collect();
+        let mut h = hdr(PacketType::Data, true);
+        let p = packet(&h, &[], &payload);
+        assert_eq!(
+            u16::from_be_bytes([p[6], p[7]]),
+            reference_checksum(&p, p.len())
+        );
+        // Full coverage: any payload byte matters.
+        let mut q = p.clone();
+        q[p.len() - 1] ^= 1;
+        assert_eq!(verify_checksum(&SRC, &DST, &q), Err(Malformed::BadChecksum));
+        // CsCov 2: header and 4 payload bytes covered, the rest not.
+        h.cscov = 2;
+        let p = packet(&h, &[], &payload);
+        let hl = Header::fixed_len(PacketType::Data, true);
+        assert_eq!(coverage(p.len(), hl, 2), Some(hl + 4));
+        assert_eq!(
+            u16::from_be_bytes([p[6], p[7]]),
+            reference_checksum(&p, hl + 4)
+        );
+        let mut q = p.clone();
+        q[hl + 10] ^= 0xff;
+        assert!(verify_checksum(&SRC, &DST, &q).is_ok());
+        q[hl + 3] ^= 0xff;
+        assert_eq!(verify_checksum(&SRC, &DST, &q), Err(Malformed::BadChecksum));
+        // Coverage past the end.
+        h.cscov = 15;
+        let mut buf = vec![0u8; 64];
+        let n = encode(&h, &[], &mut buf).unwrap();
+        buf.truncate(n + 8);
+        assert_eq!(
+            compute_checksum(&SRC, &DST, &buf),
+            Err(Malformed::BadCoverage)
+        );
+    }
+
+    #[test]
+    fn dccp_malformed_reasons() {
+        let good = packet(&hdr(PacketType::Request, true), &[], &[]);
+        assert_eq!(parse(&good[..11]), Err(Malformed::TooShort));
+        assert_eq!(parse(&good[..15]), Err(Malformed::TooShort));
+        let mut p = good.clone();
+        p[8] = (12 << 1) | 1;
+        assert_eq!(parse(&p), Err(Malformed::BadType));
+        let mut p = good.clone();
+        p[8] &= !1;
+        assert_eq!(parse(&p), Err(Malformed::ShortSeqNotAllowed));
+        let mut p = good.clone();
+        p[4] = 4;
+        assert_eq!(parse(&p), Err(Malformed::BadDataOffset));
+        let mut p = good.clone();
+        p[4] = 200;
+        assert_eq!(parse(&p), Err(Malformed::BadDataOffset));
+        let mut p = good.clone();
+        p[0] ^= 1;
+        assert_eq!(verify_checksum(&SRC, &DST, &p), Err(Malformed::BadChecksum));
+        // Options: a length below 2, one past the end, a lone Mandatory,
+        // Mandatory before Mandatory.
+        for bad in [
+            &[opt::TIMESTAMP, 1][..],
+            &[opt::TIMESTAMP, 9, 0, 0],
+            &[opt::MANDATORY],
+        ] {
+            let e = Options::new(bad).find_map(|o| o.err());
+            assert!(e.is_some(), "{bad:?}");
+        }
+        assert_eq!(
+            Options::new(&[opt::MANDATORY, opt::MANDATORY, opt::SLOW_RECEIVER]).next(),
+            Some(Err(Malformed::BadMandatory))
+        );
+        // Iteration stops after an error.
+        let mut it = Options::new(&[opt::TIMESTAMP, 1, opt::SLOW_RECEIVER]);
+        assert!(matches!(it.next(), Some(Err(_))));
+        assert_eq!(it.next(), None);
+        // Mandatory marks the next option; padding is skipped.
+        let o: Vec<_> = Options::new(&[0, opt::MANDATORY, opt::CHANGE_L, 3, 2, 0, 0])
+            .map(|o| o.unwrap())
+            .collect();
+        assert_eq!(
+            o,
+            [Opt {
+                kind: opt::CHANGE_L,
+                mandatory: true,
+                value: &[2]
+            }]
+        );
+    }
+
+    #[test]
+    fn dccp_encode_refuses() {
+        let mut buf = [0u8; 2048];
+        let mut h = hdr(PacketType::Request, false);
+        assert_eq!(encode(&h, &[], &mut buf), None);
+        h.x = true;
+        h.ack = Some(1);
+        assert_eq!(encode(&h, &[], &mut buf), None);
+        h.ack = None;
+        assert_eq!(encode(&h, &[0u8; 1010], &mut buf), None);
+        assert_eq!(encode(&h, &[], &mut buf[..10]), None);
+        assert_eq!(encode(&h, &[opt::SLOW_RECEIVER], &mut buf), Some(24));
+    }
+
+    #[test]
+    fn dccp_sequence_arithmetic() {
+        let top = SEQ_MOD - 1;
+        assert_eq!(seq_add(top, 1), 0);
+        assert_eq!(seq_add(top, 5), 4);
+        assert_eq!(seq_delta(2, top), 3);
+        assert_eq!(seq_delta(top, 2), -3);
+        assert!(seq_before(top, 2) && !seq_before(2, top));
+        assert!(seq_in_window(1, top - 3, 4));
+        assert!(!seq_in_window(5, top - 3, 4));
+        assert_eq!(seq_delta(SEQ_MOD / 2 - 1, 0), (SEQ_MOD / 2 - 1) as i64);
+        assert_eq!(seq_delta(SEQ_MOD / 2, 0), -((SEQ_MOD / 2) as i64));
+        // 24-bit numbers extended near the greatest received.
+        assert_eq!(seq_extend(0x00_0010, 0x1234_56ff_fff0), 0x1234_5700_0010);
+        assert_eq!(seq_extend(0xff_fff0, 0x1234_5700_0010), 0x1234_56ff_fff0);
+        assert_eq!(seq_extend(0x00_0005, 0xffff_ffff_fff0), 0x0000_0000_0005);
+        assert_eq!(seq_extend(0xff_fff0, 0x0000_0000_0005), 0xffff_ffff_fff0);
+        assert_eq!(seq_extend(0x12_3456, 0x0000_0012_3400), 0x0000_0012_3456);
+    }
+}
 
 #[cfg(test)]
 mod tests {
