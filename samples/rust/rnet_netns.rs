@@ -17,7 +17,9 @@
 //!
 //! With `leak=1`, init also leaks a second registration (its `/proc/net`
 //! file is `rnet_netns_leaked`), which the module scope releases when the
-//! module goes.
+//! module goes. With `fail_ms=N`, init arms a timer for N ms, leaks the
+//! timer's object and fails: the loader waits for the timer before it
+//! frees the module.
 
 use core::fmt::Write;
 use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
@@ -40,6 +42,11 @@ kernel::module_param_int!(
     leak,
     0,
     "1: leak a second pernet registration at init (a test of the module scope)"
+);
+kernel::module_param_int!(
+    fail_ms,
+    0,
+    "N > 0: arm a timer for N ms, leak its object and fail init (a test of the failed-init wait)"
 );
 
 /// What the timer and the work item of one namespace touch.
@@ -175,6 +182,23 @@ impl pernet::Operations for NetnsState {
     }
 }
 
+/// A timer armed by an init that then fails.
+#[pin_data]
+struct InitProbe {
+    #[pin]
+    timer: Timer<InitProbe>,
+}
+
+impl TimerCallback for InitProbe {
+    fn timer(&self) -> &Timer<Self> {
+        &self.timer
+    }
+
+    fn run(_this: Arc<Self>) {
+        pr_info!("rnet_netns: the timer of the failed init ran\n");
+    }
+}
+
 static LEAKED: Id<LeakedState> = Id::new();
 
 /// The state of the registration `leak=1` leaks.
@@ -201,6 +225,21 @@ struct RnetNetns {
 
 impl kernel::Module for RnetNetns {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        let ms = fail_ms.get();
+        if ms > 0 {
+            // The module is freed when init fails, whatever it holds: the
+            // loader must wait for this timer (its object leaked as well).
+            let probe = Arc::pin_init(
+                pin_init!(InitProbe {
+                    timer <- new_timer!(module, "rnet_netns::init_probe"),
+                }),
+                GFP_KERNEL,
+            )?;
+            timer::arm_after(&probe, ms as u32)?;
+            core::mem::forget(probe);
+            pr_info!("rnet_netns: failing init with a timer pending\n");
+            return Err(EAGAIN);
+        }
         let reg = KBox::pin_init(pernet::Registration::new(module), GFP_KERNEL)?;
         if leak.get() == 1 {
             let leaked =

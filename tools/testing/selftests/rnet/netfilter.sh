@@ -225,7 +225,14 @@ nf_sysctl_perms() {
 	[ "$out" = "write EPERM" ] || fail "want EPERM from the handler" || return
 	[ "$(ip netns exec $NF_B cat $NF_SYS/drop_proto)" = 0 ] || fail "the rule changed" || return
 	out=$(ip netns exec $NF_B xfer write-nocap /proc/sys/net/rnet_netns_none 6)
-	[ "$out" = "open ENOENT" ] || fail "the tool's control case: $out"
+	[ "$out" = "open ENOENT" ] || fail "the tool's control case: $out" || return
+	# The check is against the namespace's own user namespace: an
+	# unprivileged user's new user and network namespaces are its to set
+	# (it has no capability in the initial namespace).
+	out=$(xfer run-nobody unshare -Urn sh -c \
+		"echo 6 > $NF_SYS/drop_proto && cat $NF_SYS/drop_proto" 2>&1)
+	diag "uid 65534 in its own user and network namespace: $out"
+	[ "$out" = 6 ] || fail "root of a child user namespace could not set its own rule"
 }
 
 # The module goes while A sends to B through R (the sender must see its

@@ -9,7 +9,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-TESTS="pernet_proc_sysctl pernet_timer_work pernet_netns_exit pernet_leak"
+TESTS="pernet_proc_sysctl pernet_timer_work pernet_netns_exit pernet_leak pernet_failed_init"
 
 PN_A=rnpernA
 PN_B=rnpernB
@@ -142,6 +142,22 @@ pernet_leak() {
 	dmesg -c > /dev/null
 	modprobe rnet_netns leak=1 && wait_for 30 rmmod rnet_netns || fail "reloading after the leak failed" || return
 	dmesg | grep -q "releasing a registration" || fail "the second leak was not released"
+}
+
+# An init that fails with a timer pending (its object leaked): modprobe
+# fails, the timer still runs (the loader waits for it before freeing the
+# module), nothing is left loaded, and a normal load works after.
+pernet_failed_init() {
+	dmesg -c > /dev/null
+	if modprobe rnet_netns fail_ms=300 2> /dev/null; then
+		fail "init with fail_ms succeeded"; return
+	fi
+	dmesg | grep -q "rnet_netns: failing init with a timer pending" ||
+		fail "init did not arm its timer" || return
+	dmesg | grep -q "rnet_netns: the timer of the failed init ran" ||
+		fail "modprobe returned before the timer ran" || return
+	[ ! -d /sys/module/rnet_netns ] || fail "rnet_netns left loaded" || return
+	modprobe rnet_netns && rmmod rnet_netns || fail "loading after the failed init failed"
 }
 
 ktap_run

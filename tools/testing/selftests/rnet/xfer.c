@@ -12,6 +12,7 @@
  *   xfer udp-badsum IFNAME DSTMAC SRCADDR DSTADDR PORT COUNT
  *   xfer write-nocap FILE VALUE
  *   xfer write-nobody FILE VALUE
+ *   xfer run-nobody PROG [ARG...]
  *
  * TCP: the receiver checks the stream byte for byte and its length. UDP:
  * each datagram carries its sequence number and a payload derived from it;
@@ -29,7 +30,8 @@
  * bounding, effective, permitted and inheritable sets (root keeps its
  * uid), write-nobody becomes uid and gid 65534; then each opens FILE for
  * writing and writes VALUE, printing the errno name of the first step
- * that fails (or "ok"), and exits 0 whatever happened.
+ * that fails (or "ok"), and exits 0 whatever happened. run-nobody runs
+ * PROG as uid and gid 65534 with no supplementary groups.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -690,6 +692,15 @@ int main(int argc, char **argv)
 				  strtoul(argv[7], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "sniff"))
 		return sniff(argv[2], atoi(argv[3]));
+	if (argc >= 3 && !strcmp(argv[1], "run-nobody")) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534)) {
+			perror("xfer: run-nobody");
+			return 1;
+		}
+		execvp(argv[2], argv + 2);
+		perror("xfer: run-nobody: exec");
+		return 1;
+	}
 	if (argc == 4 && (!strcmp(argv[1], "write-nocap") ||
 			  !strcmp(argv[1], "write-nobody")))
 		return write_as(argv[1], argv[2], argv[3]);
