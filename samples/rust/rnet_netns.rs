@@ -17,9 +17,9 @@
 //!
 //! With `leak=1`, init also leaks a second registration (its `/proc/net`
 //! file is `rnet_netns_leaked`), which the module scope releases when the
-//! module goes. With `fail_ms=N`, init arms a timer for N ms, leaks the
-//! timer's object and fails: the loader waits for the timer before it
-//! frees the module.
+//! module goes. With `fail_ms=N`, init arms a timer for N ms, drops its
+//! own reference to the timer's object and fails: the loader waits for the
+//! timer before it frees the module.
 
 use core::fmt::Write;
 use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
@@ -46,7 +46,7 @@ kernel::module_param_int!(
 kernel::module_param_int!(
     fail_ms,
     0,
-    "N > 0: arm a timer for N ms, leak its object and fail init (a test of the failed-init wait)"
+    "N > 0: arm a timer for N ms and fail init (a test of the failed-init wait)"
 );
 
 /// What the timer and the work item of one namespace touch.
@@ -228,7 +228,7 @@ impl kernel::Module for RnetNetns {
         let ms = fail_ms.get();
         if ms > 0 {
             // The module is freed when init fails, whatever it holds: the
-            // loader must wait for this timer (its object leaked as well).
+            // loader must wait for this timer.
             let probe = Arc::pin_init(
                 pin_init!(InitProbe {
                     timer <- new_timer!(module, "rnet_netns::init_probe"),
@@ -236,7 +236,8 @@ impl kernel::Module for RnetNetns {
                 GFP_KERNEL,
             )?;
             timer::arm_after(&probe, ms as u32)?;
-            core::mem::forget(probe);
+            // The pending timer keeps the object (and the module) alive.
+            drop(probe);
             pr_info!("rnet_netns: failing init with a timer pending\n");
             return Err(EAGAIN);
         }
