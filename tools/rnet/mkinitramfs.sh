@@ -43,6 +43,12 @@ install_bin "$(command -v iperf3)" iperf3
 # nft: make bench compares the Rust netfilter hooks with nftables counters.
 install_bin "$(command -v nft || echo /usr/sbin/nft)" nft
 install_bin "$(command -v tc || echo /sbin/tc)" tc
+install_bin "$(command -v ss || echo /bin/ss)" ss
+# The kernel runs /sbin/modprobe (CONFIG_MODPROBE_PATH) to autoload a
+# module by alias (socket() of a protocol no module serves yet): kmod's,
+# which reads the aliases depmod writes.
+install_bin "$(command -v kmod || echo /bin/kmod)" kmod
+ln -sf ../bin/kmod "$root/sbin/modprobe"
 
 # Modules, with depmod so that modprobe works in the guest.
 mkdir -p "$root/lib/modules"
