@@ -1,0 +1,903 @@
+// SPDX-License-Identifier: GPL-2.0
+
+#include <linux/err.h>
+#include <linux/module.h>
+#include <linux/net.h>
+#include <linux/percpu.h>
+#include <linux/poll.h>
+#include <linux/random.h>
+#include <linux/security.h>
+#include <linux/slab.h>
+#include <net/inet_common.h>
+#include <net/inet_connection_sock.h>
+#include <net/inet_hashtables.h>
+#include <net/inet_timewait_sock.h>
+#include <net/ip.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <net/protocol.h>
+#include <net/route.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+#include <net/xfrm.h>
+
+/*
+ * An INET protocol module written in Rust (kernel::net::inet): its proto,
+ * proto_ops, inet_protosw and net_protocol, its own hash tables and
+ * timewait death row, the per-CPU orphan count and one raw control socket
+ * per namespace, all in one allocation. Rust fills the proto template with
+ * its methods (the INET ones are set here, as the C connection-oriented
+ * protocols set them) and the proto_ops, which are INET's and the two
+ * helpers below.
+ *
+ * Teardown is in two halves. Dropping the Rust registration unregisters
+ * the protosw first (no new socket), then the protocol handler (no new
+ * packet). The rest (control sockets, hash tables, proto and its slab) is
+ * released by the module scope when the module goes: its count is zero
+ * then, and every socket of the proto holds one (sk_prot_alloc), so no
+ * socket is left that could use them.
+ */
+struct rnet_inet_proto {
+	struct rnet_scope_entry scope;
+	struct proto prot;
+	const struct proto_ops *ops;
+	struct inet_protosw protosw;
+	struct net_protocol netproto;
+	struct inet_hashinfo hashinfo;
+	struct inet_timewait_death_row death_row;
+	int slot;
+	int (*listen_start)(struct sock *sk);
+	char bb_name[48];
+	char bb2_name[48];
+	int steps;
+};
+
+enum {
+	RNET_INET_HASH = 1,
+	RNET_INET_PROTO = 2,
+	RNET_INET_PERNET = 4,
+	RNET_INET_ADDED = 8,
+	RNET_INET_PROTOSW = 16,
+};
+
+static struct rnet_inet_proto *rnet_inet_of(const struct sock *sk)
+{
+	return container_of(sk->sk_prot, struct rnet_inet_proto, prot);
+}
+
+/*
+ * pernet_operations carry no private pointer, so each registration takes
+ * one of a few slots, each with its own init and exit functions.
+ */
+#define RNET_INET_SLOTS 4
+static struct rnet_inet_proto *rnet_inet_slots[RNET_INET_SLOTS];
+/*
+ * The registrations receiving packets, read under RCU by the receive path
+ * (lookups, control replies); cleared, and a grace period waited for,
+ * when a registration stops.
+ */
+static struct rnet_inet_proto __rcu *rnet_inet_live[RNET_INET_SLOTS];
+static unsigned int rnet_inet_net_ids[RNET_INET_SLOTS];
+static DEFINE_MUTEX(rnet_inet_slot_lock);
+
+/*
+ * The control socket replies to packets with no socket are sent from: a
+ * raw socket, as TCP makes its own; inet_ctl_sock_create() unhashes it, so
+ * it never receives.
+ */
+static int rnet_inet_net_init(struct net *net, int slot)
+{
+	struct rnet_inet_proto *p = rnet_inet_slots[slot];
+	struct sock **ctl = net_generic(net, rnet_inet_net_ids[p->slot]);
+
+	return inet_ctl_sock_create(ctl, PF_INET, SOCK_RAW,
+				    p->protosw.protocol, net);
+}
+
+static void rnet_inet_net_exit(struct net *net, int slot)
+{
+	struct rnet_inet_proto *p = rnet_inet_slots[slot];
+	struct sock **ctl = net_generic(net, rnet_inet_net_ids[p->slot]);
+
+	inet_ctl_sock_destroy(*ctl);
+	*ctl = NULL;
+}
+
+static void rnet_inet_net_exit_batch(struct list_head *list, int slot)
+{
+	inet_twsk_purge(&rnet_inet_slots[slot]->hashinfo);
+}
+
+static int rnet_inet_init_0(struct net *net)
+{
+	return rnet_inet_net_init(net, 0);
+}
+
+static int rnet_inet_init_1(struct net *net)
+{
+	return rnet_inet_net_init(net, 1);
+}
+
+static int rnet_inet_init_2(struct net *net)
+{
+	return rnet_inet_net_init(net, 2);
+}
+
+static int rnet_inet_init_3(struct net *net)
+{
+	return rnet_inet_net_init(net, 3);
+}
+
+static void rnet_inet_exit_0(struct net *net)
+{
+	rnet_inet_net_exit(net, 0);
+}
+
+static void rnet_inet_exit_1(struct net *net)
+{
+	rnet_inet_net_exit(net, 1);
+}
+
+static void rnet_inet_exit_2(struct net *net)
+{
+	rnet_inet_net_exit(net, 2);
+}
+
+static void rnet_inet_exit_3(struct net *net)
+{
+	rnet_inet_net_exit(net, 3);
+}
+
+static void rnet_inet_exit_batch_0(struct list_head *list)
+{
+	rnet_inet_net_exit_batch(list, 0);
+}
+
+static void rnet_inet_exit_batch_1(struct list_head *list)
+{
+	rnet_inet_net_exit_batch(list, 1);
+}
+
+static void rnet_inet_exit_batch_2(struct list_head *list)
+{
+	rnet_inet_net_exit_batch(list, 2);
+}
+
+static void rnet_inet_exit_batch_3(struct list_head *list)
+{
+	rnet_inet_net_exit_batch(list, 3);
+}
+
+static struct pernet_operations rnet_inet_pernet[RNET_INET_SLOTS] = {
+	{ .init = rnet_inet_init_0, .exit = rnet_inet_exit_0,
+	  .exit_batch = rnet_inet_exit_batch_0, .id = &rnet_inet_net_ids[0],
+	  .size = sizeof(struct sock *) },
+	{ .init = rnet_inet_init_1, .exit = rnet_inet_exit_1,
+	  .exit_batch = rnet_inet_exit_batch_1, .id = &rnet_inet_net_ids[1],
+	  .size = sizeof(struct sock *) },
+	{ .init = rnet_inet_init_2, .exit = rnet_inet_exit_2,
+	  .exit_batch = rnet_inet_exit_batch_2, .id = &rnet_inet_net_ids[2],
+	  .size = sizeof(struct sock *) },
+	{ .init = rnet_inet_init_3, .exit = rnet_inet_exit_3,
+	  .exit_batch = rnet_inet_exit_batch_3, .id = &rnet_inet_net_ids[3],
+	  .size = sizeof(struct sock *) },
+};
+
+static int rnet_inet_hash_alloc(struct rnet_inet_proto *p)
+{
+	struct inet_hashinfo *h = &p->hashinfo;
+	unsigned int i;
+	int err;
+
+	err = inet_hashinfo2_init_mod(h);
+	if (err)
+		return err;
+	err = -ENOMEM;
+	snprintf(p->bb_name, sizeof(p->bb_name), "%s_bind_bucket",
+		 p->prot.name);
+	snprintf(p->bb2_name, sizeof(p->bb2_name), "%s_bind2_bucket",
+		 p->prot.name);
+	h->bind_bucket_cachep = kmem_cache_create(p->bb_name,
+						  sizeof(struct inet_bind_bucket),
+						  0, SLAB_HWCACHE_ALIGN, NULL);
+	if (!h->bind_bucket_cachep)
+		goto out_lhash;
+	h->bind2_bucket_cachep =
+		kmem_cache_create(p->bb2_name, sizeof(struct inet_bind2_bucket),
+				  0, SLAB_HWCACHE_ALIGN, NULL);
+	if (!h->bind2_bucket_cachep)
+		goto out_bb;
+	/* Sizes for a test guest: 1024 connections, 512 bound ports. */
+	h->ehash_mask = 1023;
+	h->ehash = kvcalloc(h->ehash_mask + 1, sizeof(*h->ehash), GFP_KERNEL);
+	if (!h->ehash)
+		goto out_bb2;
+	for (i = 0; i <= h->ehash_mask; i++)
+		INIT_HLIST_NULLS_HEAD(&h->ehash[i].chain, i);
+	if (inet_ehash_locks_alloc(h))
+		goto out_ehash;
+	h->bhash_size = 512;
+	h->bhash = kvcalloc(h->bhash_size, sizeof(*h->bhash), GFP_KERNEL);
+	if (!h->bhash)
+		goto out_locks;
+	h->bhash2 = kvcalloc(h->bhash_size, sizeof(*h->bhash2), GFP_KERNEL);
+	if (!h->bhash2)
+		goto out_bhash;
+	for (i = 0; i < h->bhash_size; i++) {
+		spin_lock_init(&h->bhash[i].lock);
+		INIT_HLIST_HEAD(&h->bhash[i].chain);
+		spin_lock_init(&h->bhash2[i].lock);
+		INIT_HLIST_HEAD(&h->bhash2[i].chain);
+	}
+	h->pernet = false;
+	p->death_row.hashinfo = h;
+	p->death_row.sysctl_max_tw_buckets = 1024;
+	refcount_set(&p->death_row.tw_refcount, 1);
+	return 0;
+
+out_bhash:
+	kvfree(h->bhash);
+out_locks:
+	inet_ehash_locks_free(h);
+out_ehash:
+	kvfree(h->ehash);
+out_bb2:
+	kmem_cache_destroy(h->bind2_bucket_cachep);
+out_bb:
+	kmem_cache_destroy(h->bind_bucket_cachep);
+out_lhash:
+	inet_hashinfo2_free_mod(h);
+	return err;
+}
+
+static void rnet_inet_hash_free(struct rnet_inet_proto *p)
+{
+	struct inet_hashinfo *h = &p->hashinfo;
+
+	kvfree(h->bhash2);
+	kvfree(h->bhash);
+	inet_ehash_locks_free(h);
+	kvfree(h->ehash);
+	kmem_cache_destroy(h->bind2_bucket_cachep);
+	kmem_cache_destroy(h->bind_bucket_cachep);
+	inet_hashinfo2_free_mod(h);
+}
+
+/* Stops new sockets first, then new packets; both wait out their users. */
+static void rnet_inet_stop(struct rnet_inet_proto *p)
+{
+	if (p->steps & RNET_INET_PROTOSW)
+		inet_unregister_protosw(&p->protosw);
+	if (p->steps & RNET_INET_ADDED) {
+		inet_del_protocol(&p->netproto, p->protosw.protocol);
+		RCU_INIT_POINTER(rnet_inet_live[p->slot], NULL);
+		synchronize_net();
+	}
+	p->steps &= ~(RNET_INET_PROTOSW | RNET_INET_ADDED);
+}
+
+/* Frees the rest: no socket of the proto is left (see above). */
+static void rnet_inet_free(struct rnet_inet_proto *p)
+{
+	rnet_inet_stop(p);
+	if (p->steps & RNET_INET_PERNET)
+		unregister_pernet_subsys(&rnet_inet_pernet[p->slot]);
+	if (p->steps & RNET_INET_PROTO)
+		proto_unregister(&p->prot);
+	if (p->steps & RNET_INET_HASH)
+		rnet_inet_hash_free(p);
+	free_percpu(p->prot.orphan_count);
+	p->prot.orphan_count = NULL;
+	kfree(p->ops);
+	p->ops = NULL;
+	p->steps = 0;
+	mutex_lock(&rnet_inet_slot_lock);
+	rnet_inet_slots[p->slot] = NULL;
+	mutex_unlock(&rnet_inet_slot_lock);
+}
+
+static void rnet_inet_scope_release(void *entry)
+{
+	struct rnet_inet_proto *p = entry;
+
+	rnet_inet_free(p);
+}
+
+/* DCCP-style listen: inet_listen() takes SOCK_STREAM only. */
+int rust_helper_rnet_inet_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	int err;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sock->state != SS_UNCONNECTED || sock->type != sk->sk_type)
+		goto out;
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	if (sk->sk_state != TCP_LISTEN) {
+		err = -EINVAL;
+		if ((1 << sk->sk_state) & ~TCPF_CLOSE)
+			goto out;
+		err = rnet_inet_of(sk)->listen_start(sk);
+		if (err)
+			goto out;
+		err = inet_csk_listen_start(sk);
+		if (err)
+			goto out;
+	}
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/*
+ * Poll for a connection-oriented datagram socket: readable with a queued
+ * datagram or a pending accept, writable once connected.
+ */
+__poll_t rust_helper_rnet_inet_poll(struct file *file, struct socket *sock,
+				    poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	__poll_t mask = 0;
+	u8 shutdown;
+	int state;
+
+	sock_poll_wait(file, sock, wait);
+	state = inet_sk_state_load(sk);
+	if (state == TCP_LISTEN)
+		return inet_csk_listen_poll(sk);
+	if (READ_ONCE(sk->sk_err))
+		mask = EPOLLERR;
+	shutdown = READ_ONCE(sk->sk_shutdown);
+	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	if ((1 << state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+		return mask;
+	if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (!(shutdown & SEND_SHUTDOWN) && state != TCP_CLOSE) {
+		if (sk_stream_is_writeable(sk))
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		else
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+	}
+	return mask;
+}
+
+/*
+ * Registers a protocol from Rust's templates: hash tables, the proto and
+ * its slab, the control sockets, the protocol handler and, last, the
+ * protosw that makes socket() reach it. A taken protocol slot (another
+ * module's handler) fails with -EBUSY and leaves nothing registered.
+ */
+void *rust_helper_rnet_inet_register(const struct proto *prot,
+				     const struct proto_ops *ops,
+				     const struct net_protocol *netproto,
+				     int (*listen_start)(struct sock *sk),
+				     short type, u8 protocol,
+				     struct module *owner,
+				     unsigned int data_offset,
+				     const size_t *sizes)
+{
+	struct rnet_inet_proto *p;
+	int err, slot;
+
+	/*
+	 * Rust's view of the C structures (bindgen's layout) must be C's,
+	 * and its state must not overlap the C socket.
+	 */
+	if (sizes[0] != sizeof(struct proto) ||
+	    sizes[1] != sizeof(*p->ops) ||
+	    sizes[2] != sizeof(struct net_protocol) ||
+	    sizes[3] != sizeof(struct inet_connection_sock) ||
+	    data_offset < sizeof(struct inet_connection_sock) ||
+	    prot->obj_size < data_offset) {
+		pr_err("%s: layout mismatch between Rust and C\n", prot->name);
+		return ERR_PTR(-EINVAL);
+	}
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	mutex_lock(&rnet_inet_slot_lock);
+	for (slot = 0; slot < RNET_INET_SLOTS; slot++)
+		if (!rnet_inet_slots[slot])
+			break;
+	if (slot < RNET_INET_SLOTS)
+		rnet_inet_slots[slot] = p;
+	mutex_unlock(&rnet_inet_slot_lock);
+	if (slot == RNET_INET_SLOTS) {
+		kfree(p);
+		return ERR_PTR(-ENOSPC);
+	}
+	p->slot = slot;
+	p->listen_start = listen_start;
+
+	p->prot = *prot;
+	p->prot.owner = owner;
+	p->prot.hash = inet_hash;
+	p->prot.unhash = inet_unhash;
+	p->prot.get_port = inet_csk_get_port;
+	p->prot.accept = inet_csk_accept;
+	p->prot.slab_flags = SLAB_TYPESAFE_BY_RCU;
+	p->prot.h.hashinfo = &p->hashinfo;
+	p->prot.orphan_count = alloc_percpu(unsigned int);
+
+	p->ops = kmemdup(ops, sizeof(*ops), GFP_KERNEL);
+
+	p->netproto = *netproto;
+	p->netproto.no_policy = 1;
+	p->netproto.icmp_strict_tag_validation = 1;
+
+	p->protosw.type = type;
+	p->protosw.protocol = protocol;
+	p->protosw.prot = &p->prot;
+	p->protosw.ops = p->ops;
+	p->protosw.flags = INET_PROTOSW_ICSK;
+
+	err = -ENOMEM;
+	if (!p->prot.orphan_count || !p->ops)
+		goto fail;
+	err = rnet_inet_hash_alloc(p);
+	if (err)
+		goto fail;
+	p->steps |= RNET_INET_HASH;
+	err = proto_register(&p->prot, 1);
+	if (err)
+		goto fail;
+	p->steps |= RNET_INET_PROTO;
+	err = register_pernet_subsys(&rnet_inet_pernet[slot]);
+	if (err)
+		goto fail;
+	p->steps |= RNET_INET_PERNET;
+	rcu_assign_pointer(rnet_inet_live[slot], p);
+	if (inet_add_protocol(&p->netproto, p->protosw.protocol) < 0) {
+		RCU_INIT_POINTER(rnet_inet_live[slot], NULL);
+		synchronize_net();
+		pr_err("%s: IP protocol %d is taken by another module\n",
+		       p->prot.name, p->protosw.protocol);
+		err = -EBUSY;
+		goto fail;
+	}
+	p->steps |= RNET_INET_ADDED;
+	err = rust_helper_rnet_scope_add(&p->scope, owner, rnet_inet_scope_release);
+	if (err)
+		goto fail;
+	inet_register_protosw(&p->protosw);
+	p->steps |= RNET_INET_PROTOSW;
+	return p;
+
+fail:
+	rnet_inet_free(p);
+	kfree(p);
+	return ERR_PTR(err);
+}
+
+/*
+ * The Rust registration's drop: no new socket, no new packet. In the
+ * module's exit (its count is zero: no socket is left) the rest is freed
+ * too; dropped earlier, the scope entry stays linked and its release frees
+ * the rest when the module goes.
+ */
+void rust_helper_rnet_inet_unregister(void *reg)
+{
+	struct rnet_inet_proto *p = reg;
+
+	rnet_inet_stop(p);
+	if (p->prot.owner->state == MODULE_STATE_GOING &&
+	    rust_helper_rnet_scope_del(&p->scope)) {
+		rnet_inet_free(p);
+		kfree(p);
+	}
+}
+
+/* The live registration of IP protocol @protocol (under RCU), or NULL. */
+static struct rnet_inet_proto *rnet_inet_live_for(u8 protocol)
+{
+	struct rnet_inet_proto *p;
+	int i;
+
+	for (i = 0; i < RNET_INET_SLOTS; i++) {
+		p = rcu_dereference(rnet_inet_live[i]);
+		if (p && p->protosw.protocol == protocol)
+			return p;
+	}
+	return NULL;
+}
+
+/* The control socket of @net for the protocol of @reg. */
+static struct sock *rnet_inet_ctl(struct rnet_inet_proto *p, struct net *net)
+{
+	return *(struct sock **)net_generic(net, rnet_inet_net_ids[p->slot]);
+}
+
+void rust_helper_rnet_lock_sock(struct sock *sk)
+{
+	lock_sock(sk);
+}
+
+void rust_helper_rnet_sock_put(struct sock *sk)
+{
+	sock_put(sk);
+}
+
+int rust_helper_rnet_sk_state(const struct sock *sk)
+{
+	return inet_sk_state_load(sk);
+}
+
+/*
+ * Moves @sk to @state. TCP_CLOSE also takes it out of the hash tables and
+ * gives back an automatically chosen port, as the C protocols do.
+ */
+static void rnet_inet_set_state(struct sock *sk, int state)
+{
+	if (state == TCP_CLOSE) {
+		sk->sk_prot->unhash(sk);
+		if (inet_csk(sk)->icsk_bind_hash &&
+		    !(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+			inet_put_port(sk);
+	}
+	inet_sk_set_state(sk, state);
+}
+
+/*
+ * A protocol's own move of a connected socket (Rust offers only the
+ * states that need no table change). A closed socket stays closed (it may
+ * be destroyed already) and a listener stays a listener (its tables are
+ * the listen ones): both are left alone.
+ */
+void rust_helper_rnet_inet_set_state(struct sock *sk, int state)
+{
+	if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN)
+		return;
+	rnet_inet_set_state(sk, state);
+}
+
+/* Ends a connection attempt or a connection: @err for the waiters. */
+void rust_helper_rnet_inet_done(struct sock *sk, int err)
+{
+	/* Already closed (and, if orphaned, destroyed): nothing to do. */
+	if (sk->sk_state == TCP_CLOSE)
+		return;
+	if (err)
+		WRITE_ONCE(sk->sk_err, err);
+	rnet_inet_set_state(sk, TCP_CLOSE);
+	inet_csk_clear_xmit_timers(sk);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		if (err)
+			sk_error_report(sk);
+		sk->sk_state_change(sk);
+	} else {
+		inet_csk_destroy_sock(sk);
+	}
+}
+
+/*
+ * proto.close's second half, after the protocol's own: the socket is
+ * orphaned, and destroyed now if it reached TCP_CLOSE (else the protocol
+ * ends it later, from its timers or input, with rnet_inet_done()).
+ */
+void rust_helper_rnet_inet_close_finish(struct sock *sk)
+{
+	int state = sk->sk_state;
+
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	sock_hold(sk);
+	sock_orphan(sk);
+	this_cpu_inc(*sk->sk_prot->orphan_count);
+	/* The backlog runs here: it may end (and destroy) the socket. */
+	release_sock(sk);
+	local_bh_disable();
+	bh_lock_sock(sk);
+	/*
+	 * Closed before: destroy it now. Otherwise it either lives on as an
+	 * orphan or the backlog ended it, which destroyed it already.
+	 */
+	if (state == TCP_CLOSE)
+		inet_csk_destroy_sock(sk);
+	bh_unlock_sock(sk);
+	local_bh_enable();
+	sock_put(sk);
+}
+
+/* A listener's close: its pending and unaccepted connections go. */
+void rust_helper_rnet_inet_listen_stop(struct sock *sk)
+{
+	rnet_inet_set_state(sk, TCP_CLOSE);
+	inet_csk_listen_stop(sk);
+}
+
+/* proto.destroy's INET part: the port a bind() kept. */
+void rust_helper_rnet_inet_destroy(struct sock *sk)
+{
+	if (inet_csk(sk)->icsk_bind_hash)
+		inet_put_port(sk);
+}
+
+/* proto.disconnect's INET part: back to an unconnected socket. */
+void rust_helper_rnet_inet_disconnect(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+
+	if (sk->sk_state != TCP_CLOSE)
+		rnet_inet_set_state(sk, TCP_CLOSE);
+	inet_csk_clear_xmit_timers(sk);
+	__skb_queue_purge(&sk->sk_receive_queue);
+	__skb_queue_purge(&sk->sk_write_queue);
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		inet_bhash2_reset_saddr(sk);
+	inet->inet_dport = 0;
+	sk->sk_shutdown = 0;
+	sock_reset_flag(sk, SOCK_DONE);
+	sk_dst_reset(sk);
+	sk_error_report(sk);
+}
+
+/*
+ * An IPv4 connect's INET part: route, source address, a local port and
+ * the established hash, in TCP_SYN_SENT. On failure the socket is back in
+ * TCP_CLOSE with nothing hashed.
+ */
+int rust_helper_rnet_inet4_connect(struct sock *sk, struct sockaddr *uaddr,
+				   int addr_len)
+{
+	const struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
+	struct inet_sock *inet = inet_sk(sk);
+	__be16 orig_sport, orig_dport;
+	struct flowi4 *fl4;
+	struct rtable *rt;
+	int err;
+
+	if (addr_len < sizeof(struct sockaddr_in))
+		return -EINVAL;
+	if (usin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+	orig_sport = inet->inet_sport;
+	orig_dport = usin->sin_port;
+	fl4 = &inet->cork.fl.u.ip4;
+	rt = ip_route_connect(fl4, usin->sin_addr.s_addr, inet->inet_saddr,
+			      sk->sk_bound_dev_if, sk->sk_protocol, orig_sport,
+			      orig_dport, sk);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
+	if (!inet->inet_saddr) {
+		err = inet_bhash2_update_saddr(sk, &fl4->saddr, AF_INET);
+		if (err) {
+			ip_rt_put(rt);
+			return err;
+		}
+	} else {
+		sk_rcv_saddr_set(sk, inet->inet_saddr);
+	}
+	inet->inet_dport = usin->sin_port;
+	sk_daddr_set(sk, fl4->daddr);
+	inet_csk(sk)->icsk_ext_hdr_len = 0;
+	inet_sk_set_state(sk, TCP_SYN_SENT);
+	err = inet_hash_connect(&rnet_inet_of(sk)->death_row, sk);
+	if (err)
+		goto failure;
+	rt = ip_route_newports(fl4, rt, orig_sport, orig_dport,
+			       inet->inet_sport, inet->inet_dport, sk);
+	if (IS_ERR(rt)) {
+		err = PTR_ERR(rt);
+		rt = NULL;
+		goto failure;
+	}
+	sk_setup_caps(sk, &rt->dst);
+	atomic_set(&inet->inet_id, get_random_u16());
+	return 0;
+
+failure:
+	rnet_inet_set_state(sk, TCP_CLOSE);
+	inet_bhash2_reset_saddr(sk);
+	ip_rt_put(rt);
+	sk->sk_route_caps = 0;
+	inet->inet_dport = 0;
+	return err;
+}
+
+/* The addresses and ports of @sk, in network order. */
+void rust_helper_rnet_inet4_addrs(const struct sock *sk, __be32 *saddr,
+				  __be32 *daddr, __be16 *sport, __be16 *dport)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	*saddr = inet->inet_saddr;
+	*daddr = inet->inet_daddr;
+	*sport = inet->inet_sport;
+	*dport = inet->inet_dport;
+}
+
+/*
+ * Sends @len bytes of transport header and data, checksum already set,
+ * on a connected socket.
+ */
+int rust_helper_rnet_inet4_xmit(struct sock *sk, const void *data,
+				unsigned int len)
+{
+	struct sk_buff *skb;
+	int err;
+
+	if (len > IP_MAX_MTU - sizeof(struct iphdr) - MAX_IPOPTLEN)
+		return -EMSGSIZE;
+	/* Only a socket with a peer: connecting or connected. */
+	if (!inet_sk(sk)->inet_daddr ||
+	    ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_TIME_WAIT)))
+		return -ENOTCONN;
+	skb = alloc_skb(sk->sk_prot->max_header + len, GFP_ATOMIC);
+	if (!skb)
+		return -ENOBUFS;
+	skb_reserve(skb, sk->sk_prot->max_header);
+	skb_put_data(skb, data, len);
+	skb_reset_transport_header(skb);
+	skb_set_owner_w(skb, sk);
+	/* Not inside net_xmit_eval(), which evaluates its argument twice. */
+	err = ip_queue_xmit(sk, skb, &inet_sk(sk)->cork.fl);
+	return net_xmit_eval(err);
+}
+
+/* The IPv4 source and destination of a received packet. */
+void rust_helper_rnet_ip4_addrs(const struct sk_buff *skb, __be32 *saddr,
+				__be32 *daddr)
+{
+	*saddr = ip_hdr(skb)->saddr;
+	*daddr = ip_hdr(skb)->daddr;
+}
+
+/*
+ * Replies to @rxskb, which no socket took, from the namespace's control
+ * socket: @len bytes of transport header, checksum already set. Only to a
+ * packet addressed to this host.
+ */
+int rust_helper_rnet_inet4_ctl_reply(struct sk_buff *rxskb, const void *data,
+				     unsigned int len)
+{
+	struct net *net = dev_net(skb_dst(rxskb)->dev);
+	const struct iphdr *rxiph = ip_hdr(rxskb);
+	struct rnet_inet_proto *p;
+	struct sk_buff *skb;
+	struct flowi4 fl4;
+	struct sock *ctl;
+	struct rtable *rt;
+	int err;
+
+	if (len > IP_MAX_MTU - MAX_HEADER)
+		return -EMSGSIZE;
+	if (skb_rtable(rxskb)->rt_type != RTN_LOCAL)
+		return -EINVAL;
+	p = rnet_inet_live_for(rxiph->protocol);
+	if (!p)
+		return -ENOENT;
+	ctl = rnet_inet_ctl(p, net);
+	memset(&fl4, 0, sizeof(fl4));
+	fl4.flowi4_oif = inet_iif(rxskb);
+	fl4.daddr = rxiph->saddr;
+	fl4.saddr = rxiph->daddr;
+	fl4.flowi4_proto = rxiph->protocol;
+	security_skb_classify_flow(rxskb, flowi4_to_flowi_common(&fl4));
+	rt = ip_route_output_flow(net, &fl4, ctl);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	skb = alloc_skb(MAX_HEADER + len, GFP_ATOMIC);
+	if (!skb) {
+		ip_rt_put(rt);
+		return -ENOBUFS;
+	}
+	skb_reserve(skb, MAX_HEADER);
+	skb_put_data(skb, data, len);
+	skb_reset_transport_header(skb);
+	skb_dst_set(skb, &rt->dst);
+	local_bh_disable();
+	bh_lock_sock(ctl);
+	err = ip_build_and_send_pkt(skb, ctl, rxiph->daddr, rxiph->saddr, NULL,
+				    READ_ONCE(inet_sk(ctl)->tos));
+	bh_unlock_sock(ctl);
+	local_bh_enable();
+	return net_xmit_eval(err);
+}
+
+/*
+ * Finds the socket a received packet belongs to, with a reference: a full
+ * socket (not a request or timewait one, which this layer does not make
+ * yet), or NULL.
+ */
+struct sock *rust_helper_rnet_inet4_lookup(struct sk_buff *skb,
+					   unsigned int doff, __be16 sport,
+					   __be16 dport)
+{
+	struct rnet_inet_proto *p;
+	bool refcounted;
+	struct sock *sk;
+
+	p = rnet_inet_live_for(ip_hdr(skb)->protocol);
+	if (!p)
+		return NULL;
+	sk = __inet_lookup_skb(&p->hashinfo, skb, doff, sport, dport,
+			       inet_sdif(skb), &refcounted);
+	if (!sk)
+		return NULL;
+	/*
+	 * Only a full socket of this very proto (a socket another layer
+	 * steered the packet to, e.g. with bpf_sk_assign, is not one). A
+	 * listener found under RCU may be on its way out: no reference then.
+	 */
+	if (!sk_fullsock(sk) || sk->sk_prot != &p->prot ||
+	    (!refcounted && !refcount_inc_not_zero(&sk->sk_refcnt))) {
+		if (refcounted)
+			sock_gen_put(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+/*
+ * Delivers @skb to @sk from the receive softirq: to @rcv under the bh
+ * lock, or to the backlog (proto.backlog_rcv later) when a task owns the
+ * socket. Consumes @skb and the reference on @sk.
+ */
+void rust_helper_rnet_inet_deliver(struct sock *sk, struct sk_buff *skb,
+				   int (*rcv)(struct sock *sk,
+					      struct sk_buff *skb))
+{
+	/*
+	 * The handler is registered with no_policy: the IPsec input policy
+	 * is checked here, per socket, as the C protocols do.
+	 */
+	if (!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb)) {
+		kfree_skb_reason(skb, SKB_DROP_REASON_XFRM_POLICY);
+		sock_put(sk);
+		return;
+	}
+	nf_reset_ct(skb);
+	bh_lock_sock_nested(sk);
+	if (!sock_owned_by_user(sk)) {
+		rcv(sk, skb);
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+				  READ_ONCE(sk->sk_sndbuf))) {
+		bh_unlock_sock(sk);
+		atomic_inc(&sk->sk_drops);
+		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_BACKLOG);
+		sock_put(sk);
+		return;
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+u64 rust_helper_rnet_get_random_u64(void)
+{
+	return get_random_u64();
+}
+
+/* Makes sure the first @len bytes of @skb are in its linear part. */
+bool rust_helper_rnet_pskb_may_pull(struct sk_buff *skb, unsigned int len)
+{
+	return pskb_may_pull(skb, len);
+}
+
+/* The namespace of a packet being received. */
+struct net *rust_helper_rnet_skb_net(const struct sk_buff *skb)
+{
+	return dev_net(skb->dev);
+}
+
+struct net *rust_helper_rnet_sock_net(const struct sock *sk)
+{
+	return sock_net(sk);
+}
+
+/* Sets the socket's destructor (see kernel::net::inet). */
+void rust_helper_rnet_sk_set_destruct(struct sock *sk,
+				      void (*destruct)(struct sock *sk))
+{
+	sk->sk_destruct = destruct;
+}

@@ -1,0 +1,827 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Connection-oriented INET protocols (`struct proto`, `proto_ops`,
+//! `inet_protosw`, `net_protocol`) built on the kernel's INET connection
+//! sockets.
+//!
+//! C headers: [`include/net/sock.h`](srctree/include/net/sock.h),
+//! [`include/net/inet_connection_sock.h`](srctree/include/net/inet_connection_sock.h),
+//! [`include/net/inet_hashtables.h`](srctree/include/net/inet_hashtables.h),
+//! [`include/net/protocol.h`](srctree/include/net/protocol.h).
+//!
+//! A type implementing [`Protocol`] is an IPv4 transport protocol: a
+//! [`Registration`] gives it its own `proto` (and slab), hash tables,
+//! timewait death row, per-CPU orphan count, a raw control socket per
+//! namespace, the protocol handler and, last, the `inet_protosw` that makes
+//! `socket(AF_INET, P::SOCK_TYPE, P::PROTOCOL)` reach it. Its sockets are
+//! INET connection sockets: bind, port allocation, the listen queue and
+//! accept, connect's wait, shutdown and the socket options of other
+//! levels are the kernel's own (`inet_bind`, `inet_csk_get_port`,
+//! `inet_stream_connect`, `inet_accept`, ...).
+//!
+//! Each socket carries the protocol's state, a [`Protocol::Sock`], written
+//! in place by `proto.init`. The protocol reaches it only through
+//! [`Locked`], which exists while the socket's protocol state is the
+//! caller's alone: under `lock_sock` in a task, or under the bh lock in
+//! softirq with no task owning the socket (packets that arrive while a
+//! task owns it wait in the backlog and are handed over when the task
+//! releases it). The state is dropped by the socket's destructor, when its
+//! last reference goes.
+//!
+//! Teardown: dropping the [`Registration`] unregisters the protosw first
+//! and the handler next; the rest is freed in the module's exit (when no
+//! socket of the protocol is left: each holds a reference on the module)
+//! or, for a registration dropped earlier or leaked, when the module goes
+//! (see [`crate::module_scope`]).
+
+use crate::{
+    bindings,
+    error::{from_err_ptr, to_result, Error, Result},
+    ffi::{c_char, c_int, c_long, c_uint, c_void},
+    net::{pernet::Net, skb::SkBuff},
+    prelude::*,
+    str::CStr,
+    types::Opaque,
+    ThisModule,
+};
+use core::{
+    cell::UnsafeCell,
+    marker::PhantomData,
+    mem::{offset_of, size_of, MaybeUninit},
+    ptr::{self, NonNull},
+};
+
+/// A socket state. DCCP's states share TCP's numbers where the INET code
+/// gives them a meaning (RFC 4340's names in the comments).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum State {
+    /// `TCP_ESTABLISHED` (DCCP OPEN).
+    Established = 1,
+    /// `TCP_SYN_SENT` (REQUESTING).
+    SynSent = 2,
+    /// `TCP_SYN_RECV` (RESPOND).
+    SynRecv = 3,
+    /// `TCP_FIN_WAIT1` (ACTIVE_CLOSEREQ).
+    FinWait1 = 4,
+    /// `TCP_FIN_WAIT2`.
+    FinWait2 = 5,
+    /// `TCP_TIME_WAIT` (TIMEWAIT).
+    TimeWait = 6,
+    /// `TCP_CLOSE` (CLOSED).
+    Close = 7,
+    /// `TCP_CLOSE_WAIT` (PASSIVE_CLOSE).
+    CloseWait = 8,
+    /// `TCP_LAST_ACK`.
+    LastAck = 9,
+    /// `TCP_LISTEN` (LISTEN).
+    Listen = 10,
+    /// `TCP_CLOSING` (CLOSING).
+    Closing = 11,
+    /// A protocol state past TCP's (DCCP PARTOPEN).
+    Proto1 = 14,
+    /// A protocol state past TCP's (DCCP PASSIVE_CLOSEREQ).
+    Proto2 = 15,
+}
+
+impl State {
+    fn from_raw(v: c_int) -> State {
+        match v {
+            1 => State::Established,
+            2 => State::SynSent,
+            3 => State::SynRecv,
+            4 => State::FinWait1,
+            5 => State::FinWait2,
+            6 => State::TimeWait,
+            8 => State::CloseWait,
+            9 => State::LastAck,
+            10 => State::Listen,
+            11 => State::Closing,
+            14 => State::Proto1,
+            15 => State::Proto2,
+            _ => State::Close,
+        }
+    }
+}
+
+/// The states a protocol may move a connected socket to by itself with
+/// [`Locked::set_state`]; listening, closing and timewait have their own
+/// methods (the INET tables must follow).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ConnState {
+    /// `TCP_ESTABLISHED`.
+    Established = 1,
+    /// `TCP_FIN_WAIT1`.
+    FinWait1 = 4,
+    /// `TCP_FIN_WAIT2`.
+    FinWait2 = 5,
+    /// `TCP_CLOSE_WAIT`.
+    CloseWait = 8,
+    /// `TCP_LAST_ACK`.
+    LastAck = 9,
+    /// `TCP_CLOSING`.
+    Closing = 11,
+    /// A protocol state past TCP's.
+    Proto1 = 14,
+    /// A protocol state past TCP's.
+    Proto2 = 15,
+}
+
+/// The addresses and ports of a connected IPv4 socket or a received packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Addrs4 {
+    /// Local (or the packet's source) address.
+    pub saddr: [u8; 4],
+    /// Remote (or the packet's destination) address.
+    pub daddr: [u8; 4],
+    /// Local port, host order.
+    pub sport: u16,
+    /// Remote port, host order.
+    pub dport: u16,
+}
+
+/// An INET transport protocol.
+pub trait Protocol: Sized + Send + Sync + 'static {
+    /// The protocol's state in each socket. It is dropped by the socket's
+    /// destructor, which may run in softirq or RCU callback context.
+    type Sock: Send;
+
+    /// Name of the proto (`/proc/net/protocols`) and of its slab caches.
+    const NAME: &'static CStr;
+    /// The IP protocol number (`IPPROTO_*`).
+    const PROTOCOL: u8;
+    /// The socket type (`SOCK_*`).
+    const SOCK_TYPE: i16;
+    /// Room for the protocol's header in front of its data.
+    const MAX_HEADER: u32;
+
+    /// The state of a new socket (`proto.init`).
+    fn init() -> Result<Self::Sock>;
+
+    /// `connect()`'s protocol part (`proto.connect`): the socket is routed
+    /// and hashed, with a local port, in [`State::SynSent`]; on error it
+    /// goes back to [`State::Close`].
+    fn connect(sk: &mut Locked<'_, Self>) -> Result;
+
+    /// `close()` of the last file reference (`proto.close`): the protocol
+    /// ends or starts ending the connection. A socket left in
+    /// [`State::Close`] is then destroyed, any other lives on as an orphan
+    /// until the protocol calls [`Locked::done`]. Listening sockets are
+    /// stopped by the abstraction before this is called.
+    fn close(sk: &mut Locked<'_, Self>);
+
+    /// A packet for a socket, with its protocol state held
+    /// (`proto.backlog_rcv` or the receive softirq).
+    fn do_rcv(sk: &mut Locked<'_, Self>, skb: SkBuff);
+
+    /// A packet of the protocol from IP (`net_protocol.handler`); the
+    /// protocol finds its socket with [`Rx4::lookup`].
+    fn rcv(net: &Net, skb: Rx4<Self>);
+
+    /// Checks a socket may listen, before it goes to [`State::Listen`].
+    fn listen_start(_sk: &mut Locked<'_, Self>) -> Result {
+        Ok(())
+    }
+
+    /// `connect(AF_UNSPEC)` and an interrupted connect (`proto.disconnect`):
+    /// the protocol forgets its connection; the abstraction then returns
+    /// the socket to [`State::Close`].
+    fn disconnect(_sk: &mut Locked<'_, Self>) {}
+}
+
+/// A socket of protocol `P`.
+///
+/// # Invariants
+///
+/// The socket's `sk_prot` is `P`'s proto, so its memory is a
+/// [`SockRepr<P>`], and its protocol state is written (`proto.init`, or
+/// the clone path, returned successfully).
+#[repr(transparent)]
+pub struct Sock<P: Protocol>(Opaque<bindings::sock>, PhantomData<P>);
+
+/// The memory of a socket of `P`: the INET connection socket and the
+/// protocol's state.
+#[repr(C)]
+struct SockRepr<P: Protocol> {
+    icsk: Opaque<bindings::inet_connection_sock>,
+    data: UnsafeCell<MaybeUninit<P::Sock>>,
+}
+
+// SAFETY: the protocol state is only reached through `Locked`, which the
+// kernel's socket locking makes exclusive; other accessors read fields
+// the kernel reads locklessly too.
+unsafe impl<P: Protocol> Sync for Sock<P> {}
+// SAFETY: as above.
+unsafe impl<P: Protocol> Send for Sock<P> {}
+
+impl<P: Protocol> Sock<P> {
+    /// # Safety
+    ///
+    /// `sk` is a socket of `P` for which the invariant holds, valid for
+    /// `'a`.
+    unsafe fn from_raw<'a>(sk: *mut bindings::sock) -> &'a Self {
+        // SAFETY: transparent wrapper; validity is the caller's.
+        unsafe { &*sk.cast() }
+    }
+
+    fn as_raw(&self) -> *mut bindings::sock {
+        self.0.get()
+    }
+
+    /// The socket's state.
+    pub fn state(&self) -> State {
+        // SAFETY: the socket is valid (invariant); the state is read with
+        // the kernel's lockless accessor.
+        State::from_raw(unsafe { bindings::rnet_sk_state(self.as_raw()) })
+    }
+
+    fn data_ptr(&self) -> *mut P::Sock {
+        let repr = self.as_raw().cast::<SockRepr<P>>();
+        // SAFETY: the socket's memory is a `SockRepr<P>` (invariant).
+        unsafe { (*ptr::addr_of!((*repr).data)).get().cast() }
+    }
+}
+
+/// A socket whose protocol state the holder has to itself: the socket
+/// lock is held by this task, or the bh lock in softirq with no task
+/// owning the socket, or the backlog is being handed over by the task that
+/// owns it. Only the abstraction's trampolines make one.
+pub struct Locked<'a, P: Protocol> {
+    sk: &'a Sock<P>,
+}
+
+impl<'a, P: Protocol> Locked<'a, P> {
+    /// The socket.
+    pub fn sock(&self) -> &Sock<P> {
+        self.sk
+    }
+
+    /// The protocol's state.
+    pub fn data(&mut self) -> &mut P::Sock {
+        // SAFETY: the state is written (invariant of `Sock`) and this
+        // holder is the only one reaching it (type invariant); `&mut self`
+        // makes the borrow unique here too.
+        unsafe { &mut *self.sk.data_ptr() }
+    }
+
+    /// The socket's state.
+    pub fn state(&self) -> State {
+        self.sk.state()
+    }
+
+    /// The socket's network namespace.
+    pub fn net(&self) -> &Net {
+        // SAFETY: the socket is valid (type invariant); a socket made by
+        // `socket()` holds a reference on its namespace, and a kernel
+        // socket is released by its maker before its namespace's exit
+        // (so the dismantling cannot begin while it lives); `self`
+        // borrows the socket.
+        unsafe { Net::from_raw(bindings::rnet_sock_net(self.sk.as_raw())) }
+    }
+
+    /// Moves a connected socket to `s`.
+    pub fn set_state(&mut self, s: ConnState) {
+        // SAFETY: the socket is valid and its state is ours to change
+        // (type invariant); `s` is one of the states that need no INET
+        // table change.
+        unsafe { bindings::rnet_inet_set_state(self.sk.as_raw(), s as c_int) };
+    }
+
+    /// Ends the connection (or the attempt): [`State::Close`], out of the
+    /// hash tables, timers stopped, `err` reported to the socket's user.
+    /// An orphaned socket is destroyed (its memory lives on until its
+    /// last reference goes).
+    pub fn done(&mut self, err: Option<Error>) {
+        let e = err.map_or(0, |e| -e.to_errno());
+        // SAFETY: the socket is valid and ours (type invariant); the
+        // destroy this may start does not free the memory `self`
+        // borrows: the caller holds a reference.
+        unsafe { bindings::rnet_inet_done(self.sk.as_raw(), e) };
+    }
+
+    /// The addresses and ports of the connected socket.
+    pub fn addrs4(&self) -> Addrs4 {
+        let (mut s, mut d, mut sp, mut dp) = (0u32, 0u32, 0u16, 0u16);
+        // SAFETY: the socket is valid; the out pointers are locals.
+        unsafe { bindings::rnet_inet4_addrs(self.sk.as_raw(), &mut s, &mut d, &mut sp, &mut dp) };
+        Addrs4 {
+            saddr: s.to_ne_bytes(),
+            daddr: d.to_ne_bytes(),
+            sport: u16::from_be(sp),
+            dport: u16::from_be(dp),
+        }
+    }
+
+    /// Sends `pkt` (transport header with its checksum, and data) to the
+    /// peer of a connecting or connected socket (`ENOTCONN` otherwise).
+    pub fn xmit(&mut self, pkt: &[u8]) -> Result {
+        let len = u32::try_from(pkt.len()).map_err(|_| E2BIG)?;
+        // SAFETY: the socket is valid and ours (type invariant); the helper
+        // refuses a socket without a peer (`ENOTCONN`) and a length IP
+        // cannot carry (`EMSGSIZE`); `pkt` is readable for `len` bytes.
+        to_result(unsafe { bindings::rnet_inet4_xmit(self.sk.as_raw(), pkt.as_ptr().cast(), len) })
+    }
+}
+
+/// A counted reference to a socket of `P`, from [`Rx4::lookup`].
+///
+/// # Invariants
+///
+/// Holds one reference on a socket for which `Sock<P>`'s invariant holds.
+pub struct SockRef<P: Protocol>(NonNull<Sock<P>>);
+
+// SAFETY: a socket reference may be dropped on any CPU.
+unsafe impl<P: Protocol> Send for SockRef<P> {}
+
+impl<P: Protocol> SockRef<P> {
+    /// The socket.
+    pub fn sock(&self) -> &Sock<P> {
+        // SAFETY: the reference keeps the socket valid (invariant).
+        unsafe { self.0.as_ref() }
+    }
+
+    /// Hands `skb` to [`Protocol::do_rcv`] now, or through the backlog
+    /// when a task owns the socket (dropped, and counted in `sk_drops`,
+    /// when the backlog is full).
+    pub fn deliver(self, skb: SkBuff) {
+        let sk = self.0.as_ptr().cast();
+        core::mem::forget(self);
+        // SAFETY: the reference is handed to the helper, which puts it;
+        // `skb` is consumed; `do_rcv_tramp::<P>` is `P`'s receive.
+        unsafe { bindings::rnet_inet_deliver(sk, skb.into_raw(), Some(do_rcv_tramp::<P>)) };
+    }
+}
+
+impl<P: Protocol> Drop for SockRef<P> {
+    fn drop(&mut self) {
+        // SAFETY: the reference is ours (invariant).
+        unsafe { bindings::rnet_sock_put(self.0.as_ptr().cast()) };
+    }
+}
+
+/// A packet of the protocol as IPv4 input hands it over: IP header and
+/// route set, data at the transport header. Only the protocol handler's
+/// trampoline makes one, and it stays in that softirq call (it is not
+/// `Send`).
+pub struct Rx4<P: Protocol> {
+    skb: SkBuff,
+    _p: PhantomData<(*mut (), P)>,
+}
+
+impl<P: Protocol> Rx4<P> {
+    /// The packet's bytes from the transport header (the linear part).
+    pub fn data(&self) -> &[u8] {
+        self.skb.data()
+    }
+
+    /// The packet's length from the transport header.
+    pub fn len(&self) -> u32 {
+        self.skb.len()
+    }
+
+    /// Whether the packet has no transport bytes at all.
+    pub fn is_empty(&self) -> bool {
+        self.skb.is_empty()
+    }
+
+    /// Makes the first `len` bytes linear, so that [`Rx4::data`] shows
+    /// them; false when the packet is shorter (or memory is short).
+    pub fn may_pull(&mut self, len: u32) -> bool {
+        // SAFETY: a valid packet we own; the header offsets survive a
+        // reallocation of its head.
+        unsafe { bindings::rnet_pskb_may_pull(self.skb.as_raw(), len) }
+    }
+
+    /// The IP addresses and the transport ports (from its first four
+    /// bytes, `None` when it has fewer linear ones).
+    pub fn addrs(&self) -> Option<Addrs4> {
+        let d = self.skb.data();
+        if d.len() < 4 {
+            return None;
+        }
+        let (mut s, mut t) = (0u32, 0u32);
+        // SAFETY: an IPv4 input packet: its network header is set
+        // (type invariant).
+        unsafe { bindings::rnet_ip4_addrs(self.skb.raw(), &mut s, &mut t) };
+        Some(Addrs4 {
+            saddr: s.to_ne_bytes(),
+            daddr: t.to_ne_bytes(),
+            sport: u16::from_be_bytes([d[0], d[1]]),
+            dport: u16::from_be_bytes([d[2], d[3]]),
+        })
+    }
+
+    /// The socket of `P` the packet belongs to; `doff` is its transport
+    /// header length.
+    pub fn lookup(&self, doff: u32) -> Option<SockRef<P>> {
+        let a = self.addrs()?;
+        // SAFETY: an IPv4 input packet with its route, in the receive
+        // softirq under RCU (type invariant). The lookup is in the hash
+        // tables of the protocol its IP header names, `P`'s (only `P`'s
+        // handler makes an `Rx4<P>`), and the helper returns only a
+        // socket whose proto is that protocol's.
+        let sk = unsafe {
+            bindings::rnet_inet4_lookup(self.skb.raw(), doff, a.sport.to_be(), a.dport.to_be())
+        };
+        // INVARIANT: a full socket with a reference, from `P`'s tables:
+        // sockets are hashed only after `proto.init` wrote their state.
+        NonNull::new(sk.cast()).map(SockRef)
+    }
+
+    /// Replies with `pkt` (transport header with its checksum) from the
+    /// namespace's control socket, to a packet addressed to this host.
+    pub fn reply(&self, pkt: &[u8]) -> Result {
+        let len = u32::try_from(pkt.len()).map_err(|_| E2BIG)?;
+        // SAFETY: an IPv4 input packet with its route (type invariant);
+        // `pkt` is readable for `len` bytes.
+        to_result(unsafe {
+            bindings::rnet_inet4_ctl_reply(self.skb.raw(), pkt.as_ptr().cast(), len)
+        })
+    }
+
+    /// The packet itself.
+    pub fn into_skb(self) -> SkBuff {
+        self.skb
+    }
+}
+
+/// A random 64-bit number (initial sequence numbers).
+pub fn random_u64() -> u64 {
+    // SAFETY: no precondition.
+    unsafe { bindings::rnet_get_random_u64() }
+}
+
+/// A registered protocol; dropping it unregisters (see the module docs).
+///
+/// # Invariants
+///
+/// `raw` is the helper's registration, whose protosw and handler are
+/// registered until `drop`.
+pub struct Registration<P: Protocol> {
+    raw: NonNull<c_void>,
+    _p: PhantomData<P>,
+}
+
+// SAFETY: the registration is only used to unregister, from any task.
+unsafe impl<P: Protocol> Send for Registration<P> {}
+// SAFETY: no method takes `&self`.
+unsafe impl<P: Protocol> Sync for Registration<P> {}
+
+impl<P: Protocol> Registration<P> {
+    /// Registers `P` for `module`. A protocol number another module
+    /// already handles fails with `EBUSY`, leaving nothing registered.
+    pub fn new(module: &'static ThisModule) -> Result<Self> {
+        const { assert!(core::mem::align_of::<SockRepr<P>>() <= 8) };
+        // SAFETY: all-zero is a valid `proto` (no method, no name).
+        let mut prot: bindings::proto = unsafe { core::mem::zeroed() };
+        let name = P::NAME.as_bytes();
+        if name.len() >= prot.name.len() {
+            return Err(EINVAL);
+        }
+        for (d, s) in prot.name.iter_mut().zip(name) {
+            *d = *s as c_char;
+        }
+        prot.obj_size = size_of::<SockRepr<P>>() as c_uint;
+        prot.max_header = P::MAX_HEADER as _;
+        prot.init = Some(init_tramp::<P>);
+        prot.destroy = Some(destroy_tramp);
+        prot.close = Some(close_tramp::<P>);
+        prot.connect = Some(connect_tramp::<P>);
+        prot.disconnect = Some(disconnect_tramp::<P>);
+        prot.backlog_rcv = Some(do_rcv_tramp::<P>);
+        prot.setsockopt = Some(setsockopt_tramp);
+        prot.getsockopt = Some(getsockopt_tramp);
+        prot.sendmsg = Some(sendmsg_tramp);
+        prot.recvmsg = Some(recvmsg_tramp);
+        // SAFETY: all-zero is a valid `proto_ops` and `net_protocol`.
+        let mut ops: bindings::proto_ops = unsafe { core::mem::zeroed() };
+        // The socket calls are INET's, as for the C connection-oriented
+        // protocols, but for listen (`inet_listen` takes SOCK_STREAM only)
+        // and poll (a datagram's readiness).
+        ops.family = bindings::PF_INET as c_int;
+        ops.owner = module.as_ptr();
+        ops.release = Some(bindings::inet_release);
+        ops.bind = Some(bindings::inet_bind);
+        ops.connect = Some(bindings::inet_stream_connect);
+        ops.socketpair = Some(bindings::sock_no_socketpair);
+        ops.accept = Some(bindings::inet_accept);
+        ops.getname = Some(bindings::inet_getname);
+        ops.poll = Some(bindings::rnet_inet_poll);
+        ops.ioctl = Some(bindings::inet_ioctl);
+        ops.gettstamp = Some(bindings::sock_gettstamp);
+        ops.listen = Some(bindings::rnet_inet_listen);
+        ops.shutdown = Some(bindings::inet_shutdown);
+        ops.setsockopt = Some(bindings::sock_common_setsockopt);
+        ops.getsockopt = Some(bindings::sock_common_getsockopt);
+        ops.sendmsg = Some(bindings::inet_sendmsg);
+        ops.recvmsg = Some(bindings::sock_common_recvmsg);
+        ops.mmap = Some(bindings::sock_no_mmap);
+        // SAFETY: as above.
+        let mut np: bindings::net_protocol = unsafe { core::mem::zeroed() };
+        np.handler = Some(rcv_tramp::<P>);
+        np.err_handler = Some(err_tramp);
+        let sizes = [
+            size_of::<bindings::proto>(),
+            size_of::<bindings::proto_ops>(),
+            size_of::<bindings::net_protocol>(),
+            size_of::<bindings::inet_connection_sock>(),
+        ];
+        // SAFETY: the templates are copied by the helper (which checks
+        // first that the sizes Rust sees are C's); the methods are
+        // `P`'s trampolines, valid while the module is (the helper
+        // releases everything by the time the module goes).
+        let raw = from_err_ptr(unsafe {
+            bindings::rnet_inet_register(
+                &prot,
+                &ops,
+                &np,
+                Some(listen_start_tramp::<P>),
+                P::SOCK_TYPE,
+                P::PROTOCOL,
+                module.as_ptr(),
+                offset_of!(SockRepr<P>, data) as c_uint,
+                sizes.as_ptr(),
+            )
+        })?;
+        let raw = NonNull::new(raw).ok_or(ENOMEM)?;
+        // INVARIANT: the helper registered everything.
+        Ok(Self {
+            raw,
+            _p: PhantomData,
+        })
+    }
+}
+
+impl<P: Protocol> Drop for Registration<P> {
+    fn drop(&mut self) {
+        // SAFETY: registered (invariant); called once.
+        unsafe { bindings::rnet_inet_unregister(self.raw.as_ptr()) };
+    }
+}
+
+/// # Safety
+///
+/// `sk` is a socket of `P` whose protocol state was written.
+unsafe extern "C" fn destruct_tramp<P: Protocol>(sk: *mut bindings::sock) {
+    // SAFETY: the INET destructor this one replaced.
+    unsafe { bindings::inet_sock_destruct(sk) };
+    // SAFETY: the last reference went: nothing else reaches the state,
+    // which was written (this destructor is set only then).
+    unsafe { ptr::drop_in_place(Sock::<P>::from_raw(sk).data_ptr()) };
+}
+
+/// `proto.init`.
+///
+/// # Safety
+///
+/// `sk` is a new socket of `P`, not yet reachable by anyone else.
+unsafe extern "C" fn init_tramp<P: Protocol>(sk: *mut bindings::sock) -> c_int {
+    match P::init() {
+        Ok(v) => {
+            let repr = sk.cast::<SockRepr<P>>();
+            // SAFETY: `sk` is a new socket of `P` (its memory a
+            // `SockRepr<P>`), not yet reachable by anyone else; the state
+            // is written in place (the memory is not zeroed), then the
+            // destructor that drops it is set.
+            unsafe {
+                (*ptr::addr_of!((*repr).data))
+                    .get()
+                    .write(MaybeUninit::new(v));
+                bindings::rnet_sk_set_destruct(sk, Some(destruct_tramp::<P>));
+            }
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `proto.destroy`.
+///
+/// # Safety
+///
+/// `sk` is an INET connection socket being destroyed by its owner.
+unsafe extern "C" fn destroy_tramp(sk: *mut bindings::sock) {
+    // SAFETY: as the caller promises.
+    unsafe { bindings::rnet_inet_destroy(sk) };
+}
+
+/// `proto.close`.
+///
+/// # Safety
+///
+/// `sk` is a socket of `P` whose init succeeded, held by the caller.
+unsafe extern "C" fn close_tramp<P: Protocol>(sk: *mut bindings::sock, _timeout: c_long) {
+    // SAFETY: `sk` is a socket of `P` (its init succeeded: a socket whose
+    // init failed is released without `close`); the caller holds it.
+    unsafe { bindings::rnet_lock_sock(sk) };
+    // SAFETY: as above; the lock is held.
+    let s = unsafe { Sock::<P>::from_raw(sk) };
+    if s.state() == State::Listen {
+        // SAFETY: locked listener.
+        unsafe { bindings::rnet_inet_listen_stop(sk) };
+    } else {
+        let mut l = Locked { sk: s };
+        P::close(&mut l);
+    }
+    // SAFETY: locked; this releases the lock and orphans the socket.
+    unsafe { bindings::rnet_inet_close_finish(sk) };
+}
+
+/// `proto.connect`.
+///
+/// # Safety
+///
+/// `sk` is a socket of `P`, locked by the caller; `uaddr` holds `len`
+/// readable bytes.
+unsafe extern "C" fn connect_tramp<P: Protocol>(
+    sk: *mut bindings::sock,
+    uaddr: *mut bindings::sockaddr,
+    len: c_int,
+) -> c_int {
+    // SAFETY: `inet_stream_connect` calls this with the socket locked and
+    // `uaddr` holding `len` bytes copied from the user.
+    let r = unsafe { bindings::rnet_inet4_connect(sk, uaddr, len) };
+    if r != 0 {
+        return r;
+    }
+    // SAFETY: a socket of `P`, locked by the caller.
+    let sk_ref = unsafe { Sock::<P>::from_raw(sk) };
+    let mut l = Locked { sk: sk_ref };
+    match P::connect(&mut l) {
+        Ok(()) => 0,
+        Err(e) => {
+            // SAFETY: locked; back to closed, out of the tables.
+            unsafe { bindings::rnet_inet_disconnect(sk) };
+            e.to_errno()
+        }
+    }
+}
+
+/// `proto.disconnect`.
+///
+/// # Safety
+///
+/// `sk` is a socket of `P`, locked by the caller.
+unsafe extern "C" fn disconnect_tramp<P: Protocol>(
+    sk: *mut bindings::sock,
+    _flags: c_int,
+) -> c_int {
+    // SAFETY: the caller holds the socket lock on a socket of `P`.
+    let sk_ref = unsafe { Sock::<P>::from_raw(sk) };
+    let mut l = Locked { sk: sk_ref };
+    if l.state() == State::Listen {
+        // SAFETY: locked listener.
+        unsafe { bindings::rnet_inet_listen_stop(sk) };
+    } else {
+        P::disconnect(&mut l);
+    }
+    // SAFETY: locked.
+    unsafe { bindings::rnet_inet_disconnect(sk) };
+    0
+}
+
+/// The protocol's check before listening.
+///
+/// # Safety
+///
+/// `sk` is a socket of `P`, locked by the caller.
+unsafe extern "C" fn listen_start_tramp<P: Protocol>(sk: *mut bindings::sock) -> c_int {
+    // SAFETY: the listen helper calls this with the socket locked.
+    let sk_ref = unsafe { Sock::<P>::from_raw(sk) };
+    let mut l = Locked { sk: sk_ref };
+    match P::listen_start(&mut l) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `proto.backlog_rcv`, and delivery from the receive softirq.
+///
+/// # Safety
+///
+/// `sk` is a socket of `P` whose protocol state the caller holds (its
+/// owner handing over the backlog, or the bh lock with no owner); `skb`
+/// is a packet the caller gives up.
+unsafe extern "C" fn do_rcv_tramp<P: Protocol>(
+    sk: *mut bindings::sock,
+    skb: *mut bindings::sk_buff,
+) -> c_int {
+    // SAFETY: called from the backlog (socket owned by the task handing
+    // it over) or from `rnet_inet_deliver` (bh lock, not owned), for a
+    // socket of `P`; the packet is ours.
+    let (mut l, skb) = unsafe {
+        (
+            Locked {
+                sk: Sock::<P>::from_raw(sk),
+            },
+            SkBuff::from_raw(skb),
+        )
+    };
+    if let Some(skb) = skb {
+        P::do_rcv(&mut l, skb);
+    }
+    0
+}
+
+/// `net_protocol.handler`.
+///
+/// # Safety
+///
+/// Called by IPv4 input with a packet of `P`'s protocol, data at its
+/// transport header, in the receive softirq.
+unsafe extern "C" fn rcv_tramp<P: Protocol>(skb: *mut bindings::sk_buff) -> c_int {
+    // SAFETY: IP input hands over a packet of `P`'s protocol, data at the
+    // transport header, in the receive softirq under RCU.
+    let Some(skb) = (unsafe { SkBuff::from_raw(skb) }) else {
+        return 0;
+    };
+    // SAFETY: the packet's device keeps its namespace set up while it
+    // receives.
+    let net = unsafe { Net::from_raw(bindings::rnet_skb_net(skb.raw())) };
+    P::rcv(
+        net,
+        Rx4 {
+            skb,
+            _p: PhantomData,
+        },
+    );
+    // Not an errno: a negative value would resubmit the packet.
+    0
+}
+
+/// `net_protocol.err_handler`.
+///
+/// # Safety
+///
+/// Called by ICMP input with a packet it owns.
+unsafe extern "C" fn err_tramp(_skb: *mut bindings::sk_buff, _info: u32) -> c_int {
+    // ICMP errors are not handled yet: the connection times out instead.
+    0
+}
+
+/// `proto.setsockopt`.
+///
+/// # Safety
+///
+/// Called by `sock_common_setsockopt` with its own arguments.
+unsafe extern "C" fn setsockopt_tramp(
+    sk: *mut bindings::sock,
+    level: c_int,
+    name: c_int,
+    val: bindings::sockptr_t,
+    len: c_uint,
+) -> c_int {
+    if level == bindings::SOL_IP as c_int {
+        // SAFETY: the arguments are the caller's, passed on unchanged.
+        return unsafe { bindings::ip_setsockopt(sk, level, name, val, len) };
+    }
+    -(bindings::ENOPROTOOPT as c_int)
+}
+
+/// `proto.getsockopt`.
+///
+/// # Safety
+///
+/// Called by `sock_common_getsockopt` with its own arguments.
+unsafe extern "C" fn getsockopt_tramp(
+    sk: *mut bindings::sock,
+    level: c_int,
+    name: c_int,
+    val: *mut c_char,
+    len: *mut c_int,
+) -> c_int {
+    if level == bindings::SOL_IP as c_int {
+        // SAFETY: the arguments are the caller's, passed on unchanged.
+        return unsafe { bindings::ip_getsockopt(sk, level, name, val, len) };
+    }
+    -(bindings::ENOPROTOOPT as c_int)
+}
+
+/// `proto.sendmsg`: no data yet.
+///
+/// # Safety
+///
+/// Called by `inet_sendmsg`.
+unsafe extern "C" fn sendmsg_tramp(
+    _sk: *mut bindings::sock,
+    _msg: *mut bindings::msghdr,
+    _len: usize,
+) -> c_int {
+    -(bindings::EOPNOTSUPP as c_int)
+}
+
+/// `proto.recvmsg`: no data yet.
+///
+/// # Safety
+///
+/// Called by `sock_common_recvmsg`.
+unsafe extern "C" fn recvmsg_tramp(
+    _sk: *mut bindings::sock,
+    _msg: *mut bindings::msghdr,
+    _len: usize,
+    _flags: c_int,
+    _addr_len: *mut c_int,
+) -> c_int {
+    -(bindings::EOPNOTSUPP as c_int)
+}
