@@ -401,6 +401,13 @@ end_tests() {
 	echo $t
 }
 
+# The C DCCP (dccp.sh's taken-slot case loads it, last) cannot be
+# unloaded: its per-namespace control sockets are SOCK_DCCP sockets of its
+# own, which hold two references on dccp_ipv4 (the socket's ops and proto
+# owner) per namespace, the initial one included. So dccp_ipv4 with an even
+# count of at least 2, and dccp used by it alone, are not reported.
+RNET_PINNED='dccp_ipv4\(([2468]|[0-9]*[02468])\)|dccp\(1\)'
+
 # Modules that can be unloaded (not "[permanent]"), with their use counts.
 modules_left() {
 	awk '$4 !~ /permanent/ { printf "%s(%s) ", $1, $3 }' /proc/modules
@@ -409,7 +416,7 @@ modules_left() {
 # end_unload: unload every module (e1000e_rust, e1000e, samples, ...), users
 # before what they use, so that no NIC has a driver left.
 end_unload() {
-	local i=0 m pci gone=""
+	local i=0 m pci gone="" left
 	cleanup_pair
 	while [ -n "$(modules_left)" ] && [ $i -lt 10 ]; do
 		i=$((i + 1))
@@ -418,7 +425,8 @@ end_unload() {
 		done
 	done
 	diag "unloaded:${gone:- nothing}"
-	[ -z "$(modules_left)" ] || fail "modules still loaded: $(modules_left)" || return
+	left=$(modules_left | tr ' ' '\n' | grep -vxE "$RNET_PINNED" | tr '\n' ' ')
+	[ -z "${left% }" ] || fail "modules still loaded: $left" || return
 	for pci in $(nic_pci_all); do
 		[ -z "$(nic_driver "$pci")" ] ||
 			fail "$pci is still bound to $(nic_driver "$pci")" || return
