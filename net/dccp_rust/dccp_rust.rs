@@ -32,9 +32,9 @@ use kernel::{c_str, error::Error, str::CStr};
 
 const IPPROTO_DCCP: u8 = 33;
 const SOCK_DCCP: i16 = 6;
-/// The longest header this module sends: generic (16), acknowledgement
-/// (8), Service Code or Reset fields (4) and options; IP in front.
-const MAX_DCCP_HEADER: u32 = 1020 + 128;
+/// The longest header this module sends: Data Offset's maximum (1020
+/// bytes: generic, acknowledgement, type-specific fields and options).
+const MAX_DCCP_HEADER: u32 = 1020;
 
 /// Reset Codes (RFC 4340 5.6).
 const RESET_NO_CONNECTION: u8 = 3;
@@ -241,7 +241,7 @@ impl inet::Protocol for Dccp {
                     count(net, DropReason::Unexpected);
                     return;
                 }
-                sock.deliver(skb.into_skb());
+                skb.deliver(sock);
             }
         }
     }

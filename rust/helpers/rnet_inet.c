@@ -58,6 +58,7 @@ enum {
 	RNET_INET_PERNET = 4,
 	RNET_INET_ADDED = 8,
 	RNET_INET_PROTOSW = 16,
+	RNET_INET_SCOPE = 32,
 };
 
 static struct rnet_inet_proto *rnet_inet_of(const struct sock *sk)
@@ -398,6 +399,23 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 		pr_err("%s: layout mismatch between Rust and C\n", prot->name);
 		return ERR_PTR(-EINVAL);
 	}
+	/*
+	 * Only with the C DCCP configured does the INET core use a
+	 * protocol's own tables (tcp_or_dccp_get_hashinfo()); without, the
+	 * sockets would land in TCP's.
+	 */
+	if (!IS_ENABLED(CONFIG_IP_DCCP))
+		return ERR_PTR(-EOPNOTSUPP);
+	/*
+	 * A transport header of at most 1020 bytes (room for IP and the link
+	 * is added below); a socket type inet_register_protosw() takes (it
+	 * only logs the others); a real protocol number.
+	 */
+	if (prot->max_header < 0 || prot->max_header > 1020 ||
+	    type <= 0 || type >= SOCK_MAX ||
+	    type == SOCK_RAW || type == SOCK_PACKET || !protocol ||
+	    protocol == IPPROTO_RAW)
+		return ERR_PTR(-EINVAL);
 
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
@@ -417,6 +435,7 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	p->listen_start = listen_start;
 
 	p->prot = *prot;
+	p->prot.max_header = prot->max_header + MAX_HEADER;
 	p->prot.owner = owner;
 	p->prot.hash = inet_hash;
 	p->prot.unhash = inet_unhash;
@@ -453,24 +472,31 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	if (err)
 		goto fail;
 	p->steps |= RNET_INET_PERNET;
-	rcu_assign_pointer(rnet_inet_live[slot], p);
 	if (inet_add_protocol(&p->netproto, p->protosw.protocol) < 0) {
-		RCU_INIT_POINTER(rnet_inet_live[slot], NULL);
-		synchronize_net();
 		pr_err("%s: IP protocol %d is taken by another module\n",
 		       p->prot.name, p->protosw.protocol);
 		err = -EBUSY;
 		goto fail;
 	}
 	p->steps |= RNET_INET_ADDED;
+	/* Lookups find this registration only once its handler is in. */
+	rcu_assign_pointer(rnet_inet_live[slot], p);
 	err = rust_helper_rnet_scope_add(&p->scope, owner, rnet_inet_scope_release);
 	if (err)
 		goto fail;
+	p->steps |= RNET_INET_SCOPE;
 	inet_register_protosw(&p->protosw);
+	if (!p->protosw.list.next) {
+		/* Refused (it only logs): a permanent entry holds the type. */
+		err = -EBUSY;
+		goto fail;
+	}
 	p->steps |= RNET_INET_PROTOSW;
 	return p;
 
 fail:
+	if (p->steps & RNET_INET_SCOPE)
+		rust_helper_rnet_scope_del(&p->scope);
 	rnet_inet_free(p);
 	kfree(p);
 	return ERR_PTR(err);
@@ -487,7 +513,7 @@ void rust_helper_rnet_inet_unregister(void *reg)
 	struct rnet_inet_proto *p = reg;
 
 	rnet_inet_stop(p);
-	if (p->prot.owner->state == MODULE_STATE_GOING &&
+	if (p->prot.owner && p->prot.owner->state == MODULE_STATE_GOING &&
 	    rust_helper_rnet_scope_del(&p->scope)) {
 		rnet_inet_free(p);
 		kfree(p);
@@ -560,12 +586,16 @@ void rust_helper_rnet_inet_set_state(struct sock *sk, int state)
 /* Ends a connection attempt or a connection: @err for the waiters. */
 void rust_helper_rnet_inet_done(struct sock *sk, int err)
 {
+	int state = sk->sk_state;
+
 	/* Already closed (and, if orphaned, destroyed): nothing to do. */
-	if (sk->sk_state == TCP_CLOSE)
+	if (state == TCP_CLOSE)
 		return;
 	if (err)
 		WRITE_ONCE(sk->sk_err, err);
 	rnet_inet_set_state(sk, TCP_CLOSE);
+	if (state == TCP_LISTEN)
+		inet_csk_listen_stop(sk);
 	inet_csk_clear_xmit_timers(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	if (!sock_flag(sk, SOCK_DEAD)) {
@@ -774,6 +804,8 @@ int rust_helper_rnet_inet4_ctl_reply(struct sk_buff *rxskb, const void *data,
 		return -EMSGSIZE;
 	if (skb_rtable(rxskb)->rt_type != RTN_LOCAL)
 		return -EINVAL;
+	if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, rxskb))
+		return -EPERM;
 	p = rnet_inet_live_for(rxiph->protocol);
 	if (!p)
 		return -ENOENT;
@@ -858,6 +890,11 @@ void rust_helper_rnet_inet_deliver(struct sock *sk, struct sk_buff *skb,
 		return;
 	}
 	nf_reset_ct(skb);
+	if (sk_filter(sk, skb)) {
+		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_FILTER);
+		sock_put(sk);
+		return;
+	}
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
 		rcv(sk, skb);
@@ -900,4 +937,29 @@ void rust_helper_rnet_sk_set_destruct(struct sock *sk,
 				      void (*destruct)(struct sock *sk))
 {
 	sk->sk_destruct = destruct;
+}
+
+/*
+ * ip_setsockopt(IP_OPTIONS) and CIPSO call icsk_sync_mss on a connection
+ * socket: a protocol without segments keeps its MSS as it is.
+ */
+static unsigned int rnet_inet_sync_mss(struct sock *sk, u32 pmtu)
+{
+	return pmtu;
+}
+
+static void rnet_inet_timer_noop(struct timer_list *t)
+{
+}
+
+/*
+ * The INET part of proto.init: the connection socket's methods the INET
+ * code may call, and its timers initialised (the protocol does not use
+ * them yet; stopping them must find them set up).
+ */
+void rust_helper_rnet_inet_sock_init(struct sock *sk)
+{
+	inet_csk(sk)->icsk_sync_mss = rnet_inet_sync_mss;
+	inet_csk_init_xmit_timers(sk, rnet_inet_timer_noop,
+				  rnet_inet_timer_noop, rnet_inet_timer_noop);
 }

@@ -153,7 +153,9 @@ pub trait Protocol: Sized + Send + Sync + 'static {
     const PROTOCOL: u8;
     /// The socket type (`SOCK_*`).
     const SOCK_TYPE: i16;
-    /// Room for the protocol's header in front of its data.
+    /// The longest header the protocol sends (at most 1020 bytes, else
+    /// registration fails with `EINVAL`); room for IP and the link layer
+    /// is added to it.
     const MAX_HEADER: u32;
 
     /// The state of a new socket (`proto.init`).
@@ -340,17 +342,6 @@ impl<P: Protocol> SockRef<P> {
         // SAFETY: the reference keeps the socket valid (invariant).
         unsafe { self.0.as_ref() }
     }
-
-    /// Hands `skb` to [`Protocol::do_rcv`] now, or through the backlog
-    /// when a task owns the socket (dropped, and counted in `sk_drops`,
-    /// when the backlog is full).
-    pub fn deliver(self, skb: SkBuff) {
-        let sk = self.0.as_ptr().cast();
-        core::mem::forget(self);
-        // SAFETY: the reference is handed to the helper, which puts it;
-        // `skb` is consumed; `do_rcv_tramp::<P>` is `P`'s receive.
-        unsafe { bindings::rnet_inet_deliver(sk, skb.into_raw(), Some(do_rcv_tramp::<P>)) };
-    }
 }
 
 impl<P: Protocol> Drop for SockRef<P> {
@@ -443,6 +434,20 @@ impl<P: Protocol> Rx4<P> {
     /// The packet itself.
     pub fn into_skb(self) -> SkBuff {
         self.skb
+    }
+
+    /// Hands the packet to `sock`'s [`Protocol::do_rcv`] now, or through
+    /// the backlog when a task owns the socket (dropped, and counted in
+    /// `sk_drops`, when the backlog is full); dropped also when the IPsec
+    /// input policy or the socket's filter refuses it.
+    pub fn deliver(self, sock: SockRef<P>) {
+        let sk = sock.0.as_ptr().cast();
+        core::mem::forget(sock);
+        // SAFETY: in the receive softirq (type invariant: bottom halves
+        // are off, as the bh lock needs); the reference is handed to the
+        // helper, which puts it; the input packet is consumed;
+        // `do_rcv_tramp::<P>` is `P`'s receive for `P`'s socket.
+        unsafe { bindings::rnet_inet_deliver(sk, self.skb.into_raw(), Some(do_rcv_tramp::<P>)) };
     }
 }
 
@@ -581,10 +586,12 @@ unsafe extern "C" fn init_tramp<P: Protocol>(sk: *mut bindings::sock) -> c_int {
         Ok(v) => {
             let repr = sk.cast::<SockRepr<P>>();
             // SAFETY: `sk` is a new socket of `P` (its memory a
-            // `SockRepr<P>`), not yet reachable by anyone else; the state
-            // is written in place (the memory is not zeroed), then the
-            // destructor that drops it is set.
+            // `SockRepr<P>`), not yet reachable by anyone else; its INET
+            // part is set up, the state is written in place (over
+            // whatever the memory held), then the destructor that drops
+            // it is set.
             unsafe {
+                bindings::rnet_inet_sock_init(sk);
                 (*ptr::addr_of!((*repr).data))
                     .get()
                     .write(MaybeUninit::new(v));
