@@ -214,7 +214,9 @@ impl inet::Protocol for Dccp {
             // sequence number this socket sent.
             let (iss, gss) = (sk.data().iss, sk.data().gss);
             if !h.ack.is_some_and(|a| codec::seq_in_window(a, iss, gss)) {
-                count(sk.net(), DropReason::BadAck);
+                if let Some(net) = sk.net() {
+                    count(net, DropReason::BadAck);
+                }
                 return;
             }
             let code = h.specific.map_or(0, |s| (s >> 24) as u8);

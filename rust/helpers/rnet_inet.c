@@ -927,9 +927,10 @@ struct net *rust_helper_rnet_skb_net(const struct sk_buff *skb)
 	return dev_net(skb->dev);
 }
 
-struct net *rust_helper_rnet_sock_net(const struct sock *sk)
+/* The namespace of @sk if @sk holds a reference on it, else NULL. */
+struct net *rust_helper_rnet_sock_net_counted(const struct sock *sk)
 {
-	return sock_net(sk);
+	return sk->sk_net_refcnt ? sock_net(sk) : NULL;
 }
 
 /* Sets the socket's destructor (see kernel::net::inet). */

@@ -272,14 +272,19 @@ impl<'a, P: Protocol> Locked<'a, P> {
         self.sk.state()
     }
 
-    /// The socket's network namespace.
-    pub fn net(&self) -> &Net {
-        // SAFETY: the socket is valid (type invariant); a socket made by
-        // `socket()` holds a reference on its namespace, and a kernel
-        // socket is released by its maker before its namespace's exit
-        // (so the dismantling cannot begin while it lives); `self`
+    /// The socket's network namespace, for a socket that holds a
+    /// reference on it (one made by `socket()`); `None` for a kernel
+    /// socket, whose namespace may be in its exits while it lives.
+    pub fn net(&self) -> Option<&Net> {
+        // SAFETY: the socket is valid (type invariant).
+        let p = unsafe { bindings::rnet_sock_net_counted(self.sk.as_raw()) };
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: the socket holds a reference on its namespace, so its
+        // dismantling cannot begin while the socket lives; `self`
         // borrows the socket.
-        unsafe { Net::from_raw(bindings::rnet_sock_net(self.sk.as_raw())) }
+        Some(unsafe { Net::from_raw(p) })
     }
 
     /// Moves a connected socket to `s`.
