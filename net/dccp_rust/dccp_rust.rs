@@ -6,13 +6,18 @@
 //! netfilter hooks); this one the protocol: its registration, the socket
 //! state, the receive path and its drop counters.
 //!
-//! What this step does: `socket(AF_INET, SOCK_DCCP, IPPROTO_DCCP)` (and its
-//! autoload), bind, listen, close; connect sends a Request and completes on
-//! the answer's Reset with the errno the Reset Code maps to; a packet for
-//! no socket gets a Reset (No Connection), as RFC 4340 8.3.1 asks; every
-//! packet dropped is counted by reason in `/proc/net/dccp_rust_stats`.
-//! The handshake's Response and Ack, data, CCID 2 and IPv6 are the next
-//! steps (Documentation/networking/rnet/dccp_rust.rst).
+//! What it does so far: `socket(AF_INET, SOCK_DCCP, IPPROTO_DCCP)` (and its
+//! autoload), bind, listen, accept, connect and close: the
+//! Request/Response/Ack handshake (RFC 4340 8.1) with the Request
+//! retransmitted and backing off, a listener's requests kept as INET
+//! request sockets (their Response retransmitted by INET's request timer),
+//! PARTOPEN, and the close handshakes (8.3: Close/Reset from a client,
+//! CloseReq/Close/Reset from a server) ending in TIMEWAIT for the end that
+//! sent Close; a connect refused by a Reset fails with the errno its Reset
+//! Code maps to; a packet for no socket gets a Reset (No Connection);
+//! every packet dropped is counted by reason in `/proc/net/dccp_rust_stats`.
+//! Data, options and features, CCID 2 and IPv6 are the next steps
+//! (Documentation/networking/rnet/dccp_rust.rst).
 //!
 //! The module has no `unsafe` code: its sockets, packets and per-namespace
 //! state are reached through the `kernel` crate's abstractions.
@@ -23,10 +28,9 @@ mod codec;
 
 use codec::{Header, Malformed, PacketType};
 use core::fmt::Write;
-use core::sync::atomic::{AtomicU64, Ordering};
-use kernel::net::inet::{self, Locked, Rx4, State};
-use kernel::net::pernet::{self, Id, Net, NetCtx, ReadGuard, SeqFile};
-use kernel::net::skb::SkBuff;
+use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use kernel::net::inet::{self, ConnState, Locked, Lookup, Packet4, ReqLocked, ReqRx, Rx4, State};
+use kernel::net::pernet::{self, Id, IntSysctl, Net, NetCtx, ReadGuard, SeqFile};
 use kernel::prelude::*;
 use kernel::{c_str, error::Error, str::CStr};
 
@@ -37,7 +41,22 @@ const SOCK_DCCP: i16 = 6;
 const MAX_DCCP_HEADER: u32 = 1020;
 
 /// Reset Codes (RFC 4340 5.6).
+const RESET_CLOSED: u8 = 1;
+const RESET_ABORTED: u8 = 2;
 const RESET_NO_CONNECTION: u8 = 3;
+const RESET_TOO_BUSY: u8 = 9;
+
+/// The first retransmission of a Request, Close or CloseReq (RFC 4340
+/// 8.1.1: about one second), doubling each time.
+const RTO_INIT_MS: u32 = 1000;
+/// Retransmissions before a connection attempt or a close gives up.
+const MAX_RETRIES: u8 = 6;
+/// PARTOPEN: the client's Ack goes again after this (RFC 4340 8.1.5),
+/// doubling, until the server sends anything.
+const PARTOPEN_MS: u32 = 200;
+const PARTOPEN_RETRIES: u8 = 5;
+/// TIMEWAIT's default length: the C DCCP's 60 s (RFC 4340 8.3: 2 MSL).
+const TIMEWAIT_MS: i32 = 60_000;
 
 /// Why a received packet was dropped. The first eight are the codec's.
 #[derive(Clone, Copy)]
@@ -50,9 +69,12 @@ enum DropReason {
     BadAck,
     /// A packet type the socket's state does not expect.
     Unexpected,
+    /// A Request to a listener whose queues are full (answered with a
+    /// Reset, Too Busy).
+    ListenFull,
 }
 
-const REASONS: [&str; 11] = [
+const REASONS: [&str; 12] = [
     "too_short",
     "bad_data_offset",
     "bad_type",
@@ -64,6 +86,7 @@ const REASONS: [&str; 11] = [
     "no_socket",
     "bad_ack",
     "unexpected",
+    "listen_full",
 ];
 
 impl DropReason {
@@ -82,14 +105,17 @@ impl DropReason {
             Self::NoSocket => 8,
             Self::BadAck => 9,
             Self::Unexpected => 10,
+            Self::ListenFull => 11,
         }
     }
 }
 
-/// Per-namespace state: the drop counters.
+/// Per-namespace state: the drop counters and the settings.
 #[pin_data]
 struct DccpNet {
     drops: [AtomicU64; REASONS.len()],
+    /// `/proc/sys/net/dccp_rust/timewait_ms`.
+    timewait_ms: AtomicI32,
 }
 
 static DCCP_NET: Id<DccpNet> = Id::new();
@@ -100,6 +126,7 @@ impl pernet::Operations for DccpNet {
     fn init(_net: &NetCtx) -> impl PinInit<Self, Error> {
         try_pin_init!(DccpNet {
             drops: [const { AtomicU64::new(0) }; REASONS.len()],
+            timewait_ms: AtomicI32::new(TIMEWAIT_MS),
         }? Error)
     }
 
@@ -111,6 +138,16 @@ impl pernet::Operations for DccpNet {
         }
         Ok(())
     }
+
+    const SYSCTL_DIR: Option<&'static CStr> = Some(c_str!("net/dccp_rust"));
+
+    const SYSCTLS: &'static [IntSysctl<Self>] = &[IntSysctl {
+        name: c_str!("timewait_ms"),
+        mode: 0o644,
+        min: 100,
+        max: 240_000,
+        value: |s| &s.timewait_ms,
+    }];
 }
 
 fn count(net: &Net, r: DropReason) {
@@ -120,14 +157,82 @@ fn count(net: &Net, r: DropReason) {
     }
 }
 
+/// Counts a drop in the namespace of a socket (a kernel socket has none
+/// this module may use: not counted).
+fn count_sk(sk: &Locked<'_, Dccp>, r: DropReason) {
+    if let Some(net) = sk.net() {
+        count(net, r);
+    }
+}
+
+fn timewait_ms(sk: &Locked<'_, Dccp>) -> u32 {
+    let guard = ReadGuard::new();
+    sk.net()
+        .and_then(|net| DCCP_NET.get(net, &guard))
+        .map_or(TIMEWAIT_MS, |s| s.timewait_ms.load(Ordering::Relaxed)) as u32
+}
+
+/// Which end of the connection a socket is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Not connected, or listening.
+    None,
+    /// It sent the Request.
+    Client,
+    /// It answered one (an accepted socket).
+    Server,
+}
+
 /// The protocol state of one socket.
 struct DccpSock {
+    role: Role,
     /// Initial Sequence Number sent (RFC 4340 7.1), 48 bits.
     iss: u64,
     /// Greatest Sequence Number sent.
     gss: u64,
+    /// Initial Sequence Number received.
+    isr: u64,
+    /// Greatest Sequence Number received.
+    gsr: u64,
     /// The Service Code of the connection (RFC 4340 8.1.2).
     service: u32,
+    /// Retransmissions of the packet the timer resends.
+    retries: u8,
+    /// The timer's current interval.
+    rto_ms: u32,
+}
+
+impl DccpSock {
+    fn new() -> Self {
+        DccpSock {
+            role: Role::None,
+            iss: 0,
+            gss: 0,
+            isr: 0,
+            gsr: 0,
+            service: 0,
+            retries: 0,
+            rto_ms: RTO_INIT_MS,
+        }
+    }
+}
+
+/// The protocol state of a connection request (the server's RESPOND
+/// state, RFC 4340 8.1.2).
+#[derive(Clone, Copy)]
+struct DccpReq {
+    iss: u64,
+    gss: u64,
+    isr: u64,
+    gsr: u64,
+    service: u32,
+    /// Responses sent: the first carries the ISS, each later one the
+    /// next number.
+    responses: u32,
+}
+
+fn errno(e: u32) -> Error {
+    Error::from_errno(-(e as i32))
 }
 
 /// The errno a Reset Code gives the socket's user, as the C DCCP maps
@@ -146,20 +251,90 @@ fn reset_errno(code: u8) -> Option<Error> {
         11 => kernel::bindings::EDQUOT,
         _ => kernel::bindings::ECONNRESET,
     };
-    Some(Error::from_errno(-(e as i32)))
+    Some(errno(e))
 }
 
-/// Computes and sets the checksum of `pkt` for `src` -> `dst`.
-fn finish_checksum(pkt: &mut [u8], src: &[u8; 4], dst: &[u8; 4]) -> Result {
-    let c = codec::compute_checksum(src, dst, pkt).map_err(|_| EINVAL)?;
-    pkt[6..8].copy_from_slice(&c.to_be_bytes());
-    Ok(())
+/// A packet built for sending: the header without options.
+struct Out {
+    buf: [u8; 32],
+    len: usize,
+}
+
+impl Out {
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+/// Builds a packet with its checksum, from `a`'s local to its remote end.
+fn build(
+    a: &inet::Addrs4,
+    ptype: PacketType,
+    seq: u64,
+    ack: Option<u64>,
+    specific: Option<u32>,
+) -> Result<Out> {
+    let h = Header {
+        sport: a.sport,
+        dport: a.dport,
+        doff: 0,
+        ccval: 0,
+        cscov: 0,
+        checksum: 0,
+        ptype,
+        x: true,
+        seq,
+        ack,
+        specific,
+    };
+    let mut buf = [0u8; 32];
+    let len = codec::encode(&h, &[], &mut buf).ok_or(EINVAL)?;
+    let c = codec::compute_checksum(&a.saddr, &a.daddr, &buf[..len]).map_err(|_| EINVAL)?;
+    buf[6..8].copy_from_slice(&c.to_be_bytes());
+    Ok(Out { buf, len })
+}
+
+/// Sends a packet of `ptype` from a connected socket: the next sequence
+/// number, acknowledging the greatest one received.
+fn send(sk: &mut Locked<'_, Dccp>, ptype: PacketType, specific: Option<u32>) -> Result {
+    let a = sk.addrs4();
+    let d = sk.data();
+    let seq = codec::seq_add(d.gss, 1);
+    d.gss = seq;
+    let out = build(&a, ptype, seq, Some(d.gsr), specific)?;
+    sk.xmit(out.bytes())
+}
+
+fn send_reset(sk: &mut Locked<'_, Dccp>, code: u8) -> Result {
+    send(sk, PacketType::Reset, Some(u32::from(code) << 24))
+}
+
+/// Arms the retransmission timer for a fresh packet.
+fn arm(sk: &mut Locked<'_, Dccp>, ms: u32) {
+    let d = sk.data();
+    d.retries = 0;
+    d.rto_ms = ms;
+    sk.reset_xmit_timer(ms);
+}
+
+/// The sequence and acknowledgement numbers of `h` in 48 bits (a short
+/// number is extended near the greatest one received or sent).
+fn full_numbers(h: &Header, gsr: u64, gss: u64) -> (u64, Option<u64>) {
+    if h.x {
+        (h.seq, h.ack)
+    } else {
+        (
+            codec::seq_extend(h.seq, gsr),
+            h.ack.map(|a| codec::seq_extend(a, gss)),
+        )
+    }
 }
 
 struct Dccp;
 
 impl inet::Protocol for Dccp {
     type Sock = DccpSock;
+    type Req = DccpReq;
 
     const NAME: &'static CStr = c_str!("DCCP_RUST");
     const PROTOCOL: u8 = IPPROTO_DCCP;
@@ -167,84 +342,336 @@ impl inet::Protocol for Dccp {
     const MAX_HEADER: u32 = MAX_DCCP_HEADER;
 
     fn init() -> Result<DccpSock> {
-        Ok(DccpSock {
-            iss: 0,
-            gss: 0,
-            service: 0,
-        })
+        Ok(DccpSock::new())
     }
 
     fn connect(sk: &mut Locked<'_, Self>) -> Result {
         let a = sk.addrs4();
         let iss = inet::random_u64() % codec::SEQ_MOD;
         let d = sk.data();
+        d.role = Role::Client;
         d.iss = iss;
         d.gss = iss;
-        let h = Header {
-            sport: a.sport,
-            dport: a.dport,
-            doff: 0,
-            ccval: 0,
-            cscov: 0,
-            checksum: 0,
-            ptype: PacketType::Request,
-            x: true,
-            seq: iss,
-            ack: None,
-            specific: Some(d.service),
-        };
-        let mut buf = [0u8; 32];
-        let n = codec::encode(&h, &[], &mut buf).ok_or(EINVAL)?;
-        finish_checksum(&mut buf[..n], &a.saddr, &a.daddr)?;
-        sk.xmit(&buf[..n])
+        let out = build(&a, PacketType::Request, iss, None, Some(d.service))?;
+        sk.xmit(out.bytes())?;
+        arm(sk, RTO_INIT_MS);
+        Ok(())
     }
 
     fn close(sk: &mut Locked<'_, Self>) {
-        sk.done(None);
-    }
-
-    fn do_rcv(sk: &mut Locked<'_, Self>, skb: SkBuff) {
-        // The packet was checked by `rcv`; parse its header again (it is
-        // linear and unchanged) to act on it.
-        let Ok(h) = codec::parse(skb.data()) else {
-            return;
-        };
-        if sk.state() == State::SynSent && h.ptype == PacketType::Reset {
-            // RFC 4340 7.5.3: in REQUEST, a valid Reset acknowledges a
-            // sequence number this socket sent.
-            let (iss, gss) = (sk.data().iss, sk.data().gss);
-            if !h.ack.is_some_and(|a| codec::seq_in_window(a, iss, gss)) {
-                if let Some(net) = sk.net() {
-                    count(net, DropReason::BadAck);
+        match sk.state() {
+            State::Established | State::Proto1 => {
+                // RFC 4340 8.3: a client closes with Close, a server
+                // asks its client to with CloseReq (so that TIMEWAIT is
+                // the client's); both are retransmitted until answered.
+                let (ptype, next) = if sk.data().role == Role::Server {
+                    (PacketType::CloseReq, ConnState::FinWait1)
+                } else {
+                    (PacketType::Close, ConnState::Closing)
+                };
+                if send(sk, ptype, None).is_err() {
+                    sk.done(None);
+                    return;
                 }
-                return;
+                sk.set_state(next);
+                arm(sk, RTO_INIT_MS);
             }
-            let code = h.specific.map_or(0, |s| (s >> 24) as u8);
-            sk.done(reset_errno(code));
+            // Closing already, or nothing to close.
+            State::Closing | State::FinWait1 => {}
+            _ => sk.done(None),
         }
     }
 
+    fn disconnect(sk: &mut Locked<'_, Self>) {
+        // The peer of a connection that is dropped learns it at once.
+        if matches!(
+            sk.state(),
+            State::Established | State::Proto1 | State::SynRecv | State::Closing | State::FinWait1
+        ) {
+            let _ = send_reset(sk, RESET_ABORTED);
+        }
+        *sk.data() = DccpSock::new();
+    }
+
+    fn do_rcv(sk: &mut Locked<'_, Self>, pkt: Packet4<Self>) {
+        // The packet was checked by `rcv`; parse its header again (it is
+        // linear and unchanged) to act on it.
+        let Ok(h) = codec::parse(pkt.data()) else {
+            return;
+        };
+        match sk.state() {
+            State::Listen => listen_rcv(sk, &pkt, &h),
+            State::SynSent => request_rcv(sk, &h),
+            _ => conn_rcv(sk, &h),
+        }
+    }
+
+    fn send_response(req: &mut ReqLocked<'_, Self>) -> Result {
+        let a = req.addrs4();
+        let d = req.data();
+        if d.responses > 0 {
+            d.gss = codec::seq_add(d.gss, 1);
+        }
+        d.responses = d.responses.saturating_add(1);
+        let out = build(
+            &a,
+            PacketType::Response,
+            d.gss,
+            Some(d.gsr),
+            Some(d.service),
+        )?;
+        req.xmit(out.bytes())
+    }
+
+    fn xmit_timer(sk: &mut Locked<'_, Self>) {
+        let st = sk.state();
+        let d = sk.data();
+        let limit = if st == State::Proto1 {
+            PARTOPEN_RETRIES
+        } else {
+            MAX_RETRIES
+        };
+        if d.retries >= limit {
+            if st != State::Proto1 {
+                // RFC 4340 8.1.1 and 8.3: the attempt or the close gives up.
+                sk.done(Some(errno(kernel::bindings::ETIMEDOUT)));
+            }
+            return;
+        }
+        d.retries += 1;
+        d.rto_ms = d.rto_ms.saturating_mul(2).min(64_000);
+        let rto = d.rto_ms;
+        let sent = match st {
+            State::SynSent => {
+                // A retransmitted Request carries a new sequence number.
+                let a = sk.addrs4();
+                let d = sk.data();
+                d.gss = codec::seq_add(d.gss, 1);
+                build(&a, PacketType::Request, d.gss, None, Some(d.service))
+                    .and_then(|out| sk.xmit(out.bytes()))
+            }
+            State::Proto1 => send(sk, PacketType::Ack, None),
+            State::Closing => send(sk, PacketType::Close, None),
+            State::FinWait1 => send(sk, PacketType::CloseReq, None),
+            _ => return,
+        };
+        // A failed send (no route, no memory) is retried as a loss would be.
+        let _ = sent;
+        sk.reset_xmit_timer(rto);
+    }
+
     fn rcv(net: &Net, mut skb: Rx4<Self>) {
-        match check(&mut skb) {
+        let h = match check(&mut skb) {
             Err(r) => {
                 count(net, r);
+                return;
             }
-            Ok(h) => {
-                let Some(sock) = skb.lookup(h.len() as u32) else {
-                    count(net, DropReason::NoSocket);
-                    if h.ptype != PacketType::Reset {
-                        let _ = send_reset(&skb, &h, RESET_NO_CONNECTION);
-                    }
-                    return;
-                };
-                let st = sock.sock().state();
-                let expected = matches!((st, h.ptype), (State::SynSent, PacketType::Reset));
-                if !expected {
-                    count(net, DropReason::Unexpected);
-                    return;
+            Ok(h) => h,
+        };
+        match skb.lookup(h.len() as u32) {
+            Lookup::None(skb) => {
+                count(net, DropReason::NoSocket);
+                if h.ptype != PacketType::Reset {
+                    let _ = reply_reset(&skb, &h, RESET_NO_CONNECTION);
                 }
-                skb.deliver(sock);
             }
+            Lookup::Sock(sock, skb) => skb.deliver(sock),
+            Lookup::Req(req) => req_rcv(net, &h, req),
+        }
+    }
+}
+
+/// A packet to a listening socket (RFC 4340 8.1.2, LISTEN).
+fn listen_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet4<Dccp>, h: &Header) {
+    match h.ptype {
+        PacketType::Request => {
+            let iss = inet::random_u64() % codec::SEQ_MOD;
+            let service = h.specific.unwrap_or(0);
+            let req = DccpReq {
+                iss,
+                gss: iss,
+                isr: h.seq,
+                gsr: h.seq,
+                service,
+                responses: 0,
+            };
+            match sk.new_request(pkt, req, RTO_INIT_MS) {
+                Ok(()) => {}
+                Err(e) if e == EBUSY => {
+                    count_sk(sk, DropReason::ListenFull);
+                    let _ = reply_reset_pkt(sk, pkt, h, RESET_TOO_BUSY);
+                }
+                Err(_) => count_sk(sk, DropReason::Unexpected),
+            }
+        }
+        PacketType::Reset => count_sk(sk, DropReason::Unexpected),
+        _ => {
+            count_sk(sk, DropReason::Unexpected);
+            let _ = reply_reset_pkt(sk, pkt, h, RESET_NO_CONNECTION);
+        }
+    }
+}
+
+/// A packet to a socket that sent a Request (RFC 4340 8.1.3, REQUEST).
+fn request_rcv(sk: &mut Locked<'_, Dccp>, h: &Header) {
+    let (iss, gss) = (sk.data().iss, sk.data().gss);
+    // A valid answer acknowledges a sequence number this socket sent.
+    if !h.ack.is_some_and(|a| codec::seq_in_window(a, iss, gss)) {
+        count_sk(sk, DropReason::BadAck);
+        return;
+    }
+    match h.ptype {
+        PacketType::Reset => {
+            let code = h.specific.map_or(0, |s| (s >> 24) as u8);
+            sk.done(reset_errno(code));
+        }
+        PacketType::Response => {
+            let d = sk.data();
+            d.isr = h.seq;
+            d.gsr = h.seq;
+            if send(sk, PacketType::Ack, None).is_err() {
+                sk.done(Some(errno(kernel::bindings::ENOBUFS)));
+                return;
+            }
+            // PARTOPEN until the server sends anything (RFC 4340 8.1.5).
+            sk.set_state(ConnState::Proto1);
+            arm(sk, PARTOPEN_MS);
+        }
+        _ => count_sk(sk, DropReason::Unexpected),
+    }
+}
+
+/// A packet to a socket past its handshake's first half.
+fn conn_rcv(sk: &mut Locked<'_, Dccp>, h: &Header) {
+    let (gsr, gss, iss) = (sk.data().gsr, sk.data().gss, sk.data().iss);
+    let (seq, ack) = full_numbers(h, gsr, gss);
+    if let Some(a) = ack {
+        if !codec::seq_in_window(a, iss, gss) {
+            count_sk(sk, DropReason::BadAck);
+            return;
+        }
+    }
+    if codec::seq_delta(seq, gsr) > 0 {
+        sk.data().gsr = seq;
+    }
+    let st = sk.state();
+    match (st, h.ptype) {
+        // The server's first packet after its Response: OPEN.
+        (State::SynRecv, PacketType::Ack | PacketType::DataAck) => {
+            sk.set_state(ConnState::Established);
+            return;
+        }
+        (State::SynRecv, _) => {
+            count_sk(sk, DropReason::Unexpected);
+            return;
+        }
+        // The server did not get our Ack: send it again.
+        (State::Proto1, PacketType::Response) => {
+            let _ = send(sk, PacketType::Ack, None);
+            return;
+        }
+        (_, PacketType::Request | PacketType::Response) => {
+            count_sk(sk, DropReason::Unexpected);
+            return;
+        }
+        (State::Proto1, _) => {
+            sk.clear_xmit_timer();
+            sk.set_state(ConnState::Established);
+        }
+        _ => {}
+    }
+    match (sk.state(), h.ptype) {
+        (State::Closing, PacketType::Reset) => {
+            // Our Close was answered: TIMEWAIT is ours (RFC 4340 8.3).
+            let ms = timewait_ms(sk);
+            sk.time_wait(ms);
+        }
+        (_, PacketType::Reset) => {
+            let code = h.specific.map_or(0, |s| (s >> 24) as u8);
+            sk.done(reset_errno(code));
+        }
+        (_, PacketType::Close) => {
+            // The peer closes: it gets a Reset (Closed) and keeps
+            // TIMEWAIT; we are done.
+            let _ = send_reset(sk, RESET_CLOSED);
+            sk.done(None);
+        }
+        (State::Established, PacketType::CloseReq) if sk.data().role == Role::Client => {
+            // The server asks us to close: Close, and TIMEWAIT after.
+            if send(sk, PacketType::Close, None).is_err() {
+                sk.done(None);
+                return;
+            }
+            sk.set_state(ConnState::Closing);
+            arm(sk, RTO_INIT_MS);
+        }
+        (State::Established, PacketType::Ack | PacketType::DataAck) => {}
+        (State::Closing | State::FinWait1, PacketType::Ack | PacketType::DataAck) => {}
+        // Our Close answers it already (and is retransmitted).
+        (State::Closing, PacketType::CloseReq) => {}
+        _ => count_sk(sk, DropReason::Unexpected),
+    }
+}
+
+/// A packet for a connection request (the server's RESPOND state).
+fn req_rcv(net: &Net, h: &Header, mut req: ReqRx<Dccp>) {
+    let r = {
+        let mut g = req.lock();
+        match h.ptype {
+            PacketType::Request => {
+                // A retransmitted Request: answer again (once per new
+                // sequence number; a duplicate is dropped).
+                let d = g.data();
+                if codec::seq_delta(h.seq, d.gsr) > 0 {
+                    d.gsr = h.seq;
+                    let _ = g.respond();
+                }
+                return;
+            }
+            PacketType::Ack | PacketType::DataAck | PacketType::Reset => *g.data(),
+            _ => {
+                count(net, DropReason::Unexpected);
+                return;
+            }
+        }
+    };
+    let (seq, ack) = full_numbers(h, r.gsr, r.gss);
+    if !ack.is_some_and(|a| codec::seq_in_window(a, r.iss, r.gss)) {
+        count(net, DropReason::BadAck);
+        return;
+    }
+    if h.ptype == PacketType::Reset {
+        // The client gave up.
+        req.drop_req();
+        return;
+    }
+    let st = DccpSock {
+        role: Role::Server,
+        iss: r.iss,
+        gss: r.gss,
+        isr: r.isr,
+        gsr: if codec::seq_delta(seq, r.gsr) > 0 {
+            seq
+        } else {
+            r.gsr
+        },
+        service: r.service,
+        retries: 0,
+        rto_ms: RTO_INIT_MS,
+    };
+    match req.accept(st) {
+        Ok(()) => {}
+        // Another packet completed the handshake first.
+        Err((e, _)) if e == EEXIST => {}
+        Err((e, req)) => {
+            if e == EPERM {
+                // The listener's policy or filter refused it.
+                count(net, DropReason::Unexpected);
+                return;
+            }
+            count(net, DropReason::ListenFull);
+            let _ = reply_reset(req.packet(), h, RESET_TOO_BUSY);
+            req.drop_req();
         }
     }
 }
@@ -261,26 +688,35 @@ fn check(skb: &mut Rx4<Dccp>) -> core::result::Result<Header, DropReason> {
     codec::verify_checksum(&a.saddr, &a.daddr, skb.data()).map_err(DropReason::Malformed)
 }
 
-/// Answers `rx` (header `h`) with a Reset of `code` (RFC 4340 8.3.1).
-fn send_reset(rx: &Rx4<Dccp>, h: &Header, code: u8) -> Result {
-    let a = rx.addrs().ok_or(EINVAL)?;
-    let r = Header {
+/// The Reset answering a packet with header `h` from `a` (RFC 4340 8.3.1):
+/// its sequence number follows the packet's acknowledgement (0 without
+/// one), it acknowledges the packet.
+fn reset_for(a: &inet::Addrs4, h: &Header, code: u8) -> Result<Out> {
+    let back = inet::Addrs4 {
+        saddr: a.daddr,
+        daddr: a.saddr,
         sport: a.dport,
         dport: a.sport,
-        doff: 0,
-        ccval: 0,
-        cscov: 0,
-        checksum: 0,
-        ptype: PacketType::Reset,
-        x: true,
-        seq: h.ack.map_or(0, |ack| codec::seq_add(ack, 1)),
-        ack: Some(h.seq),
-        specific: Some(u32::from(code) << 24),
     };
-    let mut buf = [0u8; 32];
-    let n = codec::encode(&r, &[], &mut buf).ok_or(EINVAL)?;
-    finish_checksum(&mut buf[..n], &a.daddr, &a.saddr)?;
-    rx.reply(&buf[..n])
+    build(
+        &back,
+        PacketType::Reset,
+        h.ack.map_or(0, |ack| codec::seq_add(ack, 1)),
+        Some(h.seq),
+        Some(u32::from(code) << 24),
+    )
+}
+
+/// Answers `rx` (header `h`) with a Reset of `code`.
+fn reply_reset(rx: &Rx4<Dccp>, h: &Header, code: u8) -> Result {
+    let out = reset_for(&rx.addrs().ok_or(EINVAL)?, h, code)?;
+    rx.reply(out.bytes())
+}
+
+/// Answers `pkt` (header `h`), received by `sk`, with a Reset.
+fn reply_reset_pkt(sk: &Locked<'_, Dccp>, pkt: &Packet4<Dccp>, h: &Header, code: u8) -> Result {
+    let out = reset_for(&pkt.addrs().ok_or(EINVAL)?, h, code)?;
+    sk.reply(pkt, out.bytes())
 }
 
 struct DccpRust {

@@ -16,6 +16,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <net/protocol.h>
+#include <net/request_sock.h>
 #include <net/route.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
@@ -45,8 +46,15 @@ struct rnet_inet_proto {
 	struct net_protocol netproto;
 	struct inet_hashinfo hashinfo;
 	struct inet_timewait_death_row death_row;
+	struct request_sock_ops rsk_ops;
+	struct timewait_sock_ops twsk_ops;
 	int slot;
 	int (*listen_start)(struct sock *sk);
+	void (*write_timer)(struct sock *sk);
+	int (*send_response)(struct request_sock *req);
+	unsigned int data_offset;
+	unsigned int data_size;
+	unsigned int req_size;
 	char bb_name[48];
 	char bb2_name[48];
 	int steps;
@@ -64,6 +72,72 @@ enum {
 static struct rnet_inet_proto *rnet_inet_of(const struct sock *sk)
 {
 	return container_of(sk->sk_prot, struct rnet_inet_proto, prot);
+}
+
+/*
+ * A request socket (a connection in its handshake, before it has a full
+ * socket): INET's, a lock for the protocol's state, and that state. The
+ * listener is lockless for requests (as TCP's): the receive path and the
+ * retransmission timer may reach one request on two CPUs at once.
+ */
+struct rnet_inet_request_sock {
+	struct inet_request_sock ireq;
+	spinlock_t lock;	/* the protocol's state, which follows */
+};
+
+#define RNET_INET_REQ_DATA ALIGN(sizeof(struct rnet_inet_request_sock), 8)
+
+static struct rnet_inet_request_sock *rnet_rsk(struct request_sock *req)
+{
+	return container_of(inet_rsk(req), struct rnet_inet_request_sock, ireq);
+}
+
+/* The protocol's state in a request socket. */
+void *rust_helper_rnet_inet_req_data(struct request_sock *req)
+{
+	return (char *)req + RNET_INET_REQ_DATA;
+}
+
+void rust_helper_rnet_inet_req_lock(struct request_sock *req)
+{
+	spin_lock_bh(&rnet_rsk(req)->lock);
+}
+
+void rust_helper_rnet_inet_req_unlock(struct request_sock *req)
+{
+	spin_unlock_bh(&rnet_rsk(req)->lock);
+}
+
+void rust_helper_rnet_inet_req_put(struct request_sock *req)
+{
+	reqsk_put(req);
+}
+
+/*
+ * request_sock_ops.rtx_syn_ack: the protocol's answer, under the lock. A
+ * lock held elsewhere skips this one: its holder may be waiting for this
+ * very timer to stop (dropping or completing the request).
+ */
+static int rnet_inet_rtx_response(const struct sock *sk,
+				  struct request_sock *req)
+{
+	struct rnet_inet_proto *p = rnet_inet_of(sk);
+	int err;
+
+	if (!spin_trylock_bh(&rnet_rsk(req)->lock))
+		return 0;
+	err = p->send_response(req);
+	spin_unlock_bh(&rnet_rsk(req)->lock);
+	return err;
+}
+
+static void rnet_inet_syn_ack_timeout(const struct request_sock *req)
+{
+}
+
+/* The protocol's request state is plain data: nothing to release. */
+static void rnet_inet_req_destructor(struct request_sock *req)
+{
 }
 
 /*
@@ -319,6 +393,14 @@ int rust_helper_rnet_inet_listen(struct socket *sock, int backlog)
 		err = -EINVAL;
 		if ((1 << sk->sk_state) & ~TCPF_CLOSE)
 			goto out;
+		/*
+		 * A reuseport group may move requests to another listener
+		 * by copying them (inet_reqsk_clone()) while their state is
+		 * being changed under their lock: not for this protocol.
+		 */
+		err = -EOPNOTSUPP;
+		if (sk->sk_reuseport || rcu_access_pointer(sk->sk_reuseport_cb))
+			goto out;
 		err = rnet_inet_of(sk)->listen_start(sk);
 		if (err)
 			goto out;
@@ -378,6 +460,9 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 				     const struct proto_ops *ops,
 				     const struct net_protocol *netproto,
 				     int (*listen_start)(struct sock *sk),
+				     void (*write_timer)(struct sock *sk),
+				     int (*send_response)(struct request_sock *req),
+				     unsigned int req_size,
 				     short type, u8 protocol,
 				     struct module *owner,
 				     unsigned int data_offset,
@@ -395,7 +480,7 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	    sizes[2] != sizeof(struct net_protocol) ||
 	    sizes[3] != sizeof(struct inet_connection_sock) ||
 	    data_offset < sizeof(struct inet_connection_sock) ||
-	    prot->obj_size < data_offset) {
+	    prot->obj_size < data_offset || req_size > PAGE_SIZE) {
 		pr_err("%s: layout mismatch between Rust and C\n", prot->name);
 		return ERR_PTR(-EINVAL);
 	}
@@ -433,6 +518,18 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	}
 	p->slot = slot;
 	p->listen_start = listen_start;
+	p->write_timer = write_timer;
+	p->send_response = send_response;
+	p->data_offset = data_offset;
+	p->data_size = prot->obj_size - data_offset;
+	p->req_size = req_size;
+
+	p->rsk_ops.family = PF_INET;
+	p->rsk_ops.obj_size = RNET_INET_REQ_DATA + req_size;
+	p->rsk_ops.rtx_syn_ack = rnet_inet_rtx_response;
+	p->rsk_ops.syn_ack_timeout = rnet_inet_syn_ack_timeout;
+	p->rsk_ops.destructor = rnet_inet_req_destructor;
+	p->twsk_ops.twsk_obj_size = sizeof(struct inet_timewait_sock);
 
 	p->prot = *prot;
 	p->prot.max_header = prot->max_header + MAX_HEADER;
@@ -443,6 +540,8 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	p->prot.accept = inet_csk_accept;
 	p->prot.slab_flags = SLAB_TYPESAFE_BY_RCU;
 	p->prot.h.hashinfo = &p->hashinfo;
+	p->prot.rsk_prot = &p->rsk_ops;
+	p->prot.twsk_prot = &p->twsk_ops;
 	p->prot.orphan_count = alloc_percpu(unsigned int);
 
 	p->ops = kmemdup(ops, sizeof(*ops), GFP_KERNEL);
@@ -581,6 +680,11 @@ void rust_helper_rnet_inet_set_state(struct sock *sk, int state)
 	if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN)
 		return;
 	rnet_inet_set_state(sk, state);
+	/* connect() and poll() wait for a state change. */
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		sk->sk_state_change(sk);
+		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
+	}
 }
 
 /* Ends a connection attempt or a connection: @err for the waiters. */
@@ -588,14 +692,16 @@ void rust_helper_rnet_inet_done(struct sock *sk, int err)
 {
 	int state = sk->sk_state;
 
-	/* Already closed (and, if orphaned, destroyed): nothing to do. */
-	if (state == TCP_CLOSE)
+	/*
+	 * Already closed (and, if orphaned, destroyed): nothing to do. A
+	 * listener stops only in close() and disconnect(), in a task: its
+	 * tables' locks are not taken with bottom halves off.
+	 */
+	if (state == TCP_CLOSE || state == TCP_LISTEN)
 		return;
 	if (err)
 		WRITE_ONCE(sk->sk_err, err);
 	rnet_inet_set_state(sk, TCP_CLOSE);
-	if (state == TCP_LISTEN)
-		inet_csk_listen_stop(sk);
 	inet_csk_clear_xmit_timers(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	if (!sock_flag(sk, SOCK_DEAD)) {
@@ -784,16 +890,15 @@ void rust_helper_rnet_ip4_addrs(const struct sk_buff *skb, __be32 *saddr,
 }
 
 /*
- * Replies to @rxskb, which no socket took, from the namespace's control
- * socket: @len bytes of transport header, checksum already set. Only to a
- * packet addressed to this host.
+ * Sends @len bytes of transport header (checksum already set) from the
+ * control socket of @p in @net, in answer to @rxskb, a packet addressed
+ * to this host.
  */
-int rust_helper_rnet_inet4_ctl_reply(struct sk_buff *rxskb, const void *data,
-				     unsigned int len)
+static int rnet_inet4_reply(struct rnet_inet_proto *p, struct net *net,
+			    struct sk_buff *rxskb, const void *data,
+			    unsigned int len)
 {
-	struct net *net = dev_net(skb_dst(rxskb)->dev);
 	const struct iphdr *rxiph = ip_hdr(rxskb);
-	struct rnet_inet_proto *p;
 	struct sk_buff *skb;
 	struct flowi4 fl4;
 	struct sock *ctl;
@@ -802,14 +907,11 @@ int rust_helper_rnet_inet4_ctl_reply(struct sk_buff *rxskb, const void *data,
 
 	if (len > IP_MAX_MTU - MAX_HEADER)
 		return -EMSGSIZE;
-	if (skb_rtable(rxskb)->rt_type != RTN_LOCAL)
+	if (!skb_rtable(rxskb) || skb_rtable(rxskb)->rt_type != RTN_LOCAL)
 		return -EINVAL;
-	if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, rxskb))
-		return -EPERM;
-	p = rnet_inet_live_for(rxiph->protocol);
-	if (!p)
-		return -ENOENT;
 	ctl = rnet_inet_ctl(p, net);
+	if (!ctl)
+		return -ENOENT;
 	memset(&fl4, 0, sizeof(fl4));
 	fl4.flowi4_oif = inet_iif(rxskb);
 	fl4.daddr = rxiph->saddr;
@@ -838,25 +940,82 @@ int rust_helper_rnet_inet4_ctl_reply(struct sk_buff *rxskb, const void *data,
 }
 
 /*
+ * Replies to @rxskb, which no socket took, in the receive softirq: from
+ * the control socket of the packet's namespace, after the IPsec input
+ * policy check.
+ */
+int rust_helper_rnet_inet4_ctl_reply(struct sk_buff *rxskb, const void *data,
+				     unsigned int len)
+{
+	struct rnet_inet_proto *p;
+
+	if (!skb_dst(rxskb))
+		return -EINVAL;
+	if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, rxskb))
+		return -EPERM;
+	p = rnet_inet_live_for(ip_hdr(rxskb)->protocol);
+	if (!p)
+		return -ENOENT;
+	/* The route holds its device, the device its namespace. */
+	return rnet_inet4_reply(p, dev_net(skb_dst(rxskb)->dev), rxskb, data,
+				len);
+}
+
+/*
+ * Replies to @rxskb, a packet @sk received (in softirq or from its
+ * backlog), from the control socket of @sk's namespace, which @sk holds
+ * (a kernel socket, which does not, gets -ENOENT). The packet passed the
+ * socket's IPsec policy on delivery.
+ */
+int rust_helper_rnet_inet4_sk_reply(struct sock *sk, struct sk_buff *rxskb,
+				    const void *data, unsigned int len)
+{
+	if (!sk->sk_net_refcnt)
+		return -ENOENT;
+	return rnet_inet4_reply(rnet_inet_of(sk), sock_net(sk), rxskb, data,
+				len);
+}
+
+/*
  * Finds the socket a received packet belongs to, with a reference: a full
- * socket (not a request or timewait one, which this layer does not make
- * yet), or NULL.
+ * socket (*@req false) or a request socket (*@req true) of this very
+ * protocol, or NULL. A timewait socket counts as none (DCCP answers a
+ * packet for one as for no socket).
  */
 struct sock *rust_helper_rnet_inet4_lookup(struct sk_buff *skb,
 					   unsigned int doff, __be16 sport,
-					   __be16 dport)
+					   __be16 dport, bool *req)
 {
 	struct rnet_inet_proto *p;
 	bool refcounted;
 	struct sock *sk;
 
+	*req = false;
 	p = rnet_inet_live_for(ip_hdr(skb)->protocol);
 	if (!p)
 		return NULL;
+lookup:
 	sk = __inet_lookup_skb(&p->hashinfo, skb, doff, sport, dport,
 			       inet_sdif(skb), &refcounted);
 	if (!sk)
 		return NULL;
+	if (sk->sk_state == TCP_NEW_SYN_RECV) {
+		struct request_sock *rq = inet_reqsk(sk);
+		struct sock *lsk = rq->rsk_listener;
+
+		/* Established lookups take a reference. */
+		if (rq->rsk_ops != &p->rsk_ops) {
+			reqsk_put(rq);
+			return NULL;
+		}
+		/* Its listener closed: the request goes, look again. */
+		if (inet_sk_state_load(lsk) != TCP_LISTEN) {
+			inet_csk_reqsk_queue_drop_and_put(lsk, rq);
+			goto lookup;
+		}
+		*req = true;
+		return sk;
+	}
 	/*
 	 * Only a full socket of this very proto (a socket another layer
 	 * steered the packet to, e.g. with bpf_sk_assign, is not one). A
@@ -954,13 +1113,286 @@ static void rnet_inet_timer_noop(struct timer_list *t)
 }
 
 /*
- * The INET part of proto.init: the connection socket's methods the INET
- * code may call, and its timers initialised (the protocol does not use
- * them yet; stopping them must find them set up).
+ * The retransmission timer: the protocol's write_timer runs under the bh
+ * lock, with no task owning the socket (else it tries again shortly), and
+ * only for the timer it armed last and did not stop.
+ */
+static void rnet_inet_write_timer(struct timer_list *t)
+{
+	struct inet_connection_sock *icsk =
+		from_timer(icsk, t, icsk_retransmit_timer);
+	struct sock *sk = &icsk->icsk_inet.sk;
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk)) {
+		sk_reset_timer(sk, &icsk->icsk_retransmit_timer,
+			       jiffies + HZ / 20);
+	} else if (sk->sk_state != TCP_CLOSE &&
+		   icsk->icsk_pending == ICSK_TIME_RETRANS) {
+		if (time_after(icsk->icsk_timeout, jiffies)) {
+			sk_reset_timer(sk, &icsk->icsk_retransmit_timer,
+				       icsk->icsk_timeout);
+		} else {
+			icsk->icsk_pending = 0;
+			rnet_inet_of(sk)->write_timer(sk);
+		}
+	}
+	bh_unlock_sock(sk);
+	/* The reference sk_reset_timer() took. */
+	sock_put(sk);
+}
+
+/*
+ * The INET part of proto.init (and of a clone's set-up): the connection
+ * socket's methods the INET code may call, and its timers.
  */
 void rust_helper_rnet_inet_sock_init(struct sock *sk)
 {
 	inet_csk(sk)->icsk_sync_mss = rnet_inet_sync_mss;
-	inet_csk_init_xmit_timers(sk, rnet_inet_timer_noop,
+	inet_csk_init_xmit_timers(sk, rnet_inet_write_timer,
 				  rnet_inet_timer_noop, rnet_inet_timer_noop);
+}
+
+/*
+ * Arms the retransmission timer @ms from now (at most TCP_RTO_MAX); not
+ * for a listener, which has nothing to retransmit.
+ */
+void rust_helper_rnet_inet_reset_xmit_timer(struct sock *sk, unsigned int ms)
+{
+	if (sk->sk_state == TCP_LISTEN)
+		return;
+	inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS,
+				  msecs_to_jiffies(min(ms, 120000U)),
+				  TCP_RTO_MAX);
+}
+
+void rust_helper_rnet_inet_clear_xmit_timer(struct sock *sk)
+{
+	inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
+}
+
+/*
+ * Ends a connection into TIMEWAIT for @ms: a timewait socket takes the
+ * socket's place in the tables (none when memory or the death row's
+ * limit is short: the connection just ends), then the socket is done.
+ */
+void rust_helper_rnet_inet_time_wait(struct sock *sk, unsigned int ms)
+{
+	struct rnet_inet_proto *p = rnet_inet_of(sk);
+	struct inet_timewait_sock *tw;
+
+	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+		return;
+	tw = inet_twsk_alloc(sk, &p->death_row, TCP_TIME_WAIT);
+	if (tw) {
+		local_bh_disable();
+		/* At most 2 MSL (RFC 4340 8.3), 4 minutes. */
+		inet_twsk_hashdance_schedule(tw, sk, &p->hashinfo,
+					     msecs_to_jiffies(min(ms, 240000U)));
+		local_bh_enable();
+	}
+	rust_helper_rnet_inet_done(sk, 0);
+}
+
+/*
+ * A connection request to the listener @sk (locked by the caller),
+ * answered at once and kept until its child socket is made or its
+ * retransmission timer gives up (first after @timeout_ms, then backing
+ * off). @data is the protocol's state of the request (@req_size bytes,
+ * copied).
+ */
+int rust_helper_rnet_inet4_req_new(struct sock *sk, struct sk_buff *skb,
+				   __be16 sport, __be16 dport,
+				   const void *data, unsigned int timeout_ms)
+{
+	struct rnet_inet_proto *p = rnet_inet_of(sk);
+	struct inet_request_sock *ireq;
+	struct request_sock *req;
+
+	if (sk->sk_state != TCP_LISTEN)
+		return -EINVAL;
+	/* Never to a broadcast or multicast. */
+	if (!skb_rtable(skb) ||
+	    skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
+		return -EINVAL;
+	if (inet_csk_reqsk_queue_is_full(sk) || sk_acceptq_is_full(sk))
+		return -EBUSY;
+	req = inet_reqsk_alloc(&p->rsk_ops, sk, true);
+	if (!req)
+		return -ENOMEM;
+	ireq = inet_rsk(req);
+	ireq->acked = 0;
+	ireq->ir_rmt_port = sport;
+	ireq->ir_num = ntohs(dport);
+	sk_rcv_saddr_set(req_to_sk(req), ip_hdr(skb)->daddr);
+	sk_daddr_set(req_to_sk(req), ip_hdr(skb)->saddr);
+	ireq->ir_mark = inet_request_mark(sk, skb);
+	ireq->ireq_family = AF_INET;
+	ireq->ir_iif = READ_ONCE(sk->sk_bound_dev_if);
+	spin_lock_init(&rnet_rsk(req)->lock);
+	memcpy(rust_helper_rnet_inet_req_data(req), data, p->req_size);
+	if (security_inet_conn_request(sk, skb, req)) {
+		reqsk_free(req);
+		return -EPERM;
+	}
+	/*
+	 * Hashed before answering: the answer's answer must find it. The
+	 * tables' locks are taken with bottom halves off, and the route
+	 * lookup reads under RCU (the listener's backlog runs this in a
+	 * task).
+	 */
+	rcu_read_lock();
+	local_bh_disable();
+	if (!inet_csk_reqsk_queue_hash_add(sk, req,
+					   msecs_to_jiffies(timeout_ms))) {
+		/* Another request for this connection got in first. */
+		local_bh_enable();
+		rcu_read_unlock();
+		reqsk_free(req);
+		return 0;
+	}
+	/* A failed first answer is sent again by the request's timer. */
+	rnet_inet_rtx_response(sk, req);
+	local_bh_enable();
+	rcu_read_unlock();
+	reqsk_put(req);
+	return 0;
+}
+
+/* The addresses and ports of a request, in network order. */
+void rust_helper_rnet_inet4_req_addrs(struct request_sock *req,
+				      __be32 *saddr, __be32 *daddr,
+				      __be16 *sport, __be16 *dport)
+{
+	const struct inet_request_sock *ireq = inet_rsk(req);
+
+	*saddr = ireq->ir_loc_addr;
+	*daddr = ireq->ir_rmt_addr;
+	*sport = htons(ireq->ir_num);
+	*dport = ireq->ir_rmt_port;
+}
+
+/* Sends @len bytes of transport header and data for a request. */
+int rust_helper_rnet_inet4_req_xmit(struct request_sock *req,
+				    const void *data, unsigned int len)
+{
+	const struct sock *sk = req->rsk_listener;
+	struct inet_request_sock *ireq = inet_rsk(req);
+	struct dst_entry *dst;
+	struct sk_buff *skb;
+	struct flowi4 fl4;
+	int err;
+
+	if (len > IP_MAX_MTU - MAX_HEADER)
+		return -EMSGSIZE;
+	dst = inet_csk_route_req(sk, &fl4, req);
+	if (!dst)
+		return -EHOSTUNREACH;
+	skb = alloc_skb(MAX_HEADER + len, GFP_ATOMIC);
+	if (!skb) {
+		dst_release(dst);
+		return -ENOBUFS;
+	}
+	skb_reserve(skb, MAX_HEADER);
+	skb_put_data(skb, data, len);
+	skb_reset_transport_header(skb);
+	skb_dst_set(skb, dst);
+	rcu_read_lock();
+	err = ip_build_and_send_pkt(skb, sk, ireq->ir_loc_addr,
+				    ireq->ir_rmt_addr,
+				    rcu_dereference(ireq->ireq_opt),
+				    READ_ONCE(inet_sk(sk)->tos));
+	rcu_read_unlock();
+	return net_xmit_eval(err);
+}
+
+/* Gives up a request: out of the tables, its timer stopped. */
+void rust_helper_rnet_inet_req_drop(struct request_sock *req)
+{
+	inet_csk_reqsk_queue_drop(req->rsk_listener, req);
+}
+
+/*
+ * The handshake of @req completed with @skb: makes the child socket, with
+ * @state (@size bytes of the protocol's, moved in: *@moved tells whether
+ * it was), puts it in the listener's accept queue and hands it @skb. @skb
+ * and the caller's reference on @req (the accept queue's now) are
+ * consumed on success only.
+ */
+int rust_helper_rnet_inet4_req_accept(struct request_sock *req,
+				      struct sk_buff *skb, const void *state,
+				      unsigned int size, bool *moved)
+{
+	struct sock *sk = req->rsk_listener;
+	struct rnet_inet_proto *p = rnet_inet_of(sk);
+	struct inet_request_sock *ireq = inet_rsk(req);
+	struct inet_sock *newinet;
+	struct dst_entry *dst;
+	struct sock *child;
+	bool own_req;
+
+	*moved = false;
+	if (size > p->data_size)
+		return -EINVAL;
+	if (inet_sk_state_load(sk) != TCP_LISTEN)
+		return -ENOTCONN;
+	/* The listener's IPsec policy and filter, as for its other packets. */
+	if (!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb) || sk_filter(sk, skb))
+		return -EPERM;
+	nf_reset_ct(skb);
+	if (sk_acceptq_is_full(sk)) {
+		__NET_INC_STATS(sock_net(sk), LINUX_MIB_LISTENOVERFLOWS);
+		return -EBUSY;
+	}
+	child = inet_csk_clone_lock(sk, req, GFP_ATOMIC);
+	if (!child)
+		return -ENOMEM;
+	/*
+	 * The clone copied the listener's protocol state and destructor:
+	 * the state is overwritten (not dropped) with the child's own, and
+	 * only then may the destructor drop it.
+	 */
+	child->sk_destruct = inet_sock_destruct;
+	rust_helper_rnet_inet_sock_init(child);
+	memcpy((char *)child + p->data_offset, state, size);
+	*moved = true;
+	child->sk_destruct = sk->sk_destruct;
+
+	newinet = inet_sk(child);
+	/* The listener's IP options are its own (freed with it). */
+	RCU_INIT_POINTER(newinet->inet_opt, NULL);
+	inet_csk(child)->icsk_ext_hdr_len = 0;
+	sk_daddr_set(child, ireq->ir_rmt_addr);
+	sk_rcv_saddr_set(child, ireq->ir_loc_addr);
+	newinet->inet_saddr = ireq->ir_loc_addr;
+	newinet->mc_index = inet_iif(skb);
+	newinet->mc_ttl = ip_hdr(skb)->ttl;
+	atomic_set(&newinet->inet_id, get_random_u16());
+	dst = inet_csk_route_child_sock(sk, child, req);
+	if (!dst)
+		goto put;
+	sk_setup_caps(child, dst);
+	if (__inet_inherit_port(sk, child) < 0)
+		goto put;
+	own_req = inet_ehash_nolisten(child, req_to_sk(req), NULL);
+	child = inet_csk_complete_hashdance(sk, child, req, own_req);
+	if (!child)
+		/* Another CPU completed this handshake first. */
+		return -EEXIST;
+	/*
+	 * The child's first packet, under its bh lock: no task can own it
+	 * before accept() took it, which that lock holds off.
+	 */
+	p->prot.backlog_rcv(child, skb);
+	sk->sk_data_ready(sk);
+	bh_unlock_sock(child);
+	sock_put(child);
+	return 0;
+
+put:
+	inet_csk_prepare_forced_close(child);
+	rnet_inet_set_state(child, TCP_CLOSE);
+	inet_csk_destroy_sock(child);
+	__NET_INC_STATS(sock_net(sk), LINUX_MIB_LISTENDROPS);
+	return -EHOSTUNREACH;
 }

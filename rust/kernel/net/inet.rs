@@ -147,6 +147,11 @@ pub trait Protocol: Sized + Send + Sync + 'static {
     /// destructor, which may run in softirq or RCU callback context.
     type Sock: Send;
 
+    /// The protocol's state in each connection request (a handshake a
+    /// listener answered, before its socket is made). Requests are copied
+    /// and freed by the INET code without a destructor: plain data.
+    type Req: Copy + Send;
+
     /// Name of the proto (`/proc/net/protocols`) and of its slab caches.
     const NAME: &'static CStr;
     /// The IP protocol number (`IPPROTO_*`).
@@ -175,7 +180,16 @@ pub trait Protocol: Sized + Send + Sync + 'static {
 
     /// A packet for a socket, with its protocol state held
     /// (`proto.backlog_rcv` or the receive softirq).
-    fn do_rcv(sk: &mut Locked<'_, Self>, skb: SkBuff);
+    fn do_rcv(sk: &mut Locked<'_, Self>, skb: Packet4<Self>);
+
+    /// Sends (again) the answer to a connection request: from
+    /// [`Locked::new_request`], and from the request's retransmission
+    /// timer (`request_sock_ops.rtx_syn_ack`). An error drops the request.
+    fn send_response(req: &mut ReqLocked<'_, Self>) -> Result;
+
+    /// The retransmission timer armed with [`Locked::reset_xmit_timer`]
+    /// expired.
+    fn xmit_timer(_sk: &mut Locked<'_, Self>) {}
 
     /// A packet of the protocol from IP (`net_protocol.handler`); the
     /// protocol finds its socket with [`Rx4::lookup`].
@@ -329,6 +343,70 @@ impl<'a, P: Protocol> Locked<'a, P> {
         // cannot carry (`EMSGSIZE`); `pkt` is readable for `len` bytes.
         to_result(unsafe { bindings::rnet_inet4_xmit(self.sk.as_raw(), pkt.as_ptr().cast(), len) })
     }
+
+    /// Arms the retransmission timer: [`Protocol::xmit_timer`] runs in
+    /// `ms` milliseconds (at most two minutes), unless the timer is armed
+    /// again or stopped first, or the socket closes.
+    pub fn reset_xmit_timer(&mut self, ms: u32) {
+        // SAFETY: the socket is valid and ours (type invariant); its
+        // timers were set up by `proto.init` (or the clone path).
+        unsafe { bindings::rnet_inet_reset_xmit_timer(self.sk.as_raw(), ms) };
+    }
+
+    /// Stops the retransmission timer.
+    pub fn clear_xmit_timer(&mut self) {
+        // SAFETY: as above.
+        unsafe { bindings::rnet_inet_clear_xmit_timer(self.sk.as_raw()) };
+    }
+
+    /// Ends the connection into TIMEWAIT: a timewait socket holds the
+    /// addresses for `ms` milliseconds (none when memory or the death
+    /// row's limit is short), and the socket is [`Locked::done`] with no
+    /// error. Nothing happens to a closed or listening socket.
+    pub fn time_wait(&mut self, ms: u32) {
+        // SAFETY: the socket is valid and ours (type invariant); the
+        // helper leaves closed and listening sockets alone.
+        unsafe { bindings::rnet_inet_time_wait(self.sk.as_raw(), ms) };
+    }
+
+    /// Replies to `pkt`, a packet this socket received, with `out`
+    /// (transport header with its checksum) from the control socket of
+    /// the socket's namespace (`ENOENT` for a kernel socket).
+    pub fn reply(&self, pkt: &Packet4<P>, out: &[u8]) -> Result {
+        let len = u32::try_from(out.len()).map_err(|_| E2BIG)?;
+        // SAFETY: the socket is valid (type invariant); `pkt` is a received
+        // IPv4 packet (its invariant), whose route the helper checks;
+        // `out` is readable for `len` bytes.
+        to_result(unsafe {
+            bindings::rnet_inet4_sk_reply(self.sk.as_raw(), pkt.skb.raw(), out.as_ptr().cast(), len)
+        })
+    }
+
+    /// Answers the connection request `pkt` to this listening socket:
+    /// keeps a request with state `req`, sends [`Protocol::send_response`]
+    /// and retransmits it first after `timeout_ms`, backing off, until the
+    /// handshake completes (see [`ReqRx::accept`]) or the retries end.
+    /// `EINVAL` for a socket that does not listen or a packet to a
+    /// broadcast or multicast address, `EBUSY` when the listener's queues
+    /// are full.
+    pub fn new_request(&mut self, pkt: &Packet4<P>, req: P::Req, timeout_ms: u32) -> Result {
+        let a = pkt.addrs().ok_or(EINVAL)?;
+        let req = MaybeUninit::new(req);
+        // SAFETY: the socket is valid and ours (type invariant); `pkt`
+        // is a received IPv4 packet (its invariant); `req` is readable
+        // for `size_of::<P::Req>()` bytes, the request size registered,
+        // and is copied (`P::Req: Copy`: no drop is owed).
+        to_result(unsafe {
+            bindings::rnet_inet4_req_new(
+                self.sk.as_raw(),
+                pkt.skb.raw(),
+                a.sport.to_be(),
+                a.dport.to_be(),
+                req.as_ptr().cast(),
+                timeout_ms,
+            )
+        })
+    }
 }
 
 /// A counted reference to a socket of `P`, from [`Rx4::lookup`].
@@ -353,6 +431,229 @@ impl<P: Protocol> Drop for SockRef<P> {
     fn drop(&mut self) {
         // SAFETY: the reference is ours (invariant).
         unsafe { bindings::rnet_sock_put(self.0.as_ptr().cast()) };
+    }
+}
+
+/// A received packet and what it belongs to, from [`Rx4::lookup`] (which
+/// consumes the packet: one lookup per packet, so one handle per request).
+pub enum Lookup<P: Protocol> {
+    /// No socket or request (a timewait socket counts as none).
+    None(Rx4<P>),
+    /// A socket (listening, connecting, connected or closing).
+    Sock(SockRef<P>, Rx4<P>),
+    /// A connection request a listener answered.
+    Req(ReqRx<P>),
+}
+
+/// A received packet for a connection request of `P`, with a reference
+/// on the request. Like [`Rx4`], it stays in the receive softirq call (it
+/// is not `Send`).
+///
+/// # Invariants
+///
+/// `req` holds one reference on a request socket whose ops are `P`'s, so
+/// that its memory holds a `P::Req` (written before the request was
+/// hashed) behind its lock, and its listener is a socket of `P`.
+pub struct ReqRx<P: Protocol> {
+    req: NonNull<bindings::request_sock>,
+    pkt: core::mem::ManuallyDrop<Rx4<P>>,
+}
+
+impl<P: Protocol> ReqRx<P> {
+    /// The packet.
+    pub fn packet(&self) -> &Rx4<P> {
+        &self.pkt
+    }
+
+    /// Takes the request's lock, for its state. (Accepting or dropping
+    /// the request needs the lock released.)
+    pub fn lock(&mut self) -> ReqLocked<'_, P> {
+        // SAFETY: a valid request of `P` (type invariant).
+        unsafe { bindings::rnet_inet_req_lock(self.req.as_ptr()) };
+        // INVARIANT: locked here, unlocked by the guard's drop; the
+        // guard borrows `self`, which holds a reference.
+        ReqLocked {
+            req: self.req,
+            _p: PhantomData,
+        }
+    }
+
+    /// Gives the request up: out of the tables, its timer stopped; the
+    /// packet is dropped.
+    pub fn drop_req(self) {
+        // SAFETY: a valid request (type invariant); dropping it from its
+        // listener's queue leaves our reference valid (put by our drop).
+        unsafe { bindings::rnet_inet_req_drop(self.req.as_ptr()) };
+    }
+
+    /// Completes the handshake with the packet: makes the request's socket
+    /// with state `state`, queues it for `accept()` on the listener and
+    /// hands it the packet ([`Protocol::do_rcv`], in [`State::SynRecv`]).
+    /// On failure the request and packet are given back: `EPERM` when the
+    /// listener's IPsec policy or socket filter refuses the packet,
+    /// `EBUSY` when the accept queue is full, `ENOTCONN` when the listener
+    /// stopped, `EEXIST` when another packet completed it first, `ENOMEM`
+    /// or `EHOSTUNREACH`.
+    pub fn accept(self, state: P::Sock) -> core::result::Result<(), (Error, ReqRx<P>)> {
+        let state = core::mem::ManuallyDrop::new(state);
+        let mut moved = false;
+        // SAFETY: a valid request of `P` (type invariant), whose listener
+        // is a socket of `P`; the packet is its IPv4 input packet, in the
+        // receive softirq (`Rx4`'s invariant); `state` is readable for its
+        // size, and moved out (bitwise) only when the helper says so.
+        let r = unsafe {
+            bindings::rnet_inet4_req_accept(
+                self.req.as_ptr(),
+                self.pkt.skb.raw(),
+                ptr::addr_of!(*state).cast(),
+                size_of::<P::Sock>() as c_uint,
+                &mut moved,
+            )
+        };
+        if !moved {
+            // The helper did not take the value: it is still ours.
+            drop(core::mem::ManuallyDrop::into_inner(state));
+        }
+        if r == 0 {
+            // The helper consumed the packet, and our reference on the
+            // request went to the listener's accept queue.
+            core::mem::forget(self);
+            Ok(())
+        } else {
+            Err((Error::from_errno(r), self))
+        }
+    }
+}
+
+impl<P: Protocol> Drop for ReqRx<P> {
+    fn drop(&mut self) {
+        // SAFETY: the packet is ours, dropped once here.
+        unsafe { core::mem::ManuallyDrop::drop(&mut self.pkt) };
+        // SAFETY: the reference is ours (type invariant).
+        unsafe { bindings::rnet_inet_req_put(self.req.as_ptr()) };
+    }
+}
+
+/// A connection request of `P` with its lock held: its state is the
+/// holder's.
+///
+/// # Invariants
+///
+/// `req` is a valid request of `P` (see [`ReqRx`]), locked by this guard;
+/// it stays valid while the guard lives (the guard borrows a reference, or
+/// is made by the request's own timer, which holds one).
+pub struct ReqLocked<'a, P: Protocol> {
+    req: NonNull<bindings::request_sock>,
+    _p: PhantomData<(&'a (), P, *mut ())>,
+}
+
+impl<P: Protocol> ReqLocked<'_, P> {
+    /// The request's state.
+    pub fn data(&mut self) -> &mut P::Req {
+        // SAFETY: the state was written before the request was hashed,
+        // and the lock makes it ours (type invariant).
+        unsafe { &mut *bindings::rnet_inet_req_data(self.req.as_ptr()).cast::<P::Req>() }
+    }
+
+    /// The request's addresses and ports (local first).
+    pub fn addrs4(&self) -> Addrs4 {
+        let (mut s, mut d, mut sp, mut dp) = (0u32, 0u32, 0u16, 0u16);
+        // SAFETY: a valid request (type invariant); locals as out pointers.
+        unsafe {
+            bindings::rnet_inet4_req_addrs(self.req.as_ptr(), &mut s, &mut d, &mut sp, &mut dp)
+        };
+        Addrs4 {
+            saddr: s.to_ne_bytes(),
+            daddr: d.to_ne_bytes(),
+            sport: u16::from_be(sp),
+            dport: u16::from_be(dp),
+        }
+    }
+
+    /// Sends `pkt` (transport header with its checksum) to the request's
+    /// peer.
+    pub fn xmit(&mut self, pkt: &[u8]) -> Result {
+        let len = u32::try_from(pkt.len()).map_err(|_| E2BIG)?;
+        // SAFETY: a valid request (type invariant); `pkt` is readable for
+        // `len` bytes; the helper refuses lengths IP cannot carry.
+        to_result(unsafe {
+            bindings::rnet_inet4_req_xmit(self.req.as_ptr(), pkt.as_ptr().cast(), len)
+        })
+    }
+
+    /// Sends the answer again ([`Protocol::send_response`]), as for a
+    /// retransmitted request.
+    pub fn respond(&mut self) -> Result {
+        P::send_response(self)
+    }
+}
+
+impl<P: Protocol> Drop for ReqLocked<'_, P> {
+    fn drop(&mut self) {
+        // SAFETY: locked by this guard (type invariant).
+        unsafe { bindings::rnet_inet_req_unlock(self.req.as_ptr()) };
+    }
+}
+
+/// The addresses and ports of a received IPv4 packet.
+///
+/// # Safety
+///
+/// `skb` is an IPv4 input packet: its network header is set, its data at
+/// the transport header.
+unsafe fn rx_addrs(skb: &SkBuff) -> Option<Addrs4> {
+    let d = skb.data();
+    if d.len() < 4 {
+        return None;
+    }
+    let (mut s, mut t) = (0u32, 0u32);
+    // SAFETY: the network header is set (the caller's promise).
+    unsafe { bindings::rnet_ip4_addrs(skb.raw(), &mut s, &mut t) };
+    Some(Addrs4 {
+        saddr: s.to_ne_bytes(),
+        daddr: t.to_ne_bytes(),
+        sport: u16::from_be_bytes([d[0], d[1]]),
+        dport: u16::from_be_bytes([d[2], d[3]]),
+    })
+}
+
+/// A received IPv4 packet of `P` handed to one of its sockets
+/// ([`Protocol::do_rcv`]): in the receive softirq, from the backlog, or
+/// as a new socket's first packet.
+///
+/// # Invariants
+///
+/// An IPv4 input packet of `P`'s protocol: network header set, data at the
+/// transport header, its route held (or none).
+pub struct Packet4<P: Protocol> {
+    skb: SkBuff,
+    // Not `Send`: its route may be one the receive path holds only for
+    // the call.
+    _p: PhantomData<(P, *mut ())>,
+}
+
+impl<P: Protocol> Packet4<P> {
+    /// The packet's bytes from the transport header (the linear part:
+    /// the receive handler made the whole packet linear before delivery
+    /// when it called [`Rx4::may_pull`] with its length).
+    pub fn data(&self) -> &[u8] {
+        self.skb.data()
+    }
+
+    /// The packet's length from the transport header.
+    pub fn len(&self) -> u32 {
+        self.skb.len()
+    }
+
+    /// Whether the packet has no transport bytes at all.
+    pub fn is_empty(&self) -> bool {
+        self.skb.is_empty()
+    }
+
+    /// The IP addresses and the transport ports.
+    pub fn addrs(&self) -> Option<Addrs4> {
+        // SAFETY: an IPv4 input packet (type invariant).
+        unsafe { rx_addrs(&self.skb) }
     }
 }
 
@@ -392,37 +693,48 @@ impl<P: Protocol> Rx4<P> {
     /// The IP addresses and the transport ports (from its first four
     /// bytes, `None` when it has fewer linear ones).
     pub fn addrs(&self) -> Option<Addrs4> {
-        let d = self.skb.data();
-        if d.len() < 4 {
-            return None;
-        }
-        let (mut s, mut t) = (0u32, 0u32);
-        // SAFETY: an IPv4 input packet: its network header is set
-        // (type invariant).
-        unsafe { bindings::rnet_ip4_addrs(self.skb.raw(), &mut s, &mut t) };
-        Some(Addrs4 {
-            saddr: s.to_ne_bytes(),
-            daddr: t.to_ne_bytes(),
-            sport: u16::from_be_bytes([d[0], d[1]]),
-            dport: u16::from_be_bytes([d[2], d[3]]),
-        })
+        // SAFETY: an IPv4 input packet: its network header is set (type
+        // invariant).
+        unsafe { rx_addrs(&self.skb) }
     }
 
-    /// The socket of `P` the packet belongs to; `doff` is its transport
-    /// header length.
-    pub fn lookup(&self, doff: u32) -> Option<SockRef<P>> {
-        let a = self.addrs()?;
+    /// Looks up the socket or connection request of `P` the packet
+    /// belongs to; `doff` is its transport header length.
+    pub fn lookup(self, doff: u32) -> Lookup<P> {
+        let Some(a) = self.addrs() else {
+            return Lookup::None(self);
+        };
+        let mut req = false;
         // SAFETY: an IPv4 input packet with its route, in the receive
         // softirq under RCU (type invariant). The lookup is in the hash
         // tables of the protocol its IP header names, `P`'s (only `P`'s
         // handler makes an `Rx4<P>`), and the helper returns only a
-        // socket whose proto is that protocol's.
+        // socket of that protocol's proto, or a request of its request
+        // ops, with a reference.
         let sk = unsafe {
-            bindings::rnet_inet4_lookup(self.skb.raw(), doff, a.sport.to_be(), a.dport.to_be())
+            bindings::rnet_inet4_lookup(
+                self.skb.raw(),
+                doff,
+                a.sport.to_be(),
+                a.dport.to_be(),
+                &mut req,
+            )
         };
-        // INVARIANT: a full socket with a reference, from `P`'s tables:
-        // sockets are hashed only after `proto.init` wrote their state.
-        NonNull::new(sk.cast()).map(SockRef)
+        let Some(sk) = NonNull::new(sk) else {
+            return Lookup::None(self);
+        };
+        if req {
+            // INVARIANT: a request of `P` with a reference; its state was
+            // written before it was hashed.
+            Lookup::Req(ReqRx {
+                req: sk.cast(),
+                pkt: core::mem::ManuallyDrop::new(self),
+            })
+        } else {
+            // INVARIANT: a full socket of `P` with a reference: sockets
+            // are hashed only after `proto.init` wrote their state.
+            Lookup::Sock(SockRef(sk.cast()), self)
+        }
     }
 
     /// Replies with `pkt` (transport header with its checksum) from the
@@ -434,11 +746,6 @@ impl<P: Protocol> Rx4<P> {
         to_result(unsafe {
             bindings::rnet_inet4_ctl_reply(self.skb.raw(), pkt.as_ptr().cast(), len)
         })
-    }
-
-    /// The packet itself.
-    pub fn into_skb(self) -> SkBuff {
-        self.skb
     }
 
     /// Hands the packet to `sock`'s [`Protocol::do_rcv`] now, or through
@@ -483,6 +790,7 @@ impl<P: Protocol> Registration<P> {
     /// already handles fails with `EBUSY`, leaving nothing registered.
     pub fn new(module: &'static ThisModule) -> Result<Self> {
         const { assert!(core::mem::align_of::<SockRepr<P>>() <= 8) };
+        const { assert!(core::mem::align_of::<P::Req>() <= 8) };
         // SAFETY: all-zero is a valid `proto` (no method, no name).
         let mut prot: bindings::proto = unsafe { core::mem::zeroed() };
         let name = P::NAME.as_bytes();
@@ -547,6 +855,9 @@ impl<P: Protocol> Registration<P> {
                 &ops,
                 &np,
                 Some(listen_start_tramp::<P>),
+                Some(write_timer_tramp::<P>),
+                Some(send_response_tramp::<P>),
+                size_of::<P::Req>() as c_uint,
                 P::SOCK_TYPE,
                 P::PROTOCOL,
                 module.as_ptr(),
@@ -731,9 +1042,51 @@ unsafe extern "C" fn do_rcv_tramp<P: Protocol>(
         )
     };
     if let Some(skb) = skb {
-        P::do_rcv(&mut l, skb);
+        // INVARIANT: the packets handed to a socket of `P` are its IPv4
+        // input packets (`Rx4::deliver`, the backlog, `ReqRx::accept`).
+        P::do_rcv(
+            &mut l,
+            Packet4 {
+                skb,
+                _p: PhantomData,
+            },
+        );
     }
     0
+}
+
+/// The retransmission timer's protocol part.
+///
+/// # Safety
+///
+/// `sk` is a socket of `P`, under its bh lock with no task owning it.
+unsafe extern "C" fn write_timer_tramp<P: Protocol>(sk: *mut bindings::sock) {
+    // SAFETY: the timer helper calls this under the bh lock of a socket
+    // of `P` that no task owns.
+    let sk = unsafe { Sock::<P>::from_raw(sk) };
+    let mut l = Locked { sk };
+    P::xmit_timer(&mut l);
+}
+
+/// `request_sock_ops.rtx_syn_ack`, under the request's lock.
+///
+/// # Safety
+///
+/// `req` is a request of `P`, locked by the caller, which holds it.
+unsafe extern "C" fn send_response_tramp<P: Protocol>(req: *mut bindings::request_sock) -> c_int {
+    let Some(req) = NonNull::new(req) else {
+        return -(bindings::EINVAL as c_int);
+    };
+    // INVARIANT: the caller holds the request's lock (and keeps the
+    // request valid during the call); the guard must not unlock it.
+    let mut g = core::mem::ManuallyDrop::new(ReqLocked::<P> {
+        req,
+        _p: PhantomData,
+    });
+    match P::send_response(&mut g) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
 }
 
 /// `net_protocol.handler`.

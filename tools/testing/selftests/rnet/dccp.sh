@@ -1,18 +1,23 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# dccp_rust, first step (net/dccp_rust/): its registration through
-# kernel::net::inet, standing alone from the C DCCP; socket() autoloading
-# it; bind and listen (a port taken twice refused, unload refused while a
-# socket is open); connect to a port nobody listens on, refused by the
-# peer's Reset across the two e1000e_rust NICs; drops counted by reason;
-# the IP protocol slot taken by the C dccp_ipv4 failing the load with
-# EBUSY and leaving nothing registered (last: the C DCCP cannot be
-# unloaded again).
+# dccp_rust (net/dccp_rust/): its registration through kernel::net::inet,
+# standing alone from the C DCCP; socket() autoloading it; bind and listen
+# (a port taken twice refused, unload refused while a socket is open);
+# connect to a port nobody listens on, refused by the peer's Reset; the
+# handshake and both close orders across the two e1000e_rust NICs, with
+# TIMEWAIT at the end that sent Close; 100 connections at once; a full
+# backlog answered with Too Busy; the Request retransmitted with backoff;
+# drops counted by reason; the IP protocol slot taken by the C dccp_ipv4
+# failing the load with EBUSY and leaving nothing registered (last: the C
+# DCCP cannot be unloaded again).
 
 . "$(dirname "$0")/lib.sh"
 
-TESTS="dccp_standalone dccp_autoload dccp_bind_listen dccp_refused dccp_drops dccp_taken_slot"
+TESTS="dccp_standalone dccp_autoload dccp_bind_listen dccp_refused dccp_drops
+	dccp_client_close dccp_server_close dccp_conns dccp_backlog
+	dccp_response_retransmit dccp_close_retransmit dccp_retransmit_unload
+	dccp_taken_slot"
 
 STATS=/proc/net/dccp_rust_stats
 PORT=5001
@@ -35,6 +40,95 @@ dccp_stat() {
 # dccp_stat_sum NS: the sum of every drop counter of NS.
 dccp_stat_sum() {
 	ip netns exec "$1" awk '/^drop_/ { s += $2 } END { print s + 0 }' $STATS
+}
+
+# use_count: dccp_rust's use count (its sockets, timewait ones included).
+use_count() { awk '$1 == "dccp_rust" { print $3 }' /proc/modules; }
+
+# timewait_ms NS MS: NS's TIMEWAIT length.
+timewait_ms() {
+	ip netns exec "$1" sh -c "echo $2 > /proc/sys/net/dccp_rust/timewait_ms"
+}
+
+# start_server OUT ARGS...: dccpt server ARGS in B, output to OUT, up;
+# its pid in SERVER (ip execs dccpt: the pid is dccpt's).
+start_server() {
+	local out=$1
+	shift
+	ip netns exec "$NS_B" dccpt server "$@" > "$out" &
+	SERVER=$!
+	wait_for 3 grep -q . "$out" && [ "$(head -n 1 "$out")" = ok ] ||
+		fail "server: $(cat "$out")"
+}
+
+# TIMEWAIT for the tests that check it: long enough for the debug
+# flavour's slower guest to look at it before it ends.
+if [ "$(cat /rnet/flavour 2> /dev/null)" = debug ]; then TW_MS=8000; else TW_MS=3000; fi
+
+# count_is N: dccp_rust's use count is N.
+count_is() { [ "$(use_count)" = "$1" ]; }
+
+# check_timewait NS PORT: after a close, the one dccp_rust socket left is
+# the client's TIMEWAIT (TW_MS in NS_A): it holds the client's port PORT
+# in NS, the server's port is free, it lasts more than 1 s, then it ends.
+check_timewait() {
+	local out
+	wait_for 2 sh -c "[ \$(awk '\$1 == \"dccp_rust\" { print \$3 }' /proc/modules) -le 1 ]"
+	count_is 1 || fail "use count $(use_count) after the close, want 1 (TIMEWAIT)" || return
+	out=$(ip netns exec "$1" dccpt bind "$2")
+	case $out in
+	"errno 98 "*) ;;
+	*) fail "bind of the client's port $2 in TIMEWAIT gave: $out"; return ;;
+	esac
+	out=$(in_b dccpt bind $PORT)
+	[ "$out" = ok ] || fail "bind of the server's port gave: $out (TIMEWAIT at the server?)" || return
+	sleep 1
+	count_is 1 || fail "TIMEWAIT ended within 1 s of its $TW_MS ms: use count $(use_count)" || return
+	wait_for $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)" || return
+	out=$(ip netns exec "$1" dccpt bind "$2")
+	[ "$out" = ok ] || fail "the client's port stayed taken after TIMEWAIT: $out"
+}
+
+# sniff_start NS IFACE SECS OUT [SPORT [TYPE N]]: dccpt sniff of port
+# SPORT (PORT by default) in NS ("" for the init namespace) for SECS s or
+# until N packets of TYPE, output to OUT, up; its pid in SNIFF.
+sniff_start() {
+	${1:+ip netns exec "$1"} dccpt sniff "$2" "${5:-$PORT}" "$3" $6 $7 > "$4" &
+	SNIFF=$!
+	wait_for 3 grep -q . "$4" && [ "$(head -n 1 "$4")" = ok ] ||
+		fail "sniff: $(cat "$4")"
+}
+
+# sniff_types OUT: the packet types a sniff saw, a run of one type shown
+# once, a Reset with its code ("7:1").
+sniff_types() {
+	awk 'NR > 1 { t = $1 == 7 ? "7:" $4 : $1; if (NR == 2 || t != last) printf "%s ", t; last = t }' "$1" |
+		sed 's/ $//'
+}
+
+# check_types OUT WANT WHO: the sniff OUT saw WANT (see sniff_types).
+check_types() {
+	local got
+	got=$(sniff_types "$1")
+	diag "$3 sent: $got"
+	[ "$got" = "$2" ] || fail "$3 sent '$got', want '$2'"
+}
+
+# check_backoff OUT TYPE N: the sniff OUT saw exactly N packets of TYPE,
+# with consecutive sequence numbers, the first gap 0.7 to 1.6 s and each
+# next one 1.5 to 3 times the one before.
+check_backoff() {
+	local out
+	diag "type seq ms: $(tail -n +2 "$1" | tr '\n' ';')"
+	out=$(awk -v type="$2" -v n="$3" 'NR == 1 || $1 != type { next }
+		k++ && ($2 - seq + 281474976710656) % 281474976710656 != 1 { bad = "sequence numbers" }
+		k > 1 { gap = $3 - last
+			if (k == 2 && (gap < 700 || gap > 1600)) bad = "first gap " gap " ms"
+			if (k > 2 && (gap * 2 < prev * 3 || gap > prev * 3)) bad = "gap " gap " ms after " prev
+			prev = gap }
+		{ seq = $2; last = $3 }
+		END { if (k != n) bad = k + 0 " packets"; print bad }' "$1")
+	[ -z "$out" ] || fail "want $3 packets of type $2 backing off: $out"
 }
 
 # loaded MODULE: MODULE is in /proc/modules.
@@ -72,7 +166,7 @@ dccp_autoload() {
 }
 
 dccp_bind_listen() {
-	local out pid u0 n0 i
+	local out pid n0 i
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
 	dccpt listen $PORT 4 > /tmp/dccp_listen.out &
 	pid=$!
@@ -85,16 +179,19 @@ dccp_bind_listen() {
 	*) fail "a second bind of a listening port gave: $out"; return ;;
 	esac
 	# A valid Request (checksummed by dccpt, not by the module's codec)
-	# reaches the listener: found, counted as unexpected (this step has
-	# no handshake yet), not as a packet for no socket.
-	u0=$(dccp_stat "" unexpected) n0=$(dccp_stat "" no_socket)
+	# from a raw socket reaches the listener, which answers with one
+	# Response: to port 40000 with no DCCP socket, counted once as
+	# no_socket, whose Reset (No Connection) ends the request: nothing
+	# sent again, nothing else counted.
+	n0=$(awk '/^drop_/ { s += $2 } END { print s + 0 }' $STATS)
+	sniff_start "" lo 2 /tmp/dccp_lo2.out 40000 || return
 	out=$(dccpt raw 127.0.0.1 127.0.0.1 $PORT valid)
 	[ "$out" = ok ] || fail "raw send failed: $out" || return
-	wait_for 2 sh -c "[ \$(awk '\$1 == \"drop_unexpected\" { print \$2 }' $STATS) -gt $u0 ]" ||
-		fail "the listener did not get the Request" || return
-	[ "$(dccp_stat "" unexpected)" = $((u0 + 1)) ] && [ "$(dccp_stat "" no_socket)" = "$n0" ] ||
-		fail "Request to the listener: unexpected $u0 -> $(dccp_stat "" unexpected)," \
-			"no_socket $n0 -> $(dccp_stat "" no_socket)" || return
+	wait $SNIFF
+	check_types /tmp/dccp_lo2.out "0 1 7:3" "127.0.0.1:40000 and the listener" || return
+	[ "$(awk '/^drop_/ { s += $2 } END { print s + 0 }' $STATS)" = $((n0 + 1)) ] &&
+		[ "$(dccp_stat "" no_socket)" -ge 1 ] ||
+		fail "drops $n0 -> $(awk '/^drop_/ { s += $2 } END { print s + 0 }' $STATS), want one no_socket" || return
 	if rmmod dccp_rust 2> /dev/null; then
 		fail "dccp_rust unloaded with a socket open"
 		return
@@ -183,6 +280,212 @@ dccp_drops() {
 	[ "$(dccp_stat_sum $NS_B)" = $((s1 + 1)) ] ||
 		fail "$NS_B answered the Reset or counted more" || return
 	return 0
+}
+
+# client_port OUT: the local port "dccpt client" printed to OUT.
+client_port() { awk '$1 == "port" { print $2 }' "$1"; }
+
+# The handshake across the NICs, then the client closes: on the wire
+# Request, Ack, Close from the client, Response and Reset (Closed) from
+# the server; the server's reader sees the end, the client keeps TIMEWAIT.
+dccp_client_close() {
+	local out cport a0 b0 sniff_a sniff_b
+	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	timewait_ms $NS_A $TW_MS
+	timewait_ms $NS_B 60000
+	a0=$(dccp_stat_sum $NS_A) b0=$(dccp_stat_sum $NS_B)
+	sniff_start $NS_A "$IF_A" 60 /tmp/dccp_sa.out || return
+	sniff_a=$SNIFF
+	sniff_start $NS_B "$IF_B" 60 /tmp/dccp_sb.out || return
+	sniff_b=$SNIFF
+	start_server /tmp/dccp_srv.out $PORT 1 4 wait || return
+	in_a dccpt client $IP_B $PORT close > /tmp/dccp_cl.out
+	cport=$(client_port /tmp/dccp_cl.out)
+	[ "$(head -n 1 /tmp/dccp_cl.out)" = ok ] && [ -n "$cport" ] ||
+		fail "client: $(cat /tmp/dccp_cl.out)" || return
+	wait $SERVER
+	out=$(echo $(cat /tmp/dccp_srv.out))
+	diag "server: $out"
+	[ "$out" = "ok accepted hup" ] || fail "server saw: $out" || return
+	check_timewait $NS_A "$cport" || return
+	kill $sniff_a $sniff_b
+	wait
+	check_types /tmp/dccp_sa.out "0 3 6" "the client" || return
+	check_types /tmp/dccp_sb.out "1 7:1" "the server" || return
+	[ "$(dccp_stat_sum $NS_A)" = "$a0" ] && [ "$(dccp_stat_sum $NS_B)" = "$b0" ] ||
+		fail "packets dropped: $NS_A $a0 -> $(dccp_stat_sum $NS_A)," \
+			"$NS_B $b0 -> $(dccp_stat_sum $NS_B)"
+}
+
+# The server closes first: CloseReq, the client's Close, the server's
+# Reset (Closed); the client sees the end with no error, and TIMEWAIT is
+# still the client's.
+dccp_server_close() {
+	local out cport a0 b0 sniff_a sniff_b
+	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	timewait_ms $NS_A $TW_MS
+	timewait_ms $NS_B 60000
+	a0=$(dccp_stat_sum $NS_A) b0=$(dccp_stat_sum $NS_B)
+	sniff_start $NS_A "$IF_A" 60 /tmp/dccp_sa.out || return
+	sniff_a=$SNIFF
+	sniff_start $NS_B "$IF_B" 60 /tmp/dccp_sb.out || return
+	sniff_b=$SNIFF
+	start_server /tmp/dccp_srv.out $PORT 1 4 close || return
+	in_a dccpt client $IP_B $PORT wait > /tmp/dccp_cl.out
+	wait $SERVER
+	cport=$(client_port /tmp/dccp_cl.out)
+	out=$(awk '$1 != "port"' /tmp/dccp_cl.out | cut -d" " -f1,3 | tr '\n' ' ')
+	diag "client: $(echo $(cat /tmp/dccp_cl.out)); server: $(echo $(cat /tmp/dccp_srv.out))"
+	[ "$out" = "ok hup 0 " ] && [ -n "$cport" ] || fail "client saw: $out" || return
+	[ "$(echo $(cat /tmp/dccp_srv.out))" = "ok accepted" ] || fail "server failed" || return
+	check_timewait $NS_A "$cport" || return
+	kill $sniff_a $sniff_b
+	wait
+	check_types /tmp/dccp_sa.out "0 3 6" "the client" || return
+	check_types /tmp/dccp_sb.out "1 5 7:1" "the server" || return
+	[ "$(dccp_stat_sum $NS_A)" = "$a0" ] && [ "$(dccp_stat_sum $NS_B)" = "$b0" ] ||
+		fail "packets dropped: $NS_A $a0 -> $(dccp_stat_sum $NS_A)," \
+			"$NS_B $b0 -> $(dccp_stat_sum $NS_B)"
+}
+
+# 100 non-blocking connects at once, each completed (poll, SO_ERROR,
+# getpeername), accepted, and closed by the client: 100 TIMEWAIT sockets,
+# then none; nothing dropped on either side.
+dccp_conns() {
+	local out a0 b0
+	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	timewait_ms $NS_A $TW_MS
+	a0=$(dccp_stat_sum $NS_A) b0=$(dccp_stat_sum $NS_B)
+	start_server /tmp/dccp_srv.out $PORT 100 128 wait || return
+	out=$(in_a dccpt conns $IP_B $PORT 100)
+	wait $SERVER
+	diag "client: $out; server: $(grep -c accepted /tmp/dccp_srv.out) accepted," \
+		"$(grep -c '^hup' /tmp/dccp_srv.out) closed by the peer"
+	[ "$out" = "connected 100" ] || fail "client: $out" || return
+	[ "$(grep -c accepted /tmp/dccp_srv.out)" = 100 ] &&
+		[ "$(grep -c '^hup' /tmp/dccp_srv.out)" = 100 ] ||
+		fail "server: $(tail -n 1 /tmp/dccp_srv.out)" || return
+	wait_for 2 count_is 100 ||
+		fail "$(use_count) sockets left after the close, want 100 in TIMEWAIT" || return
+	wait_for $((TW_MS / 1000 + 4)) count_is 0 ||
+		fail "TIMEWAIT did not end: use count $(use_count)" || return
+	[ "$(dccp_stat_sum $NS_A)" = "$a0" ] && [ "$(dccp_stat_sum $NS_B)" = "$b0" ] ||
+		fail "packets dropped: $NS_A $a0 -> $(dccp_stat_sum $NS_A)," \
+			"$NS_B $b0 -> $(dccp_stat_sum $NS_B)"
+}
+
+# A listener with backlog 1 that accepts nothing: two connections wait in
+# its queue, the next ones get a Reset (Too Busy: EUSERS), counted as
+# listen_full and nothing else; when the listener closes (after 4 s), the
+# two queued ones are reset (Aborted: ECONNRESET), not before.
+dccp_backlog() {
+	local out f0 a0 b0 i closing
+	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	f0=$(dccp_stat $NS_B listen_full)
+	a0=$(dccp_stat_sum $NS_A) b0=$(dccp_stat_sum $NS_B)
+	start_server /tmp/dccp_srv.out $PORT 4 1 hold || return
+	for i in 1 2; do
+		in_a dccpt client $IP_B $PORT wait > /tmp/dccp_cl$i.out &
+		wait_for 3 grep -q port /tmp/dccp_cl$i.out ||
+			fail "client $i: $(cat /tmp/dccp_cl$i.out)" || return
+	done
+	for i in 3 4; do
+		out=$(in_a dccpt client $IP_B $PORT close)
+		diag "client $i: $out"
+		case $out in
+		"errno 87 "*) ;;
+		*) fail "client $i of a full backlog: $out (want EUSERS)"; return ;;
+		esac
+	done
+	wait
+	closing=$(awk '$1 == "closing" { print $2 }' /tmp/dccp_srv.out)
+	[ -n "$closing" ] || fail "server: $(cat /tmp/dccp_srv.out)" || return
+	for i in 1 2; do
+		out=$(awk -v c="$closing" '$1 == "hup" { print ($2 >= c ? "late" : "early " c - $2), $3 }' \
+			/tmp/dccp_cl$i.out)
+		diag "queued client $i: $(echo $(cat /tmp/dccp_cl$i.out))"
+		[ "$out" = "late 104" ] || fail "queued client $i: $out (want a reset at the listener's close)" || return
+	done
+	[ "$(dccp_stat $NS_B listen_full)" = $((f0 + 2)) ] &&
+		[ "$(dccp_stat_sum $NS_B)" = $((b0 + 2)) ] && [ "$(dccp_stat_sum $NS_A)" = "$a0" ] ||
+		fail "listen_full $f0 -> $(dccp_stat $NS_B listen_full), drops $NS_B $b0 ->" \
+			"$(dccp_stat_sum $NS_B), $NS_A $a0 -> $(dccp_stat_sum $NS_A)"
+}
+
+# A connect to an address that never answers: the Request goes again
+# after about 1 s, 2 s and 4 s, each with the next sequence number, while
+# connect() still waits; rmmod is refused while the socket is open, and
+# succeeds once it closed and the TIMEWAIT sockets of the tests before
+# ended.
+dccp_retransmit_unload() {
+	local conn
+	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	in_a ip neigh replace 198.51.100.99 lladdr 02:00:00:00:00:99 dev "$IF_A" nud permanent ||
+		fail "cannot add the neighbour" || return
+	sniff_start $NS_A "$IF_A" 20 /tmp/dccp_sniff.out $PORT 0 4 || return
+	ip netns exec "$NS_A" dccpt connect 198.51.100.99 $PORT 20 > /tmp/dccp_conn.out &
+	conn=$!
+	sleep 1.5
+	if rmmod dccp_rust 2> /dev/null; then
+		fail "dccp_rust unloaded while a connect was retransmitting"
+		return
+	fi
+	wait $SNIFF
+	[ ! -s /tmp/dccp_conn.out ] || fail "the connect ended: $(cat /tmp/dccp_conn.out)" || return
+	kill $conn
+	wait
+	check_backoff /tmp/dccp_sniff.out 0 4 || return
+	wait_for 5 rmmod dccp_rust 2> /dev/null ||
+		fail "rmmod dccp_rust failed after the sockets closed: use count $(use_count)"
+}
+
+# A listener whose Responses never reach the client (B's neighbour entry
+# for A points nowhere): INET's request timer sends the Response again
+# after about 1 s and 2 s more, each with the next sequence number.
+dccp_response_retransmit() {
+	local out
+	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	start_server /tmp/dccp_srv.out $PORT 30 4 hold || return
+	in_b ip neigh replace $IP_A lladdr 02:00:00:00:00:99 dev "$IF_B" nud permanent ||
+		fail "cannot add the neighbour" || return
+	sniff_start $NS_B "$IF_B" 20 /tmp/dccp_sniff.out $PORT 1 3 || return
+	out=$(in_a dccpt raw $IP_A $IP_B $PORT valid)
+	[ "$out" = ok ] || fail "raw send failed: $out" || return
+	wait $SNIFF
+	kill $SERVER
+	wait
+	in_b ip neigh del $IP_A dev "$IF_B"
+	check_backoff /tmp/dccp_sniff.out 1 3
+}
+
+# A client whose Close gets no answer (its neighbour entry for B points
+# nowhere from then on) sends it again after about 1 s and 2 s more; once
+# the entry is right again, the next one is answered and the connection
+# ends, at both ends.
+dccp_close_retransmit() {
+	local out
+	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	timewait_ms $NS_A $TW_MS
+	start_server /tmp/dccp_srv.out $PORT 1 4 wait || return
+	in_a dccpt client $IP_B $PORT linger > /tmp/dccp_cl.out &
+	wait_for 3 grep -q port /tmp/dccp_cl.out || fail "client: $(cat /tmp/dccp_cl.out)" || return
+	in_a ip neigh replace $IP_B lladdr 02:00:00:00:00:99 dev "$IF_A" nud permanent ||
+		fail "cannot add the neighbour" || return
+	sniff_start $NS_A "$IF_A" 20 /tmp/dccp_sniff.out $PORT 6 3 || return
+	wait $SNIFF
+	in_a ip neigh del $IP_B dev "$IF_A"
+	check_backoff /tmp/dccp_sniff.out 6 3 || return
+	wait
+	out=$(echo $(cat /tmp/dccp_srv.out))
+	diag "server: $out"
+	[ "$out" = "ok accepted hup" ] || fail "the server did not see the close: $out"
 }
 
 dccp_taken_slot() {

@@ -6,7 +6,38 @@
  *   dccpt socket                   socket(AF_INET, SOCK_DCCP, IPPROTO_DCCP)
  *   dccpt listen PORT SECS         bind, listen, hold the socket SECS s
  *   dccpt bind PORT                bind only, then close
- *   dccpt connect ADDR PORT        blocking connect (5 s at most)
+ *   dccpt connect ADDR PORT [SECS] blocking connect (SECS s at most,
+ *                                  default 5)
+ *   dccpt server PORT N BACKLOG MODE
+ *                                  listen, accept N connections (10 s at
+ *                                  most), printing "accepted" for each,
+ *                                  then per MODE: close (close them at
+ *                                  once), wait (until each peer closed,
+ *                                  20 s at most: "hup"), hold (accept
+ *                                  nothing, hold the listener N s, then
+ *                                  print "closing T" and close it; T is
+ *                                  CLOCK_MONOTONIC in ms)
+ *   dccpt client ADDR PORT MODE    connect, print "ok" and "port N" (the
+ *                                  local port), then per MODE: close (at
+ *                                  once), linger (close after 3 s), wait
+ *                                  (until the server closed, 20 s at
+ *                                  most: "hup T ERR", CLOCK_MONOTONIC in
+ *                                  ms and SO_ERROR)
+ *   dccpt conns ADDR PORT N        N non-blocking connects at once, each
+ *                                  waited for with poll() (writable, no
+ *                                  error or hang-up), its SO_ERROR read
+ *                                  and its peer's name: "connected N" or
+ *                                  the first error; then all closed
+ *   dccpt sniff IFACE PORT SECS [TYPE N]
+ *                                  on a packet socket, the DCCP packets
+ *                                  from or to PORT going out of IFACE for
+ *                                  SECS s (or until N packets of TYPE
+ *                                  went): one line each, "TYPE SEQ MS
+ *                                  CODE" (type number, 48-bit sequence
+ *                                  number, milliseconds since the start,
+ *                                  the Reset Code of a Reset, else -), or
+ *                                  "short MS" for a packet with 24-bit
+ *                                  numbers
  *   dccpt raw SRC DST PORT KIND    one hand-made packet on a raw socket,
  *                                  from SRC: KIND valid (a Request, its
  *                                  checksum computed here, independently
@@ -17,12 +48,18 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <fcntl.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef SOCK_DCCP
@@ -73,9 +110,17 @@ static int do_listen(const char *port, int secs, int do_listen_call)
 	return 0;
 }
 
-static int do_connect(const char *ip, const char *port)
+static long now_ms(void)
 {
-	struct timeval tv = { .tv_sec = 5 };
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000L + t.tv_nsec / 1000000;
+}
+
+static int do_connect(const char *ip, const char *port, int secs)
+{
+	struct timeval tv = { .tv_sec = secs };
 	struct sockaddr_in a;
 	int fd = dccp_socket();
 
@@ -86,6 +131,218 @@ static int do_connect(const char *ip, const char *port)
 		return report(-1);
 	addr_of(&a, ip, port);
 	report(connect(fd, (struct sockaddr *)&a, sizeof(a)));
+	close(fd);
+	return 0;
+}
+
+/* Waits up to @ms for @events on @fd: the revents, 0 on a timeout. */
+static int wait_ev(int fd, short events, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	if (poll(&p, 1, ms) <= 0)
+		return 0;
+	return p.revents;
+}
+
+static int do_server(const char *port, int n, int backlog, const char *mode)
+{
+	struct timeval tv = { .tv_sec = 10 };
+	int fd = dccp_socket(), c[128], i;
+	struct sockaddr_in a;
+
+	if (fd < 0 || n > 128)
+		return report(-1);
+	addr_of(&a, NULL, port);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(fd, backlog) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return report(-1);
+	report(0);
+	if (!strcmp(mode, "hold")) {
+		sleep(n);
+		printf("closing %ld\n", now_ms());
+		fflush(stdout);
+		close(fd);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		c[i] = accept(fd, NULL, NULL);
+		if (c[i] < 0)
+			return report(-1);
+		printf("accepted\n");
+		fflush(stdout);
+	}
+	for (i = 0; i < n; i++) {
+		if (!strcmp(mode, "wait")) {
+			if (!(wait_ev(c[i], POLLIN, 20000) & POLLHUP)) {
+				printf("no hup\n");
+				return 0;
+			}
+			printf("hup\n");
+		}
+		close(c[i]);
+	}
+	fflush(stdout);
+	close(fd);
+	return 0;
+}
+
+static int do_client(const char *ip, const char *port, const char *mode)
+{
+	struct timeval tv = { .tv_sec = 5 };
+	struct sockaddr_in a;
+	int fd = dccp_socket();
+
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		return report(-1);
+	socklen_t len = sizeof(a);
+	int err;
+
+	addr_of(&a, ip, port);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return report(-1);
+	report(0);
+	if (getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+		return report(-1);
+	printf("port %d\n", ntohs(a.sin_port));
+	fflush(stdout);
+	if (!strcmp(mode, "linger")) {
+		fflush(stdout);
+		sleep(3);
+	} else if (!strcmp(mode, "wait")) {
+		if (wait_ev(fd, POLLIN, 20000) & POLLHUP) {
+			len = sizeof(err);
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+				return report(-1);
+			printf("hup %ld %d\n", now_ms(), err);
+		} else {
+			printf("no hup\n");
+		}
+	}
+	fflush(stdout);
+	close(fd);
+	return 0;
+}
+
+static int do_conns(const char *ip, const char *port, int n)
+{
+	struct pollfd p[256];
+	struct sockaddr_in a;
+	int i, err, done = 0;
+	socklen_t len;
+
+	if (n > 256)
+		return 2;
+	addr_of(&a, ip, port);
+	for (i = 0; i < n; i++) {
+		p[i].fd = dccp_socket();
+		p[i].events = POLLOUT;
+		if (p[i].fd < 0 ||
+		    fcntl(p[i].fd, F_SETFL, O_NONBLOCK) < 0)
+			return report(-1);
+		if (connect(p[i].fd, (struct sockaddr *)&a, sizeof(a)) == 0 ||
+		    errno != EINPROGRESS)
+			return report(-1);
+	}
+	while (done < n) {
+		if (poll(p, n, 10000) <= 0) {
+			printf("timeout after %d\n", done);
+			return 0;
+		}
+		for (i = 0; i < n; i++) {
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			len = sizeof(err);
+			if (getsockopt(p[i].fd, SOL_SOCKET, SO_ERROR, &err,
+				       &len) < 0)
+				return report(-1);
+			if (err) {
+				errno = err;
+				return report(-1);
+			}
+			/* Connected: writable, neither ended nor failed. */
+			if (!(p[i].revents & POLLOUT) ||
+			    p[i].revents & (POLLHUP | POLLERR)) {
+				printf("revents %#x\n", p[i].revents);
+				return 0;
+			}
+			len = sizeof(a);
+			if (getpeername(p[i].fd, (struct sockaddr *)&a,
+					&len) < 0)
+				return report(-1);
+			p[i].fd = -p[i].fd - 1;
+			done++;
+		}
+	}
+	printf("connected %d\n", done);
+	for (i = 0; i < n; i++)
+		close(-p[i].fd - 1);
+	return 0;
+}
+
+static int do_sniff(const char *ifname, const char *port, int secs,
+		    int type, int count)
+{
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET };
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
+	struct timespec t0, t;
+	unsigned char b[2048];
+	int fd, dport = atoi(port);
+	long ms;
+	ssize_t n;
+
+	/* Only ETH_P_ALL sockets see what goes out. */
+	fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_ALL));
+	if (fd < 0)
+		return report(-1);
+	ll.sll_protocol = htons(ETH_P_ALL);
+	ll.sll_ifindex = if_nametoindex(ifname);
+	if (!ll.sll_ifindex || bind(fd, (struct sockaddr *)&ll, sizeof(ll)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return report(-1);
+	report(0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		socklen_t sl = sizeof(ll);
+		unsigned int ihl;
+		unsigned char *d;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		ms = (t.tv_sec - t0.tv_sec) * 1000 +
+		     (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms >= secs * 1000L)
+			break;
+		n = recvfrom(fd, b, sizeof(b), 0, (struct sockaddr *)&ll, &sl);
+		if (n < 20 || ll.sll_pkttype != PACKET_OUTGOING ||
+		    ll.sll_protocol != htons(ETH_P_IP))
+			continue;
+		ihl = (b[0] & 15) * 4;
+		if (b[9] != IPPROTO_DCCP || n < ihl + 16)
+			continue;
+		d = b + ihl;
+		if ((d[2] << 8 | d[3]) != dport && (d[0] << 8 | d[1]) != dport)
+			continue;
+		if (!(d[8] & 1)) {
+			printf("short %ld\n", ms);
+			fflush(stdout);
+			continue;
+		}
+		printf("%d %llu %ld ", d[8] >> 1 & 15,
+		       (unsigned long long)d[10] << 40 |
+		       (unsigned long long)d[11] << 32 |
+		       (unsigned long long)d[12] << 24 | d[13] << 16 |
+		       d[14] << 8 | d[15], ms);
+		/* A Reset: generic header, ack number, then its code. */
+		if ((d[8] >> 1 & 15) == 7 && n >= ihl + 28)
+			printf("%d\n", d[24]);
+		else
+			printf("-\n");
+		if ((d[8] >> 1 & 15) == type && --count == 0)
+			break;
+		fflush(stdout);
+	}
 	close(fd);
 	return 0;
 }
@@ -164,7 +421,21 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "bind"))
 		return do_listen(argv[2], 0, 0);
 	if (argc == 4 && !strcmp(argv[1], "connect"))
-		return do_connect(argv[2], argv[3]);
+		return do_connect(argv[2], argv[3], 5);
+	if (argc == 5 && !strcmp(argv[1], "connect"))
+		return do_connect(argv[2], argv[3], atoi(argv[4]));
+	if (argc == 6 && !strcmp(argv[1], "server"))
+		return do_server(argv[2], atoi(argv[3]), atoi(argv[4]),
+				 argv[5]);
+	if (argc == 5 && !strcmp(argv[1], "client"))
+		return do_client(argv[2], argv[3], argv[4]);
+	if (argc == 5 && !strcmp(argv[1], "conns"))
+		return do_conns(argv[2], argv[3], atoi(argv[4]));
+	if (argc == 5 && !strcmp(argv[1], "sniff"))
+		return do_sniff(argv[2], argv[3], atoi(argv[4]), -1, 0);
+	if (argc == 7 && !strcmp(argv[1], "sniff"))
+		return do_sniff(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]),
+				atoi(argv[6]));
 	if (argc == 6 && !strcmp(argv[1], "raw"))
 		return do_raw(argv[2], argv[3], argv[4], argv[5]);
 	fprintf(stderr, "usage: see the comment at the top of dccpt.c\n");
