@@ -29,7 +29,9 @@ mod codec;
 use codec::{Header, Malformed, PacketType};
 use core::fmt::Write;
 use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
-use kernel::net::inet::{self, ConnState, Locked, Lookup, Packet4, ReqLocked, ReqRx, Rx4, State};
+use kernel::net::inet::{
+    self, ConnState, Locked, Lookup, OptIn, OptOut, OutSkb, Packet4, ReqLocked, ReqRx, Rx4, State,
+};
 use kernel::net::pernet::{self, Id, IntSysctl, Net, NetCtx, ReadGuard, SeqFile};
 use kernel::prelude::*;
 use kernel::{c_str, error::Error, str::CStr};
@@ -40,10 +42,20 @@ const SOCK_DCCP: i16 = 6;
 /// bytes: generic, acknowledgement, type-specific fields and options).
 const MAX_DCCP_HEADER: u32 = 1020;
 
+/// `SOL_DCCP` and its options (include/uapi/linux/dccp.h).
+const SOL_DCCP: i32 = 269;
+const DCCP_SOCKOPT_SERVICE: i32 = 2;
+const DCCP_SOCKOPT_GET_CUR_MPS: i32 = 5;
+/// At most this many Service Codes per socket (the C DCCP's limit).
+const MAX_SERVICES: usize = 32;
+/// RFC 4340 8.1.2: never a valid Service Code.
+const SERVICE_INVALID: u32 = u32::MAX;
+
 /// Reset Codes (RFC 4340 5.6).
 const RESET_CLOSED: u8 = 1;
 const RESET_ABORTED: u8 = 2;
 const RESET_NO_CONNECTION: u8 = 3;
+const RESET_BAD_SERVICE_CODE: u8 = 8;
 const RESET_TOO_BUSY: u8 = 9;
 
 /// The first retransmission of a Request, Close or CloseReq (RFC 4340
@@ -72,9 +84,14 @@ enum DropReason {
     /// A Request to a listener whose queues are full (answered with a
     /// Reset, Too Busy).
     ListenFull,
+    /// Data the socket's receive buffer had no room for.
+    RcvbufFull,
+    /// A Request for a Service Code the listener does not serve
+    /// (answered with a Reset, Bad Service Code).
+    BadService,
 }
 
-const REASONS: [&str; 12] = [
+const REASONS: [&str; 14] = [
     "too_short",
     "bad_data_offset",
     "bad_type",
@@ -87,6 +104,8 @@ const REASONS: [&str; 12] = [
     "bad_ack",
     "unexpected",
     "listen_full",
+    "rcvbuf_full",
+    "bad_service",
 ];
 
 impl DropReason {
@@ -106,6 +125,8 @@ impl DropReason {
             Self::BadAck => 9,
             Self::Unexpected => 10,
             Self::ListenFull => 11,
+            Self::RcvbufFull => 12,
+            Self::BadService => 13,
         }
     }
 }
@@ -194,8 +215,13 @@ struct DccpSock {
     isr: u64,
     /// Greatest Sequence Number received.
     gsr: u64,
-    /// The Service Code of the connection (RFC 4340 8.1.2).
+    /// The Service Code of the connection (RFC 4340 8.1.2), or the first
+    /// one a listener serves.
     service: u32,
+    /// The other Service Codes a listener serves (`DCCP_SOCKOPT_SERVICE`
+    /// after the first), `services` of them.
+    more_services: [u32; MAX_SERVICES - 1],
+    services: u8,
     /// Retransmissions of the packet the timer resends.
     retries: u8,
     /// The timer's current interval.
@@ -211,9 +237,19 @@ impl DccpSock {
             isr: 0,
             gsr: 0,
             service: 0,
+            more_services: [0; MAX_SERVICES - 1],
+            services: 0,
             retries: 0,
             rto_ms: RTO_INIT_MS,
         }
+    }
+
+    /// Whether a listener serves Service Code `code` (RFC 5595: one of
+    /// its codes; never the invalid one).
+    fn serves(&self, code: u32) -> bool {
+        code != SERVICE_INVALID
+            && (code == self.service
+                || self.more_services[..usize::from(self.services)].contains(&code))
     }
 }
 
@@ -340,6 +376,62 @@ impl inet::Protocol for Dccp {
     const PROTOCOL: u8 = IPPROTO_DCCP;
     const SOCK_TYPE: i16 = SOCK_DCCP;
     const MAX_HEADER: u32 = MAX_DCCP_HEADER;
+    /// The C DCCP's: a generic header with 48-bit numbers (16 bytes) and
+    /// room for the options a data packet may carry (24 bytes); a
+    /// DataAck's acknowledgement (8) fits in that room. 1440 bytes on a
+    /// 1500-byte path, as the C DCCP's MPS.
+    const DATA_OVERHEAD: u32 = 40;
+    const SOL: i32 = SOL_DCCP;
+
+    fn setsockopt(sk: &mut Locked<'_, Self>, name: i32, val: &OptIn) -> Result {
+        match name {
+            DCCP_SOCKOPT_SERVICE => {
+                // The Service Code, then the others a listener serves,
+                // each in network order as the socket API passes them.
+                let n = val.len();
+                if n < 4 || n % 4 != 0 || n > MAX_SERVICES * 4 {
+                    return Err(EINVAL);
+                }
+                let mut raw = [0u8; MAX_SERVICES * 4];
+                val.read(&mut raw[..n])?;
+                let mut codes = [0u32; MAX_SERVICES];
+                for (c, b) in codes.iter_mut().zip(raw[..n].chunks_exact(4)) {
+                    *c = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+                }
+                let codes = &codes[..n / 4];
+                if codes.contains(&SERVICE_INVALID) {
+                    return Err(EINVAL);
+                }
+                let d = sk.data();
+                d.service = codes[0];
+                d.more_services[..codes.len() - 1].copy_from_slice(&codes[1..]);
+                d.services = (codes.len() - 1) as u8;
+                Ok(())
+            }
+            DCCP_SOCKOPT_GET_CUR_MPS => Err(EINVAL),
+            _ => Err(errno(kernel::bindings::ENOPROTOOPT)),
+        }
+    }
+
+    fn getsockopt(sk: &mut Locked<'_, Self>, name: i32, out: &mut OptOut) -> Result {
+        match name {
+            DCCP_SOCKOPT_SERVICE => {
+                let d = sk.data();
+                let mut raw = [0u8; MAX_SERVICES * 4];
+                raw[..4].copy_from_slice(&d.service.to_be_bytes());
+                let n = usize::from(d.services);
+                for (b, c) in raw[4..].chunks_exact_mut(4).zip(&d.more_services[..n]) {
+                    b.copy_from_slice(&c.to_be_bytes());
+                }
+                out.write(&raw[..4 * (n + 1)])
+            }
+            DCCP_SOCKOPT_GET_CUR_MPS => {
+                let mps = sk.cur_mps() as i32;
+                out.write(&mps.to_ne_bytes())
+            }
+            _ => Err(errno(kernel::bindings::ENOPROTOOPT)),
+        }
+    }
 
     fn init() -> Result<DccpSock> {
         Ok(DccpSock::new())
@@ -376,6 +468,21 @@ impl inet::Protocol for Dccp {
                 sk.set_state(next);
                 arm(sk, RTO_INIT_MS);
             }
+            // The peer closed (PASSIVE_CLOSE): its Close is answered now.
+            State::CloseWait => {
+                let _ = send_reset(sk, RESET_CLOSED);
+                sk.done(None);
+            }
+            // The server asked us to close (PASSIVE_CLOSEREQ): Close, and
+            // TIMEWAIT after its Reset.
+            State::Proto2 => {
+                if send(sk, PacketType::Close, None).is_err() {
+                    sk.done(None);
+                    return;
+                }
+                sk.set_state(ConnState::Closing);
+                arm(sk, RTO_INIT_MS);
+            }
             // Closing already, or nothing to close.
             State::Closing | State::FinWait1 => {}
             _ => sk.done(None),
@@ -383,10 +490,18 @@ impl inet::Protocol for Dccp {
     }
 
     fn disconnect(sk: &mut Locked<'_, Self>) {
-        // The peer of a connection that is dropped learns it at once.
-        if matches!(
+        // The peer of a connection that is dropped learns it at once; one
+        // that closed gets the answer its Close waits for.
+        if sk.state() == State::CloseWait {
+            let _ = send_reset(sk, RESET_CLOSED);
+        } else if matches!(
             sk.state(),
-            State::Established | State::Proto1 | State::SynRecv | State::Closing | State::FinWait1
+            State::Established
+                | State::Proto1
+                | State::Proto2
+                | State::SynRecv
+                | State::Closing
+                | State::FinWait1
         ) {
             let _ = send_reset(sk, RESET_ABORTED);
         }
@@ -402,8 +517,36 @@ impl inet::Protocol for Dccp {
         match sk.state() {
             State::Listen => listen_rcv(sk, &pkt, &h),
             State::SynSent => request_rcv(sk, &h),
-            _ => conn_rcv(sk, &h),
+            _ => conn_rcv(sk, pkt, &h),
         }
+    }
+
+    fn sendmsg(sk: &mut Locked<'_, Self>, mut skb: OutSkb) -> Result {
+        // Every data packet acknowledges the greatest number received:
+        // DataAck (a client in PARTOPEN must, RFC 4340 8.1.5).
+        let a = sk.addrs4();
+        let d = sk.data();
+        let seq = codec::seq_add(d.gss, 1);
+        let h = Header {
+            sport: a.sport,
+            dport: a.dport,
+            doff: 0,
+            ccval: 0,
+            cscov: 0,
+            checksum: 0,
+            ptype: PacketType::DataAck,
+            x: true,
+            seq,
+            ack: Some(d.gsr),
+            specific: None,
+        };
+        let mut buf = [0u8; 32];
+        let n = codec::encode(&h, &[], &mut buf).ok_or(EINVAL)?;
+        skb.push_header(&buf[..n])?;
+        let c = codec::compute_checksum(&a.saddr, &a.daddr, skb.data()).map_err(|_| EINVAL)?;
+        skb.data_mut()[6..8].copy_from_slice(&c.to_be_bytes());
+        d.gss = seq;
+        sk.xmit_skb(skb)
     }
 
     fn send_response(req: &mut ReqLocked<'_, Self>) -> Result {
@@ -485,8 +628,15 @@ impl inet::Protocol for Dccp {
 fn listen_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet4<Dccp>, h: &Header) {
     match h.ptype {
         PacketType::Request => {
+            let service = h.specific.unwrap_or(SERVICE_INVALID);
+            if !sk.data().serves(service) {
+                // RFC 4340 8.1.2: refused at once, so that the client's
+                // connect fails with EBADRQC instead of retrying.
+                count_sk(sk, DropReason::BadService);
+                let _ = reply_reset_pkt(sk, pkt, h, RESET_BAD_SERVICE_CODE);
+                return;
+            }
             let iss = inet::random_u64() % codec::SEQ_MOD;
-            let service = h.specific.unwrap_or(0);
             let req = DccpReq {
                 iss,
                 gss: iss,
@@ -542,7 +692,7 @@ fn request_rcv(sk: &mut Locked<'_, Dccp>, h: &Header) {
 }
 
 /// A packet to a socket past its handshake's first half.
-fn conn_rcv(sk: &mut Locked<'_, Dccp>, h: &Header) {
+fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet4<Dccp>, h: &Header) {
     let (gsr, gss, iss) = (sk.data().gsr, sk.data().gss, sk.data().iss);
     let (seq, ack) = full_numbers(h, gsr, gss);
     if let Some(a) = ack {
@@ -556,10 +706,10 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, h: &Header) {
     }
     let st = sk.state();
     match (st, h.ptype) {
-        // The server's first packet after its Response: OPEN.
+        // The server's first packet after its Response: OPEN (with data,
+        // when the client's Ack was lost and its DataAck came first).
         (State::SynRecv, PacketType::Ack | PacketType::DataAck) => {
             sk.set_state(ConnState::Established);
-            return;
         }
         (State::SynRecv, _) => {
             count_sk(sk, DropReason::Unexpected);
@@ -590,22 +740,32 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, h: &Header) {
             let code = h.specific.map_or(0, |s| (s >> 24) as u8);
             sk.done(reset_errno(code));
         }
+        (State::Established, PacketType::Close) => {
+            // The peer closes (PASSIVE_CLOSE, RFC 4340 8.3): the reader
+            // gets what is queued, then the end; our close() answers
+            // with a Reset (Closed), and the peer keeps TIMEWAIT.
+            sk.set_state(ConnState::CloseWait);
+            sk.shutdown_rcv();
+        }
+        (State::CloseWait | State::Proto2, PacketType::Close | PacketType::CloseReq) => {}
         (_, PacketType::Close) => {
-            // The peer closes: it gets a Reset (Closed) and keeps
-            // TIMEWAIT; we are done.
+            // After our own close (CloseReq sent, or Close sent at the
+            // same time): answered at once; we are done.
             let _ = send_reset(sk, RESET_CLOSED);
             sk.done(None);
         }
         (State::Established, PacketType::CloseReq) if sk.data().role == Role::Client => {
-            // The server asks us to close: Close, and TIMEWAIT after.
-            if send(sk, PacketType::Close, None).is_err() {
-                sk.done(None);
-                return;
-            }
-            sk.set_state(ConnState::Closing);
-            arm(sk, RTO_INIT_MS);
+            // The server asks us to close (PASSIVE_CLOSEREQ): the reader
+            // gets the end, our close() sends Close.
+            sk.set_state(ConnState::Proto2);
+            sk.shutdown_rcv();
         }
-        (State::Established, PacketType::Ack | PacketType::DataAck) => {}
+        (State::Established, PacketType::Data | PacketType::DataAck) => {
+            if sk.queue_rcv(pkt, h.len() as u32).is_err() {
+                count_sk(sk, DropReason::RcvbufFull);
+            }
+        }
+        (State::Established, PacketType::Ack) => {}
         (State::Closing | State::FinWait1, PacketType::Ack | PacketType::DataAck) => {}
         // Our Close answers it already (and is retransmitted).
         (State::Closing, PacketType::CloseReq) => {}
@@ -656,6 +816,8 @@ fn req_rcv(net: &Net, h: &Header, mut req: ReqRx<Dccp>) {
             r.gsr
         },
         service: r.service,
+        more_services: [0; MAX_SERVICES - 1],
+        services: 0,
         retries: 0,
         rto_ms: RTO_INIT_MS,
     };

@@ -8,6 +8,8 @@
 #include <linux/random.h>
 #include <linux/security.h>
 #include <linux/slab.h>
+#include <linux/sockptr.h>
+#include <linux/uaccess.h>
 #include <net/inet_common.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_hashtables.h>
@@ -52,6 +54,8 @@ struct rnet_inet_proto {
 	int (*listen_start)(struct sock *sk);
 	void (*write_timer)(struct sock *sk);
 	int (*send_response)(struct request_sock *req);
+	int (*send_data)(struct sock *sk, struct sk_buff *skb);
+	unsigned int data_overhead;
 	unsigned int data_offset;
 	unsigned int data_size;
 	unsigned int req_size;
@@ -378,6 +382,256 @@ static void rnet_inet_scope_release(void *entry)
 	rnet_inet_free(p);
 }
 
+/* A connection that may carry data: OPEN, or the client's PARTOPEN. */
+#define RNET_INET_PARTOPEN 14
+#define RNET_INETF_DATA (TCPF_ESTABLISHED | (1 << RNET_INET_PARTOPEN))
+
+/*
+ * The largest message a connected socket sends in one packet: the path
+ * MTU less the IP header and options and the protocol's data overhead.
+ */
+static int rnet_inet_mps(struct sock *sk)
+{
+	struct rnet_inet_proto *p = rnet_inet_of(sk);
+	struct dst_entry *dst = __sk_dst_get(sk);
+	int mtu = dst ? dst_mtu(dst) : IPV4_MIN_MTU;
+
+	return mtu - (int)sizeof(struct iphdr) - inet_csk(sk)->icsk_ext_hdr_len -
+	       (int)p->data_overhead;
+}
+
+/* Whether a message of @len bytes fits in one packet of @sk. */
+static bool rnet_inet_fits(struct sock *sk, size_t len)
+{
+	int mps = rnet_inet_mps(sk);
+
+	return mps >= 0 && len <= mps;
+}
+
+/* Waits (locked) while a connection is being set up. */
+static int rnet_inet_wait_connect(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int err = 0;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		if (!*timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		sk_wait_event(sk, timeo,
+			      !((1 << sk->sk_state) &
+				(TCPF_SYN_SENT | TCPF_SYN_RECV)), &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+/*
+ * proto.sendmsg: one message, one packet. The protocol adds its header
+ * and sends it (send_data, under the socket lock); a message larger than
+ * the current MPS fails with -EMSGSIZE.
+ */
+static int rnet_inet_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
+{
+	struct rnet_inet_proto *p = rnet_inet_of(sk);
+	struct sk_buff *skb;
+	long timeo;
+	int err;
+
+	if (msg->msg_flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
+	err = rnet_inet_wait_connect(sk, &timeo);
+	if (err)
+		goto out;
+	err = sock_error(sk);
+	if (err)
+		goto out;
+	err = -ENOTCONN;
+	if (!((1 << sk->sk_state) & RNET_INETF_DATA) ||
+	    (sk->sk_shutdown & SEND_SHUTDOWN))
+		goto out;
+	err = -EMSGSIZE;
+	if (!rnet_inet_fits(sk, len))
+		goto out;
+	release_sock(sk);
+	skb = sock_alloc_send_skb(sk, p->prot.max_header + len,
+				  msg->msg_flags & MSG_DONTWAIT, &err);
+	lock_sock(sk);
+	if (!skb)
+		goto out;
+	/* The connection or the path may have changed while we slept. */
+	err = -ENOTCONN;
+	if (!((1 << sk->sk_state) & RNET_INETF_DATA))
+		goto discard;
+	err = -EMSGSIZE;
+	if (!rnet_inet_fits(sk, len))
+		goto discard;
+	skb_reserve(skb, p->prot.max_header);
+	err = memcpy_from_msg(skb_put(skb, len), msg, len);
+	if (err)
+		goto discard;
+	skb_reset_transport_header(skb);
+	err = p->send_data(sk, skb);
+	goto out;
+discard:
+	kfree_skb(skb);
+out:
+	release_sock(sk);
+	return err ? : len;
+}
+
+/*
+ * proto.recvmsg: one packet's data per call (the rest of a longer one is
+ * dropped, MSG_TRUNC); 0 once the connection ended normally.
+ */
+static int rnet_inet_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
+			     int flags, int *addr_len)
+{
+	struct sk_buff *skb;
+	long timeo;
+	int err = 0;
+
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		err = -ENOTCONN;
+		goto out;
+	}
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	for (;;) {
+		skb = skb_peek(&sk->sk_receive_queue);
+		if (skb)
+			break;
+		if (sk->sk_err) {
+			err = sock_error(sk);
+			goto out;
+		}
+		if (sk->sk_shutdown & RCV_SHUTDOWN)
+			goto out;
+		if (sk->sk_state == TCP_CLOSE) {
+			if (!sock_flag(sk, SOCK_DONE))
+				err = -ENOTCONN;
+			goto out;
+		}
+		if (!timeo) {
+			err = -EAGAIN;
+			goto out;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(timeo);
+			goto out;
+		}
+		sk_wait_data(sk, &timeo, NULL);
+	}
+	if (len > skb->len)
+		len = skb->len;
+	else if (len < skb->len)
+		msg->msg_flags |= MSG_TRUNC;
+	if (skb_copy_datagram_msg(skb, 0, msg, len)) {
+		err = -EFAULT;
+		goto out;
+	}
+	err = (flags & MSG_TRUNC) ? skb->len : len;
+	if (!(flags & MSG_PEEK))
+		sk_eat_skb(sk, skb);
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* The current MPS of a connected socket (see rnet_inet_mps()). */
+int rust_helper_rnet_inet_cur_mps(struct sock *sk)
+{
+	return max(rnet_inet_mps(sk), 0);
+}
+
+/*
+ * Queues the data of @skb, a packet @sk received with an @hlen-byte
+ * header, for recvmsg(); consumes @skb. -ENOMEM when the receive buffer
+ * is full (counted in sk_drops).
+ */
+int rust_helper_rnet_inet_queue_rcv(struct sock *sk, struct sk_buff *skb,
+				    unsigned int hlen)
+{
+	int err;
+
+	if (!pskb_pull(skb, hlen)) {
+		kfree_skb(skb);
+		return -EINVAL;
+	}
+	err = __sock_queue_rcv_skb(sk, skb);
+	if (err)
+		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
+	return err;
+}
+
+/* Sends @skb, transport header and checksum set, on a connected socket. */
+int rust_helper_rnet_inet4_xmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	int err;
+
+	if (!inet_sk(sk)->inet_daddr ||
+	    ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_TIME_WAIT))) {
+		kfree_skb(skb);
+		return -ENOTCONN;
+	}
+	skb_reset_transport_header(skb);
+	/* Not inside net_xmit_eval(), which evaluates its argument twice. */
+	err = ip_queue_xmit(sk, skb, &inet_sk(sk)->cork.fl);
+	return net_xmit_eval(err);
+}
+
+/* Puts @len bytes of header before @skb's data (-ENOSPC without room). */
+int rust_helper_rnet_skb_push_bytes(struct sk_buff *skb, const void *data,
+				    unsigned int len)
+{
+	if (skb_headroom(skb) < len || skb_cloned(skb))
+		return -ENOSPC;
+	memcpy(skb_push(skb, len), data, len);
+	return 0;
+}
+
+/* The linear data of @skb, writable: @skb is not shared or cloned. */
+unsigned char *rust_helper_rnet_skb_data_mut(struct sk_buff *skb,
+					     unsigned int *len)
+{
+	*len = skb_headlen(skb);
+	return skb->data;
+}
+
+/* Copies @len bytes of a setsockopt() value. */
+int rust_helper_rnet_sockptr_copy(void *dst, sockptr_t src, size_t len)
+{
+	return copy_from_sockptr(dst, src, len) ? -EFAULT : 0;
+}
+
+/*
+ * Answers getsockopt() with @len bytes: -EINVAL when the caller's buffer
+ * (*@optlen) is shorter.
+ */
+int rust_helper_rnet_optout_write(char __user *optval, int __user *optlen,
+				  const void *data, unsigned int len)
+{
+	int ulen;
+
+	if (get_user(ulen, optlen))
+		return -EFAULT;
+	if (ulen < 0 || ulen < len)
+		return -EINVAL;
+	if (copy_to_user(optval, data, len) || put_user(len, optlen))
+		return -EFAULT;
+	return 0;
+}
+
 /* DCCP-style listen: inet_listen() takes SOCK_STREAM only. */
 int rust_helper_rnet_inet_listen(struct socket *sock, int backlog)
 {
@@ -442,7 +696,7 @@ __poll_t rust_helper_rnet_inet_poll(struct file *file, struct socket *sock,
 	if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (!(shutdown & SEND_SHUTDOWN) && state != TCP_CLOSE) {
-		if (sk_stream_is_writeable(sk))
+		if (sock_writeable(sk))
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		else
 			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
@@ -462,6 +716,9 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 				     int (*listen_start)(struct sock *sk),
 				     void (*write_timer)(struct sock *sk),
 				     int (*send_response)(struct request_sock *req),
+				     int (*send_data)(struct sock *sk,
+						      struct sk_buff *skb),
+				     unsigned int data_overhead,
 				     unsigned int req_size,
 				     short type, u8 protocol,
 				     struct module *owner,
@@ -497,6 +754,7 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	 * only logs the others); a real protocol number.
 	 */
 	if (prot->max_header < 0 || prot->max_header > 1020 ||
+	    data_overhead > 1020 ||
 	    type <= 0 || type >= SOCK_MAX ||
 	    type == SOCK_RAW || type == SOCK_PACKET || !protocol ||
 	    protocol == IPPROTO_RAW)
@@ -520,6 +778,8 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	p->listen_start = listen_start;
 	p->write_timer = write_timer;
 	p->send_response = send_response;
+	p->send_data = send_data;
+	p->data_overhead = data_overhead;
 	p->data_offset = data_offset;
 	p->data_size = prot->obj_size - data_offset;
 	p->req_size = req_size;
@@ -543,6 +803,8 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	p->prot.rsk_prot = &p->rsk_ops;
 	p->prot.twsk_prot = &p->twsk_ops;
 	p->prot.orphan_count = alloc_percpu(unsigned int);
+	p->prot.sendmsg = rnet_inet_sendmsg;
+	p->prot.recvmsg = rnet_inet_recvmsg;
 
 	p->ops = kmemdup(ops, sizeof(*ops), GFP_KERNEL);
 
@@ -701,6 +963,8 @@ void rust_helper_rnet_inet_done(struct sock *sk, int err)
 		return;
 	if (err)
 		WRITE_ONCE(sk->sk_err, err);
+	else
+		sock_set_flag(sk, SOCK_DONE);
 	rnet_inet_set_state(sk, TCP_CLOSE);
 	inet_csk_clear_xmit_timers(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
@@ -739,6 +1003,17 @@ void rust_helper_rnet_inet_close_finish(struct sock *sk)
 	bh_unlock_sock(sk);
 	local_bh_enable();
 	sock_put(sk);
+}
+
+/* The peer sends no more: wakes the reader, who sees the end. */
+void rust_helper_rnet_inet_shutdown_rcv(struct sock *sk)
+{
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
+	sock_set_flag(sk, SOCK_DONE);
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		sk->sk_state_change(sk);
+		sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
+	}
 }
 
 /* A listener's close: its pending and unaccepted connections go. */

@@ -147,6 +147,16 @@ pub trait Protocol: Sized + Send + Sync + 'static {
     /// destructor, which may run in softirq or RCU callback context.
     type Sock: Send;
 
+    /// The protocol's socket option level (`SOL_*`), 0 for none: its
+    /// options go to [`Protocol::setsockopt`] and [`Protocol::getsockopt`]
+    /// with the socket locked; other levels but IP's get `ENOPROTOOPT`.
+    const SOL: i32 = 0;
+
+    /// The bytes of transport header and option room a data packet needs:
+    /// a connected socket's MPS (the largest message `sendmsg` takes) is
+    /// the path MTU less the IP header and this (at most 1020).
+    const DATA_OVERHEAD: u32 = 0;
+
     /// The protocol's state in each connection request (a handshake a
     /// listener answered, before its socket is made). Requests are copied
     /// and freed by the INET code without a destructor: plain data.
@@ -190,6 +200,24 @@ pub trait Protocol: Sized + Send + Sync + 'static {
     /// The retransmission timer armed with [`Locked::reset_xmit_timer`]
     /// expired.
     fn xmit_timer(_sk: &mut Locked<'_, Self>) {}
+
+    /// `setsockopt(fd, P::SOL, name, ...)`.
+    fn setsockopt(_sk: &mut Locked<'_, Self>, _name: i32, _val: &OptIn) -> Result {
+        Err(Error::from_errno(-(bindings::ENOPROTOOPT as i32)))
+    }
+
+    /// `getsockopt(fd, P::SOL, name, ...)`.
+    fn getsockopt(_sk: &mut Locked<'_, Self>, _name: i32, _out: &mut OptOut) -> Result {
+        Err(Error::from_errno(-(bindings::ENOPROTOOPT as i32)))
+    }
+
+    /// A message from `sendmsg()` on a connected socket (OPEN or
+    /// [`State::Proto1`]), at most the MPS long, in `skb`: the protocol
+    /// adds its header and sends it ([`Locked::xmit_skb`]), or keeps it
+    /// to send later. An error is `sendmsg()`'s.
+    fn sendmsg(_sk: &mut Locked<'_, Self>, _skb: OutSkb) -> Result {
+        Err(Error::from_errno(-(bindings::EOPNOTSUPP as i32)))
+    }
 
     /// A packet of the protocol from IP (`net_protocol.handler`); the
     /// protocol finds its socket with [`Rx4::lookup`].
@@ -351,6 +379,39 @@ impl<'a, P: Protocol> Locked<'a, P> {
         // SAFETY: the socket is valid and ours (type invariant); its
         // timers were set up by `proto.init` (or the clone path).
         unsafe { bindings::rnet_inet_reset_xmit_timer(self.sk.as_raw(), ms) };
+    }
+
+    /// Sends `skb` (its transport header and checksum set) to the peer of
+    /// a connected socket (`ENOTCONN` otherwise; the packet is dropped).
+    pub fn xmit_skb(&mut self, skb: OutSkb) -> Result {
+        // SAFETY: the socket is valid and ours (type invariant); the
+        // packet is handed over (the helper consumes it).
+        to_result(unsafe { bindings::rnet_inet4_xmit_skb(self.sk.as_raw(), skb.skb.into_raw()) })
+    }
+
+    /// Queues the data of `pkt` (after its `hlen`-byte header) for
+    /// `recvmsg()`; `ENOMEM` when the receive buffer is full (the packet
+    /// is dropped and counted in the socket's drops).
+    pub fn queue_rcv(&mut self, pkt: Packet4<P>, hlen: u32) -> Result {
+        // SAFETY: the socket is valid and ours (type invariant); the
+        // packet is handed over (the helper consumes it) and is one the
+        // socket received.
+        to_result(unsafe {
+            bindings::rnet_inet_queue_rcv(self.sk.as_raw(), pkt.skb.into_raw(), hlen)
+        })
+    }
+
+    /// The largest message `sendmsg()` takes now (the MPS).
+    pub fn cur_mps(&self) -> u32 {
+        // SAFETY: the socket is valid and ours (type invariant).
+        unsafe { bindings::rnet_inet_cur_mps(self.sk.as_raw()) as u32 }
+    }
+
+    /// The peer ends its sending: the reader gets what is queued, then
+    /// the end (0 from `recvmsg()`, `POLLRDHUP`).
+    pub fn shutdown_rcv(&mut self) {
+        // SAFETY: the socket is valid and ours (type invariant).
+        unsafe { bindings::rnet_inet_shutdown_rcv(self.sk.as_raw()) };
     }
 
     /// Stops the retransmission timer.
@@ -657,6 +718,46 @@ impl<P: Protocol> Packet4<P> {
     }
 }
 
+/// An outgoing packet being built: the data of one message, with room
+/// before it for the protocol's header.
+///
+/// # Invariants
+///
+/// A linear packet this abstraction allocated for a socket's message, not
+/// shared or cloned, its data at its transport header.
+pub struct OutSkb {
+    skb: SkBuff,
+}
+
+impl OutSkb {
+    /// The packet's bytes from its transport header (the message, then
+    /// with its header after [`OutSkb::push_header`]).
+    pub fn data(&self) -> &[u8] {
+        self.skb.data()
+    }
+
+    /// The packet's bytes, writable (for the checksum).
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        let mut len = 0u32;
+        // SAFETY: a linear packet that is ours alone (type invariant).
+        let p = unsafe { bindings::rnet_skb_data_mut(self.skb.as_raw(), &mut len) };
+        // SAFETY: `p` points at `len` bytes of the packet's linear data,
+        // which `&mut self` borrows exclusively.
+        unsafe { core::slice::from_raw_parts_mut(p, len as usize) }
+    }
+
+    /// Puts `hdr` before the data (`ENOSPC` beyond the room reserved for
+    /// the protocol's `MAX_HEADER`).
+    pub fn push_header(&mut self, hdr: &[u8]) -> Result {
+        let len = u32::try_from(hdr.len()).map_err(|_| ENOSPC)?;
+        // SAFETY: a packet that is ours alone (type invariant); `hdr` is
+        // readable for `len` bytes; the helper checks the room.
+        to_result(unsafe {
+            bindings::rnet_skb_push_bytes(self.skb.as_raw(), hdr.as_ptr().cast(), len)
+        })
+    }
+}
+
 /// A packet of the protocol as IPv4 input hands it over: IP header and
 /// route set, data at the transport header. Only the protocol handler's
 /// trampoline makes one, and it stays in that softirq call (it is not
@@ -808,10 +909,8 @@ impl<P: Protocol> Registration<P> {
         prot.connect = Some(connect_tramp::<P>);
         prot.disconnect = Some(disconnect_tramp::<P>);
         prot.backlog_rcv = Some(do_rcv_tramp::<P>);
-        prot.setsockopt = Some(setsockopt_tramp);
-        prot.getsockopt = Some(getsockopt_tramp);
-        prot.sendmsg = Some(sendmsg_tramp);
-        prot.recvmsg = Some(recvmsg_tramp);
+        prot.setsockopt = Some(setsockopt_tramp::<P>);
+        prot.getsockopt = Some(getsockopt_tramp::<P>);
         // SAFETY: all-zero is a valid `proto_ops` and `net_protocol`.
         let mut ops: bindings::proto_ops = unsafe { core::mem::zeroed() };
         // The socket calls are INET's, as for the C connection-oriented
@@ -857,6 +956,8 @@ impl<P: Protocol> Registration<P> {
                 Some(listen_start_tramp::<P>),
                 Some(write_timer_tramp::<P>),
                 Some(send_response_tramp::<P>),
+                Some(send_data_tramp::<P>),
+                P::DATA_OVERHEAD,
                 size_of::<P::Req>() as c_uint,
                 P::SOCK_TYPE,
                 P::PROTOCOL,
@@ -1068,6 +1169,31 @@ unsafe extern "C" fn write_timer_tramp<P: Protocol>(sk: *mut bindings::sock) {
     P::xmit_timer(&mut l);
 }
 
+/// The protocol part of `proto.sendmsg`.
+///
+/// # Safety
+///
+/// `sk` is a socket of `P`, locked by the caller; `skb` a packet the
+/// caller gives up, made by the sendmsg helper (see [`OutSkb`]).
+unsafe extern "C" fn send_data_tramp<P: Protocol>(
+    sk: *mut bindings::sock,
+    skb: *mut bindings::sk_buff,
+) -> c_int {
+    // SAFETY: as the caller promises.
+    let Some(skb) = (unsafe { SkBuff::from_raw(skb) }) else {
+        return -(bindings::EINVAL as c_int);
+    };
+    // SAFETY: a locked socket of `P`.
+    let sk = unsafe { Sock::<P>::from_raw(sk) };
+    let mut l = Locked { sk };
+    // INVARIANT: the sendmsg helper's packet: linear, fresh, data at the
+    // transport header.
+    match P::sendmsg(&mut l, OutSkb { skb }) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
 /// `request_sock_ops.rtx_syn_ack`, under the request's lock.
 ///
 /// # Safety
@@ -1125,12 +1251,13 @@ unsafe extern "C" fn err_tramp(_skb: *mut bindings::sk_buff, _info: u32) -> c_in
     0
 }
 
-/// `proto.setsockopt`.
+/// `proto.setsockopt`: IP options to IP, the protocol's level to `P`.
 ///
 /// # Safety
 ///
-/// Called by `sock_common_setsockopt` with its own arguments.
-unsafe extern "C" fn setsockopt_tramp(
+/// Called by `sock_common_setsockopt` with its own arguments, for a
+/// socket of `P` whose init succeeded.
+unsafe extern "C" fn setsockopt_tramp<P: Protocol>(
     sk: *mut bindings::sock,
     level: c_int,
     name: c_int,
@@ -1141,15 +1268,32 @@ unsafe extern "C" fn setsockopt_tramp(
         // SAFETY: the arguments are the caller's, passed on unchanged.
         return unsafe { bindings::ip_setsockopt(sk, level, name, val, len) };
     }
-    -(bindings::ENOPROTOOPT as c_int)
+    if P::SOL == 0 || level != P::SOL {
+        return -(bindings::ENOPROTOOPT as c_int);
+    }
+    // SAFETY: a socket of `P`, held by the caller.
+    unsafe { bindings::rnet_lock_sock(sk) };
+    // SAFETY: as above; locked.
+    let s = unsafe { Sock::<P>::from_raw(sk) };
+    let mut l = Locked { sk: s };
+    // INVARIANT: the caller's option value and length.
+    let v = OptIn { val, len };
+    let r = match P::setsockopt(&mut l, name, &v) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    };
+    // SAFETY: locked above.
+    unsafe { bindings::release_sock(sk) };
+    r
 }
 
-/// `proto.getsockopt`.
+/// `proto.getsockopt`: IP options to IP, the protocol's level to `P`.
 ///
 /// # Safety
 ///
-/// Called by `sock_common_getsockopt` with its own arguments.
-unsafe extern "C" fn getsockopt_tramp(
+/// Called by `sock_common_getsockopt` with its own arguments (user
+/// pointers), for a socket of `P` whose init succeeded.
+unsafe extern "C" fn getsockopt_tramp<P: Protocol>(
     sk: *mut bindings::sock,
     level: c_int,
     name: c_int,
@@ -1160,33 +1304,81 @@ unsafe extern "C" fn getsockopt_tramp(
         // SAFETY: the arguments are the caller's, passed on unchanged.
         return unsafe { bindings::ip_getsockopt(sk, level, name, val, len) };
     }
-    -(bindings::ENOPROTOOPT as c_int)
+    if P::SOL == 0 || level != P::SOL {
+        return -(bindings::ENOPROTOOPT as c_int);
+    }
+    // SAFETY: a socket of `P`, held by the caller.
+    unsafe { bindings::rnet_lock_sock(sk) };
+    // SAFETY: as above; locked.
+    let s = unsafe { Sock::<P>::from_raw(sk) };
+    let mut l = Locked { sk: s };
+    // INVARIANT: the caller's user pointers.
+    let mut out = OptOut { val, len };
+    let r = match P::getsockopt(&mut l, name, &mut out) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    };
+    // SAFETY: locked above.
+    unsafe { bindings::release_sock(sk) };
+    r
 }
 
-/// `proto.sendmsg`: no data yet.
+/// A socket option's value as `setsockopt()` passed it.
 ///
-/// # Safety
+/// # Invariants
 ///
-/// Called by `inet_sendmsg`.
-unsafe extern "C" fn sendmsg_tramp(
-    _sk: *mut bindings::sock,
-    _msg: *mut bindings::msghdr,
-    _len: usize,
-) -> c_int {
-    -(bindings::EOPNOTSUPP as c_int)
+/// `val` and `len` are `setsockopt()`'s: `val` addresses `len` bytes of
+/// the caller's memory (user or kernel, as `val` says).
+pub struct OptIn {
+    val: bindings::sockptr_t,
+    len: c_uint,
 }
 
-/// `proto.recvmsg`: no data yet.
+impl OptIn {
+    /// The value's length in bytes.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether the value is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Copies the value's first `buf.len()` bytes (`EINVAL` when it is
+    /// shorter, `EFAULT` when the memory cannot be read).
+    pub fn read(&self, buf: &mut [u8]) -> Result {
+        if buf.len() > self.len() {
+            return Err(EINVAL);
+        }
+        // SAFETY: `val` addresses `len` bytes (type invariant), of which
+        // `buf.len()` are copied into `buf`.
+        to_result(unsafe {
+            bindings::rnet_sockptr_copy(buf.as_mut_ptr().cast(), self.val, buf.len())
+        })
+    }
+}
+
+/// Where `getsockopt()` wants its answer.
 ///
-/// # Safety
+/// # Invariants
 ///
-/// Called by `sock_common_recvmsg`.
-unsafe extern "C" fn recvmsg_tramp(
-    _sk: *mut bindings::sock,
-    _msg: *mut bindings::msghdr,
-    _len: usize,
-    _flags: c_int,
-    _addr_len: *mut c_int,
-) -> c_int {
-    -(bindings::EOPNOTSUPP as c_int)
+/// `val` and `len` are `getsockopt()`'s user pointers.
+pub struct OptOut {
+    val: *mut c_char,
+    len: *mut c_int,
+}
+
+impl OptOut {
+    /// Answers with `bytes`: `EINVAL` when the caller's buffer is shorter,
+    /// `EFAULT` when its memory cannot be written.
+    pub fn write(&mut self, bytes: &[u8]) -> Result {
+        let n = c_uint::try_from(bytes.len()).map_err(|_| EINVAL)?;
+        // SAFETY: `val` and `len` are the caller's user pointers (type
+        // invariant), checked by the helper's user accessors; `bytes` is
+        // readable for `n` bytes.
+        to_result(unsafe {
+            bindings::rnet_optout_write(self.val, self.len, bytes.as_ptr().cast(), n)
+        })
+    }
 }

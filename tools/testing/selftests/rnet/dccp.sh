@@ -15,7 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 
 TESTS="dccp_standalone dccp_autoload dccp_bind_listen dccp_refused dccp_drops
-	dccp_client_close dccp_server_close dccp_conns dccp_backlog
+	dccp_client_close dccp_server_close dccp_echo dccp_service dccp_conns dccp_backlog
 	dccp_response_retransmit dccp_close_retransmit dccp_retransmit_unload
 	dccp_taken_slot"
 
@@ -348,6 +348,70 @@ dccp_server_close() {
 	[ "$(dccp_stat_sum $NS_A)" = "$a0" ] && [ "$(dccp_stat_sum $NS_B)" = "$b0" ] ||
 		fail "packets dropped: $NS_A $a0 -> $(dccp_stat_sum $NS_A)," \
 			"$NS_B $b0 -> $(dccp_stat_sum $NS_B)"
+}
+
+# Data across the NICs: 200 messages of 1 to 1440 bytes (1440: the MPS
+# on a 1500-byte path, as the C DCCP's) each sent back by the server
+# whole and unchanged, one message per call both ways; a 1441-byte one
+# refused with EMSGSIZE; the server reads the end of the connection when
+# the client closes; nothing dropped.
+dccp_echo() {
+	local out want a0 b0
+	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	timewait_ms $NS_A $TW_MS
+	a0=$(dccp_stat_sum $NS_A) b0=$(dccp_stat_sum $NS_B)
+	ip netns exec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_echo.out &
+	SERVER=$!
+	wait_for 3 grep -q . /tmp/dccp_echo.out && [ "$(head -n 1 /tmp/dccp_echo.out)" = ok ] ||
+		fail "echo server: $(cat /tmp/dccp_echo.out)" || return
+	out=$(echo $(in_a dccpt echo-client $IP_B $PORT 200 1440))
+	diag "client: $out"
+	[ "$out" = "mps 1440 echo 200 ok big: errno 90 (Message too long)" ] ||
+		fail "echo client: $out" || return
+	wait $SERVER
+	want=$(awk 'BEGIN { for (i = 0; i < 199; i++) s += 1 + (i * 131) % 1440; print s + 1440 }')
+	out=$(tail -n 1 /tmp/dccp_echo.out)
+	diag "server: $out"
+	[ "$out" = "echoed 200 messages $want bytes" ] || fail "echo server: $out" || return
+	[ "$(dccp_stat_sum $NS_A)" = "$a0" ] && [ "$(dccp_stat_sum $NS_B)" = "$b0" ] ||
+		fail "packets dropped: $NS_A $a0 -> $(dccp_stat_sum $NS_A)," \
+			"$NS_B $b0 -> $(dccp_stat_sum $NS_B)"
+}
+
+# Service Codes (RFC 4340 8.1.2): a listener serving 42 and 7 accepts a
+# client asking for 7; one asking for 43 is refused at once by a Reset
+# (Bad Service Code: EBADRQC), counted as bad_service; the option's
+# errors (short value, the invalid code, an unknown option, a short read)
+# and a list read back as written.
+dccp_service() {
+	local out s0 rc
+	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	timewait_ms $NS_A $TW_MS
+	out=$(echo $(dccpt sockopts))
+	diag "options: $out"
+	[ "$out" = "short: errno 22 (Invalid argument) invalid: errno 22 (Invalid argument) unknown: errno 92 (Protocol not available) list: ok read back: 12 bytes, same into 2 bytes: errno 22 (Invalid argument)" ] ||
+		fail "SOL_DCCP options: $out" || return
+	s0=$(dccp_stat $NS_B bad_service)
+	export DCCPT_SERVICE=42,7
+	start_server /tmp/dccp_srv.out $PORT 1 4 wait
+	rc=$?
+	unset DCCPT_SERVICE
+	[ $rc = 0 ] || return 1
+	out=$(in_a env DCCPT_SERVICE=43 dccpt connect $IP_B $PORT)
+	diag "service 43: $out"
+	case $out in
+	"errno 56 "*) ;;
+	*) fail "connect for a code the listener does not serve gave: $out (want EBADRQC)"; return ;;
+	esac
+	[ "$(dccp_stat $NS_B bad_service)" = $((s0 + 1)) ] ||
+		fail "bad_service $s0 -> $(dccp_stat $NS_B bad_service)" || return
+	out=$(in_a env DCCPT_SERVICE=7 dccpt client $IP_B $PORT close | head -n 1)
+	[ "$out" = ok ] || fail "connect for a code the listener serves gave: $out" || return
+	wait $SERVER
+	out=$(echo $(cat /tmp/dccp_srv.out))
+	[ "$out" = "ok accepted hup" ] || fail "server: $out"
 }
 
 # 100 non-blocking connects at once, each completed (poll, SO_ERROR,

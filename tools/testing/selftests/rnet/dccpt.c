@@ -13,16 +13,28 @@
  *                                  most), printing "accepted" for each,
  *                                  then per MODE: close (close them at
  *                                  once), wait (until each peer closed,
- *                                  20 s at most: "hup"), hold (accept
+ *                                  recv() returning 0, 20 s at most:
+ *                                  "hup"), hold (accept
  *                                  nothing, hold the listener N s, then
  *                                  print "closing T" and close it; T is
  *                                  CLOCK_MONOTONIC in ms)
  *   dccpt client ADDR PORT MODE    connect, print "ok" and "port N" (the
  *                                  local port), then per MODE: close (at
  *                                  once), linger (close after 3 s), wait
- *                                  (until the server closed, 20 s at
+ *                                  (until the connection ends, 20 s at
  *                                  most: "hup T ERR", CLOCK_MONOTONIC in
- *                                  ms and SO_ERROR)
+ *                                  ms and 0 when recv() returned 0, else
+ *                                  its errno)
+ *   dccpt echo-server PORT         accept one connection, send back each
+ *                                  message as it came until the peer
+ *                                  closes: "echoed N messages B bytes"
+ *   dccpt echo-client ADDR PORT N MAX
+ *                                  connect, send N messages of 1 to MAX
+ *                                  bytes (the last MAX), each with its
+ *                                  own content, and read each back
+ *                                  whole: "echo N ok" or what differed;
+ *                                  then a message of MAX + 1 bytes:
+ *                                  "big: " and its errno
  *   dccpt conns ADDR PORT N        N non-blocking connects at once, each
  *                                  waited for with poll() (writable, no
  *                                  error or hang-up), its SO_ERROR read
@@ -38,12 +50,20 @@
  *                                  the Reset Code of a Reset, else -), or
  *                                  "short MS" for a packet with 24-bit
  *                                  numbers
+ *   dccpt sockopts                 SOL_DCCP options on a new socket, one
+ *                                  line each: a 2-byte Service Code, the
+ *                                  invalid one, an unknown option, a list
+ *                                  of three read back, a read into 2 bytes
  *   dccpt raw SRC DST PORT KIND    one hand-made packet on a raw socket,
  *                                  from SRC: KIND valid (a Request, its
  *                                  checksum computed here, independently
  *                                  of dccp_rust's codec), badcsum (the
  *                                  same with a wrong checksum) or short
  *                                  (8 bytes)
+ *
+ * With DCCPT_SERVICE=N[,N...] in the environment, every DCCP socket gets
+ * those Service Codes (DCCP_SOCKOPT_SERVICE: the first its own, the others
+ * also served by a listener) before it binds or connects.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -68,6 +88,11 @@
 #ifndef IPPROTO_DCCP
 #define IPPROTO_DCCP 33
 #endif
+#ifndef SOL_DCCP
+#define SOL_DCCP 269
+#endif
+#define DCCP_SOCKOPT_SERVICE 2
+#define DCCP_SOCKOPT_GET_CUR_MPS 5
 
 static int report(int rc)
 {
@@ -81,7 +106,51 @@ static int report(int rc)
 
 static int dccp_socket(void)
 {
-	return socket(AF_INET, SOCK_DCCP, IPPROTO_DCCP);
+	int fd = socket(AF_INET, SOCK_DCCP, IPPROTO_DCCP), n = 0;
+	const char *sc = getenv("DCCPT_SERVICE");
+	uint32_t codes[32];
+	char *end;
+
+	while (fd >= 0 && sc && *sc && n < 32) {
+		codes[n++] = htonl(strtoul(sc, &end, 0));
+		sc = *end == ',' ? end + 1 : end;
+	}
+	if (n && setsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_SERVICE, codes,
+			    n * sizeof(codes[0])) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int do_sockopts(void)
+{
+	uint32_t v = 0xffffffff, list[3] = { htonl(1), htonl(2), htonl(3) };
+	uint32_t back[4];
+	socklen_t len;
+	int fd = dccp_socket();
+
+	if (fd < 0)
+		return report(-1);
+	printf("short: ");
+	report(setsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_SERVICE, &v, 2));
+	printf("invalid: ");
+	report(setsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_SERVICE, &v, 4));
+	printf("unknown: ");
+	report(setsockopt(fd, SOL_DCCP, 99, &v, 4));
+	printf("list: ");
+	report(setsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_SERVICE, list,
+			  sizeof(list)));
+	len = sizeof(back);
+	if (getsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_SERVICE, back, &len) < 0)
+		return report(-1);
+	printf("read back: %u bytes%s\n", len,
+	       len == sizeof(list) && !memcmp(back, list, len) ? ", same" : "");
+	len = 2;
+	printf("into 2 bytes: ");
+	report(getsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_SERVICE, back, &len));
+	close(fd);
+	return 0;
 }
 
 static void addr_of(struct sockaddr_in *a, const char *ip, const char *port)
@@ -175,7 +244,11 @@ static int do_server(const char *port, int n, int backlog, const char *mode)
 	}
 	for (i = 0; i < n; i++) {
 		if (!strcmp(mode, "wait")) {
-			if (!(wait_ev(c[i], POLLIN, 20000) & POLLHUP)) {
+			char b;
+
+			/* The end: readable, and recv() returns 0. */
+			if (!wait_ev(c[i], POLLIN, 20000) ||
+			    recv(c[i], &b, 1, MSG_DONTWAIT) != 0) {
 				printf("no hup\n");
 				return 0;
 			}
@@ -212,16 +285,100 @@ static int do_client(const char *ip, const char *port, const char *mode)
 		fflush(stdout);
 		sleep(3);
 	} else if (!strcmp(mode, "wait")) {
-		if (wait_ev(fd, POLLIN, 20000) & POLLHUP) {
-			len = sizeof(err);
-			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-				return report(-1);
-			printf("hup %ld %d\n", now_ms(), err);
+		char b;
+		ssize_t r;
+
+		/* The end: 0 from recv(), or the error that ended it. */
+		if (wait_ev(fd, POLLIN, 20000)) {
+			r = recv(fd, &b, 1, MSG_DONTWAIT);
+			err = r < 0 ? errno : 0;
+			if (r > 0)
+				printf("data\n");
+			else
+				printf("hup %ld %d\n", now_ms(), err);
 		} else {
 			printf("no hup\n");
 		}
 	}
 	fflush(stdout);
+	close(fd);
+	return 0;
+}
+
+static int do_echo_server(const char *port)
+{
+	struct timeval tv = { .tv_sec = 10 };
+	int fd = dccp_socket(), c, msgs = 0;
+	struct sockaddr_in a;
+	unsigned char b[4096];
+	long bytes = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return report(-1);
+	addr_of(&a, NULL, port);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(fd, 1) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return report(-1);
+	report(0);
+	c = accept(fd, NULL, NULL);
+	if (c < 0 || setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return report(-1);
+	while ((n = recv(c, b, sizeof(b), 0)) > 0) {
+		if (send(c, b, n, 0) != n)
+			return report(-1);
+		msgs++;
+		bytes += n;
+	}
+	if (n < 0)
+		return report(-1);
+	printf("echoed %d messages %ld bytes\n", msgs, bytes);
+	close(c);
+	close(fd);
+	return 0;
+}
+
+static int do_echo_client(const char *ip, const char *port, int n, int max)
+{
+	struct timeval tv = { .tv_sec = 5 };
+	unsigned char out[4096], in[4096];
+	int fd = dccp_socket(), i, j, size, mps;
+	struct sockaddr_in a;
+	socklen_t len;
+	ssize_t r;
+
+	if (fd < 0 || max < 1 || max >= (int)sizeof(out) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		return report(-1);
+	addr_of(&a, ip, port);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return report(-1);
+	len = sizeof(mps);
+	if (getsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_GET_CUR_MPS, &mps, &len) < 0)
+		return report(-1);
+	printf("mps %d\n", mps);
+	for (i = 0; i < n; i++) {
+		size = i == n - 1 ? max : 1 + (i * 131) % max;
+		for (j = 0; j < size; j++)
+			out[j] = (unsigned char)(i * 7 + j * 3);
+		r = send(fd, out, size, 0);
+		if (r != size) {
+			printf("message %d: send gave %zd\n", i, r);
+			return report(-1);
+		}
+		r = recv(fd, in, sizeof(in), 0);
+		if (r != size || memcmp(in, out, size)) {
+			printf("message %d of %d bytes came back as %zd bytes%s\n",
+			       i, size, r, r == size ? ", changed" : "");
+			return 0;
+		}
+	}
+	printf("echo %d ok\n", n);
+	memset(out, 0, sizeof(out));
+	printf("big: ");
+	report(send(fd, out, max + 1, 0));
 	close(fd);
 	return 0;
 }
@@ -383,7 +540,7 @@ static int do_raw(const char *src, const char *ip, const char *port,
 	p[4] = 5;		/* Data Offset: 20 bytes */
 	p[8] = 0 << 1 | 1;	/* Request, X = 1 */
 	p[15] = 1;		/* sequence number 1 */
-	p[19] = 42;		/* Service Code 42 */
+	p[19] = 0;		/* Service Code 0, a listener's default */
 	memcpy(ph, &saddr, 4);
 	memcpy(ph + 4, &a.sin_addr.s_addr, 4);
 	ph[8] = 0;
@@ -429,6 +586,13 @@ int main(int argc, char **argv)
 				 argv[5]);
 	if (argc == 5 && !strcmp(argv[1], "client"))
 		return do_client(argv[2], argv[3], argv[4]);
+	if (argc == 2 && !strcmp(argv[1], "sockopts"))
+		return do_sockopts();
+	if (argc == 3 && !strcmp(argv[1], "echo-server"))
+		return do_echo_server(argv[2]);
+	if (argc == 6 && !strcmp(argv[1], "echo-client"))
+		return do_echo_client(argv[2], argv[3], atoi(argv[4]),
+				      atoi(argv[5]));
 	if (argc == 5 && !strcmp(argv[1], "conns"))
 		return do_conns(argv[2], argv[3], atoi(argv[4]));
 	if (argc == 5 && !strcmp(argv[1], "sniff"))
