@@ -51,6 +51,9 @@ const MAX_SERVICES: usize = 32;
 /// RFC 4340 8.1.2: never a valid Service Code.
 const SERVICE_INVALID: u32 = u32::MAX;
 
+/// The Sequence Window feature's default (RFC 4340 7.5.2).
+const SEQ_WINDOW: u64 = 100;
+
 /// Reset Codes (RFC 4340 5.6).
 const RESET_CLOSED: u8 = 1;
 const RESET_ABORTED: u8 = 2;
@@ -89,9 +92,11 @@ enum DropReason {
     /// A Request for a Service Code the listener does not serve
     /// (answered with a Reset, Bad Service Code).
     BadService,
+    /// A sequence number outside the window (RFC 4340 7.5.1).
+    BadSeq,
 }
 
-const REASONS: [&str; 14] = [
+const REASONS: [&str; 15] = [
     "too_short",
     "bad_data_offset",
     "bad_type",
@@ -106,6 +111,7 @@ const REASONS: [&str; 14] = [
     "listen_full",
     "rcvbuf_full",
     "bad_service",
+    "bad_seq",
 ];
 
 impl DropReason {
@@ -127,6 +133,7 @@ impl DropReason {
             Self::ListenFull => 11,
             Self::RcvbufFull => 12,
             Self::BadService => 13,
+            Self::BadSeq => 14,
         }
     }
 }
@@ -505,7 +512,16 @@ impl inet::Protocol for Dccp {
         ) {
             let _ = send_reset(sk, RESET_ABORTED);
         }
-        *sk.data() = DccpSock::new();
+        // A new connection starts from scratch, but for the Service
+        // Codes the application set.
+        let d = sk.data();
+        let fresh = DccpSock {
+            service: d.service,
+            more_services: d.more_services,
+            services: d.services,
+            ..DccpSock::new()
+        };
+        *d = fresh;
     }
 
     fn do_rcv(sk: &mut Locked<'_, Self>, pkt: Packet4<Self>) {
@@ -521,7 +537,7 @@ impl inet::Protocol for Dccp {
         }
     }
 
-    fn sendmsg(sk: &mut Locked<'_, Self>, mut skb: OutSkb) -> Result {
+    fn sendmsg(sk: &mut Locked<'_, Self>, mut skb: OutSkb<'_>) -> Result {
         // Every data packet acknowledges the greatest number received:
         // DataAck (a client in PARTOPEN must, RFC 4340 8.1.5).
         let a = sk.addrs4();
@@ -700,6 +716,14 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet4<Dccp>, h: &Header) {
             count_sk(sk, DropReason::BadAck);
             return;
         }
+    }
+    // RFC 4340 7.5.1, with the default Sequence Window W = 100: SWL =
+    // GSR + 1 - W/4, SWH = GSR + 3W/4 (an invalid packet should get a
+    // Sync; it is dropped and counted, Sync is not done yet).
+    let swl = codec::seq_add(gsr, codec::SEQ_MOD + 1 - SEQ_WINDOW / 4);
+    if !codec::seq_in_window(seq, swl, codec::seq_add(gsr, SEQ_WINDOW * 3 / 4)) {
+        count_sk(sk, DropReason::BadSeq);
+        return;
     }
     if codec::seq_delta(seq, gsr) > 0 {
         sk.data().gsr = seq;

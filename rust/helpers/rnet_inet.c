@@ -64,6 +64,9 @@ struct rnet_inet_proto {
 	int steps;
 };
 
+/* The headroom IP output needs under a transport header. */
+#define RNET_INET_IP_ROOM (MAX_HEADER + sizeof(struct iphdr) + MAX_IPOPTLEN)
+
 enum {
 	RNET_INET_HASH = 1,
 	RNET_INET_PROTO = 2,
@@ -441,8 +444,8 @@ static int rnet_inet_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 {
 	struct rnet_inet_proto *p = rnet_inet_of(sk);
 	struct sk_buff *skb;
+	int err, disconnects;
 	long timeo;
-	int err;
 
 	if (msg->msg_flags & MSG_OOB)
 		return -EOPNOTSUPP;
@@ -461,6 +464,7 @@ static int rnet_inet_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 	err = -EMSGSIZE;
 	if (!rnet_inet_fits(sk, len))
 		goto out;
+	disconnects = sk->sk_disconnects;
 	release_sock(sk);
 	skb = sock_alloc_send_skb(sk, p->prot.max_header + len,
 				  msg->msg_flags & MSG_DONTWAIT, &err);
@@ -468,8 +472,15 @@ static int rnet_inet_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 	if (!skb)
 		goto out;
 	/* The connection or the path may have changed while we slept. */
+	err = -EPIPE;
+	if (disconnects != sk->sk_disconnects)
+		goto discard;
+	err = sock_error(sk);
+	if (err)
+		goto discard;
 	err = -ENOTCONN;
-	if (!((1 << sk->sk_state) & RNET_INETF_DATA))
+	if (!((1 << sk->sk_state) & RNET_INETF_DATA) ||
+	    (sk->sk_shutdown & SEND_SHUTDOWN))
 		goto discard;
 	err = -EMSGSIZE;
 	if (!rnet_inet_fits(sk, len))
@@ -501,13 +512,15 @@ static int rnet_inet_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
+	if (flags & MSG_ERRQUEUE)
+		return ip_recv_error(sk, msg, len, addr_len);
 	lock_sock(sk);
-	if (sk->sk_state == TCP_LISTEN) {
-		err = -ENOTCONN;
-		goto out;
-	}
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	for (;;) {
+		if (sk->sk_state == TCP_LISTEN) {
+			err = -ENOTCONN;
+			goto out;
+		}
 		skb = skb_peek(&sk->sk_receive_queue);
 		if (skb)
 			break;
@@ -579,6 +592,11 @@ int rust_helper_rnet_inet4_xmit_skb(struct sock *sk, struct sk_buff *skb)
 {
 	int err;
 
+	/* Only a packet of this socket, with room for IP below its header. */
+	if (skb->sk != sk || skb_headroom(skb) < RNET_INET_IP_ROOM) {
+		kfree_skb(skb);
+		return -EINVAL;
+	}
 	if (!inet_sk(sk)->inet_daddr ||
 	    ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_TIME_WAIT))) {
 		kfree_skb(skb);
@@ -590,11 +608,15 @@ int rust_helper_rnet_inet4_xmit_skb(struct sock *sk, struct sk_buff *skb)
 	return net_xmit_eval(err);
 }
 
-/* Puts @len bytes of header before @skb's data (-ENOSPC without room). */
+/*
+ * Puts @len bytes of header before @skb's data: -ENOSPC when that would
+ * eat into the room IP output needs below it.
+ */
 int rust_helper_rnet_skb_push_bytes(struct sk_buff *skb, const void *data,
 				    unsigned int len)
 {
-	if (skb_headroom(skb) < len || skb_cloned(skb))
+	if (skb_cloned(skb) || skb_headroom(skb) < RNET_INET_IP_ROOM ||
+	    skb_headroom(skb) - RNET_INET_IP_ROOM < len)
 		return -ENOSPC;
 	memcpy(skb_push(skb, len), data, len);
 	return 0;
@@ -695,7 +717,7 @@ __poll_t rust_helper_rnet_inet_poll(struct file *file, struct socket *sock,
 		return mask;
 	if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
 		mask |= EPOLLIN | EPOLLRDNORM;
-	if (!(shutdown & SEND_SHUTDOWN) && state != TCP_CLOSE) {
+	if (!(shutdown & SEND_SHUTDOWN) && ((1 << state) & RNET_INETF_DATA)) {
 		if (sock_writeable(sk))
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		else
@@ -792,7 +814,8 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	p->twsk_ops.twsk_obj_size = sizeof(struct inet_timewait_sock);
 
 	p->prot = *prot;
-	p->prot.max_header = prot->max_header + MAX_HEADER;
+	/* Room for the protocol, IP with options, and the link. */
+	p->prot.max_header = prot->max_header + RNET_INET_IP_ROOM;
 	p->prot.owner = owner;
 	p->prot.hash = inet_hash;
 	p->prot.unhash = inet_unhash;
@@ -1008,6 +1031,8 @@ void rust_helper_rnet_inet_close_finish(struct sock *sk)
 /* The peer sends no more: wakes the reader, who sees the end. */
 void rust_helper_rnet_inet_shutdown_rcv(struct sock *sk)
 {
+	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_SYN_SENT))
+		return;
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
 	sock_set_flag(sk, SOCK_DONE);
 	if (!sock_flag(sk, SOCK_DEAD)) {

@@ -213,9 +213,9 @@ pub trait Protocol: Sized + Send + Sync + 'static {
 
     /// A message from `sendmsg()` on a connected socket (OPEN or
     /// [`State::Proto1`]), at most the MPS long, in `skb`: the protocol
-    /// adds its header and sends it ([`Locked::xmit_skb`]), or keeps it
-    /// to send later. An error is `sendmsg()`'s.
-    fn sendmsg(_sk: &mut Locked<'_, Self>, _skb: OutSkb) -> Result {
+    /// adds its header and sends it ([`Locked::xmit_skb`]) or drops it.
+    /// An error is `sendmsg()`'s.
+    fn sendmsg(_sk: &mut Locked<'_, Self>, _skb: OutSkb<'_>) -> Result {
         Err(Error::from_errno(-(bindings::EOPNOTSUPP as i32)))
     }
 
@@ -382,8 +382,9 @@ impl<'a, P: Protocol> Locked<'a, P> {
     }
 
     /// Sends `skb` (its transport header and checksum set) to the peer of
-    /// a connected socket (`ENOTCONN` otherwise; the packet is dropped).
-    pub fn xmit_skb(&mut self, skb: OutSkb) -> Result {
+    /// a connected socket (`ENOTCONN` otherwise, `EINVAL` for another
+    /// socket's packet; the packet is dropped).
+    pub fn xmit_skb(&mut self, skb: OutSkb<'_>) -> Result {
         // SAFETY: the socket is valid and ours (type invariant); the
         // packet is handed over (the helper consumes it).
         to_result(unsafe { bindings::rnet_inet4_xmit_skb(self.sk.as_raw(), skb.skb.into_raw()) })
@@ -719,17 +720,21 @@ impl<P: Protocol> Packet4<P> {
 }
 
 /// An outgoing packet being built: the data of one message, with room
-/// before it for the protocol's header.
+/// before it for the protocol's header. It lives only during the
+/// [`Protocol::sendmsg`] call that got it (it is charged to the socket's
+/// send buffer: kept, it would keep the socket from being freed), and
+/// stays on that CPU (not `Send`).
 ///
 /// # Invariants
 ///
 /// A linear packet this abstraction allocated for a socket's message, not
 /// shared or cloned, its data at its transport header.
-pub struct OutSkb {
+pub struct OutSkb<'a> {
     skb: SkBuff,
+    _p: PhantomData<(&'a (), *mut ())>,
 }
 
-impl OutSkb {
+impl OutSkb<'_> {
     /// The packet's bytes from its transport header (the message, then
     /// with its header after [`OutSkb::push_header`]).
     pub fn data(&self) -> &[u8] {
@@ -747,7 +752,8 @@ impl OutSkb {
     }
 
     /// Puts `hdr` before the data (`ENOSPC` beyond the room reserved for
-    /// the protocol's `MAX_HEADER`).
+    /// the protocol's `MAX_HEADER`: the room IP and the link need below
+    /// it stays).
     pub fn push_header(&mut self, hdr: &[u8]) -> Result {
         let len = u32::try_from(hdr.len()).map_err(|_| ENOSPC)?;
         // SAFETY: a packet that is ours alone (type invariant); `hdr` is
@@ -1188,7 +1194,13 @@ unsafe extern "C" fn send_data_tramp<P: Protocol>(
     let mut l = Locked { sk };
     // INVARIANT: the sendmsg helper's packet: linear, fresh, data at the
     // transport header.
-    match P::sendmsg(&mut l, OutSkb { skb }) {
+    match P::sendmsg(
+        &mut l,
+        OutSkb {
+            skb,
+            _p: PhantomData,
+        },
+    ) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
