@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 #include <linux/err.h>
+#include <linux/inet_diag.h>
 #include <linux/module.h>
 #include <linux/net.h>
 #include <linux/percpu.h>
@@ -50,6 +51,7 @@ struct rnet_inet_proto {
 	struct inet_timewait_death_row death_row;
 	struct request_sock_ops rsk_ops;
 	struct timewait_sock_ops twsk_ops;
+	struct inet_diag_handler diag;
 	int slot;
 	int (*listen_start)(struct sock *sk);
 	void (*write_timer)(struct sock *sk);
@@ -74,6 +76,7 @@ enum {
 	RNET_INET_ADDED = 8,
 	RNET_INET_PROTOSW = 16,
 	RNET_INET_SCOPE = 32,
+	RNET_INET_DIAG = 64,
 };
 
 static struct rnet_inet_proto *rnet_inet_of(const struct sock *sk)
@@ -161,6 +164,8 @@ static struct rnet_inet_proto *rnet_inet_slots[RNET_INET_SLOTS];
 static struct rnet_inet_proto __rcu *rnet_inet_live[RNET_INET_SLOTS];
 static unsigned int rnet_inet_net_ids[RNET_INET_SLOTS];
 static DEFINE_MUTEX(rnet_inet_slot_lock);
+
+static struct rnet_inet_proto *rnet_inet_live_for(u8 protocol);
 
 /*
  * The control socket replies to packets with no socket are sent from: a
@@ -350,12 +355,15 @@ static void rnet_inet_stop(struct rnet_inet_proto *p)
 {
 	if (p->steps & RNET_INET_PROTOSW)
 		inet_unregister_protosw(&p->protosw);
+	/* A dump in progress holds the module, so the tables stay. */
+	if (p->steps & RNET_INET_DIAG)
+		inet_diag_unregister(&p->diag);
 	if (p->steps & RNET_INET_ADDED) {
 		inet_del_protocol(&p->netproto, p->protosw.protocol);
 		RCU_INIT_POINTER(rnet_inet_live[p->slot], NULL);
 		synchronize_net();
 	}
-	p->steps &= ~(RNET_INET_PROTOSW | RNET_INET_ADDED);
+	p->steps &= ~(RNET_INET_PROTOSW | RNET_INET_ADDED | RNET_INET_DIAG);
 }
 
 /* Frees the rest: no socket of the proto is left (see above). */
@@ -727,6 +735,54 @@ __poll_t rust_helper_rnet_inet_poll(struct file *file, struct socket *sock,
 }
 
 /*
+ * inet_diag (ss): the protocol's sockets, requests and timewait sockets
+ * from its own tables, as the INET code dumps TCP's. A dump holds the
+ * module (inet_diag_lock_handler()), so the registration outlives it.
+ */
+static struct rnet_inet_proto *rnet_inet_diag_proto(u8 protocol)
+{
+	struct rnet_inet_proto *p;
+
+	rcu_read_lock();
+	p = rnet_inet_live_for(protocol);
+	rcu_read_unlock();
+	return p;
+}
+
+static void rnet_inet_diag_dump(struct sk_buff *skb,
+				struct netlink_callback *cb,
+				const struct inet_diag_req_v2 *r)
+{
+	struct rnet_inet_proto *p = rnet_inet_diag_proto(r->sdiag_protocol);
+
+	if (p)
+		inet_diag_dump_icsk(&p->hashinfo, skb, cb, r);
+}
+
+static int rnet_inet_diag_dump_one(struct netlink_callback *cb,
+				   const struct inet_diag_req_v2 *req)
+{
+	struct rnet_inet_proto *p = rnet_inet_diag_proto(req->sdiag_protocol);
+
+	if (!p)
+		return -ENOENT;
+	return inet_diag_dump_one_icsk(&p->hashinfo, cb, req);
+}
+
+/* The queues, as TCP shows them: a listener's are its accept queue. */
+static void rnet_inet_diag_get_info(struct sock *sk, struct inet_diag_msg *r,
+				    void *info)
+{
+	if (inet_sk_state_load(sk) == TCP_LISTEN) {
+		r->idiag_rqueue = READ_ONCE(sk->sk_ack_backlog);
+		r->idiag_wqueue = READ_ONCE(sk->sk_max_ack_backlog);
+	} else {
+		r->idiag_rqueue = sk_rmem_alloc_get(sk);
+		r->idiag_wqueue = sk_wmem_alloc_get(sk);
+	}
+}
+
+/*
  * Registers a protocol from Rust's templates: hash tables, the proto and
  * its slab, the control sockets, the protocol handler and, last, the
  * protosw that makes socket() reach it. A taken protocol slot (another
@@ -812,6 +868,11 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	p->rsk_ops.syn_ack_timeout = rnet_inet_syn_ack_timeout;
 	p->rsk_ops.destructor = rnet_inet_req_destructor;
 	p->twsk_ops.twsk_obj_size = sizeof(struct inet_timewait_sock);
+	p->diag.owner = owner;
+	p->diag.dump = rnet_inet_diag_dump;
+	p->diag.dump_one = rnet_inet_diag_dump_one;
+	p->diag.idiag_get_info = rnet_inet_diag_get_info;
+	p->diag.idiag_type = protocol;
 
 	p->prot = *prot;
 	/* Room for the protocol, IP with options, and the link. */
@@ -865,6 +926,18 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	p->steps |= RNET_INET_ADDED;
 	/* Lookups find this registration only once its handler is in. */
 	rcu_assign_pointer(rnet_inet_live[slot], p);
+	/*
+	 * Its own inet_diag handler: without one, inet_diag would load the
+	 * module of the protocol number's C implementation.
+	 */
+	err = inet_diag_register(&p->diag);
+	if (err) {
+		pr_err("%s: the inet_diag handler of protocol %d is taken\n",
+		       p->prot.name, protocol);
+		err = -EBUSY;
+		goto fail;
+	}
+	p->steps |= RNET_INET_DIAG;
 	err = rust_helper_rnet_scope_add(&p->scope, owner, rnet_inet_scope_release);
 	if (err)
 		goto fail;

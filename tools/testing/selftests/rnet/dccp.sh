@@ -15,7 +15,8 @@
 . "$(dirname "$0")/lib.sh"
 
 TESTS="dccp_standalone dccp_autoload dccp_bind_listen dccp_refused dccp_drops
-	dccp_client_close dccp_server_close dccp_echo dccp_service dccp_conns dccp_backlog
+	dccp_client_close dccp_server_close dccp_echo dccp_service dccp_diag
+	dccp_conns dccp_backlog
 	dccp_response_retransmit dccp_close_retransmit dccp_retransmit_unload
 	dccp_taken_slot"
 
@@ -168,7 +169,7 @@ dccp_autoload() {
 dccp_bind_listen() {
 	local out pid n0 i
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
-	dccpt listen $PORT 4 > /tmp/dccp_listen.out &
+	dccpt listen $PORT 60 > /tmp/dccp_listen.out &
 	pid=$!
 	wait_for 3 grep -qx ok /tmp/dccp_listen.out ||
 		fail "listen: $(cat /tmp/dccp_listen.out)" || return
@@ -197,6 +198,7 @@ dccp_bind_listen() {
 		return
 	fi
 	loaded dccp_rust || fail "dccp_rust is gone with a socket open" || return
+	kill $pid
 	wait $pid
 	# The port is free again once the listener closed.
 	out=$(dccpt bind $PORT)
@@ -352,9 +354,11 @@ dccp_server_close() {
 
 # Data across the NICs: 200 messages of 1 to 1440 bytes (1440: the MPS
 # on a 1500-byte path, as the C DCCP's) each sent back by the server
-# whole and unchanged, one message per call both ways; a 1441-byte one
-# refused with EMSGSIZE; the server reads the end of the connection when
-# the client closes; nothing dropped.
+# whole and unchanged, one message per call both ways; eight in flight
+# at once, each back whole and in order; a read into a short buffer gets
+# the message's head with MSG_TRUNC and the next read the next message;
+# a 1441-byte one refused with EMSGSIZE; the server reads the end of the
+# connection when the client closes; nothing dropped.
 dccp_echo() {
 	local out want a0 b0
 	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
@@ -367,51 +371,105 @@ dccp_echo() {
 		fail "echo server: $(cat /tmp/dccp_echo.out)" || return
 	out=$(echo $(in_a dccpt echo-client $IP_B $PORT 200 1440))
 	diag "client: $out"
-	[ "$out" = "mps 1440 echo 200 ok big: errno 90 (Message too long)" ] ||
+	[ "$out" = "mps 1440 echo 200 ok burst ok short read 10 truncated, then 4 next big: errno 90 (Message too long)" ] ||
 		fail "echo client: $out" || return
 	wait $SERVER
-	want=$(awk 'BEGIN { for (i = 0; i < 199; i++) s += 1 + (i * 131) % 1440; print s + 1440 }')
+	# The 200, the burst of eight (100 to 107 bytes), 100 and 4 bytes.
+	want=$(awk 'BEGIN { for (i = 0; i < 199; i++) s += 1 + (i * 131) % 1440; print s + 1440 + 828 + 104 }')
 	out=$(tail -n 1 /tmp/dccp_echo.out)
 	diag "server: $out"
-	[ "$out" = "echoed 200 messages $want bytes" ] || fail "echo server: $out" || return
+	[ "$out" = "echoed 210 messages $want bytes" ] || fail "echo server: $out" || return
 	[ "$(dccp_stat_sum $NS_A)" = "$a0" ] && [ "$(dccp_stat_sum $NS_B)" = "$b0" ] ||
 		fail "packets dropped: $NS_A $a0 -> $(dccp_stat_sum $NS_A)," \
 			"$NS_B $b0 -> $(dccp_stat_sum $NS_B)"
 }
 
-# Service Codes (RFC 4340 8.1.2): a listener serving 42 and 7 accepts a
-# client asking for 7; one asking for 43 is refused at once by a Reset
+# Service Codes (RFC 4340 8.1.2): a listener serving 42, 7 and 1000
+# accepts clients asking for 1000 and 7, and a Request dccpt built for 7;
+# one asking for 43 and one with no code are refused at once by a Reset
 # (Bad Service Code: EBADRQC), counted as bad_service; the option's
-# errors (short value, the invalid code, an unknown option, a short read)
-# and a list read back as written.
+# errors (short value, the invalid code first or second, an unknown
+# option, 6 bytes, 33 codes, a short read) and a list read back.
 dccp_service() {
-	local out s0 rc
+	local out s0 n0 rc code
 	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
 	timewait_ms $NS_A $TW_MS
 	out=$(echo $(dccpt sockopts))
 	diag "options: $out"
-	[ "$out" = "short: errno 22 (Invalid argument) invalid: errno 22 (Invalid argument) unknown: errno 92 (Protocol not available) list: ok read back: 12 bytes, same into 2 bytes: errno 22 (Invalid argument)" ] ||
+	[ "$out" = "short: errno 22 (Invalid argument) invalid: errno 22 (Invalid argument) unknown: errno 92 (Protocol not available) 6 bytes: errno 22 (Invalid argument) invalid second: errno 22 (Invalid argument) 33 codes: errno 22 (Invalid argument) list: ok read back: 12 bytes, same into 2 bytes: errno 22 (Invalid argument)" ] ||
 		fail "SOL_DCCP options: $out" || return
-	s0=$(dccp_stat $NS_B bad_service)
-	export DCCPT_SERVICE=42,7
-	start_server /tmp/dccp_srv.out $PORT 1 4 wait
+	s0=$(dccp_stat $NS_B bad_service) n0=$(dccp_stat $NS_A no_socket)
+	export DCCPT_SERVICE=42,7,1000
+	start_server /tmp/dccp_srv.out $PORT 2 4 wait
 	rc=$?
 	unset DCCPT_SERVICE
 	[ $rc = 0 ] || return 1
-	out=$(in_a env DCCPT_SERVICE=43 dccpt connect $IP_B $PORT)
-	diag "service 43: $out"
-	case $out in
-	"errno 56 "*) ;;
-	*) fail "connect for a code the listener does not serve gave: $out (want EBADRQC)"; return ;;
-	esac
-	[ "$(dccp_stat $NS_B bad_service)" = $((s0 + 1)) ] ||
-		fail "bad_service $s0 -> $(dccp_stat $NS_B bad_service)" || return
-	out=$(in_a env DCCPT_SERVICE=7 dccpt client $IP_B $PORT close | head -n 1)
-	[ "$out" = ok ] || fail "connect for a code the listener serves gave: $out" || return
+	for code in 43 0; do
+		out=$(in_a env DCCPT_SERVICE=$code dccpt connect $IP_B $PORT)
+		diag "service $code: $out"
+		case $out in
+		"errno 56 "*) ;;
+		*) fail "connect for $code, not served, gave: $out (want EBADRQC)"; return ;;
+		esac
+	done
+	# A Request built by dccpt for code 7 (the bytes on the wire as the
+	# socket API passes them): answered with a Response, which A's stack
+	# answers for its raw sender's port.
+	out=$(in_a dccpt raw $IP_A $IP_B $PORT valid 7)
+	[ "$out" = ok ] || fail "raw send failed: $out" || return
+	wait_for 3 sh -c "[ \$(ip netns exec $NS_A awk '\$1 == \"drop_no_socket\" { print \$2 }' $STATS) -gt $n0 ]" ||
+		fail "the Request for code 7 was not answered" || return
+	[ "$(dccp_stat $NS_B bad_service)" = $((s0 + 2)) ] ||
+		fail "bad_service $s0 -> $(dccp_stat $NS_B bad_service), want +2" || return
+	for code in 1000 7; do
+		out=$(in_a env DCCPT_SERVICE=$code dccpt client $IP_B $PORT close | head -n 1)
+		[ "$out" = ok ] || fail "connect for $code, served, gave: $out" || return
+	done
 	wait $SERVER
 	out=$(echo $(cat /tmp/dccp_srv.out))
-	[ "$out" = "ok accepted hup" ] || fail "server: $out"
+	[ "$out" = "ok accepted accepted hup hup" ] || fail "server: $out"
+}
+
+# ss -d (inet_diag) lists dccp_rust's sockets through its own handler:
+# the listener (with its backlog) and the connection at the server, the
+# client's TIMEWAIT after it closed, nothing else; no C DCCP module is
+# loaded for it. On the way, forged Data outside the sequence window is
+# dropped and counted (bad_seq), never read.
+dccp_diag() {
+	local out cport m b0
+	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	timewait_ms $NS_A $TW_MS
+	start_server /tmp/dccp_srv.out $PORT 1 4 wait || return
+	in_a dccpt client $IP_B $PORT linger8 > /tmp/dccp_cl.out &
+	wait_for 3 grep -q port /tmp/dccp_cl.out || fail "client: $(cat /tmp/dccp_cl.out)" || return
+	cport=$(client_port /tmp/dccp_cl.out)
+	out=$(in_b ss -Hdan)
+	diag "ss -d in $NS_B: $(echo $out)"
+	[ "$(echo "$out" | grep -c .)" = 2 ] || fail "want 2 sockets in $NS_B" || return
+	echo "$out" | grep -q "^LISTEN  *0  *4  .*:$PORT " || fail "no listener (backlog 4) in ss -d" || return
+	echo "$out" | grep -q "^ESTAB .*$IP_B:$PORT  *$IP_A:$cport" ||
+		fail "no connection in ss -d" || return
+	# Data from the client's address and port with a sequence number
+	# outside the window (RFC 4340 7.5.1) is dropped, not read.
+	b0=$(dccp_stat $NS_B bad_seq)
+	out=$(in_a dccpt raw $IP_A $IP_B $PORT data "$cport")
+	[ "$out" = ok ] || fail "raw send failed: $out" || return
+	wait_for 2 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_bad_seq\" { print \$2 }' $STATS) -gt $b0 ]" ||
+		fail "Data outside the window not counted as bad_seq" || return
+	wait
+	out=$(echo $(cat /tmp/dccp_srv.out))
+	[ "$out" = "ok accepted hup" ] || fail "server: $out (the forged Data was read?)" || return
+	wait_for 3 sh -c "ip netns exec $NS_A ss -Hdan | grep -q '^TIME-WAIT '"
+	out=$(in_a ss -Hdan)
+	diag "ss -d in $NS_A after the close: $(echo $out)"
+	[ "$(echo "$out" | grep -c .)" = 1 ] && echo "$out" | grep -q "^TIME-WAIT .*$IP_A:$cport  *$IP_B:$PORT" ||
+		fail "want the one TIMEWAIT socket in ss -d" || return
+	for m in dccp dccp_diag dccp_ipv4; do
+		loaded $m && { fail "ss -d loaded the C module $m"; return; }
+	done
+	wait_for $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
 }
 
 # 100 non-blocking connects at once, each completed (poll, SO_ERROR,

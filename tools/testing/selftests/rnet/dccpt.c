@@ -20,7 +20,8 @@
  *                                  CLOCK_MONOTONIC in ms)
  *   dccpt client ADDR PORT MODE    connect, print "ok" and "port N" (the
  *                                  local port), then per MODE: close (at
- *                                  once), linger (close after 3 s), wait
+ *                                  once), lingerN (close after N s, 3 by
+ *                                  default), wait
  *                                  (until the connection ends, 20 s at
  *                                  most: "hup T ERR", CLOCK_MONOTONIC in
  *                                  ms and 0 when recv() returned 0, else
@@ -52,14 +53,20 @@
  *                                  numbers
  *   dccpt sockopts                 SOL_DCCP options on a new socket, one
  *                                  line each: a 2-byte Service Code, the
- *                                  invalid one, an unknown option, a list
- *                                  of three read back, a read into 2 bytes
- *   dccpt raw SRC DST PORT KIND    one hand-made packet on a raw socket,
- *                                  from SRC: KIND valid (a Request, its
- *                                  checksum computed here, independently
- *                                  of dccp_rust's codec), badcsum (the
- *                                  same with a wrong checksum) or short
- *                                  (8 bytes)
+ *                                  invalid one, an unknown option, 6
+ *                                  bytes, the invalid code second, 33
+ *                                  codes, a list of three read back, a
+ *                                  read into 2 bytes
+ *   dccpt raw SRC DST PORT KIND [ARG]
+ *                                  one hand-made packet on a raw socket,
+ *                                  from SRC port 40000: KIND valid (a
+ *                                  Request for Service Code ARG, 0 by
+ *                                  default, its checksum computed here,
+ *                                  independently of dccp_rust's codec),
+ *                                  badcsum (the same with a wrong
+ *                                  checksum), short (8 bytes) or data (a
+ *                                  Data packet, sequence number 1, from
+ *                                  port ARG)
  *
  * With DCCPT_SERVICE=N[,N...] in the environment, every DCCP socket gets
  * those Service Codes (DCCP_SOCKOPT_SERVICE: the first its own, the others
@@ -79,6 +86,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -126,9 +134,12 @@ static int dccp_socket(void)
 static int do_sockopts(void)
 {
 	uint32_t v = 0xffffffff, list[3] = { htonl(1), htonl(2), htonl(3) };
-	uint32_t back[4];
+	uint32_t back[4], big[33];
 	socklen_t len;
-	int fd = dccp_socket();
+	int fd = dccp_socket(), i;
+
+	for (i = 0; i < 33; i++)
+		big[i] = htonl(i + 1);
 
 	if (fd < 0)
 		return report(-1);
@@ -138,6 +149,15 @@ static int do_sockopts(void)
 	report(setsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_SERVICE, &v, 4));
 	printf("unknown: ");
 	report(setsockopt(fd, SOL_DCCP, 99, &v, 4));
+	printf("6 bytes: ");
+	report(setsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_SERVICE, big, 6));
+	big[1] = 0xffffffff;
+	printf("invalid second: ");
+	report(setsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_SERVICE, big, 8));
+	big[1] = htonl(2);
+	printf("33 codes: ");
+	report(setsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_SERVICE, big,
+			  sizeof(big)));
 	printf("list: ");
 	report(setsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_SERVICE, list,
 			  sizeof(list)));
@@ -281,9 +301,9 @@ static int do_client(const char *ip, const char *port, const char *mode)
 		return report(-1);
 	printf("port %d\n", ntohs(a.sin_port));
 	fflush(stdout);
-	if (!strcmp(mode, "linger")) {
+	if (!strncmp(mode, "linger", 6)) {
 		fflush(stdout);
-		sleep(3);
+		sleep(mode[6] ? atoi(mode + 6) : 3);
 	} else if (!strcmp(mode, "wait")) {
 		char b;
 		ssize_t r;
@@ -376,6 +396,36 @@ static int do_echo_client(const char *ip, const char *port, int n, int max)
 		}
 	}
 	printf("echo %d ok\n", n);
+	/* Eight in flight: each comes back whole, in order, on its own. */
+	for (i = 0; i < 8; i++) {
+		memset(out, 'a' + i, 100 + i);
+		if (send(fd, out, 100 + i, 0) != 100 + i)
+			return report(-1);
+	}
+	for (i = 0; i < 8; i++) {
+		memset(out, 'a' + i, 100 + i);
+		r = recv(fd, in, sizeof(in), 0);
+		if (r != 100 + i || memcmp(in, out, r)) {
+			printf("burst message %d came back as %zd bytes\n", i, r);
+			return 0;
+		}
+	}
+	printf("burst ok\n");
+	/* A short buffer: the head of the message, MSG_TRUNC, the rest gone. */
+	memset(out, 'x', 100);
+	if (send(fd, out, 100, 0) != 100 || send(fd, "next", 4, 0) != 4)
+		return report(-1);
+	{
+		struct iovec iov = { .iov_base = in, .iov_len = 10 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+		r = recvmsg(fd, &mh, 0);
+		printf("short read %zd%s, ", r,
+		       mh.msg_flags & MSG_TRUNC ? " truncated" : "");
+		r = recv(fd, in, sizeof(in), 0);
+		printf("then %zd%s\n", r,
+		       r == 4 && !memcmp(in, "next", 4) ? " next" : "");
+	}
 	memset(out, 0, sizeof(out));
 	printf("big: ");
 	report(send(fd, out, max + 1, 0));
@@ -521,10 +571,10 @@ static uint32_t sum16(uint32_t s, const unsigned char *p, size_t len)
  * over the pseudo-header and the whole packet (CsCov 0, section 9).
  */
 static int do_raw(const char *src, const char *ip, const char *port,
-		  const char *kind)
+		  const char *kind, const char *arg)
 {
 	unsigned char p[20] = { 0 }, ph[12];
-	uint32_t s, saddr = inet_addr(src);
+	uint32_t s, saddr = inet_addr(src), code = 0;
 	struct sockaddr_in a;
 	size_t len = sizeof(p);
 	uint16_t sport = htons(40000), dport, c;
@@ -535,12 +585,22 @@ static int do_raw(const char *src, const char *ip, const char *port,
 	addr_of(&a, ip, port);
 	dport = a.sin_port;
 	a.sin_port = 0;
+	if (!strcmp(kind, "data") && arg)
+		sport = htons(atoi(arg));
+	else if (arg)
+		code = htonl(strtoul(arg, NULL, 0));
 	memcpy(p, &sport, 2);
 	memcpy(p + 2, &dport, 2);
 	p[4] = 5;		/* Data Offset: 20 bytes */
 	p[8] = 0 << 1 | 1;	/* Request, X = 1 */
 	p[15] = 1;		/* sequence number 1 */
-	p[19] = 0;		/* Service Code 0, a listener's default */
+	memcpy(p + 16, &code, 4); /* Service Code, 0 by default */
+	if (!strcmp(kind, "data")) {
+		/* Data, X = 1, 16 bytes of header, then 4 bytes of data. */
+		p[4] = 4;
+		p[8] = 2 << 1 | 1;
+		memcpy(p + 16, "data", 4);
+	}
 	memcpy(ph, &saddr, 4);
 	memcpy(ph + 4, &a.sin_addr.s_addr, 4);
 	ph[8] = 0;
@@ -556,7 +616,7 @@ static int do_raw(const char *src, const char *ip, const char *port,
 		len = 8;
 	else if (!strcmp(kind, "badcsum"))
 		p[7] ^= 0x5a;
-	else if (strcmp(kind, "valid"))
+	else if (strcmp(kind, "valid") && strcmp(kind, "data"))
 		return fprintf(stderr, "unknown kind %s\n", kind), 2;
 	report(sendto(fd, p, len, 0, (struct sockaddr *)&a, sizeof(a)));
 	close(fd);
@@ -600,8 +660,9 @@ int main(int argc, char **argv)
 	if (argc == 7 && !strcmp(argv[1], "sniff"))
 		return do_sniff(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]),
 				atoi(argv[6]));
-	if (argc == 6 && !strcmp(argv[1], "raw"))
-		return do_raw(argv[2], argv[3], argv[4], argv[5]);
+	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "raw"))
+		return do_raw(argv[2], argv[3], argv[4], argv[5],
+			      argc == 7 ? argv[6] : NULL);
 	fprintf(stderr, "usage: see the comment at the top of dccpt.c\n");
 	return 2;
 }
