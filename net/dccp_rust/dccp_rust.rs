@@ -309,15 +309,16 @@ impl Out {
     }
 }
 
-/// Builds a packet with its checksum, from `a`'s local to its remote end.
-fn build(
+/// The header of a packet from `a`'s local to its remote end (48-bit
+/// numbers, full checksum coverage, no options).
+fn header(
     a: &inet::Addrs4,
     ptype: PacketType,
     seq: u64,
     ack: Option<u64>,
     specific: Option<u32>,
-) -> Result<Out> {
-    let h = Header {
+) -> Header {
+    Header {
         sport: a.sport,
         dport: a.dport,
         doff: 0,
@@ -329,7 +330,18 @@ fn build(
         seq,
         ack,
         specific,
-    };
+    }
+}
+
+/// Builds a packet with its checksum, from `a`'s local to its remote end.
+fn build(
+    a: &inet::Addrs4,
+    ptype: PacketType,
+    seq: u64,
+    ack: Option<u64>,
+    specific: Option<u32>,
+) -> Result<Out> {
+    let h = header(a, ptype, seq, ack, specific);
     let mut buf = [0u8; 32];
     let len = codec::encode(&h, &[], &mut buf).ok_or(EINVAL)?;
     let c = codec::compute_checksum(&a.saddr, &a.daddr, &buf[..len]).map_err(|_| EINVAL)?;
@@ -543,19 +555,7 @@ impl inet::Protocol for Dccp {
         let a = sk.addrs4();
         let d = sk.data();
         let seq = codec::seq_add(d.gss, 1);
-        let h = Header {
-            sport: a.sport,
-            dport: a.dport,
-            doff: 0,
-            ccval: 0,
-            cscov: 0,
-            checksum: 0,
-            ptype: PacketType::DataAck,
-            x: true,
-            seq,
-            ack: Some(d.gsr),
-            specific: None,
-        };
+        let h = header(&a, PacketType::DataAck, seq, Some(d.gsr), None);
         let mut buf = [0u8; 32];
         let n = codec::encode(&h, &[], &mut buf).ok_or(EINVAL)?;
         skb.push_header(&buf[..n])?;

@@ -141,6 +141,18 @@ pub struct Addrs4 {
     pub dport: u16,
 }
 
+impl Addrs4 {
+    /// From the helpers' network-order values.
+    fn from_be(saddr: u32, daddr: u32, sport: u16, dport: u16) -> Self {
+        Addrs4 {
+            saddr: saddr.to_ne_bytes(),
+            daddr: daddr.to_ne_bytes(),
+            sport: u16::from_be(sport),
+            dport: u16::from_be(dport),
+        }
+    }
+}
+
 /// An INET transport protocol.
 pub trait Protocol: Sized + Send + Sync + 'static {
     /// The protocol's state in each socket. It is dropped by the socket's
@@ -354,12 +366,7 @@ impl<'a, P: Protocol> Locked<'a, P> {
         let (mut s, mut d, mut sp, mut dp) = (0u32, 0u32, 0u16, 0u16);
         // SAFETY: the socket is valid; the out pointers are locals.
         unsafe { bindings::rnet_inet4_addrs(self.sk.as_raw(), &mut s, &mut d, &mut sp, &mut dp) };
-        Addrs4 {
-            saddr: s.to_ne_bytes(),
-            daddr: d.to_ne_bytes(),
-            sport: u16::from_be(sp),
-            dport: u16::from_be(dp),
-        }
+        Addrs4::from_be(s, d, sp, dp)
     }
 
     /// Sends `pkt` (transport header with its checksum, and data) to the
@@ -624,12 +631,7 @@ impl<P: Protocol> ReqLocked<'_, P> {
         unsafe {
             bindings::rnet_inet4_req_addrs(self.req.as_ptr(), &mut s, &mut d, &mut sp, &mut dp)
         };
-        Addrs4 {
-            saddr: s.to_ne_bytes(),
-            daddr: d.to_ne_bytes(),
-            sport: u16::from_be(sp),
-            dport: u16::from_be(dp),
-        }
+        Addrs4::from_be(s, d, sp, dp)
     }
 
     /// Sends `pkt` (transport header with its checksum) to the request's

@@ -287,10 +287,12 @@ dccp_drops() {
 # client_port OUT: the local port "dccpt client" printed to OUT.
 client_port() { awk '$1 == "port" { print $2 }' "$1"; }
 
-# The handshake across the NICs, then the client closes: on the wire
-# Request, Ack, Close from the client, Response and Reset (Closed) from
-# the server; the server's reader sees the end, the client keeps TIMEWAIT.
-dccp_client_close() {
+# close_exchange SERVER_MODE CLIENT_MODE WANT_SERVER WANT_CLIENT WANT_B:
+# a connection across the NICs closed as the modes say (dccpt server and
+# client); each side's output as wanted (the client's without its port
+# line and its time), the packets B sent as WANT_B (A always sends
+# Request, Ack, Close), TIMEWAIT at the client only, nothing dropped.
+close_exchange() {
 	local out cport a0 b0 sniff_a sniff_b
 	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
@@ -301,55 +303,35 @@ dccp_client_close() {
 	sniff_a=$SNIFF
 	sniff_start $NS_B "$IF_B" 60 /tmp/dccp_sb.out || return
 	sniff_b=$SNIFF
-	start_server /tmp/dccp_srv.out $PORT 1 4 wait || return
-	in_a dccpt client $IP_B $PORT close > /tmp/dccp_cl.out
-	cport=$(client_port /tmp/dccp_cl.out)
-	[ "$(head -n 1 /tmp/dccp_cl.out)" = ok ] && [ -n "$cport" ] ||
-		fail "client: $(cat /tmp/dccp_cl.out)" || return
+	start_server /tmp/dccp_srv.out $PORT 1 4 "$1" || return
+	in_a dccpt client $IP_B $PORT "$2" > /tmp/dccp_cl.out
 	wait $SERVER
+	cport=$(client_port /tmp/dccp_cl.out)
+	diag "client: $(echo $(cat /tmp/dccp_cl.out)); server: $(echo $(cat /tmp/dccp_srv.out))"
+	out=$(echo $(awk '$1 != "port"' /tmp/dccp_cl.out | cut -d" " -f1,3))
+	[ "$out" = "$4" ] && [ -n "$cport" ] || fail "client saw: $out" || return
 	out=$(echo $(cat /tmp/dccp_srv.out))
-	diag "server: $out"
-	[ "$out" = "ok accepted hup" ] || fail "server saw: $out" || return
+	[ "$out" = "$3" ] || fail "server saw: $out" || return
 	check_timewait $NS_A "$cport" || return
 	kill $sniff_a $sniff_b
 	wait
 	check_types /tmp/dccp_sa.out "0 3 6" "the client" || return
-	check_types /tmp/dccp_sb.out "1 7:1" "the server" || return
+	check_types /tmp/dccp_sb.out "$5" "the server" || return
 	[ "$(dccp_stat_sum $NS_A)" = "$a0" ] && [ "$(dccp_stat_sum $NS_B)" = "$b0" ] ||
 		fail "packets dropped: $NS_A $a0 -> $(dccp_stat_sum $NS_A)," \
 			"$NS_B $b0 -> $(dccp_stat_sum $NS_B)"
 }
 
+# The client closes: Close from it, Response and Reset (Closed) from the
+# server, whose reader sees the end.
+dccp_client_close() {
+	close_exchange wait close "ok accepted hup" ok "1 7:1"
+}
+
 # The server closes first: CloseReq, the client's Close, the server's
-# Reset (Closed); the client sees the end with no error, and TIMEWAIT is
-# still the client's.
+# Reset (Closed); the client's reader sees the end with no error.
 dccp_server_close() {
-	local out cport a0 b0 sniff_a sniff_b
-	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
-	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
-	timewait_ms $NS_A $TW_MS
-	timewait_ms $NS_B 60000
-	a0=$(dccp_stat_sum $NS_A) b0=$(dccp_stat_sum $NS_B)
-	sniff_start $NS_A "$IF_A" 60 /tmp/dccp_sa.out || return
-	sniff_a=$SNIFF
-	sniff_start $NS_B "$IF_B" 60 /tmp/dccp_sb.out || return
-	sniff_b=$SNIFF
-	start_server /tmp/dccp_srv.out $PORT 1 4 close || return
-	in_a dccpt client $IP_B $PORT wait > /tmp/dccp_cl.out
-	wait $SERVER
-	cport=$(client_port /tmp/dccp_cl.out)
-	out=$(awk '$1 != "port"' /tmp/dccp_cl.out | cut -d" " -f1,3 | tr '\n' ' ')
-	diag "client: $(echo $(cat /tmp/dccp_cl.out)); server: $(echo $(cat /tmp/dccp_srv.out))"
-	[ "$out" = "ok hup 0 " ] && [ -n "$cport" ] || fail "client saw: $out" || return
-	[ "$(echo $(cat /tmp/dccp_srv.out))" = "ok accepted" ] || fail "server failed" || return
-	check_timewait $NS_A "$cport" || return
-	kill $sniff_a $sniff_b
-	wait
-	check_types /tmp/dccp_sa.out "0 3 6" "the client" || return
-	check_types /tmp/dccp_sb.out "1 5 7:1" "the server" || return
-	[ "$(dccp_stat_sum $NS_A)" = "$a0" ] && [ "$(dccp_stat_sum $NS_B)" = "$b0" ] ||
-		fail "packets dropped: $NS_A $a0 -> $(dccp_stat_sum $NS_A)," \
-			"$NS_B $b0 -> $(dccp_stat_sum $NS_B)"
+	close_exchange close wait "ok accepted" "ok hup 0" "1 5 7:1"
 }
 
 # Data across the NICs: 200 messages of 1 to 1440 bytes (1440: the MPS
