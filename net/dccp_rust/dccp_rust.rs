@@ -32,7 +32,12 @@ use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use kernel::net::inet::{
     self, ConnState, Locked, Lookup, OptIn, OptOut, OutSkb, Packet4, ReqLocked, ReqRx, Rx4, State,
 };
-use kernel::net::pernet::{self, Id, IntSysctl, Net, NetCtx, ReadGuard, SeqFile};
+use kernel::net::netfilter::{
+    self, Family, Fragment, HookOps, HookPoint, HookSkb, HookState, Verdict,
+};
+use kernel::net::pernet::{
+    self, Id, IntList, IntListSysctl, IntSysctl, Net, NetCtx, ReadGuard, SeqFile,
+};
 use kernel::prelude::*;
 use kernel::{c_str, error::Error, str::CStr};
 
@@ -138,12 +143,45 @@ impl DropReason {
     }
 }
 
+/// What the netfilter hooks count (`nf_` lines of `/proc/net/dccp_rust_stats`):
+/// the first eight are the codec's reasons for a packet PRE_ROUTING
+/// dropped; then fragments passed unchecked, packets that could not be
+/// made linear (passed unchecked), packets found valid, and Requests the
+/// LOCAL_IN policy admitted and refused.
+const NF_COUNTERS: [&str; 13] = [
+    "too_short",
+    "bad_data_offset",
+    "bad_type",
+    "short_seq_not_allowed",
+    "bad_coverage",
+    "bad_checksum",
+    "bad_option_length",
+    "bad_mandatory",
+    "fragment",
+    "unchecked",
+    "valid",
+    "admitted",
+    "refused",
+];
+const NF_FRAGMENT: usize = 8;
+const NF_UNCHECKED: usize = 9;
+const NF_VALID: usize = 10;
+const NF_ADMITTED: usize = 11;
+const NF_REFUSED: usize = 12;
+
 /// Per-namespace state: the drop counters and the settings.
 #[pin_data]
 struct DccpNet {
     drops: [AtomicU64; REASONS.len()],
     /// `/proc/sys/net/dccp_rust/timewait_ms`.
     timewait_ms: AtomicI32,
+    /// `nf_validate`: PRE_ROUTING checks DCCP headers (0: off).
+    nf_validate: AtomicI32,
+    /// `nf_policy`: LOCAL_IN admits only Requests for `nf_services`.
+    nf_policy: AtomicI32,
+    /// `nf_services`: the Service Codes the policy admits.
+    nf_services: IntList,
+    nf: [AtomicU64; NF_COUNTERS.len()],
 }
 
 static DCCP_NET: Id<DccpNet> = Id::new();
@@ -155,6 +193,10 @@ impl pernet::Operations for DccpNet {
         try_pin_init!(DccpNet {
             drops: [const { AtomicU64::new(0) }; REASONS.len()],
             timewait_ms: AtomicI32::new(TIMEWAIT_MS),
+            nf_validate: AtomicI32::new(0),
+            nf_policy: AtomicI32::new(0),
+            nf_services: IntList::new(),
+            nf: [const { AtomicU64::new(0) }; NF_COUNTERS.len()],
         }? Error)
     }
 
@@ -164,18 +206,219 @@ impl pernet::Operations for DccpNet {
         for (name, n) in REASONS.iter().zip(&self.drops) {
             let _ = writeln!(m, "drop_{} {}", name, n.load(Ordering::Relaxed));
         }
+        for (name, n) in NF_COUNTERS.iter().zip(&self.nf) {
+            let _ = writeln!(m, "nf_{} {}", name, n.load(Ordering::Relaxed));
+        }
         Ok(())
     }
 
     const SYSCTL_DIR: Option<&'static CStr> = Some(c_str!("net/dccp_rust"));
 
-    const SYSCTLS: &'static [IntSysctl<Self>] = &[IntSysctl {
-        name: c_str!("timewait_ms"),
+    const SYSCTLS: &'static [IntSysctl<Self>] = &[
+        IntSysctl {
+            name: c_str!("timewait_ms"),
+            mode: 0o644,
+            min: 100,
+            max: 240_000,
+            value: |s| &s.timewait_ms,
+        },
+        IntSysctl {
+            name: c_str!("nf_validate"),
+            mode: 0o644,
+            min: 0,
+            max: 1,
+            value: |s| &s.nf_validate,
+        },
+        IntSysctl {
+            name: c_str!("nf_policy"),
+            mode: 0o644,
+            min: 0,
+            max: 1,
+            value: |s| &s.nf_policy,
+        },
+    ];
+
+    /// Service Codes up to 2^31 - 1 (four ASCII characters, as RFC 5595's
+    /// examples, always are).
+    const LIST_SYSCTLS: &'static [IntListSysctl<Self>] = &[IntListSysctl {
+        name: c_str!("nf_services"),
         mode: 0o644,
-        min: 100,
-        max: 240_000,
-        value: |s| &s.timewait_ms,
+        min: 0,
+        max: i32::MAX,
+        values: |s| &s.nf_services,
     }];
+}
+
+/// PRE_ROUTING runs after the raw table and before connection tracking
+/// (which, with its defragmentation, runs earlier still when loaded);
+/// LOCAL_IN with the filter table.
+const NF_PRI_VALIDATE: i32 = -250;
+const NF_PRI_POLICY: i32 = 0;
+
+impl netfilter::Hooks for DccpNet {
+    const HOOKS: &'static [HookOps] = &[
+        HookOps {
+            family: Family::Ipv4,
+            point: HookPoint::PreRouting,
+            priority: NF_PRI_VALIDATE,
+        },
+        HookOps {
+            family: Family::Ipv6,
+            point: HookPoint::PreRouting,
+            priority: NF_PRI_VALIDATE,
+        },
+        HookOps {
+            family: Family::Ipv4,
+            point: HookPoint::LocalIn,
+            priority: NF_PRI_POLICY,
+        },
+    ];
+
+    fn hook<'a>(&self, skb: HookSkb<'a>, st: &HookState) -> Verdict<'a> {
+        match (st.point(), st.family()) {
+            (Some(HookPoint::PreRouting), Some(f)) => self.validate(skb, f),
+            (Some(HookPoint::LocalIn), Some(Family::Ipv4)) => self.admit(skb),
+            _ => skb.accept(),
+        }
+    }
+}
+
+/// A whole DCCP packet a hook looks at: its addresses and its bytes.
+struct HookPkt<'b> {
+    src: &'b [u8],
+    dst: &'b [u8],
+    dccp: &'b [u8],
+}
+
+/// The DCCP packet in `skb`, made linear; `Err(true)` when it is not
+/// DCCP or is a fragment (not counted), `Err(false)` when it could not
+/// be made linear.
+fn hook_pkt<'b>(
+    skb: &'b mut HookSkb<'_>,
+    family: Family,
+    frag: &mut bool,
+) -> core::result::Result<HookPkt<'b>, bool> {
+    let l4 = skb.l4(family).ok_or(true)?;
+    if l4.proto != IPPROTO_DCCP {
+        return Err(true);
+    }
+    if l4.fragment != Fragment::Whole {
+        *frag = true;
+        return Err(true);
+    }
+    let len = skb.len();
+    if !skb.may_pull(len) {
+        return Err(false);
+    }
+    let d = skb.data().get(..len as usize).ok_or(false)?;
+    let (src, dst) = match family {
+        Family::Ipv4 => (d.get(12..16), d.get(16..20)),
+        Family::Ipv6 => (d.get(8..24), d.get(24..40)),
+    };
+    Ok(HookPkt {
+        src: src.ok_or(false)?,
+        dst: dst.ok_or(false)?,
+        dccp: d.get(l4.offset as usize..).ok_or(false)?,
+    })
+}
+
+/// Checks a whole DCCP packet as the receive path would: header, checksum
+/// over its coverage, and the options' framing.
+fn validate_pkt(p: &HookPkt<'_>) -> core::result::Result<Header, Malformed> {
+    let h = codec::verify_checksum(p.src, p.dst, p.dccp)?;
+    let fixed = Header::fixed_len(h.ptype, h.x);
+    let opts = p.dccp.get(fixed..h.len()).ok_or(Malformed::BadDataOffset)?;
+    for o in codec::Options::new(opts) {
+        o?;
+    }
+    Ok(h)
+}
+
+impl DccpNet {
+    fn nf_count(&self, i: usize) {
+        self.nf[i].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// PRE_ROUTING: drops malformed DCCP packets, counting each reason.
+    /// Fragments pass unchecked (without connection tracking nothing
+    /// reassembles them before this hook; the checksum covers bytes other
+    /// fragments carry). Forwarded packets are checked too: this hook
+    /// sees every packet entering the namespace.
+    fn validate<'a>(&self, mut skb: HookSkb<'a>, family: Family) -> Verdict<'a> {
+        if self.nf_validate.load(Ordering::Relaxed) == 0 {
+            return skb.accept();
+        }
+        let mut frag = false;
+        let r = match hook_pkt(&mut skb, family, &mut frag) {
+            Ok(p) => Some(validate_pkt(&p)),
+            Err(not_ours) => {
+                if frag {
+                    self.nf_count(NF_FRAGMENT);
+                } else if !not_ours {
+                    self.nf_count(NF_UNCHECKED);
+                }
+                None
+            }
+        };
+        match r {
+            Some(Err(m)) => {
+                self.nf_count(DropReason::Malformed(m).index());
+                skb.drop_packet()
+            }
+            Some(Ok(_)) => {
+                self.nf_count(NF_VALID);
+                skb.accept()
+            }
+            None => skb.accept(),
+        }
+    }
+
+    /// LOCAL_IN: with the policy on, a valid DCCP-Request for a Service
+    /// Code outside `nf_services` is answered with a Reset (Bad Service
+    /// Code), so that the client's connect fails at once with EBADRQC,
+    /// and dropped. Anything else goes on to the socket layer, which
+    /// counts what is malformed.
+    fn admit<'a>(&self, mut skb: HookSkb<'a>) -> Verdict<'a> {
+        if self.nf_policy.load(Ordering::Relaxed) == 0 {
+            return skb.accept();
+        }
+        let mut frag = false;
+        let reset = match hook_pkt(&mut skb, Family::Ipv4, &mut frag) {
+            Ok(p) => match validate_pkt(&p) {
+                Ok(h) if h.ptype == PacketType::Request => {
+                    let code = h.specific.unwrap_or(SERVICE_INVALID);
+                    let allowed = i32::try_from(code).is_ok_and(|c| self.nf_services.contains(c));
+                    if allowed {
+                        self.nf_count(NF_ADMITTED);
+                        None
+                    } else {
+                        self.nf_count(NF_REFUSED);
+                        let mut a = [[0u8; 4]; 2];
+                        a[0].copy_from_slice(p.src);
+                        a[1].copy_from_slice(p.dst);
+                        let from = inet::Addrs4 {
+                            saddr: a[0],
+                            daddr: a[1],
+                            sport: h.sport,
+                            dport: h.dport,
+                        };
+                        Some(reset_for(&from, &h, RESET_BAD_SERVICE_CODE))
+                    }
+                }
+                _ => None,
+            },
+            Err(_) => None,
+        };
+        match reset {
+            None => skb.accept(),
+            Some(out) => {
+                if let Ok(out) = out {
+                    let _ = inet::hook_reply::<Dccp>(&skb, out.bytes());
+                }
+                skb.drop_packet()
+            }
+        }
+    }
 }
 
 fn count(net: &Net, r: DropReason) {
@@ -906,15 +1149,15 @@ fn reply_reset_pkt(sk: &Locked<'_, Dccp>, pkt: &Packet4<Dccp>, h: &Header, code:
 }
 
 struct DccpRust {
-    // Dropped in reverse order: the protocol first, then the counters its
-    // receive path uses.
+    // Dropped in declaration order: the protocol first, then the counters
+    // its receive path uses and the netfilter hooks.
     _proto: inet::Registration<Dccp>,
-    _net: Pin<KBox<pernet::Registration<DccpNet>>>,
+    _net: Pin<KBox<netfilter::Registration<DccpNet>>>,
 }
 
 impl kernel::Module for DccpRust {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        let net = KBox::pin_init(pernet::Registration::new(module), GFP_KERNEL)?;
+        let net = KBox::pin_init(netfilter::Registration::new(module), GFP_KERNEL)?;
         let proto = inet::Registration::<Dccp>::new(module)?;
         pr_info!("dccp_rust: registered\n");
         Ok(Self {

@@ -1335,6 +1335,20 @@ int rust_helper_rnet_inet4_ctl_reply(struct sk_buff *rxskb, const void *data,
 }
 
 /*
+ * Replies to @skb, an IPv4 packet of protocol @protocol a netfilter hook
+ * is looking at, from the control socket of the packet's namespace: only
+ * for a packet routed to this host (LOCAL_IN), -EINVAL otherwise.
+ */
+int rust_helper_rnet_inet4_hook_reply(struct sk_buff *skb, u8 protocol,
+				      const void *data, unsigned int len)
+{
+	if (skb->protocol != htons(ETH_P_IP) || !skb_dst(skb) ||
+	    ip_hdr(skb)->protocol != protocol)
+		return -EINVAL;
+	return rust_helper_rnet_inet4_ctl_reply(skb, data, len);
+}
+
+/*
  * Replies to @rxskb, a packet @sk received (in softirq or from its
  * backlog), from the control socket of @sk's namespace, which @sk holds
  * (a kernel socket, which does not, gets -ENOENT). The packet passed the

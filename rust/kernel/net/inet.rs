@@ -38,7 +38,7 @@ use crate::{
     bindings,
     error::{from_err_ptr, to_result, Error, Result},
     ffi::{c_char, c_int, c_long, c_uint, c_void},
-    net::{pernet::Net, skb::SkBuff},
+    net::{netfilter::HookSkb, pernet::Net, skb::SkBuff},
     prelude::*,
     str::CStr,
     types::Opaque,
@@ -870,6 +870,20 @@ impl<P: Protocol> Rx4<P> {
         // `do_rcv_tramp::<P>` is `P`'s receive for `P`'s socket.
         unsafe { bindings::rnet_inet_deliver(sk, self.skb.into_raw(), Some(do_rcv_tramp::<P>)) };
     }
+}
+
+/// Replies to the IPv4 packet a netfilter hook is looking at, a packet
+/// of protocol `P` routed to this host (at LOCAL_IN; EINVAL otherwise),
+/// with `out` (transport header with its checksum) from `P`'s control
+/// socket in the packet's namespace (ENOENT while `P` is not registered).
+pub fn hook_reply<P: Protocol>(skb: &HookSkb<'_>, out: &[u8]) -> Result {
+    let len = u32::try_from(out.len()).map_err(|_| E2BIG)?;
+    // SAFETY: the packet is valid for the hook call `skb` borrows; the
+    // helper checks that it is IPv4 of `P::PROTOCOL` with a route before
+    // reading its header; `out` is readable for `len` bytes.
+    to_result(unsafe {
+        bindings::rnet_inet4_hook_reply(skb.raw(), P::PROTOCOL, out.as_ptr().cast(), len)
+    })
 }
 
 /// A random 64-bit number (initial sequence numbers).

@@ -112,6 +112,29 @@ pub struct HookOps {
     pub priority: i32,
 }
 
+/// Whether a packet is an IP fragment, and which.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fragment {
+    /// Not a fragment (an IPv6 atomic fragment counts as whole).
+    Whole,
+    /// The first fragment: the transport header, but not all of the data.
+    First,
+    /// A later fragment: data only.
+    Later,
+}
+
+/// The transport layer of a packet, from [`HookSkb::l4`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct L4 {
+    /// The IP protocol number (IPv6: after the extension headers).
+    pub proto: u8,
+    /// The offset, from the network header, of the transport header (of
+    /// the fragment's data for a later fragment).
+    pub offset: u32,
+    /// Whether the packet is a fragment.
+    pub fragment: Fragment,
+}
+
 /// The packet a hook gets, borrowed for the call.
 ///
 /// # Invariants
@@ -153,20 +176,52 @@ impl<'a> HookSkb<'a> {
             .map_err(|_| EFAULT)
     }
 
+    /// Makes the first `len` bytes (from the network header) linear, so
+    /// that [`HookSkb::data`] covers them; false when the packet is
+    /// shorter, shared, or memory ran out (the packet is unchanged then).
+    /// The packet's head may move: nothing borrowed from it survives
+    /// (`&mut self`).
+    pub fn may_pull(&mut self, len: u32) -> bool {
+        // SAFETY: the packet is valid for the call (invariant) and the
+        // core reloads its header pointers after every hook; the helper
+        // refuses a shared buffer.
+        unsafe { bindings::rnet_nf_may_pull(self.raw(), len) }
+    }
+
     /// The transport protocol and the offset of its header (from the
     /// network header) of an IPv4 or IPv6 packet, walking IPv6 extension
     /// headers; `None` for a non-first fragment or a malformed header.
     pub fn transport(&self, family: Family) -> Option<(u8, u32)> {
+        self.l4(family)
+            .filter(|t| t.fragment != Fragment::Later)
+            .map(|t| (t.proto, t.offset))
+    }
+
+    /// Where the transport layer of an IPv4 or IPv6 packet is, and whether
+    /// the packet is an IP fragment; `None` for a malformed IP header.
+    pub fn l4(&self, family: Family) -> Option<L4> {
         match family {
             Family::Ipv4 => {
                 let mut h = [0u8; 20];
                 self.copy_bits(0, &mut h).ok()?;
                 let ihl = u32::from(h[0] & 0x0f) * 4;
-                let frag_off = u16::from_be_bytes([h[6], h[7]]) & 0x1fff;
-                if h[0] >> 4 != 4 || ihl < 20 || frag_off != 0 {
+                let frag = u16::from_be_bytes([h[6], h[7]]);
+                if h[0] >> 4 != 4 || ihl < 20 {
                     return None;
                 }
-                Some((h[9], ihl))
+                // Offset (13 bits) and More Fragments (0x2000).
+                let fragment = if frag & 0x1fff != 0 {
+                    Fragment::Later
+                } else if frag & 0x2000 != 0 {
+                    Fragment::First
+                } else {
+                    Fragment::Whole
+                };
+                Some(L4 {
+                    proto: h[9],
+                    offset: ihl,
+                    fragment,
+                })
             }
             Family::Ipv6 => {
                 let mut h = [0u8; 40];
@@ -180,17 +235,39 @@ impl<'a> HookSkb<'a> {
                 // parameters are locals.
                 let off =
                     unsafe { bindings::ipv6_skip_exthdr(self.raw(), 40, &mut nexthdr, &mut frag) };
-                // A non-first fragment has a non-zero offset (big endian;
-                // the low three bits are flags).
-                if off < 0 || u16::from_be(frag) & !7 != 0 {
+                if off < 0 {
                     return None;
                 }
-                Some((nexthdr, off as u32))
+                let off = off as u32;
+                // The Fragment header's offset field: the offset (high 13
+                // bits) and More Fragments (bit 0), big endian.
+                let frag = u16::from_be(frag);
+                if frag & !7 != 0 {
+                    // A non-first fragment: the walk stopped at its
+                    // Fragment header (8 bytes), whose first byte is the
+                    // next header.
+                    let mut next = [0u8; 1];
+                    self.copy_bits(off, &mut next).ok()?;
+                    return Some(L4 {
+                        proto: next[0],
+                        offset: off + 8,
+                        fragment: Fragment::Later,
+                    });
+                }
+                Some(L4 {
+                    proto: nexthdr,
+                    offset: off,
+                    fragment: if frag & 1 != 0 {
+                        Fragment::First
+                    } else {
+                        Fragment::Whole
+                    },
+                })
             }
         }
     }
 
-    fn raw(&self) -> *mut bindings::sk_buff {
+    pub(crate) fn raw(&self) -> *mut bindings::sk_buff {
         self.skb.raw()
     }
 

@@ -37,7 +37,7 @@ use core::{
     marker::PhantomData,
     mem::{offset_of, size_of},
     ptr::{self, NonNull},
-    sync::atomic::{AtomicBool, AtomicI32, Ordering},
+    sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering},
 };
 
 /// A network namespace (`struct net`).
@@ -188,6 +188,108 @@ pub struct IntSysctl<T> {
     pub value: fn(&T) -> &AtomicI32,
 }
 
+/// A list of up to [`IntList::MAX`] integers, set as a whole: the value of
+/// an [`IntListSysctl`].
+///
+/// A reader racing a write may see part of the old list and part of the
+/// new one (each entry it sees is a value one of them had); writes do not
+/// interleave: one made while another is in progress fails with EBUSY.
+pub struct IntList {
+    len: AtomicUsize,
+    values: [AtomicI32; IntList::MAX],
+    writing: AtomicBool,
+}
+
+impl IntList {
+    /// The most values a list holds.
+    pub const MAX: usize = 16;
+
+    /// An empty list.
+    pub const fn new() -> Self {
+        IntList {
+            len: AtomicUsize::new(0),
+            values: [const { AtomicI32::new(0) }; IntList::MAX],
+            writing: AtomicBool::new(false),
+        }
+    }
+
+    /// The number of values.
+    pub fn len(&self) -> usize {
+        self.len.load(Ordering::Acquire).min(Self::MAX)
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The values, in order, into `out`; returns how many were copied.
+    pub fn read(&self, out: &mut [i32; IntList::MAX]) -> usize {
+        let n = self.len();
+        for (o, v) in out.iter_mut().zip(&self.values[..n]) {
+            *o = v.load(Ordering::Relaxed);
+        }
+        n
+    }
+
+    /// Whether `v` is one of the values.
+    pub fn contains(&self, v: i32) -> bool {
+        let n = self.len();
+        self.values[..n]
+            .iter()
+            .any(|x| x.load(Ordering::Relaxed) == v)
+    }
+
+    /// Replaces the values with `vals` (EINVAL for more than
+    /// [`IntList::MAX`], EBUSY while another write is in progress).
+    pub fn set(&self, vals: &[i32]) -> Result {
+        if vals.len() > Self::MAX {
+            return Err(EINVAL);
+        }
+        if self.writing.swap(true, Ordering::Acquire) {
+            return Err(EBUSY);
+        }
+        // Shrink first, so that a reader never sees a stale tail as part
+        // of the new list; grow after the new values are in place.
+        if vals.len() < self.len() {
+            self.len.store(vals.len(), Ordering::Release);
+        }
+        for (d, v) in self.values.iter().zip(vals) {
+            d.store(*v, Ordering::Relaxed);
+        }
+        self.len.store(vals.len(), Ordering::Release);
+        self.writing.store(false, Ordering::Release);
+        Ok(())
+    }
+}
+
+impl Default for IntList {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A writable-by-root sysctl holding an [`IntList`] of the per-namespace
+/// state `T`: it reads as the values separated by tabs (nothing for an
+/// empty list) and is set by writing up to [`IntList::MAX`] numbers
+/// separated by blanks, which replace the whole list (only blanks: empty).
+/// A value outside `min..=max`, more than [`IntList::MAX`] values or
+/// anything that is not a number is refused with EINVAL and changes
+/// nothing. Writers need `CAP_NET_ADMIN` as for an [`IntSysctl`]. `min`
+/// must be above `i32::MIN` (EINVAL at registration).
+pub struct IntListSysctl<T> {
+    /// The entry's file name.
+    pub name: &'static CStr,
+    /// Its mode, e.g. 0o644.
+    pub mode: u16,
+    /// The smallest value a write may set.
+    pub min: i32,
+    /// The largest value a write may set.
+    pub max: i32,
+    /// Where the list lives in the state.
+    pub values: fn(&T) -> &IntList,
+}
+
 /// A `seq_file` being filled by a `/proc` show method; write to it with
 /// `core::fmt::Write` (`write!`). Output that does not fit is retried by
 /// the seq_file core with a larger buffer.
@@ -238,6 +340,10 @@ pub trait Operations: Send + Sync + Sized + 'static {
     /// of the state: a global one would let one namespace's root write
     /// what every namespace sees.
     const SYSCTLS: &'static [IntSysctl<Self>] = &[];
+
+    /// List sysctl entries, in the same directory after the integer ones
+    /// (names checked as [`Operations::PROC_NAME`] is).
+    const LIST_SYSCTLS: &'static [IntListSysctl<Self>] = &[];
 
     /// Called after a successful write of the sysctl entry `index` of
     /// [`Operations::SYSCTLS`] (process context).
@@ -532,6 +638,12 @@ impl<T: Operations> Registration<T> {
         if T::SYSCTLS.iter().any(|e| !component(e.name.as_bytes())) {
             return Err(EINVAL);
         }
+        if T::LIST_SYSCTLS
+            .iter()
+            .any(|e| !component(e.name.as_bytes()) || e.min == i32::MIN || e.min > e.max)
+        {
+            return Err(EINVAL);
+        }
         Ok(())
     }
 
@@ -617,7 +729,7 @@ impl<T: Operations> Registration<T> {
             // SAFETY: valid (caller).
             unsafe { (*slot).proc = pde };
         }
-        let (Some(dir), n) = (T::SYSCTL_DIR, T::SYSCTLS.len()) else {
+        let (Some(dir), n) = (T::SYSCTL_DIR, Self::sysctl_count()) else {
             return Ok(());
         };
         if n == 0 {
@@ -641,6 +753,22 @@ impl<T: Operations> Registration<T> {
             c.mode = e.mode;
             c.proc_handler = Some(Self::sysctl_tramp);
             c.extra1 = (e as *const IntSysctl<T>).cast_mut().cast();
+            // Capacity reserved above: this cannot fail.
+            if table.push(c, GFP_KERNEL).is_err() {
+                // SAFETY: the file made above, if any.
+                unsafe { Self::remove_proc(slot) };
+                return Err(ENOMEM);
+            }
+        }
+        for e in T::LIST_SYSCTLS {
+            // SAFETY: as above.
+            let mut c: bindings::ctl_table = unsafe { core::mem::zeroed() };
+            c.procname = e.name.as_char_ptr();
+            c.data = slot.cast();
+            c.maxlen = (IntList::MAX * size_of::<c_int>()) as c_int;
+            c.mode = e.mode;
+            c.proc_handler = Some(Self::list_sysctl_tramp);
+            c.extra1 = (e as *const IntListSysctl<T>).cast_mut().cast();
             // Capacity reserved above: this cannot fail.
             if table.push(c, GFP_KERNEL).is_err() {
                 // SAFETY: the file made above, if any.
@@ -706,7 +834,7 @@ impl<T: Operations> Registration<T> {
             if !(*slot).hdr.is_null() {
                 // Waits for running handlers; none starts afterwards.
                 bindings::unregister_net_sysctl_table((*slot).hdr);
-                let n = T::SYSCTLS.len();
+                let n = Self::sysctl_count();
                 drop(KVec::from_raw_parts((*slot).table, n, (*slot).table_cap));
             }
             Self::remove_proc(slot);
@@ -779,6 +907,91 @@ impl<T: Operations> Registration<T> {
                 let index = unsafe { ctl.offset_from((*slot).table) };
                 state.sysctl_written(index as usize, v);
             }
+            Ok(0)
+        })
+    }
+}
+
+impl<T: Operations> Registration<T> {
+    /// The entries of a namespace's sysctl table: the integer ones, then
+    /// the lists.
+    fn sysctl_count() -> usize {
+        T::SYSCTLS.len() + T::LIST_SYSCTLS.len()
+    }
+
+    /// # Safety
+    ///
+    /// Called by the sysctl core for a list entry made by `add_files`.
+    unsafe extern "C" fn list_sysctl_tramp(
+        ctl: *const bindings::ctl_table,
+        write: c_int,
+        buffer: *mut c_void,
+        lenp: *mut usize,
+        ppos: *mut bindings::loff_t,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: `ctl` is one of the list entries `add_files` made:
+            // data is the slot, extra1 an `IntListSysctl<T>` of
+            // `T::LIST_SYSCTLS` (static).
+            let (slot, desc) = unsafe {
+                (
+                    (*ctl).data as *const Slot<T>,
+                    &*((*ctl).extra1 as *const IntListSysctl<T>),
+                )
+            };
+            // SAFETY: the table is unregistered, waiting for this handler,
+            // before the state is dropped.
+            let state = unsafe { &(*slot).state };
+            // SAFETY: the slot's namespace is valid while its table is.
+            if write != 0 && !unsafe { bindings::rnet_net_admin((*slot).net) } {
+                return Err(EPERM);
+            }
+            let list = (desc.values)(state);
+            let mut v = [0 as c_int; IntList::MAX];
+            let (mut min, mut max) = (desc.min, desc.max);
+            // SAFETY: a copy of the entry pointing at locals that outlive
+            // the call below.
+            let mut tmp: bindings::ctl_table = unsafe { ptr::read(ctl) };
+            tmp.data = v.as_mut_ptr().cast();
+            tmp.extra1 = ptr::addr_of_mut!(min).cast();
+            tmp.extra2 = ptr::addr_of_mut!(max).cast();
+            if write == 0 {
+                let n = list.read(&mut v);
+                tmp.maxlen = (n * size_of::<c_int>()) as c_int;
+                // SAFETY: `tmp` is a valid entry for `n` ints; the other
+                // arguments come from the sysctl core unchanged.
+                return to_result(unsafe {
+                    bindings::proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos)
+                })
+                .map(|()| 0);
+            }
+            // SAFETY: for a write, `buffer` holds `*lenp` bytes of kernel
+            // memory (the sysctl core copied them in).
+            let given = unsafe { *lenp };
+            // SAFETY: as above.
+            let text = unsafe { core::slice::from_raw_parts(buffer as *const u8, given) };
+            // SAFETY: valid during the call.
+            if unsafe { *ppos } != 0 {
+                // The whole list is one write.
+                return Err(EINVAL);
+            }
+            if text.iter().all(|c| c.is_ascii_whitespace() || *c == 0) {
+                list.set(&[])?;
+                return Ok(0);
+            }
+            // Entries no value was parsed into keep a value no write can
+            // set (`min` is above `i32::MIN`).
+            v.fill(i32::MIN);
+            tmp.maxlen = (IntList::MAX * size_of::<c_int>()) as c_int;
+            // SAFETY: as for a read, with room for `IntList::MAX` ints.
+            to_result(unsafe { bindings::proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos) })?;
+            // SAFETY: valid during the call.
+            if unsafe { *lenp } != given {
+                // More values than the list holds: nothing is set.
+                return Err(EINVAL);
+            }
+            let n = v.iter().take_while(|&&x| x != i32::MIN).count();
+            list.set(&v[..n])?;
             Ok(0)
         })
     }

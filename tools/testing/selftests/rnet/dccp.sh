@@ -16,7 +16,7 @@
 
 TESTS="dccp_standalone dccp_autoload dccp_bind_listen dccp_refused dccp_drops
 	dccp_client_close dccp_server_close dccp_echo dccp_service dccp_diag
-	dccp_conns dccp_backlog
+	dccp_conns dccp_backlog dccp_nf_validate dccp_nf_policy
 	dccp_response_retransmit dccp_close_retransmit dccp_retransmit_unload
 	dccp_taken_slot"
 
@@ -590,6 +590,174 @@ dccp_close_retransmit() {
 	out=$(echo $(cat /tmp/dccp_srv.out))
 	diag "server: $out"
 	[ "$out" = "ok accepted hup" ] || fail "the server did not see the close: $out"
+}
+
+# uptime_ms: milliseconds since boot (10 ms steps).
+uptime_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+
+# nf_stat NS NAME: the netfilter hooks' counter NAME in NS.
+nf_stat() {
+	ip netns exec "$1" awk -v f="nf_$2" '$1 == f { print $2 }' $STATS
+}
+
+# nf_sum NS: the sum of NS's netfilter hook counters.
+nf_sum() {
+	ip netns exec "$1" awk '/^nf_/ { s += $2 } END { print s + 0 }' $STATS
+}
+
+# nf_sysctl NS NAME [VALUE]: reads (or writes) net.dccp_rust.NAME in NS.
+nf_sysctl() {
+	if [ $# = 3 ]; then
+		echo "$3" | ip netns exec "$1" tee /proc/sys/net/dccp_rust/"$2" > /dev/null
+	else
+		ip netns exec "$1" cat /proc/sys/net/dccp_rust/"$2"
+	fi
+}
+
+# nf_expect NS NAME N: NS's counter NAME is N.
+nf_expect() {
+	local got
+	got=$(nf_stat "$1" "$2")
+	[ "$got" = "$3" ] || fail "$1 nf_$2 is $got, want $3"
+}
+
+# The PRE_ROUTING hook (net.dccp_rust.nf_validate, on in B only): each
+# malformed header kind dropped and counted under its own reason before
+# the socket layer sees it, IPv4 and IPv6; a valid packet passes (and is
+# answered by the socket layer); fragments pass unchecked and counted, a
+# fragmented packet with a bad checksum is dropped by the socket layer
+# after reassembly; with the hook off, the socket layer counts again; A,
+# whose hook is off, counts nothing.
+dccp_nf_validate() {
+	local kind reason d0 n0 b0 out
+	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	[ "$(nf_sysctl $NS_B nf_validate)" = 0 ] || fail "nf_validate is not off by default" || return
+	[ "$(nf_sum $NS_B)" = 0 ] && [ "$(nf_sum $NS_A)" = 0 ] ||
+		fail "hook counters moved while the hooks were off" || return
+	nf_sysctl $NS_B nf_validate 1 || fail "cannot set nf_validate" || return
+	d0=$(dccp_stat_sum $NS_B)
+	for kind in badcsum:bad_checksum short:too_short doff:bad_data_offset \
+		type:bad_type xshort:short_seq_not_allowed cscov:bad_coverage \
+		badopt:bad_option_length; do
+		reason=${kind#*:} kind=${kind%%:*}
+		out=$(in_a dccpt raw $IP_A $IP_B $PORT $kind)
+		[ "$out" = ok ] || fail "raw $kind: $out" || return
+		wait_for 3 sh -c "[ \"\$(ip netns exec $NS_B awk '\$1 == \"nf_$reason\" { print \$2 }' $STATS)\" = 1 ]" ||
+			fail "$kind not counted once as nf_$reason: $(nf_stat $NS_B $reason)" || return
+	done
+	out=$(in_a dccpt raw $IP6_A $IP6_B $PORT badcsum)
+	[ "$out" = ok ] || fail "raw IPv6 badcsum: $out" || return
+	wait_for 3 sh -c "[ \"\$(ip netns exec $NS_B awk '\$1 == \"nf_bad_checksum\" { print \$2 }' $STATS)\" = 2 ]" ||
+		fail "the IPv6 bad checksum was not counted" || return
+	out=$(in_a dccpt raw $IP6_A $IP6_B $PORT valid)
+	[ "$out" = ok ] || fail "raw IPv6 valid: $out" || return
+	wait_for 3 sh -c "[ \"\$(ip netns exec $NS_B awk '\$1 == \"nf_valid\" { print \$2 }' $STATS)\" = 1 ]" ||
+		fail "the valid IPv6 packet was not counted valid" || return
+	[ "$(dccp_stat_sum $NS_B)" = "$d0" ] ||
+		fail "the socket layer saw a packet the hook dropped ($d0 -> $(dccp_stat_sum $NS_B))" || return
+	# A valid Request passes: the socket layer answers it (no_socket).
+	n0=$(dccp_stat $NS_B no_socket)
+	out=$(in_a dccpt raw $IP_A $IP_B $PORT valid)
+	[ "$out" = ok ] || fail "raw valid: $out" || return
+	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_no_socket\" { print \$2 }' $STATS) -gt $n0 ]" ||
+		fail "a valid Request did not reach the socket layer" || return
+	nf_expect $NS_B valid 2 || return
+	# 3000 bytes of DCCP in three fragments on a 1500-byte path: each
+	# counted, none checked; reassembled, the socket layer takes the
+	# good one (no_socket) and drops the bad one (bad_checksum).
+	b0=$(dccp_stat $NS_B bad_checksum)
+	out=$(in_a dccpt raw $IP_A $IP_B $PORT big 3000)
+	[ "$out" = ok ] || fail "raw big: $out" || return
+	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_no_socket\" { print \$2 }' $STATS) -gt $((n0 + 1)) ]" ||
+		fail "the fragmented packet did not reach the socket layer" || return
+	out=$(in_a dccpt raw $IP_A $IP_B $PORT bigbad 3000)
+	[ "$out" = ok ] || fail "raw bigbad: $out" || return
+	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_bad_checksum\" { print \$2 }' $STATS) -gt $b0 ]" ||
+		fail "the fragmented bad checksum was not dropped after reassembly" || return
+	diag "$NS_B hook counters: $(ip netns exec $NS_B awk '/^nf_/ && $2 { printf "%s ", $0 }' $STATS)"
+	nf_expect $NS_B fragment 6 || return
+	nf_expect $NS_B bad_checksum 2 || return
+	nf_expect $NS_B valid 2 || return
+	nf_expect $NS_B unchecked 0 || return
+	[ "$(nf_sum $NS_B)" = 16 ] || fail "$NS_B counted $(nf_sum $NS_B), want 16" || return
+	# Off again: the socket layer counts the bad checksum itself.
+	nf_sysctl $NS_B nf_validate 0 || return
+	b0=$(dccp_stat $NS_B bad_checksum)
+	out=$(in_a dccpt raw $IP_A $IP_B $PORT badcsum)
+	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_bad_checksum\" { print \$2 }' $STATS) -gt $b0 ]" ||
+		fail "with the hook off, the socket layer did not count the bad checksum" || return
+	nf_expect $NS_B bad_checksum 2 || return
+	[ "$(nf_sum $NS_A)" = 0 ] || fail "$NS_A, whose hooks are off, counted $(nf_sum $NS_A)"
+}
+
+# The LOCAL_IN policy (net.dccp_rust.nf_policy and nf_services, in B
+# only): a Request for a Service Code the list lacks is refused with a
+# Reset at once (EBADRQC), though the listener serves it; one in the list
+# is admitted; the list's sysctl semantics; unprivileged writers refused;
+# A's policy untouched.
+dccp_nf_policy() {
+	local out t0 t1 s0
+	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	timewait_ms $NS_A $TW_MS
+	[ "$(nf_sysctl $NS_B nf_policy)" = 0 ] && [ -z "$(nf_sysctl $NS_B nf_services)" ] ||
+		fail "the policy is not off and empty by default" || return
+	nf_sysctl $NS_B nf_services "42 1000 7" || fail "cannot set nf_services" || return
+	out=$(nf_sysctl $NS_B nf_services | tr '\t' ' ')
+	[ "$out" = "42 1000 7" ] || fail "nf_services reads '$out'" || return
+	for out in -1 2147483648 abc "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17"; do
+		if nf_sysctl $NS_B nf_services "$out" 2> /dev/null; then
+			fail "nf_services accepted '$out'"; return
+		fi
+	done
+	[ "$(nf_sysctl $NS_B nf_services | tr '\t' ' ')" = "42 1000 7" ] ||
+		fail "a refused write changed nf_services" || return
+	nf_sysctl $NS_B nf_services 42 || return
+	out=$(ip netns exec $NS_B xfer write-nobody /proc/sys/net/dccp_rust/nf_services 7)
+	[ "$out" = "open EACCES" ] || fail "uid 65534: $out, want open EACCES" || return
+	out=$(ip netns exec $NS_B xfer write-nocap /proc/sys/net/dccp_rust/nf_services 7)
+	[ "$out" = "write EPERM" ] || fail "root without CAP_NET_ADMIN: $out, want write EPERM" || return
+	out=$(ip netns exec $NS_B xfer write-nocap /proc/sys/net/dccp_rust/nf_policy 1)
+	[ "$out" = "write EPERM" ] || fail "nf_policy without CAP_NET_ADMIN: $out" || return
+	[ "$(nf_sysctl $NS_B nf_services)" = 42 ] && [ "$(nf_sysctl $NS_B nf_policy)" = 0 ] ||
+		fail "an unprivileged write changed the policy" || return
+	nf_sysctl $NS_B nf_policy 1 || return
+	s0=$(dccp_stat $NS_B bad_service)
+	export DCCPT_SERVICE=42,7
+	start_server /tmp/dccp_srv.out $PORT 1 4 wait
+	t0=$?
+	unset DCCPT_SERVICE
+	[ $t0 = 0 ] || return 1
+	t0=$(uptime_ms)
+	out=$(in_a env DCCPT_SERVICE=7 dccpt connect $IP_B $PORT)
+	t1=$(uptime_ms)
+	diag "service 7, served but not in the policy: $out in $((t1 - t0)) ms"
+	case $out in
+	"errno 56 "*) ;;
+	*) fail "connect for 7 gave: $out (want EBADRQC)"; return ;;
+	esac
+	# Before the Request's first retransmission (1 s).
+	[ $((t1 - t0)) -lt 900 ] || fail "the refusal was not at once" || return
+	out=$(in_a env DCCPT_SERVICE=42 dccpt client $IP_B $PORT close | head -n 1)
+	[ "$out" = ok ] || fail "connect for 42, in the policy, gave: $out" || return
+	wait $SERVER
+	out=$(echo $(cat /tmp/dccp_srv.out))
+	[ "$out" = "ok accepted hup" ] || fail "server: $out" || return
+	nf_expect $NS_B refused 1 || return
+	nf_expect $NS_B admitted 1 || return
+	[ "$(dccp_stat $NS_B bad_service)" = "$s0" ] ||
+		fail "the listener saw the refused Request" || return
+	# An empty list refuses every Service Code.
+	nf_sysctl $NS_B nf_services "" || fail "cannot empty nf_services" || return
+	[ -z "$(nf_sysctl $NS_B nf_services)" ] || fail "nf_services not empty" || return
+	out=$(in_a env DCCPT_SERVICE=42 dccpt connect $IP_B $PORT)
+	case $out in "errno 56 "*) ;; *) fail "empty policy, connect gave: $out"; return ;; esac
+	nf_expect $NS_B refused 2 || return
+	[ "$(nf_sysctl $NS_A nf_policy)" = 0 ] && [ -z "$(nf_sysctl $NS_A nf_services)" ] &&
+		[ "$(nf_sum $NS_A)" = 0 ] || fail "$NS_A's policy or counters changed" || return
+	nf_sysctl $NS_B nf_policy 0
+	wait_for $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
 }
 
 dccp_taken_slot() {

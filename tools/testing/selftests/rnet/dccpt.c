@@ -59,14 +59,23 @@
  *                                  read into 2 bytes
  *   dccpt raw SRC DST PORT KIND [ARG]
  *                                  one hand-made packet on a raw socket,
- *                                  from SRC port 40000: KIND valid (a
+ *                                  from SRC port 40000, IPv4 or (DST
+ *                                  with a colon) IPv6: KIND valid (a
  *                                  Request for Service Code ARG, 0 by
  *                                  default, its checksum computed here,
  *                                  independently of dccp_rust's codec),
  *                                  badcsum (the same with a wrong
- *                                  checksum), short (8 bytes) or data (a
+ *                                  checksum), short (8 bytes), data (a
  *                                  Data packet, sequence number 1, from
- *                                  port ARG)
+ *                                  port ARG), big / bigbad (a Data
+ *                                  packet of ARG bytes, fragmented by IP;
+ *                                  bigbad with a wrong checksum), or a
+ *                                  Request breaking one header rule:
+ *                                  doff (Data Offset past the end), type
+ *                                  (reserved type 14), xshort (24-bit
+ *                                  numbers), cscov (coverage past the
+ *                                  end), badopt (an option running past
+ *                                  the header)
  *
  * With DCCPT_SERVICE=N[,N...] in the environment, every DCCP socket gets
  * those Service Codes (DCCP_SOCKOPT_SERVICE: the first its own, the others
@@ -567,58 +576,116 @@ static uint32_t sum16(uint32_t s, const unsigned char *p, size_t len)
 }
 
 /*
- * A DCCP-Request with 48-bit sequence numbers (RFC 4340 5.1), its checksum
- * over the pseudo-header and the whole packet (CsCov 0, section 9).
+ * One hand-made DCCP packet with 48-bit sequence numbers (RFC 4340 5.1)
+ * from SRC port 40000 to DST (IPv4, or IPv6 when DST has a colon), its
+ * checksum over the pseudo-header and the whole packet (CsCov 0, section
+ * 9) computed here. A Request for Service Code ARG by default; "data",
+ * "big" and "bigbad" send a Data packet (from port ARG for "data", of ARG
+ * bytes for the other two, fragmented by IP). The other kinds break one
+ * rule of the header each, as their names say.
  */
 static int do_raw(const char *src, const char *ip, const char *port,
 		  const char *kind, const char *arg)
 {
-	unsigned char p[20] = { 0 }, ph[12];
-	uint32_t s, saddr = inet_addr(src), code = 0;
-	struct sockaddr_in a;
-	size_t len = sizeof(p);
-	uint16_t sport = htons(40000), dport, c;
-	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_DCCP);
+	static unsigned char p[65536];
+	unsigned char ph[40] = { 0 };
+	int v6 = !!strchr(ip, ':'), off = IP_PMTUDISC_DONT;
+	uint32_t s, code = 0;
+	size_t len = 20, phlen;
+	uint16_t sport = htons(40000), dport = htons(atoi(port)), c;
+	struct sockaddr_storage from = { 0 }, to = { 0 };
+	socklen_t alen;
+	int fd, big = !strcmp(kind, "big") || !strcmp(kind, "bigbad");
 
+	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW, IPPROTO_DCCP);
 	if (fd < 0)
 		return report(-1);
-	addr_of(&a, ip, port);
-	dport = a.sin_port;
-	a.sin_port = 0;
+	if (v6) {
+		struct sockaddr_in6 *f = (void *)&from, *t = (void *)&to;
+
+		f->sin6_family = AF_INET6;
+		t->sin6_family = AF_INET6;
+		inet_pton(AF_INET6, src, &f->sin6_addr);
+		inet_pton(AF_INET6, ip, &t->sin6_addr);
+		memcpy(ph, &f->sin6_addr, 16);
+		memcpy(ph + 16, &t->sin6_addr, 16);
+		alen = sizeof(*t);
+		off = IPV6_PMTUDISC_DONT;
+		setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &off, sizeof(off));
+	} else {
+		struct sockaddr_in *f = (void *)&from, *t = (void *)&to;
+
+		f->sin_family = AF_INET;
+		t->sin_family = AF_INET;
+		f->sin_addr.s_addr = inet_addr(src);
+		t->sin_addr.s_addr = inet_addr(ip);
+		memcpy(ph, &f->sin_addr, 4);
+		memcpy(ph + 4, &t->sin_addr, 4);
+		alen = sizeof(*t);
+		setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &off, sizeof(off));
+	}
+	if (bind(fd, (struct sockaddr *)&from, alen))
+		return report(-1);
 	if (!strcmp(kind, "data") && arg)
 		sport = htons(atoi(arg));
+	else if (big && arg)
+		len = strtoul(arg, NULL, 0);
 	else if (arg)
 		code = htonl(strtoul(arg, NULL, 0));
+	if (len < 20 || len > sizeof(p))
+		return fprintf(stderr, "bad size %zu\n", len), 2;
+	memset(p, 0, len);
 	memcpy(p, &sport, 2);
 	memcpy(p + 2, &dport, 2);
 	p[4] = 5;		/* Data Offset: 20 bytes */
 	p[8] = 0 << 1 | 1;	/* Request, X = 1 */
 	p[15] = 1;		/* sequence number 1 */
 	memcpy(p + 16, &code, 4); /* Service Code, 0 by default */
-	if (!strcmp(kind, "data")) {
-		/* Data, X = 1, 16 bytes of header, then 4 bytes of data. */
+	if (!strcmp(kind, "data") || big) {
+		/* Data, X = 1, 16 bytes of header, then the data. */
 		p[4] = 4;
 		p[8] = 2 << 1 | 1;
 		memcpy(p + 16, "data", 4);
+	} else if (!strcmp(kind, "doff")) {
+		p[4] = 15;		/* 60 bytes of header in 20 */
+	} else if (!strcmp(kind, "type")) {
+		p[8] = 14 << 1 | 1;	/* a reserved type */
+	} else if (!strcmp(kind, "xshort")) {
+		p[8] = 0 << 1;		/* a Request with 24-bit numbers */
+	} else if (!strcmp(kind, "cscov")) {
+		p[5] = 15;		/* coverage past the end */
+	} else if (!strcmp(kind, "badopt")) {
+		len = 24;
+		p[4] = 6;
+		p[20] = 32;		/* an option whose length */
+		p[21] = 9;		/* runs past the header */
+	} else if (strcmp(kind, "valid") && strcmp(kind, "badcsum") &&
+		   strcmp(kind, "short")) {
+		return fprintf(stderr, "unknown kind %s\n", kind), 2;
 	}
-	memcpy(ph, &saddr, 4);
-	memcpy(ph + 4, &a.sin_addr.s_addr, 4);
-	ph[8] = 0;
-	ph[9] = IPPROTO_DCCP;
-	ph[10] = 0;
-	ph[11] = sizeof(p);
-	s = sum16(sum16(0, ph, sizeof(ph)), p, sizeof(p));
+	if (v6) {
+		ph[32] = len >> 24;
+		ph[33] = len >> 16;
+		ph[34] = len >> 8;
+		ph[35] = len;
+		ph[39] = IPPROTO_DCCP;
+		phlen = 40;
+	} else {
+		ph[9] = IPPROTO_DCCP;
+		ph[10] = len >> 8;
+		ph[11] = len;
+		phlen = 12;
+	}
+	s = sum16(sum16(0, ph, phlen), p, len);
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
 	c = htons((uint16_t)~s);
 	memcpy(p + 6, &c, 2);
 	if (!strcmp(kind, "short"))
 		len = 8;
-	else if (!strcmp(kind, "badcsum"))
+	else if (!strcmp(kind, "badcsum") || !strcmp(kind, "bigbad"))
 		p[7] ^= 0x5a;
-	else if (strcmp(kind, "valid") && strcmp(kind, "data"))
-		return fprintf(stderr, "unknown kind %s\n", kind), 2;
-	report(sendto(fd, p, len, 0, (struct sockaddr *)&a, sizeof(a)));
+	report(sendto(fd, p, len, 0, (struct sockaddr *)&to, alen));
 	close(fd);
 	return 0;
 }
