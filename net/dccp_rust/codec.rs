@@ -174,11 +174,18 @@ fn be32(b: &[u8], i: usize) -> u32 {
 /// options are `pkt[Header::fixed_len(..)..header.len()]`. The checksum
 /// is not verified here (see [`verify_checksum`]).
 pub fn parse(pkt: &[u8]) -> Result<Header, Malformed> {
-    if pkt.len() < 12 {
+    parse_head(pkt, pkt.len())
+}
+
+/// [`parse`] for a packet of `pkt_len` bytes of which `head` holds the
+/// first ones (at least the fixed part of the header when the packet
+/// has it: `TooShort` otherwise).
+pub fn parse_head(pkt: &[u8], pkt_len: usize) -> Result<Header, Malformed> {
+    if pkt_len < 12 || pkt.len() < 12 {
         return Err(Malformed::TooShort);
     }
     let x = pkt[8] & 1 != 0;
-    if x && pkt.len() < 16 {
+    if x && pkt_len < 16 {
         return Err(Malformed::TooShort);
     }
     let ptype = PacketType::from_u8((pkt[8] >> 1) & 0x0f).ok_or(Malformed::BadType)?;
@@ -188,8 +195,11 @@ pub fn parse(pkt: &[u8]) -> Result<Header, Malformed> {
     let doff = pkt[4];
     let hlen = usize::from(doff) * 4;
     let fixed = Header::fixed_len(ptype, x);
-    if hlen < fixed || hlen > pkt.len() {
+    if hlen < fixed || hlen > pkt_len {
         return Err(Malformed::BadDataOffset);
+    }
+    if pkt.len() < fixed {
+        return Err(Malformed::TooShort);
     }
     let (seq, mut at) = if x {
         (be48(pkt, 10), 16)
@@ -289,16 +299,21 @@ pub fn coverage(pkt_len: usize, hlen: usize, cscov: u8) -> Option<usize> {
 }
 
 /// Adds `data` to a one's-complement sum (not yet folded).
-pub fn csum_add(mut sum: u32, data: &[u8]) -> u32 {
+pub fn csum_add(sum: u32, data: &[u8]) -> u32 {
+    // 64 bits cannot overflow: 2^47 words of any length a slice may have.
+    let mut s = u64::from(sum);
     let mut chunks = data.chunks_exact(2);
     for c in &mut chunks {
-        sum += u32::from(u16::from_be_bytes([c[0], c[1]]));
+        s += u64::from(u16::from_be_bytes([c[0], c[1]]));
     }
     if let [b] = chunks.remainder() {
-        sum += u32::from(*b) << 8;
+        s += u64::from(*b) << 8;
     }
-    // Keep room for more additions.
-    (sum & 0xffff) + (sum >> 16)
+    // Keep room for more additions: below 2^17.
+    while s >> 16 != 0 {
+        s = (s & 0xffff) + (s >> 16);
+    }
+    s as u32
 }
 
 /// Folds a sum to the 16-bit checksum field value.
@@ -325,10 +340,20 @@ pub fn pseudo_sum(src: &[u8], dst: &[u8], dccp_len: u32) -> u32 {
 pub fn compute_checksum(src: &[u8], dst: &[u8], pkt: &[u8]) -> Result<u16, Malformed> {
     let h = parse(pkt)?;
     let n = coverage(pkt.len(), h.len(), h.cscov).ok_or(Malformed::BadCoverage)?;
-    let mut s = pseudo_sum(src, dst, pkt.len() as u32);
-    s = csum_add(s, &pkt[..6]);
-    s = csum_add(s, &pkt[8..n]);
-    Ok(csum_fold(s))
+    let s = header_sum(src, dst, pkt.len() as u32, &pkt[..h.len()]);
+    Ok(csum_fold(csum_add(s, &pkt[h.len()..n])))
+}
+
+/// The sum of the pseudo-header of a packet of `pkt_len` bytes and of its
+/// `header` (at least 8 bytes; the checksum field taken as zero), to
+/// which the covered data is added with [`csum_add`] (in pieces of even
+/// length but the last) before [`csum_fold`].
+pub fn header_sum(src: &[u8], dst: &[u8], pkt_len: u32, header: &[u8]) -> u32 {
+    let s = csum_add(
+        pseudo_sum(src, dst, pkt_len),
+        header.get(..6).unwrap_or(&[]),
+    );
+    csum_add(s, header.get(8..).unwrap_or(&[]))
 }
 
 /// Parses `pkt` and checks its coverage and checksum.

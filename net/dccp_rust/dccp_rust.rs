@@ -145,9 +145,9 @@ impl DropReason {
 
 /// What the netfilter hooks count (`nf_` lines of `/proc/net/dccp_rust_stats`):
 /// the first eight are the codec's reasons for a packet PRE_ROUTING
-/// dropped; then fragments passed unchecked, packets that could not be
-/// made linear (passed unchecked), packets found valid, and Requests the
-/// LOCAL_IN policy admitted and refused.
+/// dropped; then fragments and source-routed packets passed unchecked,
+/// packets found valid, and Requests the LOCAL_IN policy admitted and
+/// refused.
 const NF_COUNTERS: [&str; 13] = [
     "too_short",
     "bad_data_offset",
@@ -158,13 +158,13 @@ const NF_COUNTERS: [&str; 13] = [
     "bad_option_length",
     "bad_mandatory",
     "fragment",
-    "unchecked",
+    "source_routed",
     "valid",
     "admitted",
     "refused",
 ];
 const NF_FRAGMENT: usize = 8;
-const NF_UNCHECKED: usize = 9;
+const NF_ROUTED: usize = 9;
 const NF_VALID: usize = 10;
 const NF_ADMITTED: usize = 11;
 const NF_REFUSED: usize = 12;
@@ -277,59 +277,166 @@ impl netfilter::Hooks for DccpNet {
     fn hook<'a>(&self, skb: HookSkb<'a>, st: &HookState) -> Verdict<'a> {
         match (st.point(), st.family()) {
             (Some(HookPoint::PreRouting), Some(f)) => self.validate(skb, f),
-            (Some(HookPoint::LocalIn), Some(Family::Ipv4)) => self.admit(skb),
+            (Some(HookPoint::LocalIn), Some(Family::Ipv4)) => self.admit(skb, st),
             _ => skb.accept(),
         }
     }
 }
 
-/// A whole DCCP packet a hook looks at: its addresses and its bytes.
-struct HookPkt<'b> {
-    src: &'b [u8],
-    dst: &'b [u8],
-    dccp: &'b [u8],
+/// The longest DCCP header (Data Offset 255).
+const MAX_HLEN: usize = 1020;
+
+/// A whole DCCP packet a hook looks at: where it starts, its length and
+/// its IP addresses.
+struct HookPkt {
+    off: u32,
+    len: usize,
+    addrs: [u8; 32],
+    alen: usize,
 }
 
-/// The DCCP packet in `skb`, made linear; `Err(true)` when it is not
-/// DCCP or is a fragment (not counted), `Err(false)` when it could not
-/// be made linear.
-fn hook_pkt<'b>(
-    skb: &'b mut HookSkb<'_>,
-    family: Family,
-    frag: &mut bool,
-) -> core::result::Result<HookPkt<'b>, bool> {
-    let l4 = skb.l4(family).ok_or(true)?;
+impl HookPkt {
+    fn src(&self) -> &[u8] {
+        &self.addrs[..self.alen]
+    }
+
+    fn dst(&self) -> &[u8] {
+        &self.addrs[self.alen..2 * self.alen]
+    }
+}
+
+/// Why a hook does not check a packet.
+enum Skip {
+    /// Not DCCP, or an IP header the IP layer will drop.
+    NotDccp,
+    /// An IP fragment.
+    Fragment,
+    /// On its way along a source route: its destination address is not
+    /// the one its checksum covers.
+    Routed,
+}
+
+/// Whether the packet is source-routed with hops left: an IPv4 Loose or
+/// Strict Source Route option, or an IPv6 Routing header with segments
+/// left, among the headers before the transport one at `l4off`.
+fn source_routed(skb: &HookSkb<'_>, family: Family, l4off: u32) -> bool {
+    let mut buf = [0u8; 40];
+    match family {
+        Family::Ipv4 => {
+            let n = (l4off as usize).saturating_sub(20);
+            let Some(opts) = skb.header_pointer(20, n, &mut buf) else {
+                return false;
+            };
+            let mut i = 0;
+            while let Some(&t) = opts.get(i) {
+                match t {
+                    0 => break,
+                    1 => i += 1,
+                    // LSRR, SSRR.
+                    0x83 | 0x89 => return true,
+                    _ => i += usize::from(opts.get(i + 1).copied().unwrap_or(0)).max(2),
+                }
+            }
+            false
+        }
+        Family::Ipv6 => {
+            let Some(&[first]) = skb.header_pointer(6, 1, &mut buf) else {
+                return false;
+            };
+            let (mut next, mut off) = (first, 40u32);
+            // Hop-by-hop, Routing, Fragment, AH and Destination options,
+            // as far as the transport header.
+            while off < l4off {
+                let Some(&[nexthdr, hlen, _, segments_left]) = skb.header_pointer(off, 4, &mut buf)
+                else {
+                    return false;
+                };
+                let len = match next {
+                    0 | 60 => (u32::from(hlen) + 1) * 8,
+                    43 if segments_left != 0 => return true,
+                    43 => (u32::from(hlen) + 1) * 8,
+                    44 => 8,
+                    51 => (u32::from(hlen) + 2) * 4,
+                    _ => return false,
+                };
+                next = nexthdr;
+                off += len;
+            }
+            false
+        }
+    }
+}
+
+/// The DCCP packet in `skb`.
+fn hook_pkt(skb: &HookSkb<'_>, family: Family) -> core::result::Result<HookPkt, Skip> {
+    let l4 = skb.l4(family).ok_or(Skip::NotDccp)?;
     if l4.proto != IPPROTO_DCCP {
-        return Err(true);
+        return Err(Skip::NotDccp);
     }
     if l4.fragment != Fragment::Whole {
-        *frag = true;
-        return Err(true);
+        return Err(Skip::Fragment);
     }
-    let len = skb.len();
-    if !skb.may_pull(len) {
-        return Err(false);
+    if source_routed(skb, family, l4.offset) {
+        return Err(Skip::Routed);
     }
-    let d = skb.data().get(..len as usize).ok_or(false)?;
-    let (src, dst) = match family {
-        Family::Ipv4 => (d.get(12..16), d.get(16..20)),
-        Family::Ipv6 => (d.get(8..24), d.get(24..40)),
+    let (at, alen) = match family {
+        Family::Ipv4 => (12, 4),
+        Family::Ipv6 => (8, 16),
     };
+    let mut addrs = [0u8; 32];
+    let mut tmp = [0u8; 32];
+    let a = skb
+        .header_pointer(at, 2 * alen, &mut tmp)
+        .ok_or(Skip::NotDccp)?;
+    for (d, b) in addrs.iter_mut().zip(a) {
+        *d = *b;
+    }
+    let len = (skb.len() as usize)
+        .checked_sub(l4.offset as usize)
+        .ok_or(Skip::NotDccp)?;
     Ok(HookPkt {
-        src: src.ok_or(false)?,
-        dst: dst.ok_or(false)?,
-        dccp: d.get(l4.offset as usize..).ok_or(false)?,
+        off: l4.offset,
+        len,
+        addrs,
+        alen,
     })
 }
 
-/// Checks a whole DCCP packet as the receive path would: header, checksum
-/// over its coverage, and the options' framing.
-fn validate_pkt(p: &HookPkt<'_>) -> core::result::Result<Header, Malformed> {
-    let h = codec::verify_checksum(p.src, p.dst, p.dccp)?;
-    let fixed = Header::fixed_len(h.ptype, h.x);
-    let opts = p.dccp.get(fixed..h.len()).ok_or(Malformed::BadDataOffset)?;
-    for o in codec::Options::new(opts) {
-        o?;
+/// Checks a whole DCCP packet as the receive path would (header,
+/// checksum over its coverage) and the options' framing, reading it with
+/// `skb_header_pointer` (the packet is not changed).
+fn validate_pkt(skb: &HookSkb<'_>, p: &HookPkt) -> core::result::Result<Header, Malformed> {
+    let mut buf = [0u8; MAX_HLEN];
+    let (h, mut sum, mut at, end) = {
+        let head = skb
+            .header_pointer(p.off, p.len.min(MAX_HLEN), &mut buf)
+            .ok_or(Malformed::TooShort)?;
+        let h = codec::parse_head(head, p.len)?;
+        let hlen = h.len();
+        let fixed = Header::fixed_len(h.ptype, h.x);
+        let opts = head.get(fixed..hlen).ok_or(Malformed::BadDataOffset)?;
+        for o in codec::Options::new(opts) {
+            o?;
+        }
+        let end = codec::coverage(p.len, hlen, h.cscov).ok_or(Malformed::BadCoverage)?;
+        let header = head.get(..hlen).ok_or(Malformed::BadDataOffset)?;
+        let sum = codec::header_sum(p.src(), p.dst(), p.len as u32, header);
+        let upto = end.min(head.len());
+        let data = head.get(hlen..upto).unwrap_or(&[]);
+        (h, codec::csum_add(sum, data), upto, end)
+    };
+    // The covered data past the first MAX_HLEN bytes, in pieces of even
+    // length (MAX_HLEN is) but the last.
+    while at < end {
+        let n = (end - at).min(MAX_HLEN);
+        let piece = skb
+            .header_pointer(p.off + at as u32, n, &mut buf)
+            .ok_or(Malformed::TooShort)?;
+        sum = codec::csum_add(sum, piece);
+        at += n;
+    }
+    if codec::csum_fold(sum) != h.checksum {
+        return Err(Malformed::BadChecksum);
     }
     Ok(h)
 }
@@ -342,34 +449,35 @@ impl DccpNet {
     /// PRE_ROUTING: drops malformed DCCP packets, counting each reason.
     /// Fragments pass unchecked (without connection tracking nothing
     /// reassembles them before this hook; the checksum covers bytes other
-    /// fragments carry). Forwarded packets are checked too: this hook
-    /// sees every packet entering the namespace.
-    fn validate<'a>(&self, mut skb: HookSkb<'a>, family: Family) -> Verdict<'a> {
+    /// fragments carry), and so do source-routed packets with hops left
+    /// (their checksum covers the final destination). Forwarded packets
+    /// are checked too: this hook sees every packet entering the
+    /// namespace.
+    fn validate<'a>(&self, skb: HookSkb<'a>, family: Family) -> Verdict<'a> {
         if self.nf_validate.load(Ordering::Relaxed) == 0 {
             return skb.accept();
         }
-        let mut frag = false;
-        let r = match hook_pkt(&mut skb, family, &mut frag) {
-            Ok(p) => Some(validate_pkt(&p)),
-            Err(not_ours) => {
-                if frag {
-                    self.nf_count(NF_FRAGMENT);
-                } else if !not_ours {
-                    self.nf_count(NF_UNCHECKED);
-                }
-                None
+        let p = match hook_pkt(&skb, family) {
+            Ok(p) => p,
+            Err(Skip::Fragment) => {
+                self.nf_count(NF_FRAGMENT);
+                return skb.accept();
             }
+            Err(Skip::Routed) => {
+                self.nf_count(NF_ROUTED);
+                return skb.accept();
+            }
+            Err(Skip::NotDccp) => return skb.accept(),
         };
-        match r {
-            Some(Err(m)) => {
+        match validate_pkt(&skb, &p) {
+            Err(m) => {
                 self.nf_count(DropReason::Malformed(m).index());
                 skb.drop_packet()
             }
-            Some(Ok(_)) => {
+            Ok(_) => {
                 self.nf_count(NF_VALID);
                 skb.accept()
             }
-            None => skb.accept(),
         }
     }
 
@@ -378,46 +486,36 @@ impl DccpNet {
     /// Code), so that the client's connect fails at once with EBADRQC,
     /// and dropped. Anything else goes on to the socket layer, which
     /// counts what is malformed.
-    fn admit<'a>(&self, mut skb: HookSkb<'a>) -> Verdict<'a> {
+    fn admit<'a>(&self, skb: HookSkb<'a>, st: &HookState) -> Verdict<'a> {
         if self.nf_policy.load(Ordering::Relaxed) == 0 {
             return skb.accept();
         }
-        let mut frag = false;
-        let reset = match hook_pkt(&mut skb, Family::Ipv4, &mut frag) {
-            Ok(p) => match validate_pkt(&p) {
-                Ok(h) if h.ptype == PacketType::Request => {
-                    let code = h.specific.unwrap_or(SERVICE_INVALID);
-                    let allowed = i32::try_from(code).is_ok_and(|c| self.nf_services.contains(c));
-                    if allowed {
-                        self.nf_count(NF_ADMITTED);
-                        None
-                    } else {
-                        self.nf_count(NF_REFUSED);
-                        let mut a = [[0u8; 4]; 2];
-                        a[0].copy_from_slice(p.src);
-                        a[1].copy_from_slice(p.dst);
-                        let from = inet::Addrs4 {
-                            saddr: a[0],
-                            daddr: a[1],
-                            sport: h.sport,
-                            dport: h.dport,
-                        };
-                        Some(reset_for(&from, &h, RESET_BAD_SERVICE_CODE))
-                    }
-                }
-                _ => None,
-            },
-            Err(_) => None,
+        let Ok(p) = hook_pkt(&skb, Family::Ipv4) else {
+            return skb.accept();
         };
-        match reset {
-            None => skb.accept(),
-            Some(out) => {
-                if let Ok(out) = out {
-                    let _ = inet::hook_reply::<Dccp>(&skb, out.bytes());
-                }
-                skb.drop_packet()
-            }
+        let h = match validate_pkt(&skb, &p) {
+            Ok(h) if h.ptype == PacketType::Request => h,
+            _ => return skb.accept(),
+        };
+        let code = h.specific.unwrap_or(SERVICE_INVALID);
+        if i32::try_from(code).is_ok_and(|c| self.nf_services.contains(c)) {
+            self.nf_count(NF_ADMITTED);
+            return skb.accept();
         }
+        self.nf_count(NF_REFUSED);
+        let (Ok(saddr), Ok(daddr)) = (p.src().try_into(), p.dst().try_into()) else {
+            return skb.drop_packet();
+        };
+        let from = inet::Addrs4 {
+            saddr,
+            daddr,
+            sport: h.sport,
+            dport: h.dport,
+        };
+        if let Ok(out) = reset_for(&from, &h, RESET_BAD_SERVICE_CODE) {
+            let _ = inet::hook_reply::<Dccp>(&skb, st, out.bytes());
+        }
+        skb.drop_packet()
     }
 }
 

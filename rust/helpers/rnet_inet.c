@@ -11,6 +11,7 @@
 #include <linux/slab.h>
 #include <linux/sockptr.h>
 #include <linux/uaccess.h>
+#include <net/dst_metadata.h>
 #include <net/inet_common.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_hashtables.h>
@@ -1336,14 +1337,18 @@ int rust_helper_rnet_inet4_ctl_reply(struct sk_buff *rxskb, const void *data,
 
 /*
  * Replies to @skb, an IPv4 packet of protocol @protocol a netfilter hook
- * is looking at, from the control socket of the packet's namespace: only
- * for a packet routed to this host (LOCAL_IN), -EINVAL otherwise.
+ * at LOCAL_IN is looking at, from the control socket of the packet's
+ * namespace: only for a received packet with a real input route (not a
+ * tunnel's metadata one, whose device is NULL) and a device, -EINVAL
+ * otherwise. A reply from LOCAL_IN leaves through the output path, never
+ * back into this hook on the same stack.
  */
 int rust_helper_rnet_inet4_hook_reply(struct sk_buff *skb, u8 protocol,
 				      const void *data, unsigned int len)
 {
-	if (skb->protocol != htons(ETH_P_IP) || !skb_dst(skb) ||
-	    ip_hdr(skb)->protocol != protocol)
+	if (skb->protocol != htons(ETH_P_IP) || !skb->dev ||
+	    !skb_valid_dst(skb) || !rt_is_input_route(skb_rtable(skb)) ||
+	    !skb_dst(skb)->dev || ip_hdr(skb)->protocol != protocol)
 		return -EINVAL;
 	return rust_helper_rnet_inet4_ctl_reply(skb, data, len);
 }

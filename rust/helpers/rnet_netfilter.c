@@ -20,15 +20,3 @@ void rust_helper_rnet_nf_steal_prepare(struct sk_buff *skb)
 	secpath_reset(skb);
 	skb->dev = NULL;
 }
-
-/*
- * Makes the first @len bytes of @skb, from its data (the network header
- * at every INET hook point), linear; false for a shared buffer (which
- * pskb_expand_head must not touch), a shorter one or no memory.
- */
-bool rust_helper_rnet_nf_may_pull(struct sk_buff *skb, unsigned int len)
-{
-	if (skb_shared(skb))
-		return false;
-	return pskb_may_pull(skb, len);
-}

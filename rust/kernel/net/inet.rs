@@ -38,7 +38,11 @@ use crate::{
     bindings,
     error::{from_err_ptr, to_result, Error, Result},
     ffi::{c_char, c_int, c_long, c_uint, c_void},
-    net::{netfilter::HookSkb, pernet::Net, skb::SkBuff},
+    net::{
+        netfilter::{Family, HookPoint, HookSkb, HookState},
+        pernet::Net,
+        skb::SkBuff,
+    },
     prelude::*,
     str::CStr,
     types::Opaque,
@@ -872,15 +876,23 @@ impl<P: Protocol> Rx4<P> {
     }
 }
 
-/// Replies to the IPv4 packet a netfilter hook is looking at, a packet
-/// of protocol `P` routed to this host (at LOCAL_IN; EINVAL otherwise),
-/// with `out` (transport header with its checksum) from `P`'s control
-/// socket in the packet's namespace (ENOENT while `P` is not registered).
-pub fn hook_reply<P: Protocol>(skb: &HookSkb<'_>, out: &[u8]) -> Result {
+/// Replies to the IPv4 packet a netfilter hook at LOCAL_IN is looking at
+/// (`state` is the hook call's), a packet of protocol `P` with an input
+/// route to this host, with `out` (transport header with its checksum)
+/// from `P`'s control socket in the packet's namespace. EINVAL at any
+/// other hook point or family (a reply sent from LOCAL_OUT or POST_ROUTING
+/// would pass those hooks again on the same stack), for another protocol
+/// or a packet without a real route; ENOENT while `P` is not registered.
+pub fn hook_reply<P: Protocol>(skb: &HookSkb<'_>, state: &HookState, out: &[u8]) -> Result {
+    if state.point() != Some(HookPoint::LocalIn) || state.family() != Some(Family::Ipv4) {
+        return Err(EINVAL);
+    }
     let len = u32::try_from(out.len()).map_err(|_| E2BIG)?;
-    // SAFETY: the packet is valid for the hook call `skb` borrows; the
-    // helper checks that it is IPv4 of `P::PROTOCOL` with a route before
-    // reading its header; `out` is readable for `len` bytes.
+    // SAFETY: the packet is valid for the hook call `skb` borrows, at
+    // LOCAL_IN (checked above: softirq or bh off, inside the hook's RCU
+    // section); the helper checks that it is IPv4 of `P::PROTOCOL` with a
+    // real input route and a device before reading its header; `out` is
+    // readable for `len` bytes.
     to_result(unsafe {
         bindings::rnet_inet4_hook_reply(skb.raw(), P::PROTOCOL, out.as_ptr().cast(), len)
     })

@@ -176,16 +176,24 @@ impl<'a> HookSkb<'a> {
             .map_err(|_| EFAULT)
     }
 
-    /// Makes the first `len` bytes (from the network header) linear, so
-    /// that [`HookSkb::data`] covers them; false when the packet is
-    /// shorter, shared, or memory ran out (the packet is unchanged then).
-    /// The packet's head may move: nothing borrowed from it survives
-    /// (`&mut self`).
-    pub fn may_pull(&mut self, len: u32) -> bool {
-        // SAFETY: the packet is valid for the call (invariant) and the
-        // core reloads its header pointers after every hook; the helper
-        // refuses a shared buffer.
-        unsafe { bindings::rnet_nf_may_pull(self.raw(), len) }
+    /// `len` bytes at `offset` (from the network header), as
+    /// `skb_header_pointer` gives them: borrowed from the linear data when
+    /// they are all there, else copied into `buf`; `None` when the packet
+    /// or `buf` is shorter. The packet is not changed.
+    pub fn header_pointer<'b>(
+        &'b self,
+        offset: u32,
+        len: usize,
+        buf: &'b mut [u8],
+    ) -> Option<&'b [u8]> {
+        let start = usize::try_from(offset).ok()?;
+        let end = start.checked_add(len)?;
+        if let Some(s) = self.data().get(start..end) {
+            return Some(s);
+        }
+        let b = buf.get_mut(..len)?;
+        self.copy_bits(offset, b).ok()?;
+        Some(b)
     }
 
     /// The transport protocol and the offset of its header (from the

@@ -272,7 +272,8 @@ impl Default for IntList {
 /// A writable-by-root sysctl holding an [`IntList`] of the per-namespace
 /// state `T`: it reads as the values separated by tabs (nothing for an
 /// empty list) and is set by writing up to [`IntList::MAX`] numbers
-/// separated by blanks, which replace the whole list (only blanks: empty).
+/// separated by blanks, which replace the whole list (only blanks: empty),
+/// in one write from the start of the file shorter than a page.
 /// A value outside `min..=max`, more than [`IntList::MAX`] values or
 /// anything that is not a number is refused with EINVAL and changes
 /// nothing. Writers need `CAP_NET_ADMIN` as for an [`IntSysctl`]. `min`
@@ -971,11 +972,16 @@ impl<T: Operations> Registration<T> {
             // SAFETY: as above.
             let text = unsafe { core::slice::from_raw_parts(buffer as *const u8, given) };
             // SAFETY: valid during the call.
-            if unsafe { *ppos } != 0 {
-                // The whole list is one write.
+            if unsafe { *ppos } != 0 || given >= crate::page::PAGE_SIZE {
+                // The whole list is one write, and the C parser reads at
+                // most a page less one byte of it.
                 return Err(EINVAL);
             }
-            if text.iter().all(|c| c.is_ascii_whitespace() || *c == 0) {
+            if given == 0 {
+                return Ok(0);
+            }
+            // Blanks as C's isspace() has them: the list is emptied.
+            if text.iter().all(|c| b" \t\n\x0b\x0c\r".contains(c)) {
                 list.set(&[])?;
                 return Ok(0);
             }
