@@ -99,9 +99,11 @@ enum DropReason {
     BadService,
     /// A sequence number outside the window (RFC 4340 7.5.1).
     BadSeq,
+    /// An ICMP error quoting a packet this socket did not send.
+    BadIcmp,
 }
 
-const REASONS: [&str; 15] = [
+const REASONS: [&str; 16] = [
     "too_short",
     "bad_data_offset",
     "bad_type",
@@ -117,6 +119,7 @@ const REASONS: [&str; 15] = [
     "rcvbuf_full",
     "bad_service",
     "bad_seq",
+    "bad_icmp",
 ];
 
 impl DropReason {
@@ -139,6 +142,7 @@ impl DropReason {
             Self::RcvbufFull => 12,
             Self::BadService => 13,
             Self::BadSeq => 14,
+            Self::BadIcmp => 15,
         }
     }
 }
@@ -958,6 +962,40 @@ impl inet::Protocol for Dccp {
         // A failed send (no route, no memory) is retried as a loss would be.
         let _ = sent;
         sk.reset_xmit_timer(rto);
+    }
+
+    fn icmp_sent(sk: &mut Locked<'_, Self>, sent: &[u8]) -> bool {
+        // Only about a packet this socket sent: 48-bit sequence numbers
+        // (the only kind it sends) in [AWL, AWH] (RFC 4340 7.5.1: the
+        // last W sent, not before the ISS), as the C DCCP checks, so that
+        // a blind forger must guess the number.
+        let (Some(&b8), Some(s)) = (sent.get(8), sent.get(10..16)) else {
+            count_sk(sk, DropReason::BadIcmp);
+            return false;
+        };
+        let seq = s.iter().fold(0u64, |a, b| a << 8 | u64::from(*b));
+        let (iss, gss, role) = (sk.data().iss, sk.data().gss, sk.data().role);
+        let awl = if codec::seq_delta(gss, iss) >= SEQ_WINDOW as i64 {
+            codec::seq_add(gss, codec::SEQ_MOD + 1 - SEQ_WINDOW)
+        } else {
+            iss
+        };
+        let ok = b8 & 1 == 1 && role != Role::None && codec::seq_in_window(seq, awl, gss);
+        if !ok {
+            count_sk(sk, DropReason::BadIcmp);
+        }
+        ok
+    }
+
+    fn icmp_error(sk: &mut Locked<'_, Self>, err: Error) {
+        match sk.state() {
+            // A connection attempt ends at once (RFC 4340 8.1.1 leaves
+            // it to the implementation; TCP and the C DCCP end it).
+            State::SynSent => sk.done(Some(err)),
+            // Else reported only to an application that asked for it.
+            _ if sk.ip_recverr() => sk.report_error(err),
+            _ => sk.soft_error(err),
+        }
     }
 
     fn rcv(net: &Net, mut skb: Rx4<Self>) {

@@ -12,6 +12,7 @@
 #include <linux/sockptr.h>
 #include <linux/uaccess.h>
 #include <net/dst_metadata.h>
+#include <net/icmp.h>
 #include <net/inet_common.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_hashtables.h>
@@ -1333,6 +1334,136 @@ int rust_helper_rnet_inet4_ctl_reply(struct sk_buff *rxskb, const void *data,
 	/* The route holds its device, the device its namespace. */
 	return rnet_inet4_reply(p, dev_net(skb_dst(rxskb)->dev), rxskb, data,
 				len);
+}
+
+/* The most bytes of the transport header an ICMP error's callback gets. */
+#define RNET_INET_ERR_HDR 64
+
+/*
+ * net_protocol.err_handler's work, in the receive softirq under RCU: @skb
+ * is an ICMP error whose data is the IP header of a packet this host sent
+ * (at least 8 bytes of its transport header follow, icmp_socket_deliver
+ * made sure), @info the ICMP's extra word. Only for a full socket of the
+ * protocol that no task owns (else counted as LOCKDROPPEDICMPS), is not
+ * closed, and whose @sent callback says the quoted transport header (its
+ * first bytes, at most RNET_INET_ERR_HDR) is one it sent (else counted as
+ * OUTOFWINDOWICMPS): Fragmentation Needed updates the path MTU, a
+ * Redirect the route, and any other error, mapped to an errno as TCP maps
+ * it, goes to @err_cb. Source Quench and unknown types are ignored, and
+ * so are errors for requests and timewait sockets.
+ */
+int rust_helper_rnet_inet4_err(struct sk_buff *skb, u32 info,
+			       bool (*sent)(struct sock *sk, const void *hdr,
+					    unsigned int len),
+			       void (*err_cb)(struct sock *sk, int err))
+{
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	const int type = icmp_hdr(skb)->type;
+	const int code = icmp_hdr(skb)->code;
+	unsigned int offset = iph->ihl << 2, len;
+	u8 buf[RNET_INET_ERR_HDR];
+	struct rnet_inet_proto *p;
+	bool pmtu = false;
+	struct net *net;
+	const u8 *hdr;
+	__be16 ports[2];
+	struct sock *sk;
+	int err = 0;
+
+	p = rnet_inet_live_for(iph->protocol);
+	if (!p || !skb->dev || skb->len < offset + 8)
+		return -ENOENT;
+	net = dev_net(skb->dev);
+	len = min_t(unsigned int, skb->len - offset, sizeof(buf));
+	hdr = skb_header_pointer(skb, offset, len, buf);
+	if (!hdr)
+		return -EINVAL;
+	memcpy(ports, hdr, sizeof(ports));
+	/* The packet went from us (source) to the peer (destination). */
+	sk = __inet_lookup_established(net, &p->hashinfo, iph->daddr, ports[1],
+				       iph->saddr, ntohs(ports[0]),
+				       inet_iif(skb), 0);
+	if (!sk) {
+		__ICMP_INC_STATS(net, ICMP_MIB_INERRORS);
+		return -ENOENT;
+	}
+	if (sk->sk_state == TCP_TIME_WAIT) {
+		inet_twsk_put(inet_twsk(sk));
+		return 0;
+	}
+	if (sk->sk_state == TCP_NEW_SYN_RECV) {
+		reqsk_put(inet_reqsk(sk));
+		return 0;
+	}
+	if (sk->sk_prot != &p->prot)
+		goto out;
+	switch (type) {
+	case ICMP_REDIRECT:
+		break;
+	case ICMP_PARAMETERPROB:
+		err = EPROTO;
+		break;
+	case ICMP_DEST_UNREACH:
+		if (code > NR_ICMP_UNREACH)
+			goto out;
+		if (code == ICMP_FRAG_NEEDED)
+			pmtu = true;
+		else
+			err = icmp_err_convert[code].errno;
+		break;
+	case ICMP_TIME_EXCEEDED:
+		err = EHOSTUNREACH;
+		break;
+	default:
+		goto out;
+	}
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk)) {
+		__NET_INC_STATS(net, LINUX_MIB_LOCKDROPPEDICMPS);
+		pmtu = false;
+		goto unlock;
+	}
+	if (sk->sk_state == TCP_CLOSE || !sent(sk, hdr, len)) {
+		if (sk->sk_state != TCP_CLOSE)
+			__NET_INC_STATS(net, LINUX_MIB_OUTOFWINDOWICMPS);
+		pmtu = false;
+		goto unlock;
+	}
+	if (type == ICMP_REDIRECT) {
+		struct dst_entry *dst = __sk_dst_check(sk, 0);
+
+		if (dst)
+			dst->ops->redirect(dst, sk, skb);
+	} else if (err) {
+		err_cb(sk, err);
+	}
+unlock:
+	bh_unlock_sock(sk);
+	/* Takes the bh lock itself; the MPS follows the route. */
+	if (pmtu)
+		ipv4_sk_update_pmtu(skb, sk, info);
+out:
+	sock_put(sk);
+	return 0;
+}
+
+/* Records @err as @sk's soft error (SO_ERROR reads it when no error is set). */
+void rust_helper_rnet_inet_soft_error(struct sock *sk, int err)
+{
+	WRITE_ONCE(sk->sk_err_soft, err);
+}
+
+/* Sets @sk's error and wakes its waiters, as an IP_RECVERR socket wants. */
+void rust_helper_rnet_inet_report_error(struct sock *sk, int err)
+{
+	WRITE_ONCE(sk->sk_err, err);
+	sk_error_report(sk);
+}
+
+/* Whether @sk asked for IP_RECVERR. */
+bool rust_helper_rnet_inet_recverr(struct sock *sk)
+{
+	return inet_test_bit(RECVERR, sk);
 }
 
 /*

@@ -248,6 +248,25 @@ pub trait Protocol: Sized + Send + Sync + 'static {
     /// the protocol forgets its connection; the abstraction then returns
     /// the socket to [`State::Close`].
     fn disconnect(_sk: &mut Locked<'_, Self>) {}
+
+    /// Whether `sent`, the start of the transport header an ICMP error
+    /// quotes (as much as the message carries, 8 to 64 bytes), is from a
+    /// packet this socket sent; only then does the error count
+    /// (`net_protocol.err_handler`, receive softirq, under the bh lock of
+    /// a socket no task owns that is not closed). By default none is.
+    fn icmp_sent(_sk: &mut Locked<'_, Self>, _sent: &[u8]) -> bool {
+        false
+    }
+
+    /// An ICMP error about a packet [`Protocol::icmp_sent`] accepted,
+    /// mapped to `err` as TCP maps it (destination unreachable by code,
+    /// parameter problem `EPROTO`, time exceeded `EHOSTUNREACH`).
+    /// Fragmentation Needed and Redirect are the abstraction's (the route
+    /// changes) and do not come here. By default the error is recorded as
+    /// the socket's soft error.
+    fn icmp_error(sk: &mut Locked<'_, Self>, err: Error) {
+        sk.soft_error(err);
+    }
 }
 
 /// A socket of protocol `P`.
@@ -363,6 +382,27 @@ impl<'a, P: Protocol> Locked<'a, P> {
         // destroy this may start does not free the memory `self`
         // borrows: the caller holds a reference.
         unsafe { bindings::rnet_inet_done(self.sk.as_raw(), e) };
+    }
+
+    /// Records `err` as the socket's soft error: `SO_ERROR` reads it when
+    /// no error is set.
+    pub fn soft_error(&mut self, err: Error) {
+        // SAFETY: the socket is valid and ours (type invariant).
+        unsafe { bindings::rnet_inet_soft_error(self.sk.as_raw(), -err.to_errno()) };
+    }
+
+    /// Sets the socket's error and wakes its waiters (the next call on it
+    /// fails with `err`), without ending the connection.
+    pub fn report_error(&mut self, err: Error) {
+        // SAFETY: as above.
+        unsafe { bindings::rnet_inet_report_error(self.sk.as_raw(), -err.to_errno()) };
+    }
+
+    /// Whether the application set `IP_RECVERR` (it wants ICMP errors
+    /// reported on an established connection).
+    pub fn ip_recverr(&self) -> bool {
+        // SAFETY: the socket is valid.
+        unsafe { bindings::rnet_inet_recverr(self.sk.as_raw()) }
     }
 
     /// The addresses and ports of the connected socket.
@@ -971,7 +1011,7 @@ impl<P: Protocol> Registration<P> {
         // SAFETY: as above.
         let mut np: bindings::net_protocol = unsafe { core::mem::zeroed() };
         np.handler = Some(rcv_tramp::<P>);
-        np.err_handler = Some(err_tramp);
+        np.err_handler = Some(err_tramp::<P>);
         let sizes = [
             size_of::<bindings::proto>(),
             size_of::<bindings::proto_ops>(),
@@ -1285,10 +1325,54 @@ unsafe extern "C" fn rcv_tramp<P: Protocol>(skb: *mut bindings::sk_buff) -> c_in
 ///
 /// # Safety
 ///
-/// Called by ICMP input with a packet it owns.
-unsafe extern "C" fn err_tramp(_skb: *mut bindings::sk_buff, _info: u32) -> c_int {
-    // ICMP errors are not handled yet: the connection times out instead.
-    0
+/// Called by ICMP input, in the receive softirq under RCU, with an ICMP
+/// error whose data is the quoted IP header.
+unsafe extern "C" fn err_tramp<P: Protocol>(skb: *mut bindings::sk_buff, info: u32) -> c_int {
+    // SAFETY: as the caller promises; the helper calls the callbacks only
+    // for a socket of `P`'s proto under its bh lock with no owner.
+    unsafe {
+        bindings::rnet_inet4_err(
+            skb,
+            info,
+            Some(icmp_sent_tramp::<P>),
+            Some(icmp_err_tramp::<P>),
+        )
+    }
+}
+
+/// Whether an ICMP error is about a packet the socket sent.
+///
+/// # Safety
+///
+/// `sk` is a socket of `P` under its bh lock with no task owning it;
+/// `hdr` is readable for `len` bytes during the call.
+unsafe extern "C" fn icmp_sent_tramp<P: Protocol>(
+    sk: *mut bindings::sock,
+    hdr: *const c_void,
+    len: c_uint,
+) -> bool {
+    // SAFETY: as the caller promises.
+    let (sent, sk) = unsafe {
+        (
+            core::slice::from_raw_parts(hdr.cast::<u8>(), len as usize),
+            Sock::<P>::from_raw(sk),
+        )
+    };
+    let mut l = Locked { sk };
+    P::icmp_sent(&mut l, sent)
+}
+
+/// The protocol part of an ICMP error.
+///
+/// # Safety
+///
+/// `sk` is a socket of `P` under its bh lock with no task owning it; `err`
+/// a positive errno.
+unsafe extern "C" fn icmp_err_tramp<P: Protocol>(sk: *mut bindings::sock, err: c_int) {
+    // SAFETY: as the caller promises.
+    let sk = unsafe { Sock::<P>::from_raw(sk) };
+    let mut l = Locked { sk };
+    P::icmp_error(&mut l, Error::from_errno(-err));
 }
 
 /// `proto.setsockopt`: IP options to IP, the protocol's level to `P`.

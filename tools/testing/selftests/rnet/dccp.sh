@@ -16,7 +16,7 @@
 
 TESTS="dccp_standalone dccp_autoload dccp_bind_listen dccp_refused dccp_drops
 	dccp_client_close dccp_server_close dccp_echo dccp_service dccp_diag
-	dccp_conns dccp_backlog dccp_nf_validate dccp_nf_policy
+	dccp_conns dccp_backlog dccp_nf_validate dccp_nf_policy dccp_icmp
 	dccp_response_retransmit dccp_close_retransmit dccp_retransmit_unload
 	dccp_taken_slot"
 
@@ -623,13 +623,14 @@ nf_expect() {
 
 # The PRE_ROUTING hook (net.dccp_rust.nf_validate, on in B only): each
 # malformed header kind dropped and counted under its own reason before
-# the socket layer sees it, IPv4 and IPv6; a valid packet passes (and is
-# answered by the socket layer); fragments pass unchecked and counted, a
+# the socket layer sees it, IPv4 and IPv6; valid packets pass (the socket
+# layer answers them: IPv4 no_socket, IPv6 an unknown protocol), checked
+# past the first 1020 bytes too; fragments pass unchecked and counted, a
 # fragmented packet with a bad checksum is dropped by the socket layer
 # after reassembly; with the hook off, the socket layer counts again; A,
 # whose hook is off, counts nothing.
 dccp_nf_validate() {
-	local kind reason d0 n0 b0 out
+	local kind reason d0 n0 b0 u0 out
 	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
 	[ "$(nf_sysctl $NS_B nf_validate)" = 0 ] || fail "nf_validate is not off by default" || return
@@ -639,13 +640,15 @@ dccp_nf_validate() {
 	d0=$(dccp_stat_sum $NS_B)
 	for kind in badcsum:bad_checksum short:too_short doff:bad_data_offset \
 		type:bad_type xshort:short_seq_not_allowed cscov:bad_coverage \
-		badopt:bad_option_length; do
+		badopt:bad_option_length badmand:bad_mandatory; do
 		reason=${kind#*:} kind=${kind%%:*}
 		out=$(in_a dccpt raw $IP_A $IP_B $PORT $kind)
 		[ "$out" = ok ] || fail "raw $kind: $out" || return
 		wait_for 3 sh -c "[ \"\$(ip netns exec $NS_B awk '\$1 == \"nf_$reason\" { print \$2 }' $STATS)\" = 1 ]" ||
 			fail "$kind not counted once as nf_$reason: $(nf_stat $NS_B $reason)" || return
 	done
+	# IPv6: no DCCP socket layer there, so IPv6 counts what passed.
+	u0=$(snmp6 $NS_B Ip6InUnknownProtos)
 	out=$(in_a dccpt raw $IP6_A $IP6_B $PORT badcsum)
 	[ "$out" = ok ] || fail "raw IPv6 badcsum: $out" || return
 	wait_for 3 sh -c "[ \"\$(ip netns exec $NS_B awk '\$1 == \"nf_bad_checksum\" { print \$2 }' $STATS)\" = 2 ]" ||
@@ -654,49 +657,71 @@ dccp_nf_validate() {
 	[ "$out" = ok ] || fail "raw IPv6 valid: $out" || return
 	wait_for 3 sh -c "[ \"\$(ip netns exec $NS_B awk '\$1 == \"nf_valid\" { print \$2 }' $STATS)\" = 1 ]" ||
 		fail "the valid IPv6 packet was not counted valid" || return
+	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"Ip6InUnknownProtos\" { print \$2 }' /proc/net/snmp6) = $((u0 + 1)) ]" ||
+		fail "IPv6 saw $(($(snmp6 $NS_B Ip6InUnknownProtos) - u0)) DCCP packets, want the valid one only" || return
+	# IPv6 in three fragments: counted and passed, reassembled by IPv6.
+	out=$(in_a dccpt raw $IP6_A $IP6_B $PORT big 3000)
+	[ "$out" = ok ] || fail "raw IPv6 big: $out" || return
+	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"Ip6InUnknownProtos\" { print \$2 }' /proc/net/snmp6) = $((u0 + 2)) ]" ||
+		fail "the fragmented IPv6 packet did not pass" || return
+	nf_expect $NS_B fragment 3 || return
 	[ "$(dccp_stat_sum $NS_B)" = "$d0" ] ||
 		fail "the socket layer saw a packet the hook dropped ($d0 -> $(dccp_stat_sum $NS_B))" || return
-	# A valid Request passes: the socket layer answers it (no_socket).
+	# Valid IPv4 packets pass: the socket layer answers them (no_socket),
+	# a 1400-byte one (checksummed past the first 1020 bytes) too; one of
+	# 1400 bytes with a bad checksum is dropped by the hook.
 	n0=$(dccp_stat $NS_B no_socket)
-	out=$(in_a dccpt raw $IP_A $IP_B $PORT valid)
-	[ "$out" = ok ] || fail "raw valid: $out" || return
-	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_no_socket\" { print \$2 }' $STATS) -gt $n0 ]" ||
-		fail "a valid Request did not reach the socket layer" || return
-	nf_expect $NS_B valid 2 || return
+	for out in "valid" "big 1400"; do
+		out=$(in_a dccpt raw $IP_A $IP_B $PORT $out)
+		[ "$out" = ok ] || fail "raw valid: $out" || return
+	done
+	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_no_socket\" { print \$2 }' $STATS) = $((n0 + 2)) ]" ||
+		fail "valid packets did not reach the socket layer: no_socket $n0 -> $(dccp_stat $NS_B no_socket)" || return
+	nf_expect $NS_B valid 3 || return
+	out=$(in_a dccpt raw $IP_A $IP_B $PORT bigbad 1400)
+	wait_for 3 sh -c "[ \"\$(ip netns exec $NS_B awk '\$1 == \"nf_bad_checksum\" { print \$2 }' $STATS)\" = 3 ]" ||
+		fail "a 1400-byte bad checksum was not dropped by the hook" || return
 	# 3000 bytes of DCCP in three fragments on a 1500-byte path: each
 	# counted, none checked; reassembled, the socket layer takes the
 	# good one (no_socket) and drops the bad one (bad_checksum).
 	b0=$(dccp_stat $NS_B bad_checksum)
 	out=$(in_a dccpt raw $IP_A $IP_B $PORT big 3000)
 	[ "$out" = ok ] || fail "raw big: $out" || return
-	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_no_socket\" { print \$2 }' $STATS) -gt $((n0 + 1)) ]" ||
+	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_no_socket\" { print \$2 }' $STATS) -gt $((n0 + 2)) ]" ||
 		fail "the fragmented packet did not reach the socket layer" || return
 	out=$(in_a dccpt raw $IP_A $IP_B $PORT bigbad 3000)
 	[ "$out" = ok ] || fail "raw bigbad: $out" || return
 	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_bad_checksum\" { print \$2 }' $STATS) -gt $b0 ]" ||
 		fail "the fragmented bad checksum was not dropped after reassembly" || return
 	diag "$NS_B hook counters: $(ip netns exec $NS_B awk '/^nf_/ && $2 { printf "%s ", $0 }' $STATS)"
-	nf_expect $NS_B fragment 6 || return
-	nf_expect $NS_B bad_checksum 2 || return
-	nf_expect $NS_B valid 2 || return
-	[ "$(nf_sum $NS_B)" = 16 ] || fail "$NS_B counted $(nf_sum $NS_B), want 16" || return
-	# Off again: the socket layer counts the bad checksum itself.
+	nf_expect $NS_B fragment 9 || return
+	nf_expect $NS_B bad_checksum 3 || return
+	nf_expect $NS_B valid 3 || return
+	[ "$(nf_sum $NS_B)" = 22 ] || fail "$NS_B counted $(nf_sum $NS_B), want 22" || return
+	# Off again: the socket layer counts the IPv4 bad checksum itself, and
+	# IPv6 gets the IPv6 one.
 	nf_sysctl $NS_B nf_validate 0 || return
-	b0=$(dccp_stat $NS_B bad_checksum)
+	b0=$(dccp_stat $NS_B bad_checksum) u0=$(snmp6 $NS_B Ip6InUnknownProtos)
 	out=$(in_a dccpt raw $IP_A $IP_B $PORT badcsum)
+	out=$(in_a dccpt raw $IP6_A $IP6_B $PORT badcsum)
 	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_bad_checksum\" { print \$2 }' $STATS) -gt $b0 ]" ||
 		fail "with the hook off, the socket layer did not count the bad checksum" || return
-	nf_expect $NS_B bad_checksum 2 || return
+	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"Ip6InUnknownProtos\" { print \$2 }' /proc/net/snmp6) = $((u0 + 1)) ]" ||
+		fail "with the hook off, the IPv6 bad checksum did not pass" || return
+	nf_expect $NS_B bad_checksum 3 || return
 	[ "$(nf_sum $NS_A)" = 0 ] || fail "$NS_A, whose hooks are off, counted $(nf_sum $NS_A)"
 }
 
 # The LOCAL_IN policy (net.dccp_rust.nf_policy and nf_services, in B
 # only): a Request for a Service Code the list lacks is refused with a
-# Reset at once (EBADRQC), though the listener serves it; one in the list
-# is admitted; the list's sysctl semantics; unprivileged writers refused;
-# A's policy untouched.
+# Reset (EBADRQC for the first Request, none retransmitted), though the
+# listener serves it, and dropped
+# (the listener never answers it); one in the list, not its first entry,
+# is admitted; a malformed Request is left to the socket layer, never
+# answered by the policy; the list's sysctl semantics; unprivileged
+# writers refused; A's policy untouched.
 dccp_nf_policy() {
-	local out t0 t1 s0
+	local out t0 t1 s0 a0 b0 c0
 	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
 	timewait_ms $NS_A $TW_MS
@@ -705,6 +730,7 @@ dccp_nf_policy() {
 	nf_sysctl $NS_B nf_services "42 1000 7" || fail "cannot set nf_services" || return
 	out=$(nf_sysctl $NS_B nf_services | tr '\t' ' ')
 	[ "$out" = "42 1000 7" ] || fail "nf_services reads '$out'" || return
+	[ -z "$(nf_sysctl $NS_A nf_services)" ] || fail "$NS_A's list changed with $NS_B's" || return
 	for out in -1 2147483648 abc "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17"; do
 		if nf_sysctl $NS_B nf_services "$out" 2> /dev/null; then
 			fail "nf_services accepted '$out'"; return
@@ -712,17 +738,20 @@ dccp_nf_policy() {
 	done
 	[ "$(nf_sysctl $NS_B nf_services | tr '\t' ' ')" = "42 1000 7" ] ||
 		fail "a refused write changed nf_services" || return
-	nf_sysctl $NS_B nf_services 42 || return
+	out="1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16"
+	nf_sysctl $NS_B nf_services "$out" || fail "16 values refused" || return
+	[ "$(nf_sysctl $NS_B nf_services | tr '\t' ' ')" = "$out" ] || fail "16 values not kept" || return
+	nf_sysctl $NS_B nf_services "1000 42" || return
 	out=$(ip netns exec $NS_B xfer write-nobody /proc/sys/net/dccp_rust/nf_services 7)
 	[ "$out" = "open EACCES" ] || fail "uid 65534: $out, want open EACCES" || return
 	out=$(ip netns exec $NS_B xfer write-nocap /proc/sys/net/dccp_rust/nf_services 7)
 	[ "$out" = "write EPERM" ] || fail "root without CAP_NET_ADMIN: $out, want write EPERM" || return
 	out=$(ip netns exec $NS_B xfer write-nocap /proc/sys/net/dccp_rust/nf_policy 1)
 	[ "$out" = "write EPERM" ] || fail "nf_policy without CAP_NET_ADMIN: $out" || return
-	[ "$(nf_sysctl $NS_B nf_services)" = 42 ] && [ "$(nf_sysctl $NS_B nf_policy)" = 0 ] ||
+	[ "$(nf_sysctl $NS_B nf_services | tr '\t' ' ')" = "1000 42" ] && [ "$(nf_sysctl $NS_B nf_policy)" = 0 ] ||
 		fail "an unprivileged write changed the policy" || return
 	nf_sysctl $NS_B nf_policy 1 || return
-	s0=$(dccp_stat $NS_B bad_service)
+	s0=$(dccp_stat $NS_B bad_service) a0=$(dccp_stat $NS_A no_socket)
 	export DCCPT_SERVICE=42,7
 	start_server /tmp/dccp_srv.out $PORT 1 4 wait
 	t0=$?
@@ -736,8 +765,13 @@ dccp_nf_policy() {
 	"errno 56 "*) ;;
 	*) fail "connect for 7 gave: $out (want EBADRQC)"; return ;;
 	esac
-	# Before the Request's first retransmission (1 s).
-	[ $((t1 - t0)) -lt 900 ] || fail "the refusal was not at once" || return
+	# The first Request was refused and answered: no retransmission.
+	nf_expect $NS_B refused 1 || return
+	# A malformed Request is not the policy's: the socket layer drops it.
+	b0=$(dccp_stat $NS_B bad_checksum)
+	out=$(in_a dccpt raw $IP_A $IP_B $PORT badcsum 7)
+	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_bad_checksum\" { print \$2 }' $STATS) -gt $b0 ]" ||
+		fail "the malformed Request did not reach the socket layer" || return
 	out=$(in_a env DCCPT_SERVICE=42 dccpt client $IP_B $PORT close | head -n 1)
 	[ "$out" = ok ] || fail "connect for 42, in the policy, gave: $out" || return
 	wait $SERVER
@@ -745,18 +779,73 @@ dccp_nf_policy() {
 	[ "$out" = "ok accepted hup" ] || fail "server: $out" || return
 	nf_expect $NS_B refused 1 || return
 	nf_expect $NS_B admitted 1 || return
+	# The refused Request never reached the listener: it counted no bad
+	# Service Code and sent no Response (which A would have answered for
+	# its closed port, counting no_socket).
 	[ "$(dccp_stat $NS_B bad_service)" = "$s0" ] ||
 		fail "the listener saw the refused Request" || return
-	# An empty list refuses every Service Code.
+	[ "$(dccp_stat $NS_A no_socket)" = "$a0" ] ||
+		fail "the refused Request was answered by the listener too" || return
+	# An empty list refuses every Service Code (nobody listens now: the
+	# policy's Reset is the only answer, no No Connection one).
+	c0=$(dccp_stat $NS_B no_socket)
 	nf_sysctl $NS_B nf_services "" || fail "cannot empty nf_services" || return
 	[ -z "$(nf_sysctl $NS_B nf_services)" ] || fail "nf_services not empty" || return
 	out=$(in_a env DCCPT_SERVICE=42 dccpt connect $IP_B $PORT)
 	case $out in "errno 56 "*) ;; *) fail "empty policy, connect gave: $out"; return ;; esac
 	nf_expect $NS_B refused 2 || return
+	[ "$(dccp_stat $NS_B no_socket)" = "$c0" ] || fail "a refused Request reached the socket layer" || return
 	[ "$(nf_sysctl $NS_A nf_policy)" = 0 ] && [ -z "$(nf_sysctl $NS_A nf_services)" ] &&
 		[ "$(nf_sum $NS_A)" = 0 ] || fail "$NS_A's policy or counters changed" || return
 	nf_sysctl $NS_B nf_policy 0
 	wait_for $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
+}
+
+# ICMP errors: a Request a router answers with Host Unreachable (A
+# reaches 203.0.113.0/24 through B, which forwards and has no route to .5)
+# ends the connect at once with EHOSTUNREACH; a Host Unreachable quoting a
+# sequence number the socket never sent (for a connect to .6, which B
+# silently drops) is counted as bad_icmp and ignored: the connect goes on
+# until its own timeout.
+dccp_icmp() {
+	local out t0 t1 cport i0 pid
+	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	in_a ip route add 203.0.113.0/24 via $IP_B || fail "route in $NS_A" || return
+	in_b sh -c "echo 1 > /proc/sys/net/ipv4/ip_forward" || return
+	in_b ip route add unreachable 203.0.113.5/32 || fail "route in $NS_B" || return
+	in_b ip route add blackhole 203.0.113.6/32 || fail "route in $NS_B" || return
+	t0=$(uptime_ms)
+	out=$(in_a dccpt connect 203.0.113.5 $PORT)
+	t1=$(uptime_ms)
+	diag "connect through $NS_B to an unreachable host: $out in $((t1 - t0)) ms"
+	case $out in
+	"errno 113 "*) ;;
+	*) fail "want EHOSTUNREACH, got: $out"; return ;;
+	esac
+	# Well before the Request's retransmissions would give up (63 s).
+	[ $((t1 - t0)) -lt 5000 ] || fail "the error did not end the connect at once" || return
+	i0=$(dccp_stat $NS_A bad_icmp)
+	ip netns exec "$NS_A" dccpt connect 203.0.113.6 $PORT 3 > /tmp/dccp_icmp.out &
+	pid=$!
+	wait_for 2 sh -c "ip netns exec $NS_A ss -Hdan | grep -q ' 203.0.113.6:$PORT'" ||
+		fail "no connecting socket in ss -d" || return
+	cport=$(in_a ss -Hdan | awk -v p="203.0.113.6:$PORT" '$5 == p { n = split($4, a, ":"); print a[n] }')
+	out=$(in_b dccpt icmp $IP_A "$cport" 203.0.113.6 $PORT 0 $IP_A)
+	[ "$out" = ok ] || fail "forging the ICMP error failed: $out" || return
+	wait_for 2 sh -c "[ \$(ip netns exec $NS_A awk '\$1 == \"drop_bad_icmp\" { print \$2 }' $STATS) -gt $i0 ]" ||
+		fail "the forged ICMP error was not counted as bad_icmp" || return
+	wait $pid
+	out=$(cat /tmp/dccp_icmp.out)
+	diag "connect with a forged ICMP error on the way (port $cport): $out"
+	case $out in
+	"errno 115 "*) ;;
+	*) fail "the forged ICMP error ended the connect: $out"; return ;;
+	esac
+	in_a ip route del 203.0.113.0/24
+	in_b ip route del 203.0.113.5/32
+	in_b ip route del 203.0.113.6/32
+	in_b sh -c "echo 0 > /proc/sys/net/ipv4/ip_forward"
 }
 
 dccp_taken_slot() {

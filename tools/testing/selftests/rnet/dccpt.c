@@ -75,7 +75,12 @@
  *                                  (reserved type 14), xshort (24-bit
  *                                  numbers), cscov (coverage past the
  *                                  end), badopt (an option running past
- *                                  the header)
+ *                                  the header), badmand (Mandatory with
+ *                                  no option after it)
+ *   dccpt icmp QSRC QSPORT QDST QDPORT SEQ TO
+ *                                  an ICMP Host Unreachable to TO quoting
+ *                                  a DCCP-Request from QSRC:QSPORT to
+ *                                  QDST:QDPORT with sequence number SEQ
  *
  * With DCCPT_SERVICE=N[,N...] in the environment, every DCCP socket gets
  * those Service Codes (DCCP_SOCKOPT_SERVICE: the first its own, the others
@@ -659,6 +664,10 @@ static int do_raw(const char *src, const char *ip, const char *port,
 		p[4] = 6;
 		p[20] = 32;		/* an option whose length */
 		p[21] = 9;		/* runs past the header */
+	} else if (!strcmp(kind, "badmand")) {
+		len = 24;
+		p[4] = 6;
+		p[20] = 1;		/* Mandatory, then only padding */
 	} else if (strcmp(kind, "valid") && strcmp(kind, "badcsum") &&
 		   strcmp(kind, "short")) {
 		return fprintf(stderr, "unknown kind %s\n", kind), 2;
@@ -686,6 +695,54 @@ static int do_raw(const char *src, const char *ip, const char *port,
 	else if (!strcmp(kind, "badcsum") || !strcmp(kind, "bigbad"))
 		p[7] ^= 0x5a;
 	report(sendto(fd, p, len, 0, (struct sockaddr *)&to, alen));
+	close(fd);
+	return 0;
+}
+
+/*
+ * An ICMP Destination Unreachable (Host Unreachable) to TO, quoting the IP
+ * header of a DCCP-Request from QSRC:QSPORT to QDST:QDPORT with 48-bit
+ * sequence number SEQ and its first 16 bytes, as a router would send it.
+ */
+static int do_icmp(char **argv)
+{
+	unsigned char m[8 + 20 + 16] = { 0 }, *ip = m + 8, *d = m + 28;
+	uint16_t sport = htons(atoi(argv[3])), dport = htons(atoi(argv[5]));
+	unsigned long long seq = strtoull(argv[6], NULL, 0);
+	uint32_t qsrc = inet_addr(argv[2]), qdst = inet_addr(argv[4]), s;
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	uint16_t c;
+	int fd, i;
+
+	to.sin_addr.s_addr = inet_addr(argv[7]);
+	fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	if (fd < 0)
+		return report(-1);
+	m[0] = 3;		/* Destination Unreachable */
+	m[1] = 1;		/* Host Unreachable */
+	ip[0] = 0x45;
+	ip[3] = 36;		/* total length */
+	ip[8] = 64;
+	ip[9] = IPPROTO_DCCP;
+	memcpy(ip + 12, &qsrc, 4);
+	memcpy(ip + 16, &qdst, 4);
+	s = sum16(0, ip, 20);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	c = htons((uint16_t)~s);
+	memcpy(ip + 10, &c, 2);
+	memcpy(d, &sport, 2);
+	memcpy(d + 2, &dport, 2);
+	d[4] = 5;
+	d[8] = 0 << 1 | 1;	/* Request, X = 1 */
+	for (i = 0; i < 6; i++)
+		d[10 + i] = seq >> (8 * (5 - i));
+	s = sum16(0, m, sizeof(m));
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	c = htons((uint16_t)~s);
+	memcpy(m + 2, &c, 2);
+	report(sendto(fd, m, sizeof(m), 0, (struct sockaddr *)&to, sizeof(to)));
 	close(fd);
 	return 0;
 }
@@ -727,6 +784,8 @@ int main(int argc, char **argv)
 	if (argc == 7 && !strcmp(argv[1], "sniff"))
 		return do_sniff(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]),
 				atoi(argv[6]));
+	if (argc == 8 && !strcmp(argv[1], "icmp"))
+		return do_icmp(argv);
 	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "raw"))
 		return do_raw(argv[2], argv[3], argv[4], argv[5],
 			      argc == 7 ? argv[6] : NULL);
