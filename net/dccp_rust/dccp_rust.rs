@@ -13,10 +13,14 @@
 //! request sockets (their Response retransmitted by INET's request timer),
 //! PARTOPEN, and the close handshakes (8.3: Close/Reset from a client,
 //! CloseReq/Close/Reset from a server) ending in TIMEWAIT for the end that
-//! sent Close; a connect refused by a Reset fails with the errno its Reset
-//! Code maps to; a packet for no socket gets a Reset (No Connection);
-//! every packet dropped is counted by reason in `/proc/net/dccp_rust_stats`.
-//! Data, options and features, CCID 2 and IPv6 are the next steps
+//! sent Close; data both ways, one message per packet; Service Codes; a
+//! connect refused by a Reset fails with the errno its Reset Code maps to,
+//! one a router refuses with the ICMP error's; a packet for no socket gets
+//! a Reset (No Connection); every packet dropped is counted by reason in
+//! `/proc/net/dccp_rust_stats`. Netfilter hooks, off until a sysctl
+//! switches them on in a namespace, validate DCCP headers at PRE_ROUTING
+//! and apply a Service Code policy at LOCAL_IN. Acknowledgements, CCID 2,
+//! features and IPv6 are the next steps
 //! (Documentation/networking/rnet/dccp_rust.rst).
 //!
 //! The module has no `unsafe` code: its sockets, packets and per-namespace
@@ -39,7 +43,7 @@ use kernel::net::pernet::{
     self, Id, IntList, IntListSysctl, IntSysctl, Net, NetCtx, ReadGuard, SeqFile,
 };
 use kernel::prelude::*;
-use kernel::{c_str, error::Error, str::CStr};
+use kernel::{c_str, error::Error, str::CStr, time::Ktime};
 
 const IPPROTO_DCCP: u8 = 33;
 const SOCK_DCCP: i16 = 6;
@@ -567,6 +571,10 @@ struct DccpSock {
     isr: u64,
     /// Greatest Sequence Number received.
     gsr: u64,
+    /// Greatest Acknowledgement Number received (RFC 4340 7.5.1).
+    gar: u64,
+    /// When the last Sync answering an invalid packet went (ms).
+    last_sync_ms: i64,
     /// The Service Code of the connection (RFC 4340 8.1.2), or the first
     /// one a listener serves.
     service: u32,
@@ -588,6 +596,8 @@ impl DccpSock {
             gss: 0,
             isr: 0,
             gsr: 0,
+            gar: 0,
+            last_sync_ms: i64::MIN,
             service: 0,
             more_services: [0; MAX_SERVICES - 1],
             services: 0,
@@ -704,6 +714,20 @@ fn send(sk: &mut Locked<'_, Dccp>, ptype: PacketType, specific: Option<u32>) -> 
     let out = build(&a, ptype, seq, Some(d.gsr), specific)?;
     sk.xmit(out.bytes())
 }
+
+/// Sends a Sync or SyncAck acknowledging `ack` (RFC 4340 7.5.4).
+fn send_sync(sk: &mut Locked<'_, Dccp>, ptype: PacketType, ack: u64) -> Result {
+    let a = sk.addrs4();
+    let d = sk.data();
+    let seq = codec::seq_add(d.gss, 1);
+    d.gss = seq;
+    let out = build(&a, ptype, seq, Some(ack), None)?;
+    sk.xmit(out.bytes())
+}
+
+/// Sync answers to invalid packets go at most this often (the C DCCP's
+/// default `sync_ratelimit`, RFC 4340 7.5.4).
+const SYNC_INTERVAL_MS: i64 = 125;
 
 fn send_reset(sk: &mut Locked<'_, Dccp>, code: u8) -> Result {
     send(sk, PacketType::Reset, Some(u32::from(code) << 24))
@@ -1074,6 +1098,7 @@ fn request_rcv(sk: &mut Locked<'_, Dccp>, h: &Header) {
             let d = sk.data();
             d.isr = h.seq;
             d.gsr = h.seq;
+            d.gar = h.ack.unwrap_or(d.iss);
             if send(sk, PacketType::Ack, None).is_err() {
                 sk.done(Some(errno(kernel::bindings::ENOBUFS)));
                 return;
@@ -1088,24 +1113,84 @@ fn request_rcv(sk: &mut Locked<'_, Dccp>, h: &Header) {
 
 /// A packet to a socket past its handshake's first half.
 fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet4<Dccp>, h: &Header) {
-    let (gsr, gss, iss) = (sk.data().gsr, sk.data().gss, sk.data().iss);
+    let d = sk.data();
+    let (gsr, gss, iss, gar) = (d.gsr, d.gss, d.iss, d.gar);
     let (seq, ack) = full_numbers(h, gsr, gss);
-    if let Some(a) = ack {
-        if !codec::seq_in_window(a, iss, gss) {
+    // RFC 4340 7.5.1 with the default Sequence Window W = 100 both ways:
+    // SWL = GSR + 1 - W/4, SWH = GSR + 3W/4; AWL = max(GSS + 1 - W, ISS),
+    // AWH = GSS.
+    let swl = codec::seq_add(gsr, codec::SEQ_MOD + 1 - SEQ_WINDOW / 4);
+    let swh = codec::seq_add(gsr, SEQ_WINDOW * 3 / 4);
+    let awl = if codec::seq_delta(gss, iss) >= SEQ_WINDOW as i64 {
+        codec::seq_add(gss, codec::SEQ_MOD + 1 - SEQ_WINDOW)
+    } else {
+        iss
+    };
+    if matches!(h.ptype, PacketType::Sync | PacketType::SyncAck) {
+        // RFC 4340 8.5 step 5: a Sync or SyncAck acknowledging a number
+        // in [AWL, AWH], numbered SWL or later, moves GSR (the peer lost
+        // or skipped a run of numbers); a Sync is answered with a SyncAck
+        // acknowledging it (step 15). Any other is dropped.
+        if !ack.is_some_and(|a| codec::seq_in_window(a, awl, gss)) {
             count_sk(sk, DropReason::BadAck);
             return;
         }
-    }
-    // RFC 4340 7.5.1, with the default Sequence Window W = 100: SWL =
-    // GSR + 1 - W/4, SWH = GSR + 3W/4 (an invalid packet should get a
-    // Sync; it is dropped and counted, Sync is not done yet).
-    let swl = codec::seq_add(gsr, codec::SEQ_MOD + 1 - SEQ_WINDOW / 4);
-    if !codec::seq_in_window(seq, swl, codec::seq_add(gsr, SEQ_WINDOW * 3 / 4)) {
-        count_sk(sk, DropReason::BadSeq);
+        if codec::seq_delta(seq, swl) < 0 {
+            count_sk(sk, DropReason::BadSeq);
+            return;
+        }
+        if codec::seq_delta(seq, gsr) > 0 {
+            sk.data().gsr = seq;
+        }
+        if h.ptype == PacketType::Sync {
+            let _ = send_sync(sk, PacketType::SyncAck, seq);
+        }
         return;
     }
+    // Step 6: Close, CloseReq and Reset must be newer than anything
+    // received and acknowledge no less than anything acknowledged.
+    let closing = matches!(
+        h.ptype,
+        PacketType::Close | PacketType::CloseReq | PacketType::Reset
+    );
+    let (lswl, lawl) = if closing {
+        (codec::seq_add(gsr, 1), gar)
+    } else {
+        (swl, awl)
+    };
+    let ack_ok = ack.map_or(true, |a| codec::seq_in_window(a, lawl, gss));
+    if !ack_ok || !codec::seq_in_window(seq, lswl, swh) {
+        count_sk(
+            sk,
+            if ack_ok {
+                DropReason::BadSeq
+            } else {
+                DropReason::BadAck
+            },
+        );
+        // Answered with a Sync acknowledging the packet (GSR for a
+        // Reset), at most every SYNC_INTERVAL_MS.
+        let now = Ktime::ktime_get().to_ms();
+        let d = sk.data();
+        if now.saturating_sub(d.last_sync_ms) >= SYNC_INTERVAL_MS {
+            d.last_sync_ms = now;
+            let acking = if h.ptype == PacketType::Reset {
+                gsr
+            } else {
+                seq
+            };
+            let _ = send_sync(sk, PacketType::Sync, acking);
+        }
+        return;
+    }
+    let d = sk.data();
     if codec::seq_delta(seq, gsr) > 0 {
-        sk.data().gsr = seq;
+        d.gsr = seq;
+    }
+    if let Some(a) = ack {
+        if codec::seq_delta(a, d.gar) > 0 {
+            d.gar = a;
+        }
     }
     let st = sk.state();
     match (st, h.ptype) {
@@ -1218,6 +1303,8 @@ fn req_rcv(net: &Net, h: &Header, mut req: ReqRx<Dccp>) {
         } else {
             r.gsr
         },
+        gar: r.gss,
+        last_sync_ms: i64::MIN,
         service: r.service,
         more_services: [0; MAX_SERVICES - 1],
         services: 0,

@@ -17,6 +17,7 @@
 TESTS="dccp_standalone dccp_autoload dccp_bind_listen dccp_refused dccp_drops
 	dccp_client_close dccp_server_close dccp_echo dccp_service dccp_diag
 	dccp_conns dccp_backlog dccp_nf_validate dccp_nf_policy dccp_icmp
+	dccp_sync
 	dccp_response_retransmit dccp_close_retransmit dccp_retransmit_unload
 	dccp_taken_slot"
 
@@ -419,7 +420,7 @@ dccp_service() {
 # loaded for it. On the way, forged Data outside the sequence window is
 # dropped and counted (bad_seq), never read.
 dccp_diag() {
-	local out cport m b0
+	local out cport m b0 a0
 	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
 	timewait_ms $NS_A $TW_MS
@@ -435,11 +436,15 @@ dccp_diag() {
 		fail "no connection in ss -d" || return
 	# Data from the client's address and port with a sequence number
 	# outside the window (RFC 4340 7.5.1) is dropped, not read.
-	b0=$(dccp_stat $NS_B bad_seq)
+	b0=$(dccp_stat $NS_B bad_seq) a0=$(dccp_stat $NS_A bad_ack)
 	out=$(in_a dccpt raw $IP_A $IP_B $PORT data "$cport")
 	[ "$out" = ok ] || fail "raw send failed: $out" || return
 	wait_for 2 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_bad_seq\" { print \$2 }' $STATS) -gt $b0 ]" ||
 		fail "Data outside the window not counted as bad_seq" || return
+	# B's Sync acknowledging the forged number reaches the client, which
+	# never sent it: dropped there (bad_ack), not answered.
+	wait_for 2 sh -c "[ \$(ip netns exec $NS_A awk '\$1 == \"drop_bad_ack\" { print \$2 }' $STATS) -gt $a0 ]" ||
+		fail "no Sync for the forged Data reached the client" || return
 	wait
 	out=$(echo $(cat /tmp/dccp_srv.out))
 	[ "$out" = "ok accepted hup" ] || fail "server: $out (the forged Data was read?)" || return
@@ -846,6 +851,48 @@ dccp_icmp() {
 	in_b ip route del 203.0.113.5/32
 	in_b ip route del 203.0.113.6/32
 	in_b sh -c "echo 0 > /proc/sys/net/ipv4/ip_forward"
+}
+
+# Sync (RFC 4340 7.5.4): 80 messages of the client lost on the wire
+# (netem) put its next one past the server's window: dropped, counted as
+# bad_seq once, and answered with a Sync, which the client answers with a
+# SyncAck that moves the server's window; the message after is echoed.
+dccp_sync() {
+	local out f=/tmp/dccp_sync.fifo b0 a0 pid srv
+	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	timewait_ms $NS_A $TW_MS
+	ip netns exec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_echo.out &
+	srv=$!
+	wait_for 3 grep -q . /tmp/dccp_echo.out || fail "echo server: $(cat /tmp/dccp_echo.out)" || return
+	rm -f $f
+	mkfifo $f || return
+	ip netns exec "$NS_A" dccpt sync-client $IP_B $PORT 80 < $f > /tmp/dccp_sync.out &
+	pid=$!
+	exec 3> $f
+	if ! wait_for 3 grep -q ready /tmp/dccp_sync.out; then
+		exec 3>&-
+		fail "client: $(cat /tmp/dccp_sync.out)"
+		return
+	fi
+	b0=$(dccp_stat $NS_B bad_seq) a0=$(dccp_stat_sum $NS_A)
+	in_a tc qdisc add dev "$IF_A" root netem loss 100% || { exec 3>&-; fail "netem"; return; }
+	echo go >&3
+	wait_for 3 grep -q sent /tmp/dccp_sync.out
+	in_a tc qdisc del dev "$IF_A" root
+	echo go >&3
+	exec 3>&-
+	wait $pid
+	wait $srv
+	out=$(echo $(cat /tmp/dccp_sync.out))
+	diag "client: $out; server: $(cat /tmp/dccp_echo.out | tail -n 1)"
+	[ "$out" = "ready sent echo again" ] || fail "client: $out" || return
+	[ "$(dccp_stat $NS_B bad_seq)" = $((b0 + 1)) ] ||
+		fail "bad_seq $b0 -> $(dccp_stat $NS_B bad_seq), want one" || return
+	[ "$(dccp_stat_sum $NS_A)" = "$a0" ] || fail "the client dropped the Sync" || return
+	[ "$(tail -n 1 /tmp/dccp_echo.out)" = "echoed 2 messages 10 bytes" ] ||
+		fail "server: $(cat /tmp/dccp_echo.out)" || return
+	wait_for $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
 }
 
 dccp_taken_slot() {

@@ -77,6 +77,11 @@
  *                                  end), badopt (an option running past
  *                                  the header), badmand (Mandatory with
  *                                  no option after it)
+ *   dccpt sync-client ADDR PORT N  to an echo server: "first" echoed,
+ *                                  "ready", a line on stdin, N messages,
+ *                                  "sent", a line, "last", then "again"
+ *                                  echoed within 3 s ("echo again") or not
+ *                                  ("no echo")
  *   dccpt icmp QSRC QSPORT QDST QDPORT SEQ TO
  *                                  an ICMP Host Unreachable to TO quoting
  *                                  a DCCP-Request from QSRC:QSPORT to
@@ -700,6 +705,49 @@ static int do_raw(const char *src, const char *ip, const char *port,
 }
 
 /*
+ * Connects to an echo server, sends "first" and reads it back, prints
+ * "ready" and waits for a line on stdin; sends N messages, prints "sent"
+ * and waits for another line; sends "last", waits 300 ms, sends "again"
+ * and prints "echo again" when that comes back within 3 s, else "no echo".
+ */
+static int do_sync_client(const char *ip, const char *port, int n)
+{
+	struct timeval tv = { .tv_sec = 3 };
+	char line[64], b[64];
+	struct sockaddr_in a;
+	int fd = dccp_socket(), i;
+	ssize_t r;
+
+	if (fd < 0)
+		return report(-1);
+	addr_of(&a, ip, port);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    send(fd, "first", 5, 0) != 5 || recv(fd, b, sizeof(b), 0) != 5)
+		return report(-1);
+	printf("ready\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	for (i = 0; i < n; i++)
+		if (send(fd, "lost", 4, 0) != 4)
+			return report(-1);
+	printf("sent\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	if (send(fd, "last", 4, 0) != 4)
+		return report(-1);
+	usleep(300000);
+	if (send(fd, "again", 5, 0) != 5)
+		return report(-1);
+	r = recv(fd, b, sizeof(b), 0);
+	printf("%s\n", r == 5 && !memcmp(b, "again", 5) ? "echo again" : "no echo");
+	close(fd);
+	return 0;
+}
+
+/*
  * An ICMP Destination Unreachable (Host Unreachable) to TO, quoting the IP
  * header of a DCCP-Request from QSRC:QSPORT to QDST:QDPORT with 48-bit
  * sequence number SEQ and its first 16 bytes, as a router would send it.
@@ -784,6 +832,8 @@ int main(int argc, char **argv)
 	if (argc == 7 && !strcmp(argv[1], "sniff"))
 		return do_sniff(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]),
 				atoi(argv[6]));
+	if (argc == 5 && !strcmp(argv[1], "sync-client"))
+		return do_sync_client(argv[2], argv[3], atoi(argv[4]));
 	if (argc == 8 && !strcmp(argv[1], "icmp"))
 		return do_icmp(argv);
 	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "raw"))
