@@ -619,6 +619,14 @@ nf_sysctl() {
 	fi
 }
 
+# nf_off: B's DCCP hooks off, as a test that failed half-way may have
+# left them (so that its failure does not become the next test's).
+nf_off() {
+	[ -n "$NS_B" ] && ip netns exec "$NS_B" test -e /proc/sys/net/dccp_rust/nf_policy || return 0
+	nf_sysctl $NS_B nf_validate 0
+	nf_sysctl $NS_B nf_policy 0
+}
+
 # nf_expect NS NAME N: NS's counter NAME is N.
 nf_expect() {
 	local got
@@ -729,6 +737,7 @@ dccp_nf_policy() {
 	local out t0 t1 s0 a0 b0 c0
 	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	nf_off
 	timewait_ms $NS_A $TW_MS
 	[ "$(nf_sysctl $NS_B nf_policy)" = 0 ] && [ -z "$(nf_sysctl $NS_B nf_services)" ] ||
 		fail "the policy is not off and empty by default" || return
@@ -816,6 +825,7 @@ dccp_icmp() {
 	local out t0 t1 cport i0 pid
 	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	nf_off
 	in_a ip route add 203.0.113.0/24 via $IP_B || fail "route in $NS_A" || return
 	in_b sh -c "echo 1 > /proc/sys/net/ipv4/ip_forward" || return
 	in_b ip route add unreachable 203.0.113.5/32 || fail "route in $NS_B" || return
@@ -861,6 +871,7 @@ dccp_sync() {
 	local out f=/tmp/dccp_sync.fifo b0 a0 pid srv
 	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	nf_off
 	timewait_ms $NS_A $TW_MS
 	ip netns exec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_echo.out &
 	srv=$!

@@ -652,10 +652,15 @@ static int do_raw(const char *src, const char *ip, const char *port,
 	p[15] = 1;		/* sequence number 1 */
 	memcpy(p + 16, &code, 4); /* Service Code, 0 by default */
 	if (!strcmp(kind, "data") || big) {
+		size_t i;
+
 		/* Data, X = 1, 16 bytes of header, then the data. */
 		p[4] = 4;
 		p[8] = 2 << 1 | 1;
 		memcpy(p + 16, "data", 4);
+		/* Not zeros, which would add nothing to the checksum. */
+		for (i = 20; big && i < len; i++)
+			p[i] = i * 7 + 1;
 	} else if (!strcmp(kind, "doff")) {
 		p[4] = 15;		/* 60 bytes of header in 20 */
 	} else if (!strcmp(kind, "type")) {
