@@ -165,17 +165,26 @@ def main() -> int:
 
     flavour = os.environ.get('RNET_FLAVOUR', 'default')
     expected = {}
+    # A line naming no known suite or flavour would expect nothing: it
+    # fails the run instead of dropping its test.
+    suites = {'static', 'hosttest', 'kunit', 'selftests', 'faults', 'consoles'}
+    bad_lines = []
     try:
         with open(os.path.join(top, 'tools/rnet/expected-tests')) as f:
             for line in f:
                 line = line.split('#', 1)[0].strip()
                 if line:
-                    suite, name = (x.strip() for x in line.split(':', 1))
+                    suite, _, name = (x.strip() for x in line.partition(':'))
+                    only = None
                     # "suite[flavour]": expected in that flavour only.
-                    if '[' in suite:
-                        suite, only = suite.rstrip(']').split('[', 1)
-                        if only != flavour:
-                            continue
+                    if suite.endswith(']') and '[' in suite:
+                        suite, only = suite[:-1].split('[', 1)
+                    if suite not in suites or only not in (None, 'default', 'debug') \
+                            or not name:
+                        bad_lines.append(line)
+                        continue
+                    if only is not None and only != flavour:
+                        continue
                     expected.setdefault(suite, set()).add(name)
     except OSError as e:
         print(f'rnet: cannot read the expected tests: {e}')
@@ -186,7 +195,8 @@ def main() -> int:
 
     passed = failed = skipped = 0
     rows = []
-    problems = []
+    problems = [f'expected-tests: line not understood: {line}' for line in bad_lines]
+    failed += len(bad_lines)
     for arg in files:
         name, path = arg.split(':', 1)
         sp = sb = ss = 0
@@ -296,6 +306,12 @@ def main() -> int:
         rows.append(f'{name}: {sp} passed, {sb} failed, {ss} skipped'
                     f' (rnet\'s own: {own[0]} passed, {own[1] + len(missing)} failed,'
                     f' {own[2]} skipped)')
+    # A suite whose results file was not given ran none of its tests.
+    given = {arg.split(':', 1)[0] for arg in files}
+    for name in sorted(set(expected or {}) - given - partial):
+        for m in sorted(expected[name]):
+            problems.append(f'{name}: {m} did not run (no results)')
+            failed += 1
     # A guest status given for a suite without a file still counts.
     for name, entries in guests.items():
         for guest, code in entries:

@@ -871,21 +871,9 @@ impl<T: Operations> Registration<T> {
         ppos: *mut bindings::loff_t,
     ) -> c_int {
         from_result(|| {
-            // SAFETY: `ctl` is one of the entries `add_files` made: data is
-            // the slot, extra1 an `IntSysctl<T>` of `T::SYSCTLS` (static).
-            let (slot, desc) = unsafe {
-                (
-                    (*ctl).data as *const Slot<T>,
-                    &*((*ctl).extra1 as *const IntSysctl<T>),
-                )
-            };
-            // SAFETY: the table is unregistered, waiting for this handler,
-            // before the state is dropped.
-            let state = unsafe { &(*slot).state };
-            // SAFETY: the slot's namespace is valid while its table is.
-            if write != 0 && !unsafe { bindings::rnet_net_admin((*slot).net) } {
-                return Err(EPERM);
-            }
+            // SAFETY: `ctl` is one of the integer entries `add_files` made,
+            // in its handler.
+            let (slot, state, desc) = unsafe { Self::entry::<IntSysctl<T>>(ctl, write)? };
             let value = (desc.value)(state);
             let mut v: c_int = value.load(Ordering::Relaxed);
             let (mut min, mut max) = (desc.min, desc.max);
@@ -914,6 +902,31 @@ impl<T: Operations> Registration<T> {
 }
 
 impl<T: Operations> Registration<T> {
+    /// A sysctl entry's slot, state and descriptor, once a writer passed
+    /// the `CAP_NET_ADMIN` check (EPERM otherwise).
+    ///
+    /// # Safety
+    ///
+    /// Called from the handler of `ctl`, an entry `add_files` made whose
+    /// `extra1` is a `D` of `T`'s static tables; the references do not
+    /// outlive the handler call.
+    unsafe fn entry<'a, D>(
+        ctl: *const bindings::ctl_table,
+        write: c_int,
+    ) -> Result<(*const Slot<T>, &'a T, &'a D)> {
+        // SAFETY: data is the slot, extra1 a `D` (caller).
+        let (slot, desc) =
+            unsafe { ((*ctl).data as *const Slot<T>, &*((*ctl).extra1 as *const D)) };
+        // SAFETY: the table is unregistered, waiting for this handler,
+        // before the state is dropped.
+        let state = unsafe { &(*slot).state };
+        // SAFETY: the slot's namespace is valid while its table is.
+        if write != 0 && !unsafe { bindings::rnet_net_admin((*slot).net) } {
+            return Err(EPERM);
+        }
+        Ok((slot, state, desc))
+    }
+
     /// The entries of a namespace's sysctl table: the integer ones, then
     /// the lists.
     fn sysctl_count() -> usize {
@@ -931,22 +944,9 @@ impl<T: Operations> Registration<T> {
         ppos: *mut bindings::loff_t,
     ) -> c_int {
         from_result(|| {
-            // SAFETY: `ctl` is one of the list entries `add_files` made:
-            // data is the slot, extra1 an `IntListSysctl<T>` of
-            // `T::LIST_SYSCTLS` (static).
-            let (slot, desc) = unsafe {
-                (
-                    (*ctl).data as *const Slot<T>,
-                    &*((*ctl).extra1 as *const IntListSysctl<T>),
-                )
-            };
-            // SAFETY: the table is unregistered, waiting for this handler,
-            // before the state is dropped.
-            let state = unsafe { &(*slot).state };
-            // SAFETY: the slot's namespace is valid while its table is.
-            if write != 0 && !unsafe { bindings::rnet_net_admin((*slot).net) } {
-                return Err(EPERM);
-            }
+            // SAFETY: `ctl` is one of the list entries `add_files` made, in
+            // its handler.
+            let (_, state, desc) = unsafe { Self::entry::<IntListSysctl<T>>(ctl, write)? };
             let list = (desc.values)(state);
             let mut v = [0 as c_int; IntList::MAX];
             let (mut min, mut max) = (desc.min, desc.max);

@@ -13,7 +13,7 @@ progs=${*:-$(sed -n 's/^TEST_PROGS *[+:]*= *//p' "$dir/Makefile")}
 # e1000e_c.sh runs only upstream's C driver: the debug flavour, which is
 # there to check rnet's own code, leaves it out unless asked for by name.
 if [ $# = 0 ] && [ "$(cat /rnet/flavour 2> /dev/null)" = debug ]; then
-	progs=$(echo $progs | tr ' ' '\n' | grep -vx e1000e_c.sh)
+	progs=$(echo $progs | tr ' ' '\n' | grep -vxF e1000e_c.sh)
 fi
 
 # result N NAME RC: the KTAP line of one subtest from its kselftest code.
