@@ -13,11 +13,16 @@ use crate::{
     transmute::{AsBytes, FromBytes},
     types::ARef,
 };
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// The next [`Binding`]'s id: ids are never reused.
+static NEXT_BINDING_ID: AtomicU64 = AtomicU64::new(1);
 
 /// The DMA side of one binding of a device to its driver. Every coherent
-/// allocation and streaming mapping made for the binding holds it, and
-/// gives memory back to the DMA API only while the binding lasts.
+/// allocation made for the binding holds it, as does every [`Mapper`];
+/// a streaming mapping records its id and is undone through a `Mapper`
+/// of the same binding. Memory and mappings go back to the DMA API only
+/// while the binding lasts.
 ///
 /// The PCI glue makes one before the driver's probe and puts its
 /// revocation among the device's managed resources ahead of the driver's
@@ -35,10 +40,12 @@ use core::sync::atomic::{AtomicBool, Ordering};
 ///
 /// While `alive` is `true`, `dev` is bound by the binding this was made
 /// for. `alive` goes `false` once, in [`Binding::revoke`], which then waits
-/// for every read-side section that saw it `true`.
+/// for every read-side section that saw it `true`. No two bindings ever
+/// made have the same `id`.
 pub(crate) struct Binding {
     dev: ARef<device::Device>,
     alive: AtomicBool,
+    id: u64,
 }
 
 impl Binding {
@@ -48,6 +55,8 @@ impl Binding {
             Self {
                 dev: dev.into(),
                 alive: AtomicBool::new(true),
+                // INVARIANT: a 64-bit counter does not wrap in practice.
+                id: NEXT_BINDING_ID.fetch_add(1, Ordering::Relaxed),
             },
             GFP_KERNEL,
         )?)
@@ -98,6 +107,58 @@ impl Binding {
             bindings::synchronize_rcu();
             bindings::rnet_dma_synchronize_srcu();
         }
+    }
+}
+
+/// What a driver makes and undoes streaming mappings through: one
+/// reference to its device's binding, held by the structure that holds
+/// the mappings (a ring), so that no mapping holds a reference of its own
+/// (no shared counter touched per packet).
+///
+/// A mapping remembers the binding it was made for by its id, and is
+/// undone only through a `Mapper` of the same binding, while that binding
+/// lasts. A mapping dropped without being undone through its `Mapper` is
+/// leaked with its buffer, as after the binding's end: nothing proves the
+/// device is done with it. So a structure that holds mappings undoes them
+/// in its `Drop`, with the `Mapper` it holds.
+#[derive(Clone)]
+pub struct Mapper {
+    binding: Arc<Binding>,
+}
+
+impl Mapper {
+    /// A mapper for `dev`'s current binding.
+    pub fn new(dev: &pci::Device<pci::Bound>) -> Self {
+        Self {
+            binding: dev.dma_binding().clone(),
+        }
+    }
+
+    /// The id of the binding mappings made through `self` belong to.
+    #[inline]
+    pub(crate) fn id(&self) -> u64 {
+        self.binding.id
+    }
+
+    /// Runs `f` with the device if the binding lasts, inside an RCU
+    /// read-side section: `f` must not sleep.
+    #[inline]
+    pub(crate) fn with_bound<R>(&self, f: impl FnOnce(*mut bindings::device) -> R) -> Option<R> {
+        self.binding.with_bound(f)
+    }
+
+    /// As [`Mapper::with_bound`], for a mapping that records `id`: `None`
+    /// also if the mapping was made for another binding.
+    #[inline]
+    pub(crate) fn with_bound_for<R>(
+        &self,
+        id: u64,
+        f: impl FnOnce(*mut bindings::device) -> R,
+    ) -> Option<R> {
+        if id != self.binding.id {
+            return None;
+        }
+        self.binding.with_bound(f)
     }
 }
 

@@ -553,7 +553,7 @@ impl IdTable {
 /// use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 /// use kernel::{
 ///     c_str,
-///     dma::Direction,
+///     dma::{Direction, Mapper},
 ///     net::{
 ///         dev::{rtnl_lock, with_bh_disabled, Device, DeviceOperations, NetdevTx, Registration},
 ///         napi::{Napi, Poll, PollCtx, PollDone},
@@ -656,7 +656,8 @@ impl IdTable {
 ///         // The device may not write into data a clone shares.
 ///         let skb = SkBuff::alloc(2048, GFP_KERNEL)?;
 ///         let clone = skb.try_clone(GFP_KERNEL)?;
-///         if skb.dma_map(dev, 2048, Direction::FromDevice).err() == Some(EBUSY) {
+///         let mapper = Mapper::new(dev);
+///         if skb.dma_map(&mapper, 2048, Direction::FromDevice).err() == Some(EBUSY) {
 ///             refused += 1;
 ///         }
 ///         drop(clone);
@@ -666,9 +667,11 @@ impl IdTable {
 ///         // A receive mapping, usable while the device is bound. (One kept
 ///         // past the binding is refused and leaked: the fault suite's
 ///         // `rnet_fault_dma` shows that, and that the leak is reported.)
-///         let mapped = SkBuff::alloc(256, GFP_KERNEL)?.dma_map(dev, 256, Direction::FromDevice)?;
+///         let mapped =
+///             SkBuff::alloc(256, GFP_KERNEL)?.dma_map(&mapper, 256, Direction::FromDevice)?;
 ///         let mut copy = SkBuff::alloc(256, GFP_KERNEL)?;
-///         if mapped.copy_into(&mut copy, 16).is_ok() && mapped.unmap().is_ok() {
+///         let copied = mapped.copy_into(&mapper, &mut copy, 16);
+///         if mapped.unmap(&mapper).is_ok() && copied.is_ok() {
 ///             MAPPED.fetch_add(1, Relaxed);
 ///         }
 ///         let spin = try_pin_init!(Spin {

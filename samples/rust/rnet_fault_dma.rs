@@ -5,8 +5,8 @@
 //! in the fault guest) whose probe maps a receive buffer and keeps the
 //! mapping past its binding, a driver bug. On load it registers the driver
 //! (binding the NICs), unregisters it (ending the bindings), and checks
-//! that the abstractions refuse the kept mapping (`copy_into` fails with
-//! `ENODEV`) and leak it rather than unmap it on an unbound device. The
+//! that the abstractions refuse the kept mapping (`copy_into` and `unmap`
+//! fail with `ENODEV`) and leak it rather than unmap it on an unbound device. The
 //! leak is what `CONFIG_DMA_API_DEBUG` reports at the unbind ("pending DMA
 //! allocations while released from device"), which the console scan must
 //! turn into a failure. Loading fails if the mapping was not refused.
@@ -15,7 +15,7 @@
 use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering::SeqCst};
 use kernel::{
     c_str,
-    dma::Direction,
+    dma::{Direction, Mapper},
     net::skb::{MappedSkb, SkBuff},
     pci,
     prelude::*,
@@ -31,8 +31,9 @@ module! {
 
 static IDS: pci::IdArray<1> = pci::IdArray::new([pci::DeviceId::new(0x8086, 0x10d3)]);
 
-/// The mappings kept past their binding, one per NIC at most.
-static KEPT: [AtomicPtr<MappedSkb>; 2] = [
+/// The mappings kept past their binding, with their mapper, one per NIC at
+/// most.
+static KEPT: [AtomicPtr<(Mapper, MappedSkb)>; 2] = [
     AtomicPtr::new(core::ptr::null_mut()),
     AtomicPtr::new(core::ptr::null_mut()),
 ];
@@ -50,8 +51,13 @@ impl pci::Driver for Keeper {
             .ok_or(EBUSY)?;
         dev.enable_device_mem()?;
         dev.set_master()?;
-        let mapped = SkBuff::alloc(256, GFP_KERNEL)?.dma_map(dev, 256, Direction::FromDevice)?;
-        slot.store(KBox::into_raw(KBox::new(mapped, GFP_KERNEL)?), SeqCst);
+        let mapper = Mapper::new(dev);
+        let mapped =
+            SkBuff::alloc(256, GFP_KERNEL)?.dma_map(&mapper, 256, Direction::FromDevice)?;
+        slot.store(
+            KBox::into_raw(KBox::new((mapper, mapped), GFP_KERNEL)?),
+            SeqCst,
+        );
         Ok(KBox::pin(Keeper, GFP_KERNEL)?)
     }
 }
@@ -73,17 +79,18 @@ impl kernel::Module for RnetFaultDma {
                 continue;
             }
             // SAFETY: made by `KBox::into_raw` in `probe`, taken out of its slot once.
-            let mapped = unsafe { KBox::from_raw(p) };
+            let (mapper, mapped) = KBox::into_inner(unsafe { KBox::from_raw(p) });
             let mut copy = SkBuff::alloc(256, GFP_KERNEL)?;
-            match mapped.copy_into(&mut copy, 16) {
-                Err(e) if e == ENODEV => kept += 1,
+            let copied = mapped.copy_into(&mapper, &mut copy, 16);
+            // Leaked with its buffer if refused: the binding is gone.
+            let unmapped = mapped.unmap(&mapper).map(drop);
+            match (copied, unmapped) {
+                (Err(a), Err(b)) if a == ENODEV && b == ENODEV => kept += 1,
                 other => {
                     pr_err!("a mapping past its binding was not refused: {:?}\n", other);
                     return Err(EINVAL);
                 }
             }
-            // Leaked with its buffer: the binding is gone.
-            drop(mapped);
         }
         if kept == 0 {
             pr_err!("no 82574L was probed\n");

@@ -23,13 +23,25 @@
 
 use crate::{
     bindings,
-    dma::{Binding, Direction},
+    dma::{Direction, Mapper},
     error::to_result,
-    pci,
     prelude::*,
-    sync::Arc,
 };
-use core::{mem::ManuallyDrop, ptr::NonNull};
+use core::{
+    mem::ManuallyDrop,
+    ptr::NonNull,
+    sync::atomic::{AtomicBool, Ordering::Relaxed},
+};
+
+/// Says once that a mapping was dropped without being undone (a driver
+/// bug: its buffer is leaked, see [`Mapper`]).
+#[cold]
+fn dropped_mapped() {
+    static SAID: AtomicBool = AtomicBool::new(false);
+    if !SAID.swap(true, Relaxed) {
+        pr_warn!("a DMA-mapped buffer was dropped without unmapping: leaked\n");
+    }
+}
 
 /// Why a buffer was dropped, as reported to drop monitors.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -392,15 +404,12 @@ impl SkBuff {
         })
     }
 
-    /// Maps the whole packet, linear part and page fragments, for `dev`
-    /// (bound) to read. The fragments' addresses go in a table from `pool`
-    /// (allocated here, atomically, only if the pool is empty). On error
-    /// the buffer is dropped.
-    pub fn dma_map_tx(
-        self,
-        dev: &pci::Device<pci::Bound>,
-        pool: &mut TxFragPool,
-    ) -> Result<TxMapping> {
+    /// Maps the whole packet, linear part and page fragments, for the
+    /// device of `mapper`'s binding to read. The fragments' addresses go in a
+    /// table from `pool` (allocated here, atomically, only if the pool is
+    /// empty). On error the buffer is dropped (`ENODEV` once the binding
+    /// ended).
+    pub fn dma_map_tx(self, mapper: &Mapper, pool: &mut TxFragPool) -> Result<TxMapping> {
         let frags = self.nr_frags() as usize;
         // SAFETY: valid (type invariant).
         let frag_list = unsafe { bindings::skb_has_frag_list(self.raw()) };
@@ -425,63 +434,23 @@ impl SkBuff {
         } else {
             None
         };
-        // `m` holds the binding; the mapping calls below use the device
-        // through the bound reference.
-        let binding = dev.dma_binding().clone();
-        let dev = dev.as_dev();
+        // Nothing is mapped yet (`head.len == 0`, `n == 0`).
         let mut m = TxMapping {
             skb: ManuallyDrop::new(self),
-            binding,
+            binding: mapper.id(),
             head: TxSeg::default(),
             frags: frag_segs,
         };
-        let headlen = m.skb.headlen();
-        if headlen > 0 {
-            // SAFETY: valid (type invariant).
-            let data = unsafe { (*m.skb.raw()).data };
-            // SAFETY: the linear part is `headlen` bytes at `data`; `m` owns the buffer until
-            // every mapping is undone.
-            let addr = unsafe {
-                bindings::dma_map_single(
-                    dev.as_raw(),
-                    data.cast(),
-                    headlen as usize,
-                    Direction::ToDevice.as_raw(),
-                )
-            };
-            // SAFETY: `addr` was just returned for `dev`.
-            if unsafe { bindings::dma_mapping_error(dev.as_raw(), addr) } != 0 {
-                m.fail(pool);
-                return Err(ENOMEM);
-            }
-            m.head = TxSeg { addr, len: headlen };
-        }
-        let mut failed = false;
-        if let Some(table) = m.frags.as_deref_mut() {
-            // `frags` fits: checked against `MAX_TX_SEGS` above.
-            for (i, slot) in table.segs.iter_mut().take(frags).enumerate() {
-                let mut len = 0u32;
-                // SAFETY: `i` is below `nr_frags` of the valid, owned buffer; `len` is valid
-                // for writes. CAST: `i` is below `MAX_SKB_FRAGS`.
-                let addr = unsafe {
-                    bindings::rnet_skb_frag_dma_map(dev.as_raw(), m.skb.raw(), i as u32, &mut len)
-                };
-                // SAFETY: `addr` was just returned for `dev`.
-                if unsafe { bindings::dma_mapping_error(dev.as_raw(), addr) } != 0 {
-                    failed = true;
-                    break;
-                }
-                *slot = TxSeg { addr, len };
-                table.n = i + 1;
-            }
-        }
-        if failed {
-            // Unmaps the fragments mapped so far (`n` of them) and the linear part.
-            m.fail(pool);
-            return Err(ENOMEM);
-        }
-        // INVARIANT: `head` and `frags` hold the mappings made above.
-        Ok(m)
+        let err = match mapper.with_bound(|dev| m.map_all(dev, frags)) {
+            // INVARIANT: `head` and `frags` hold the mappings `map_all` made, for the device of
+            // the binding `mapper` is for.
+            Some(true) => return Ok(m),
+            Some(false) => ENOMEM,
+            None => ENODEV,
+        };
+        // `map_all` undid what it mapped, or never ran.
+        m.release(pool).drop_with(DropReason::DevReady);
+        Err(err)
     }
 
     /// Tells the stack the device verified the transport checksum.
@@ -505,19 +474,13 @@ impl SkBuff {
         unsafe { bindings::dev_kfree_skb_any_reason(self.into_raw(), reason.as_raw()) };
     }
 
-    /// Lends `len` bytes from the start of the data to `dev`, which must be
-    /// bound, through a streaming DMA mapping. For [`Direction::FromDevice`] the buffer must
-    /// be an empty, linear, unshared receive buffer and the bytes are its
-    /// tailroom, zeroed here; for [`Direction::ToDevice`] `len` must not
-    /// exceed the linear data. On error the buffer is dropped.
-    pub fn dma_map(
-        self,
-        dev: &pci::Device<pci::Bound>,
-        len: u32,
-        dir: Direction,
-    ) -> Result<MappedSkb> {
-        let binding = dev.dma_binding();
-        let dev = dev.as_dev();
+    /// Lends `len` bytes from the start of the data to the device of
+    /// `mapper`'s binding through a streaming DMA mapping. For
+    /// [`Direction::FromDevice`] the buffer must be an empty, linear,
+    /// unshared receive buffer and the bytes are its tailroom, zeroed here;
+    /// for [`Direction::ToDevice`] `len` must not exceed the linear data. On
+    /// error the buffer is dropped (`ENODEV` once the binding ended).
+    pub fn dma_map(self, mapper: &Mapper, len: u32, dir: Direction) -> Result<MappedSkb> {
         let room = match dir {
             Direction::ToDevice => self.headlen() as usize,
             // The device must not write into data a clone shares.
@@ -540,20 +503,26 @@ impl SkBuff {
             // writes.
             unsafe { core::ptr::write_bytes(data, 0, len as usize) };
         }
-        // SAFETY: `data..data + len` lies in the buffer (checked above); the buffer stays alive
-        // and untouched by the CPU until unmapped, because `MappedSkb` owns it.
-        let addr = unsafe {
-            bindings::dma_map_single(dev.as_raw(), data.cast(), len as usize, dir.as_raw())
+        let mapped = mapper.with_bound(|dev| {
+            // SAFETY: `data..data + len` lies in the buffer (checked above); the buffer stays
+            // alive and untouched by the CPU until unmapped, because `MappedSkb` owns it.
+            let addr =
+                unsafe { bindings::dma_map_single(dev, data.cast(), len as usize, dir.as_raw()) };
+            // SAFETY: `addr` was just returned for `dev`.
+            (unsafe { bindings::dma_mapping_error(dev, addr) } == 0).then_some(addr)
+        });
+        let addr = match mapped {
+            Some(Some(addr)) => addr,
+            failed => {
+                self.drop_with(DropReason::DevReady);
+                return Err(if failed.is_none() { ENODEV } else { ENOMEM });
+            }
         };
-        // SAFETY: `addr` was just returned for `dev`.
-        if unsafe { bindings::dma_mapping_error(dev.as_raw(), addr) } != 0 {
-            self.drop_with(DropReason::DevReady);
-            return Err(ENOMEM);
-        }
-        // INVARIANT: mapped just now, and the buffer moves into the mapping.
+        // INVARIANT: mapped just now for the device of `mapper`'s binding, and the buffer moves
+        // into the mapping.
         Ok(MappedSkb {
             skb: ManuallyDrop::new(self),
-            binding: binding.clone(),
+            binding: mapper.id(),
             addr,
             len,
             dir,
@@ -575,9 +544,11 @@ impl Drop for SkBuff {
 
 /// A buffer lent to a device by a streaming DMA mapping.
 ///
-/// The mapping is undone by `unmap` or drop while the binding it was made
-/// for lasts; after that it is left in place (see `dma::Binding`), and so
-/// is the buffer: it is leaked, never handed back to the CPU or freed, as
+/// The mapping is undone by `unmap` or `unmap_filled`, through the
+/// [`Mapper`] it was made with (or one of the same binding), while the
+/// binding lasts. After the binding, or when dropped without being undone
+/// (a driver bug, said once in the log), it is left in place and so is
+/// the buffer: it is leaked, never handed back to the CPU or freed, as
 /// [`crate::dma::CoherentAllocation`] leaks its memory, since nothing
 /// proves the device stopped using it (the binding's end turns bus
 /// mastering off, but a device may be quirky, and another binding may turn
@@ -585,11 +556,11 @@ impl Drop for SkBuff {
 ///
 /// # Invariants
 ///
-/// `len` bytes from `skb`'s data are mapped for `binding`'s device at
-/// `addr` in direction `dir`, until `unmap` or drop.
+/// `len` bytes from `skb`'s data are mapped for the device of the binding
+/// whose id is `binding`, at `addr` in direction `dir`, until undone.
 pub struct MappedSkb {
     skb: ManuallyDrop<SkBuff>,
-    binding: Arc<Binding>,
+    binding: u64,
     addr: bindings::dma_addr_t,
     len: u32,
     dir: Direction,
@@ -622,16 +593,16 @@ impl MappedSkb {
     /// bytes or the zeroes of [`SkBuff::dma_map`], never uninitialised
     /// memory; the memory is copied by C without a Rust reference to it.
     /// Fails with `EBUSY` if `dst` is cloned, `ENODEV` once the binding the
-    /// mapping was made for has ended.
-    pub fn copy_into(&self, dst: &mut SkBuff, len: u32) -> Result {
+    /// mapping was made for has ended or if `mapper` is another binding's.
+    pub fn copy_into(&self, mapper: &Mapper, dst: &mut SkBuff, len: u32) -> Result {
         if self.dir != Direction::FromDevice || len > self.len {
             return Err(EINVAL);
         }
         dst.tail_writable(len as usize)?;
         let (addr, dir, src) = (self.addr, self.dir.as_raw(), self.skb.raw());
         let dst = dst.as_raw();
-        self.binding
-            .with_bound(|dev| {
+        mapper
+            .with_bound_for(self.binding, |dev| {
                 // SAFETY: `addr..addr + len` lies in the mapping for `dev`, bound by the binding
                 // it was made in (type invariant, `len` checked).
                 unsafe { bindings::dma_sync_single_for_cpu(dev, addr, len as usize, dir) };
@@ -644,28 +615,15 @@ impl MappedSkb {
             .ok_or(ENODEV)
     }
 
-    /// Undoes the mapping; `false` if the binding ended, which leaves it.
-    #[inline]
-    fn unmap_now(&mut self) -> bool {
-        let (addr, len, dir) = (self.addr, self.len as usize, self.dir.as_raw());
-        self.binding
-            .with_bound(|dev| {
-                // SAFETY: mapped with these parameters for `dev`, bound by the same binding (type
-                // invariant); called once, by `unmap` or `drop`.
-                unsafe { bindings::dma_unmap_single(dev, addr, len, dir) };
-            })
-            .is_some()
-    }
-
     /// Ends a [`Direction::FromDevice`] mapping of a buffer the device
     /// filled with a `len`-byte frame and gives the buffer back with those
     /// `len` bytes as its data. The bytes are initialised whatever the device
     /// wrote: the mapped area was zeroed when it was mapped. On error (not a
     /// receive mapping, or `len` larger than it) the buffer is dropped;
-    /// `ENODEV` once the binding ended (the buffer is leaked, see above).
-    pub fn unmap_filled(self, len: u32) -> Result<SkBuff> {
+    /// `ENODEV` as for [`MappedSkb::unmap`].
+    pub fn unmap_filled(self, mapper: &Mapper, len: u32) -> Result<SkBuff> {
         let ok = self.dir == Direction::FromDevice && len <= self.len;
-        let mut skb = self.unmap()?;
+        let mut skb = self.unmap(mapper)?;
         if !ok {
             skb.drop_with(DropReason::DevReady);
             return Err(EINVAL);
@@ -678,30 +636,31 @@ impl MappedSkb {
     }
 
     /// Ends the mapping and gives the buffer back to the CPU. `ENODEV`
-    /// once the binding the mapping was made for ended: the buffer is
-    /// leaked with its mapping.
+    /// once the binding the mapping was made for ended, or if `mapper` is
+    /// another binding's: the buffer is leaked with its mapping.
     #[inline]
-    pub fn unmap(self) -> Result<SkBuff> {
+    pub fn unmap(self, mapper: &Mapper) -> Result<SkBuff> {
         let mut this = ManuallyDrop::new(self);
-        let unmapped = this.unmap_now();
-        // SAFETY: `this` is never used or dropped again; the binding is moved out exactly once.
-        unsafe { core::ptr::drop_in_place(&mut this.binding) };
-        if !unmapped {
+        let (addr, len, dir) = (this.addr, this.len as usize, this.dir.as_raw());
+        let unmapped = mapper.with_bound_for(this.binding, |dev| {
+            // SAFETY: mapped with these parameters for `dev`, bound by the same binding (type
+            // invariant); `self` is consumed, so this runs once.
+            unsafe { bindings::dma_unmap_single(dev, addr, len, dir) };
+        });
+        if unmapped.is_none() {
             // The buffer stays with the device: `this.skb` is never dropped.
             return Err(ENODEV);
         }
-        // SAFETY: as above, the buffer is moved out exactly once.
+        // SAFETY: `this` is never used or dropped again; the buffer is moved out exactly once.
         Ok(unsafe { ManuallyDrop::take(&mut this.skb) })
     }
 }
 
 impl Drop for MappedSkb {
     fn drop(&mut self) {
-        if self.unmap_now() {
-            // SAFETY: the buffer is dropped once, here (`unmap` forgets `self`).
-            unsafe { ManuallyDrop::drop(&mut self.skb) };
-        }
-        // Otherwise the buffer is leaked with its mapping (see the type's docs).
+        // Not undone through its `Mapper`: the buffer is leaked with its
+        // mapping (see the type's docs).
+        dropped_mapped();
     }
 }
 
@@ -779,7 +738,7 @@ impl FragSegs {
 /// allocated ahead (one per ring slot, say, as the C driver keeps a
 /// `buffer_info` per descriptor), so that mapping a packet with fragments
 /// allocates nothing in the transmit path. [`SkBuff::dma_map_tx`] takes a
-/// table from the pool and [`TxMapping::unmap_to`] gives it back.
+/// table from the pool and [`TxMapping::unmap`] gives it back.
 ///
 /// # Invariants
 ///
@@ -830,19 +789,20 @@ pub type TxSegs<'a> = core::iter::Chain<core::slice::Iter<'a, TxSeg>, core::slic
 /// Small on purpose (it is moved into and out of a ring slot for every
 /// packet): the linear part's mapping is inline, the fragments' sit in a
 /// table from a [`TxFragPool`], taken only for packets that have
-/// fragments.
+/// fragments. As a [`MappedSkb`], it is undone through a [`Mapper`] of its
+/// binding, and leaked with its buffer if dropped otherwise.
 ///
 /// # Invariants
 ///
 /// `head` maps the linear part with `dma_map_single` if `head.len > 0` (an
 /// empty linear part is not mapped), and `frags`, if any, maps `skb`'s first
 /// `n` page fragments in order; all are live mappings in
-/// [`Direction::ToDevice`], made for `binding`'s device. `skb` is owned and
-/// not touched by the CPU until every mapping is undone, or left in place
-/// because the binding ended (as for [`MappedSkb`]).
+/// [`Direction::ToDevice`], made for the device of the binding whose id is
+/// `binding`. `skb` is owned and not touched by the CPU until every
+/// mapping is undone, or left in place (as for [`MappedSkb`]).
 pub struct TxMapping {
     skb: ManuallyDrop<SkBuff>,
-    binding: Arc<Binding>,
+    binding: u64,
     head: TxSeg,
     frags: Option<KBox<FragSegs>>,
 }
@@ -869,82 +829,131 @@ impl TxMapping {
         self.skb.is_empty()
     }
 
-    /// Undoes every mapping; `false` if the binding ended, which leaves
-    /// them. The fragment table is taken out, into `table`.
-    fn unmap_all(&mut self, table: &mut Option<KBox<FragSegs>>) -> bool {
-        let dir = Direction::ToDevice.as_raw();
-        let head = core::mem::take(&mut self.head);
-        *table = self.frags.take();
-        let frags = &*table;
-        self.binding
-            .with_bound(|dev| {
-                if head.len > 0 {
-                    // SAFETY: mapped by `dma_map_single` with these parameters for `dev`, bound by
-                    // the same binding (type invariant); taken out of `head`, so unmapped once.
-                    unsafe { bindings::dma_unmap_single(dev, head.addr, head.len as usize, dir) };
+    /// Maps the linear part and the first `frags` page fragments for `dev`,
+    /// which must be the bound device of the binding `self` records, with
+    /// nothing mapped yet. On failure undoes what it mapped and returns
+    /// `false`, nothing mapped.
+    fn map_all(&mut self, dev: *mut bindings::device, frags: usize) -> bool {
+        let headlen = self.skb.headlen();
+        if headlen > 0 {
+            // SAFETY: valid (type invariant).
+            let data = unsafe { (*self.skb.raw()).data };
+            // SAFETY: the linear part is `headlen` bytes at `data`; `self` owns the buffer until
+            // every mapping is undone.
+            let addr = unsafe {
+                bindings::dma_map_single(
+                    dev,
+                    data.cast(),
+                    headlen as usize,
+                    Direction::ToDevice.as_raw(),
+                )
+            };
+            // SAFETY: `addr` was just returned for `dev`.
+            if unsafe { bindings::dma_mapping_error(dev, addr) } != 0 {
+                return false;
+            }
+            self.head = TxSeg { addr, len: headlen };
+        }
+        let mut failed = false;
+        if let Some(table) = self.frags.as_deref_mut() {
+            for (i, slot) in table.segs.iter_mut().take(frags).enumerate() {
+                let mut len = 0u32;
+                // SAFETY: `i` is below `nr_frags` of the valid, owned buffer (the caller's
+                // `frags`); `len` is valid for writes. CAST: `i` is below `MAX_SKB_FRAGS`.
+                let addr = unsafe {
+                    bindings::rnet_skb_frag_dma_map(dev, self.skb.raw(), i as u32, &mut len)
+                };
+                // SAFETY: `addr` was just returned for `dev`.
+                if unsafe { bindings::dma_mapping_error(dev, addr) } != 0 {
+                    failed = true;
+                    break;
                 }
-                for seg in frags.as_deref().map_or(&[][..], FragSegs::mapped) {
-                    // SAFETY: a live page fragment mapping for `dev` in `ToDevice` (type invariant),
-                    // taken out of `frags`, so it is unmapped once.
-                    unsafe {
-                        bindings::dma_unmap_page_attrs(dev, seg.addr, seg.len as usize, dir, 0)
-                    };
-                }
-            })
-            .is_some()
+                *slot = TxSeg { addr, len };
+                table.n = i + 1;
+            }
+        }
+        if failed {
+            // SAFETY: what was mapped above, for `dev`, still bound (the caller's section).
+            unsafe { Self::unmap_segs(dev, &mut self.head, self.frags.as_deref_mut()) };
+            return false;
+        }
+        true
     }
 
-    /// Undoes the mappings made so far and drops the buffer.
-    fn fail(self, pool: &mut TxFragPool) {
-        if let Ok(skb) = self.unmap_to(pool) {
-            skb.drop_with(DropReason::DevReady);
+    /// Undoes the mappings in `head` and `frags` and marks them empty.
+    ///
+    /// # Safety
+    ///
+    /// They are live mappings of `TxMapping` for `dev`, which is bound by
+    /// the binding they were made in.
+    unsafe fn unmap_segs(
+        dev: *mut bindings::device,
+        head: &mut TxSeg,
+        frags: Option<&mut FragSegs>,
+    ) {
+        let dir = Direction::ToDevice.as_raw();
+        let head = core::mem::take(head);
+        if head.len > 0 {
+            // SAFETY: mapped by `dma_map_single` with these parameters for `dev`, bound by the
+            // same binding (function's requirement); taken out of `head`, so unmapped once.
+            unsafe { bindings::dma_unmap_single(dev, head.addr, head.len as usize, dir) };
+        }
+        if let Some(t) = frags {
+            for seg in t.mapped() {
+                // SAFETY: a live page fragment mapping for `dev` in `ToDevice` (function's
+                // requirement); `n` is cleared below, so it is unmapped once.
+                unsafe { bindings::dma_unmap_page_attrs(dev, seg.addr, seg.len as usize, dir, 0) };
+            }
+            t.n = 0;
         }
     }
 
-    /// Ends the mappings and gives the buffer back to the CPU. `ENODEV`
-    /// once the binding the mappings were made for ended: the buffer is
-    /// leaked with them, as [`MappedSkb::unmap`] does.
-    #[inline]
-    pub fn unmap(self) -> Result<SkBuff> {
-        self.unmap_table().0
-    }
-
-    /// As [`Self::unmap`], giving the fragment table back to `pool`.
-    #[inline]
-    pub fn unmap_to(self, pool: &mut TxFragPool) -> Result<SkBuff> {
-        let (skb, table) = self.unmap_table();
+    /// Takes the buffer back from a `TxMapping` that holds no live mapping
+    /// (none made, or all undone), giving its table to `pool`.
+    fn release(self, pool: &mut TxFragPool) -> SkBuff {
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again; each field is moved out exactly once.
+        let (skb, table) = unsafe {
+            (
+                ManuallyDrop::take(&mut this.skb),
+                core::ptr::read(&this.frags),
+            )
+        };
         if let Some(t) = table {
             pool.give(t);
         }
         skb
     }
 
-    fn unmap_table(self) -> (Result<SkBuff>, Option<KBox<FragSegs>>) {
-        let mut this = ManuallyDrop::new(self);
-        let mut table = None;
-        let unmapped = this.unmap_all(&mut table);
-        // SAFETY: `this` is never used or dropped again; the binding and the (now empty)
-        // fragment slot are moved out exactly once.
-        unsafe {
-            core::ptr::drop_in_place(&mut this.binding);
-            core::ptr::drop_in_place(&mut this.frags);
+    /// Ends the mappings and gives the buffer back to the CPU. `ENODEV`
+    /// once the binding the mappings were made for ended, or if `mapper` is
+    /// another binding's: the buffer is leaked with them, as
+    /// [`MappedSkb::unmap`] does. The fragment table goes back to `pool`.
+    #[inline]
+    pub fn unmap(mut self, mapper: &Mapper, pool: &mut TxFragPool) -> Result<SkBuff> {
+        let (head, frags) = (&mut self.head, self.frags.as_deref_mut());
+        let unmapped = mapper.with_bound_for(self.binding, |dev| {
+            // SAFETY: live mappings (type invariant) for `dev`, bound by their binding (checked by
+            // `with_bound_for`); marked empty by the call.
+            unsafe { Self::unmap_segs(dev, head, frags) }
+        });
+        if unmapped.is_none() {
+            // The buffer stays with the device: never dropped. The table
+            // only holds addresses, and is freed with `this`.
+            let mut this = ManuallyDrop::new(self);
+            // SAFETY: `this` is never used or dropped again; the table is dropped once.
+            unsafe { core::ptr::drop_in_place(&mut this.frags) };
+            return Err(ENODEV);
         }
-        if !unmapped {
-            // The buffer stays with the device: `this.skb` is never dropped. The table only held
-            // addresses, and can be reused.
-            return (Err(ENODEV), table);
-        }
-        // SAFETY: as above, the buffer is moved out exactly once.
-        (Ok(unsafe { ManuallyDrop::take(&mut this.skb) }), table)
+        // INVARIANT: nothing is mapped any more.
+        Ok(self.release(pool))
     }
 }
 
 impl Drop for TxMapping {
     fn drop(&mut self) {
-        if self.unmap_all(&mut None) {
-            // SAFETY: the buffer is dropped once, here (`unmap` forgets `self`).
-            unsafe { ManuallyDrop::drop(&mut self.skb) };
-        }
-        // Otherwise the buffer is leaked with its mappings (see `MappedSkb`).
+        // Not undone through its `Mapper`: the buffer is leaked with its
+        // mappings (see `MappedSkb`); the table is freed with `self`.
+        dropped_mapped();
     }
 }

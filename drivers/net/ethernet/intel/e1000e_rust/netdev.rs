@@ -177,9 +177,8 @@ impl Nic {
         let mut work = 0;
         let (mut packets, mut bytes) = (0u64, 0u64);
         let rxcsum = dev.features().contains(Features::RXCSUM);
-        let pdev = dev.parent();
         while work < budget {
-            let Some(frame) = ring.pop(pdev, |len| ctx.alloc_skb(len)) else {
+            let Some(frame) = ring.pop(|len| ctx.alloc_skb(len)) else {
                 break;
             };
             work += 1;
@@ -405,7 +404,7 @@ impl DeviceOperations for Nic {
         // doorbell below still covers the packets queued before it.
         let queued = match tx_offload(&mut skb) {
             Ok((offload, frames, bytes)) => skb
-                .dma_map_tx(dev.parent(), &mut ring.frag_pool)
+                .dma_map_tx(&ring.mapper, &mut ring.frag_pool)
                 .and_then(|mapped| ring.push(mapped, offload, frames, bytes))
                 .is_ok(),
             Err(_) => {

@@ -5,14 +5,15 @@
 //! Each ring is a coherent array of descriptors plus, per slot, the buffer
 //! the device may be using. `next_to_use` is where the driver fills the next
 //! descriptor, `next_to_clean` the oldest descriptor not yet reclaimed.
-//! Dropping a ring unmaps and frees every buffer in it: the caller stops the
-//! device's DMA first.
+//! Each ring holds the `Mapper` its buffers are mapped through (no buffer
+//! holds a reference of its own). Dropping a ring unmaps and frees every
+//! buffer in it: the caller stops the device's DMA first.
 
 #![forbid(unsafe_code)]
 
 use crate::desc::{self, dcmd, RawDesc, RxWb, TxContext};
 use kernel::{
-    dma::{CoherentAllocation, Direction},
+    dma::{CoherentAllocation, Direction, Mapper},
     net::skb::{DropReason, MappedSkb, SkBuff, TxFragPool, TxMapping, MAX_TX_SEGS},
     pci::{Bound, Device},
     prelude::*,
@@ -146,6 +147,8 @@ struct TxPacket {
 
 pub(crate) struct TxRing {
     pub(crate) desc: CoherentAllocation<RawDesc>,
+    /// What the packets are mapped through.
+    pub(crate) mapper: Mapper,
     slots: KVVec<Option<TxPacket>>,
     pub(crate) next_to_use: usize,
     pub(crate) next_to_clean: usize,
@@ -165,6 +168,7 @@ impl TxRing {
         }
         Ok(Self {
             desc,
+            mapper: Mapper::new(dev),
             slots,
             next_to_use: 0,
             next_to_clean: 0,
@@ -192,8 +196,8 @@ impl TxRing {
         frames: u32,
         bytes: u32,
     ) -> Result {
-        let fail = |buf: TxMapping, pool: &mut TxFragPool| {
-            if let Ok(skb) = buf.unmap_to(pool) {
+        let fail = |buf: TxMapping, mapper: &Mapper, pool: &mut TxFragPool| {
+            if let Ok(skb) = buf.unmap(mapper, pool) {
                 skb.drop_with(DropReason::DevReady);
             }
             Err(ENOSPC)
@@ -201,13 +205,13 @@ impl TxRing {
         let segs = buf.segs().map(|s| s.len);
         let Some((ctx, data)) = plan_tx(&offload, buf.len(), segs, self.context, self.unused())
         else {
-            return fail(buf, &mut self.frag_pool);
+            return fail(buf, &self.mapper, &mut self.frag_pool);
         };
         let first = self.next_to_use;
         let mut i = first;
         if let Some(c) = ctx {
             if self.desc.write(i, desc::tx_context(&c)).is_err() {
-                return fail(buf, &mut self.frag_pool);
+                return fail(buf, &self.mapper, &mut self.frag_pool);
             }
             i = desc::next(i, self.count());
         }
@@ -227,7 +231,7 @@ impl TxRing {
                 let d = desc::tx_data(seg.addr + u64::from(off), len, cmd | end, popts);
                 if self.desc.write(i, d).is_err() {
                     // The tail was not moved: the device sees none of this.
-                    return fail(buf, &mut self.frag_pool);
+                    return fail(buf, &self.mapper, &mut self.frag_pool);
                 }
                 last = i;
                 i = desc::next(i, self.count());
@@ -272,13 +276,29 @@ impl TxRing {
             }
             let p = self.slots[i].take()?;
             self.next_to_clean = desc::next(last, self.count());
-            return Some((p.buf.unmap_to(&mut self.frag_pool).ok(), p.frames, p.bytes));
+            let skb = p.buf.unmap(&self.mapper, &mut self.frag_pool).ok();
+            return Some((skb, p.frames, p.bytes));
+        }
+    }
+}
+
+impl Drop for TxRing {
+    fn drop(&mut self) {
+        for slot in self.slots.iter_mut() {
+            if let Some(p) = slot.take() {
+                // Leaked instead if the binding ended.
+                if let Ok(skb) = p.buf.unmap(&self.mapper, &mut self.frag_pool) {
+                    skb.drop_with(DropReason::DevReady);
+                }
+            }
         }
     }
 }
 
 pub(crate) struct RxRing {
     pub(crate) desc: CoherentAllocation<RawDesc>,
+    /// What the buffers are mapped through.
+    mapper: Mapper,
     bufs: KVec<Option<MappedSkb>>,
     pub(crate) next_to_clean: usize,
 }
@@ -299,18 +319,20 @@ impl RxRing {
         count: usize,
         mut alloc: impl FnMut() -> Result<SkBuff>,
     ) -> Result<Self> {
-        let desc = CoherentAllocation::alloc_zeroed(dev, count, GFP_KERNEL)?;
-        let mut bufs = KVec::with_capacity(count, GFP_KERNEL)?;
-        for i in 0..count {
-            let buf = alloc()?.dma_map(dev, RX_BUF_LEN, Direction::FromDevice)?;
-            desc.write(i, desc::rx_legacy(buf.dma_addr()))?;
-            bufs.push(Some(buf), GFP_KERNEL)?;
-        }
-        Ok(Self {
-            desc,
-            bufs,
+        let mut ring = Self {
+            desc: CoherentAllocation::alloc_zeroed(dev, count, GFP_KERNEL)?,
+            mapper: Mapper::new(dev),
+            bufs: KVec::with_capacity(count, GFP_KERNEL)?,
             next_to_clean: 0,
-        })
+        };
+        // On error, dropping `ring` unmaps the buffers mapped so far.
+        for i in 0..count {
+            let buf = alloc()?.dma_map(&ring.mapper, RX_BUF_LEN, Direction::FromDevice)?;
+            let addr = buf.dma_addr();
+            ring.bufs.push(Some(buf), GFP_KERNEL)?;
+            ring.desc.write(i, desc::rx_legacy(addr))?;
+        }
+        Ok(ring)
     }
 
     pub(crate) fn count(&self) -> usize {
@@ -327,11 +349,10 @@ impl RxRing {
     /// `RX_COPYBREAK` bytes is copied into a buffer of its size from
     /// `alloc` and its ring buffer is given back to the device at once;
     /// a longer frame leaves with its buffer, replaced by a fresh one from
-    /// `alloc`, mapped for `dev`. Without a new buffer the frame is dropped
-    /// and its buffer stays in the ring: nothing is lost from the ring.
+    /// `alloc`. Without a new buffer the frame is dropped and its buffer
+    /// stays in the ring: nothing is lost from the ring.
     pub(crate) fn pop(
         &mut self,
-        dev: &Device<Bound>,
         alloc: impl FnOnce(u32) -> Result<SkBuff>,
     ) -> Option<Result<RxFrame>> {
         let i = self.next_to_clean;
@@ -350,7 +371,7 @@ impl RxRing {
             self.copy_out(i, len, alloc)
                 .map(|skb| RxFrame::Good(skb, wb.len, wb.l4_csum_ok()))
         } else {
-            self.swap_out(dev, i, len, alloc)
+            self.swap_out(i, len, alloc)
                 .map(|skb| RxFrame::Good(skb, wb.len, wb.l4_csum_ok()))
         };
         if self.rearm(i).is_err() {
@@ -368,7 +389,7 @@ impl RxRing {
     ) -> Result<SkBuff> {
         let buf = self.bufs[i].as_ref().ok_or(EINVAL)?;
         let mut skb = alloc(len)?;
-        buf.copy_into(&mut skb, len)?;
+        buf.copy_into(&self.mapper, &mut skb, len)?;
         Ok(skb)
     }
 
@@ -376,18 +397,34 @@ impl RxRing {
     /// fresh one in its place.
     fn swap_out(
         &mut self,
-        dev: &Device<Bound>,
         i: usize,
         len: u32,
         alloc: impl FnOnce(u32) -> Result<SkBuff>,
     ) -> Result<SkBuff> {
-        let fresh = alloc(RX_BUF_LEN)?.dma_map(dev, RX_BUF_LEN, Direction::FromDevice)?;
-        self.bufs[i].replace(fresh).ok_or(EINVAL)?.unmap_filled(len)
+        let slot = self.bufs.get_mut(i).ok_or(EINVAL)?;
+        if slot.is_none() {
+            return Err(EINVAL);
+        }
+        let fresh = alloc(RX_BUF_LEN)?.dma_map(&self.mapper, RX_BUF_LEN, Direction::FromDevice)?;
+        slot.replace(fresh)
+            .ok_or(EINVAL)?
+            .unmap_filled(&self.mapper, len)
     }
 
     /// Gives slot `i`'s buffer back to the device with a cleared status.
     fn rearm(&mut self, i: usize) -> Result {
         let addr = self.bufs[i].as_ref().map(|b| b.dma_addr()).ok_or(EINVAL)?;
         self.desc.write(i, desc::rx_legacy(addr))
+    }
+}
+
+impl Drop for RxRing {
+    fn drop(&mut self) {
+        for slot in self.bufs.iter_mut() {
+            // Leaked instead if the binding ended.
+            if let Some(buf) = slot.take() {
+                drop(buf.unmap(&self.mapper));
+            }
+        }
     }
 }
