@@ -60,6 +60,7 @@ struct rnet_inet_proto {
 	int (*send_response)(struct request_sock *req);
 	int (*send_data)(struct sock *sk, struct sk_buff *skb);
 	unsigned int data_overhead;
+	unsigned int tx_qlen;
 	unsigned int data_offset;
 	unsigned int data_size;
 	unsigned int req_size;
@@ -446,9 +447,64 @@ static int rnet_inet_wait_connect(struct sock *sk, long *timeo)
 }
 
 /*
+ * Whether the send queue takes another message: always for a protocol
+ * that does not queue (tx_qlen 0).
+ */
+static bool rnet_inet_tx_room(const struct sock *sk)
+{
+	const struct rnet_inet_proto *p = rnet_inet_of(sk);
+
+	return !p->tx_qlen ||
+	       skb_queue_len_lockless(&sk->sk_write_queue) < p->tx_qlen;
+}
+
+static bool rnet_inet_tx_stop(const struct sock *sk)
+{
+	return rnet_inet_tx_room(sk) || READ_ONCE(sk->sk_err) ||
+	       (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN) ||
+	       !((1 << READ_ONCE(sk->sk_state)) & RNET_INETF_DATA);
+}
+
+/*
+ * Waits, the socket locked, until the send queue has room or the
+ * connection can no longer send (the caller checks that after); -EAGAIN
+ * when the timeout is zero (a non-blocking socket), or a signal's errno.
+ */
+static int rnet_inet_wait_room(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int err = 0;
+
+	if (rnet_inet_tx_stop(sk))
+		return 0;
+	/* Room wakes pollers and, for O_ASYNC, sends SIGIO. */
+	sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+	set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (!rnet_inet_tx_stop(sk)) {
+		if (!*timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		sk_wait_event(sk, timeo, rnet_inet_tx_stop(sk), &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+/*
  * proto.sendmsg: one message, one packet. The protocol adds its header
- * and sends it (send_data, under the socket lock); a message larger than
- * the current MPS fails with -EMSGSIZE.
+ * and sends it, or queues it (send_data, under the socket lock); a
+ * message larger than the current MPS fails with -EMSGSIZE. A protocol
+ * with a send queue (tx_qlen) has sendmsg() wait for room in it, or fail
+ * with -EAGAIN on a non-blocking socket. SO_SNDTIMEO bounds the waits for
+ * the connection and for room together; the allocation's own wait for
+ * send buffer space has a budget of its own.
  */
 static int rnet_inet_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 {
@@ -462,6 +518,9 @@ static int rnet_inet_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 	lock_sock(sk);
 	timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
 	err = rnet_inet_wait_connect(sk, &timeo);
+	if (err)
+		goto out;
+	err = rnet_inet_wait_room(sk, &timeo);
 	if (err)
 		goto out;
 	err = sock_error(sk);
@@ -482,6 +541,12 @@ static int rnet_inet_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 	if (!skb)
 		goto out;
 	/* The connection or the path may have changed while we slept. */
+	err = -EPIPE;
+	if (disconnects != sk->sk_disconnects)
+		goto discard;
+	err = rnet_inet_wait_room(sk, &timeo);
+	if (err)
+		goto discard;
 	err = -EPIPE;
 	if (disconnects != sk->sk_disconnects)
 		goto discard;
@@ -619,6 +684,45 @@ int rust_helper_rnet_inet4_xmit_skb(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * The send queue of a protocol that queues messages (tx_qlen): sendmsg()'s
+ * packets wait there, under the socket lock, until the protocol sends
+ * them. Taking one out wakes a writer waiting for room.
+ */
+int rust_helper_rnet_inet_tx_enqueue(struct sock *sk, struct sk_buff *skb)
+{
+	/*
+	 * Only this socket's packet, for a protocol with a queue, on a
+	 * connection that lives on: a dead or closed socket has had its
+	 * queue purged, and a packet queued then would pin it for good.
+	 */
+	if (skb->sk != sk || !rnet_inet_of(sk)->tx_qlen) {
+		kfree_skb(skb);
+		return -EINVAL;
+	}
+	if (sock_flag(sk, SOCK_DEAD) ||
+	    ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_TIME_WAIT))) {
+		kfree_skb(skb);
+		return -ENOTCONN;
+	}
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	return 0;
+}
+
+struct sk_buff *rust_helper_rnet_inet_tx_dequeue(struct sock *sk)
+{
+	struct sk_buff *skb = __skb_dequeue(&sk->sk_write_queue);
+
+	if (skb && rnet_inet_tx_room(sk))
+		sk->sk_write_space(sk);
+	return skb;
+}
+
+u32 rust_helper_rnet_inet_tx_queued(const struct sock *sk)
+{
+	return skb_queue_len(&sk->sk_write_queue);
+}
+
+/*
  * Puts @len bytes of header before @skb's data: -ENOSPC when that would
  * eat into the room IP output needs below it.
  */
@@ -728,7 +832,7 @@ __poll_t rust_helper_rnet_inet_poll(struct file *file, struct socket *sock,
 	if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (!(shutdown & SEND_SHUTDOWN) && ((1 << state) & RNET_INETF_DATA)) {
-		if (sock_writeable(sk))
+		if (sock_writeable(sk) && rnet_inet_tx_room(sk))
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		else
 			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
@@ -799,6 +903,7 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 				     int (*send_data)(struct sock *sk,
 						      struct sk_buff *skb),
 				     unsigned int data_overhead,
+				     unsigned int tx_qlen,
 				     unsigned int req_size,
 				     short type, u8 protocol,
 				     struct module *owner,
@@ -834,7 +939,7 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	 * only logs the others); a real protocol number.
 	 */
 	if (prot->max_header < 0 || prot->max_header > 1020 ||
-	    data_overhead > 1020 ||
+	    data_overhead > 1020 || tx_qlen > 1024 ||
 	    type <= 0 || type >= SOCK_MAX ||
 	    type == SOCK_RAW || type == SOCK_PACKET || !protocol ||
 	    protocol == IPPROTO_RAW)
@@ -860,6 +965,7 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	p->send_response = send_response;
 	p->send_data = send_data;
 	p->data_overhead = data_overhead;
+	p->tx_qlen = tx_qlen;
 	p->data_offset = data_offset;
 	p->data_size = prot->obj_size - data_offset;
 	p->req_size = req_size;
@@ -1123,9 +1229,10 @@ void rust_helper_rnet_inet_listen_stop(struct sock *sk)
 	inet_csk_listen_stop(sk);
 }
 
-/* proto.destroy's INET part: the port a bind() kept. */
+/* proto.destroy's INET part: the send queue, and the port a bind() kept. */
 void rust_helper_rnet_inet_destroy(struct sock *sk)
 {
+	__skb_queue_purge(&sk->sk_write_queue);
 	if (inet_csk(sk)->icsk_bind_hash)
 		inet_put_port(sk);
 }

@@ -173,6 +173,13 @@ pub trait Protocol: Sized + Send + Sync + 'static {
     /// the path MTU less the IP header and this (at most 1020).
     const DATA_OVERHEAD: u32 = 0;
 
+    /// The most messages a socket's send queue holds ([`Locked::tx_enqueue`]),
+    /// at most 1024; 0 for a protocol without one, which sends every
+    /// message from [`Protocol::sendmsg`] at once (`tx_enqueue` refuses). While the queue is full, `sendmsg()`
+    /// waits for room (`EAGAIN` on a non-blocking socket) and `poll()`
+    /// does not report the socket writable.
+    const TX_QUEUE_LEN: u32 = 0;
+
     /// The protocol's state in each connection request (a handshake a
     /// listener answered, before its socket is made). Requests are copied
     /// and freed by the INET code without a destructor: plain data.
@@ -439,6 +446,39 @@ impl<'a, P: Protocol> Locked<'a, P> {
         // SAFETY: the socket is valid and ours (type invariant); the
         // packet is handed over (the helper consumes it).
         to_result(unsafe { bindings::rnet_inet4_xmit_skb(self.sk.as_raw(), skb.skb.into_raw()) })
+    }
+
+    /// Puts a message from [`Protocol::sendmsg`] at the end of the send
+    /// queue, for the protocol to send later ([`Locked::tx_dequeue`]).
+    /// The queue is freed with the socket (and on disconnect). Refused,
+    /// the packet dropped: another socket's packet or a protocol without
+    /// a queue (`EINVAL`), a closed, listening or orphaned socket
+    /// (`ENOTCONN`).
+    pub fn tx_enqueue(&mut self, skb: OutSkb<'_>) -> Result {
+        // SAFETY: the socket is valid and locked by us (type invariant);
+        // the packet is handed over (queued or freed by the helper).
+        to_result(unsafe { bindings::rnet_inet_tx_enqueue(self.sk.as_raw(), skb.skb.into_raw()) })
+    }
+
+    /// Takes the oldest message out of the send queue, to be sent now
+    /// (it is dropped if not); a writer waiting for room is woken.
+    pub fn tx_dequeue(&mut self) -> Option<OutSkb<'a>> {
+        // SAFETY: the socket is valid and locked by us (type invariant).
+        let raw = unsafe { bindings::rnet_inet_tx_dequeue(self.sk.as_raw()) };
+        // SAFETY: a packet `tx_enqueue` queued, unlinked and now ours.
+        let skb = unsafe { SkBuff::from_raw(raw) }?;
+        // INVARIANT: queued by `tx_enqueue`: a linear, unshared packet of
+        // this socket's.
+        Some(OutSkb {
+            skb,
+            _p: PhantomData,
+        })
+    }
+
+    /// The number of messages in the send queue.
+    pub fn tx_queued(&self) -> u32 {
+        // SAFETY: the socket is valid and locked by us (type invariant).
+        unsafe { bindings::rnet_inet_tx_queued(self.sk.as_raw()) }
     }
 
     /// Queues the data of `pkt` (after its `hlen`-byte header) for
@@ -767,14 +807,15 @@ impl<P: Protocol> Packet4<P> {
 
 /// An outgoing packet being built: the data of one message, with room
 /// before it for the protocol's header. It lives only during the
-/// [`Protocol::sendmsg`] call that got it (it is charged to the socket's
-/// send buffer: kept, it would keep the socket from being freed), and
-/// stays on that CPU (not `Send`).
+/// [`Protocol::sendmsg`] call that got it, or the locked section that took
+/// it out of the send queue (it is charged to the socket's send buffer:
+/// kept, it would keep the socket from being freed), and stays on that
+/// CPU (not `Send`); the socket's send queue keeps it longer.
 ///
 /// # Invariants
 ///
 /// A linear packet this abstraction allocated for a socket's message, not
-/// shared or cloned, its data at its transport header.
+/// shared or cloned.
 pub struct OutSkb<'a> {
     skb: SkBuff,
     _p: PhantomData<(&'a (), *mut ())>,
@@ -1032,6 +1073,7 @@ impl<P: Protocol> Registration<P> {
                 Some(send_response_tramp::<P>),
                 Some(send_data_tramp::<P>),
                 P::DATA_OVERHEAD,
+                P::TX_QUEUE_LEN,
                 size_of::<P::Req>() as c_uint,
                 P::SOCK_TYPE,
                 P::PROTOCOL,
