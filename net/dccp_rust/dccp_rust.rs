@@ -3,7 +3,8 @@
 //! DCCP (RFC 4340) as a Rust protocol module of the INET family.
 //!
 //! Files: `codec.rs` the wire format (shared with the host tests and the
-//! netfilter hooks); this one the protocol: its registration, the socket
+//! netfilter hooks); `ccid2.rs` CCID 2 and the Ack Vector (also
+//! host-tested); this one the protocol: its registration, the socket
 //! state, the receive path and its drop counters.
 //!
 //! What it does so far: `socket(AF_INET, SOCK_DCCP, IPPROTO_DCCP)` (and its
@@ -13,14 +14,16 @@
 //! request sockets (their Response retransmitted by INET's request timer),
 //! PARTOPEN, and the close handshakes (8.3: Close/Reset from a client,
 //! CloseReq/Close/Reset from a server) ending in TIMEWAIT for the end that
-//! sent Close; data both ways, one message per packet; Service Codes; a
+//! sent Close; data both ways, one message per packet, through a send
+//! queue drained as CCID 2's window allows, every data packet
+//! acknowledged with an Ack Vector; Service Codes; a
 //! connect refused by a Reset fails with the errno its Reset Code maps to,
 //! one a router refuses with the ICMP error's; a packet for no socket gets
 //! a Reset (No Connection); every packet dropped is counted by reason in
 //! `/proc/net/dccp_rust_stats`. Netfilter hooks, off until a sysctl
 //! switches them on in a namespace, validate DCCP headers at PRE_ROUTING
-//! and apply a Service Code policy at LOCAL_IN. Acknowledgements, CCID 2,
-//! features and IPv6 are the next steps
+//! and apply a Service Code policy at LOCAL_IN. Feature negotiation and
+//! IPv6 are the next steps
 //! (Documentation/networking/rnet/dccp_rust.rst).
 //!
 //! The module has no `unsafe` code: its sockets, packets and per-namespace
@@ -28,7 +31,11 @@
 
 // Shared with the host tests, which need its items public.
 #[allow(dead_code, unreachable_pub)]
+mod ccid2;
+#[allow(dead_code, unreachable_pub)]
 mod codec;
+#[cfg(CONFIG_KUNIT)]
+mod kunit;
 
 use codec::{Header, Malformed, PacketType};
 use core::fmt::Write;
@@ -55,6 +62,14 @@ const MAX_DCCP_HEADER: u32 = 1020;
 const SOL_DCCP: i32 = 269;
 const DCCP_SOCKOPT_SERVICE: i32 = 2;
 const DCCP_SOCKOPT_GET_CUR_MPS: i32 = 5;
+/// The sending CCID's state (`DCCP_SOCKOPT_CCID_TX_INFO`): for CCID 2,
+/// `struct dccp_rust_ccid2_info` (Documentation/networking/rnet/dccp_rust.rst).
+const DCCP_SOCKOPT_CCID_TX_INFO: i32 = 192;
+/// Messages a socket's send queue holds (the C DCCP's default `tx_qlen`).
+const TX_QUEUE_LEN: u32 = 5;
+/// The most Ack Vector bytes a DataAck carries: what is left of the
+/// option room `DATA_OVERHEAD` keeps after a 48-bit acknowledgement.
+const DATA_ACK_VECTOR: usize = 14;
 /// At most this many Service Codes per socket (the C DCCP's limit).
 const MAX_SERVICES: usize = 32;
 /// RFC 4340 8.1.2: never a valid Service Code.
@@ -586,6 +601,12 @@ struct DccpSock {
     retries: u8,
     /// The timer's current interval.
     rto_ms: u32,
+    /// What arrived from the peer, for the Ack Vectors we send.
+    rx: ccid2::RxHistory,
+    /// CCID 2 of our data.
+    tx: ccid2::Tx,
+    /// Whether the timer runs as CCID 2's timeout.
+    rto_armed: bool,
 }
 
 impl DccpSock {
@@ -603,6 +624,9 @@ impl DccpSock {
             services: 0,
             retries: 0,
             rto_ms: RTO_INIT_MS,
+            rx: ccid2::RxHistory::new(),
+            tx: ccid2::Tx::new(),
+            rto_armed: false,
         }
     }
 
@@ -652,9 +676,9 @@ fn reset_errno(code: u8) -> Option<Error> {
     Some(errno(e))
 }
 
-/// A packet built for sending: the header without options.
+/// A packet built for sending: the header and its options.
 struct Out {
-    buf: [u8; 32],
+    buf: [u8; 128],
     len: usize,
 }
 
@@ -696,9 +720,21 @@ fn build(
     ack: Option<u64>,
     specific: Option<u32>,
 ) -> Result<Out> {
+    build_opts(a, ptype, seq, ack, specific, &[])
+}
+
+/// As [`build`], with options.
+fn build_opts(
+    a: &inet::Addrs4,
+    ptype: PacketType,
+    seq: u64,
+    ack: Option<u64>,
+    specific: Option<u32>,
+    opts: &[u8],
+) -> Result<Out> {
     let h = header(a, ptype, seq, ack, specific);
-    let mut buf = [0u8; 32];
-    let len = codec::encode(&h, &[], &mut buf).ok_or(EINVAL)?;
+    let mut buf = [0u8; 128];
+    let len = codec::encode(&h, opts, &mut buf).ok_or(EINVAL)?;
     let c = codec::compute_checksum(&a.saddr, &a.daddr, &buf[..len]).map_err(|_| EINVAL)?;
     buf[6..8].copy_from_slice(&c.to_be_bytes());
     Ok(Out { buf, len })
@@ -713,6 +749,108 @@ fn send(sk: &mut Locked<'_, Dccp>, ptype: PacketType, specific: Option<u32>) -> 
     d.gss = seq;
     let out = build(&a, ptype, seq, Some(d.gsr), specific)?;
     sk.xmit(out.bytes())
+}
+
+/// The Ack Vector option (type 38, nonce 0) for what arrived, at most
+/// `max` bytes of vector, into `out`; its length (0 before anything
+/// arrived).
+fn ack_vector_opt(
+    rx: &ccid2::RxHistory,
+    max: usize,
+    out: &mut [u8; 2 + ccid2::MAX_ACK_VECTOR],
+) -> usize {
+    let max = max.min(ccid2::MAX_ACK_VECTOR);
+    let n = rx.encode(&mut out[2..2 + max]);
+    if n == 0 {
+        return 0;
+    }
+    out[0] = codec::opt::ACK_VECTOR_0;
+    // CAST: at most 2 + 64.
+    out[1] = (n + 2) as u8;
+    n + 2
+}
+
+/// Acknowledges what arrived with an Ack and its Ack Vector (RFC 4341
+/// 6.1: every data packet is acknowledged).
+fn send_ack(sk: &mut Locked<'_, Dccp>) -> Result {
+    let a = sk.addrs4();
+    let d = sk.data();
+    let mut opt = [0u8; 2 + ccid2::MAX_ACK_VECTOR];
+    let n = ack_vector_opt(&d.rx, ccid2::MAX_ACK_VECTOR, &mut opt);
+    let seq = codec::seq_add(d.gss, 1);
+    d.gss = seq;
+    let out = build_opts(&a, PacketType::Ack, seq, Some(d.gsr), None, &opt[..n])?;
+    sk.xmit(out.bytes())
+}
+
+/// Milliseconds for CCID 2's clock (wrapping).
+fn now_ms() -> u32 {
+    // CAST: wraps, as the CCID's times do.
+    Ktime::ktime_get().to_ms() as u32
+}
+
+/// Sends one queued message as a DataAck, with the Ack Vector that fits.
+fn send_data(sk: &mut Locked<'_, Dccp>, mut skb: OutSkb<'_>) -> Result {
+    let a = sk.addrs4();
+    let d = sk.data();
+    let seq = codec::seq_add(d.gss, 1);
+    let mut opt = [0u8; 2 + ccid2::MAX_ACK_VECTOR];
+    let n = ack_vector_opt(&d.rx, DATA_ACK_VECTOR, &mut opt);
+    let h = header(&a, PacketType::DataAck, seq, Some(d.gsr), None);
+    let mut buf = [0u8; 48];
+    let hlen = codec::encode(&h, &opt[..n], &mut buf).ok_or(EINVAL)?;
+    skb.push_header(&buf[..hlen])?;
+    let c = codec::compute_checksum(&a.saddr, &a.daddr, skb.data()).map_err(|_| EINVAL)?;
+    skb.data_mut()[6..8].copy_from_slice(&c.to_be_bytes());
+    d.gss = seq;
+    d.tx.on_send(seq, now_ms());
+    // Lost on the way (no route, no memory) counts as a loss would.
+    sk.xmit_skb(skb)
+}
+
+/// Whether the socket sends data now (OPEN, or a client in PARTOPEN).
+fn sending(sk: &Locked<'_, Dccp>) -> bool {
+    matches!(sk.state(), State::Established | State::Proto1)
+}
+
+/// Sends queued messages while CCID 2's window allows, and keeps its
+/// timeout running while data is in flight (in OPEN: in PARTOPEN the
+/// timer resends the Ack, and the timeout starts with OPEN).
+fn xmit_queued(sk: &mut Locked<'_, Dccp>) {
+    while sending(sk) && sk.data().tx.can_send() {
+        let Some(skb) = sk.tx_dequeue() else {
+            break;
+        };
+        let _ = send_data(sk, skb);
+    }
+    rto_update(sk, false);
+}
+
+/// Arms CCID 2's timeout (`restart`: again from now) while data is in
+/// flight in OPEN, stops it when none is.
+fn rto_update(sk: &mut Locked<'_, Dccp>, restart: bool) {
+    if sk.state() != State::Established {
+        return;
+    }
+    let d = sk.data();
+    if !d.tx.in_flight() {
+        d.rto_armed = false;
+        sk.clear_xmit_timer();
+    } else if restart || !d.rto_armed {
+        d.rto_armed = true;
+        let ms = d.tx.rto_ms;
+        sk.reset_xmit_timer(ms);
+    }
+}
+
+/// The Ack Vector of a received packet, if it carries one.
+fn find_ack_vector<'p>(pkt: &'p [u8], h: &Header) -> Option<&'p [u8]> {
+    let fixed = Header::fixed_len(h.ptype, h.x);
+    let opts = pkt.get(fixed..h.len())?;
+    codec::Options::new(opts)
+        .map_while(|o| o.ok())
+        .find(|o| o.kind == codec::opt::ACK_VECTOR_0 || o.kind == codec::opt::ACK_VECTOR_1)
+        .map(|o| o.value)
 }
 
 /// Sends a Sync or SyncAck acknowledging `ack` (RFC 4340 7.5.4).
@@ -769,6 +907,7 @@ impl inet::Protocol for Dccp {
     /// DataAck's acknowledgement (8) fits in that room. 1440 bytes on a
     /// 1500-byte path, as the C DCCP's MPS.
     const DATA_OVERHEAD: u32 = 40;
+    const TX_QUEUE_LEN: u32 = TX_QUEUE_LEN;
     const SOL: i32 = SOL_DCCP;
 
     fn setsockopt(sk: &mut Locked<'_, Self>, name: i32, val: &OptIn) -> Result {
@@ -817,6 +956,27 @@ impl inet::Protocol for Dccp {
                 let mps = sk.cur_mps() as i32;
                 out.write(&mps.to_ne_bytes())
             }
+            DCCP_SOCKOPT_CCID_TX_INFO => {
+                // `struct dccp_rust_ccid2_info`: ten u32 in host order.
+                let t = &sk.data().tx;
+                let f = [
+                    2,
+                    t.cwnd,
+                    t.ssthresh,
+                    t.pipe,
+                    t.halvings,
+                    t.timeouts,
+                    t.rto_ms,
+                    t.srtt_ms(),
+                    t.acked as u32,
+                    t.lost as u32,
+                ];
+                let mut raw = [0u8; 40];
+                for (b, v) in raw.chunks_exact_mut(4).zip(f) {
+                    b.copy_from_slice(&v.to_ne_bytes());
+                }
+                out.write(&raw)
+            }
             _ => Err(errno(kernel::bindings::ENOPROTOOPT)),
         }
     }
@@ -841,6 +1001,13 @@ impl inet::Protocol for Dccp {
     fn close(sk: &mut Locked<'_, Self>) {
         match sk.state() {
             State::Established | State::Proto1 => {
+                // What the application queued goes first, past the
+                // window (at most the queue's TX_QUEUE_LEN packets), as
+                // the C DCCP flushes its queue on close.
+                while let Some(skb) = sk.tx_dequeue() {
+                    let _ = send_data(sk, skb);
+                }
+                sk.data().rto_armed = false;
                 // RFC 4340 8.3: a client closes with Close, a server
                 // asks its client to with CloseReq (so that TIMEWAIT is
                 // the client's); both are retransmitted until answered.
@@ -918,20 +1085,13 @@ impl inet::Protocol for Dccp {
         }
     }
 
-    fn sendmsg(sk: &mut Locked<'_, Self>, mut skb: OutSkb<'_>) -> Result {
-        // Every data packet acknowledges the greatest number received:
-        // DataAck (a client in PARTOPEN must, RFC 4340 8.1.5).
-        let a = sk.addrs4();
-        let d = sk.data();
-        let seq = codec::seq_add(d.gss, 1);
-        let h = header(&a, PacketType::DataAck, seq, Some(d.gsr), None);
-        let mut buf = [0u8; 32];
-        let n = codec::encode(&h, &[], &mut buf).ok_or(EINVAL)?;
-        skb.push_header(&buf[..n])?;
-        let c = codec::compute_checksum(&a.saddr, &a.daddr, skb.data()).map_err(|_| EINVAL)?;
-        skb.data_mut()[6..8].copy_from_slice(&c.to_be_bytes());
-        d.gss = seq;
-        sk.xmit_skb(skb)
+    fn sendmsg(sk: &mut Locked<'_, Self>, skb: OutSkb<'_>) -> Result {
+        // Queued, then sent as CCID 2's window allows. Every data packet
+        // acknowledges the greatest number received: DataAck (a client
+        // in PARTOPEN must, RFC 4340 8.1.5).
+        sk.tx_enqueue(skb)?;
+        xmit_queued(sk);
+        Ok(())
     }
 
     fn send_response(req: &mut ReqLocked<'_, Self>) -> Result {
@@ -953,6 +1113,17 @@ impl inet::Protocol for Dccp {
 
     fn xmit_timer(sk: &mut Locked<'_, Self>) {
         let st = sk.state();
+        if st == State::Established {
+            // CCID 2's timeout: what is in flight is lost; the window
+            // starts again from one packet.
+            let d = sk.data();
+            d.rto_armed = false;
+            if d.tx.in_flight() {
+                d.tx.on_timeout();
+            }
+            xmit_queued(sk);
+            return;
+        }
         let d = sk.data();
         let limit = if st == State::Proto1 {
             PARTOPEN_RETRIES
@@ -1099,6 +1270,7 @@ fn request_rcv(sk: &mut Locked<'_, Dccp>, h: &Header) {
             d.isr = h.seq;
             d.gsr = h.seq;
             d.gar = h.ack.unwrap_or(d.iss);
+            d.rx.record(h.seq);
             if send(sk, PacketType::Ack, None).is_err() {
                 sk.done(Some(errno(kernel::bindings::ENOBUFS)));
                 return;
@@ -1187,9 +1359,19 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet4<Dccp>, h: &Header) {
     if codec::seq_delta(seq, gsr) > 0 {
         d.gsr = seq;
     }
+    d.rx.record(seq);
     if let Some(a) = ack {
         if codec::seq_delta(a, d.gar) > 0 {
             d.gar = a;
+        }
+        // CCID 2: what the peer reports received (RFC 4341 6.2).
+        if d.tx.in_flight() {
+            let vector = find_ack_vector(pkt.data(), h);
+            let res = d.tx.on_ack(a, vector, now_ms());
+            if res.acked > 0 || res.lost > 0 {
+                rto_update(sk, true);
+                xmit_queued(sk);
+            }
         }
     }
     let st = sk.state();
@@ -1215,6 +1397,8 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet4<Dccp>, h: &Header) {
         (State::Proto1, _) => {
             sk.clear_xmit_timer();
             sk.set_state(ConnState::Established);
+            // Data sent in PARTOPEN now has its timeout; more may go.
+            xmit_queued(sk);
         }
         _ => {}
     }
@@ -1252,6 +1436,7 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet4<Dccp>, h: &Header) {
             if sk.queue_rcv(pkt, h.len() as u32).is_err() {
                 count_sk(sk, DropReason::RcvbufFull);
             }
+            let _ = send_ack(sk);
         }
         (State::Established, PacketType::Ack) => {}
         (State::Closing | State::FinWait1, PacketType::Ack | PacketType::DataAck) => {}
@@ -1293,7 +1478,7 @@ fn req_rcv(net: &Net, h: &Header, mut req: ReqRx<Dccp>) {
         req.drop_req();
         return;
     }
-    let st = DccpSock {
+    let mut st = DccpSock {
         role: Role::Server,
         iss: r.iss,
         gss: r.gss,
@@ -1310,7 +1495,12 @@ fn req_rcv(net: &Net, h: &Header, mut req: ReqRx<Dccp>) {
         services: 0,
         retries: 0,
         rto_ms: RTO_INIT_MS,
+        rx: ccid2::RxHistory::new(),
+        tx: ccid2::Tx::new(),
+        rto_armed: false,
     };
+    st.rx.record(r.isr);
+    st.rx.record(seq);
     match req.accept(st) {
         Ok(()) => {}
         // Another packet completed the handshake first.

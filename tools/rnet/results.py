@@ -24,9 +24,9 @@ agrees with the guests' exit statuses.
 
 Besides the totals, each suite's line says how many of its tests are
 rnet's own: the kernel crate's doc-tests of files rnet adds under
-rust/kernel (not upstream's), the driver's KUnit suite, every selftest but
-those of the C e1000e (a reference peer), the host tests and the guests'
-exit statuses.
+rust/kernel (not upstream's), the driver's and dccp_rust's KUnit suites,
+every selftest but those of the C e1000e (a reference peer), the host
+tests and the guests' exit statuses.
 
 TOP/tools/rnet/expected-tests lists, one "suite: test" per line (or
 "suite[flavour]: test" for one flavour, $RNET_FLAVOUR), the tests that must
@@ -140,7 +140,7 @@ def is_own(suite, path, name, stems):
         if name.startswith('rust_doctest_kernel_'):
             return any(name.startswith(s) and name[len(s):].isdigit()
                        for s in stems)
-        return any('e1000e_rust' in p for p in path)
+        return any(p.startswith(('e1000e_rust', 'dccp_rust')) for p in path)
     if suite == 'selftests':
         return not any('e1000e_c.sh' in p for p in path)
     return True

@@ -11,6 +11,287 @@ mod desc;
 #[path = "../../../../net/dccp_rust/codec.rs"]
 mod codec;
 
+#[allow(dead_code)]
+#[path = "../../../../net/dccp_rust/ccid2.rs"]
+mod ccid2;
+
+#[cfg(test)]
+mod dccp_ccid2 {
+    use super::ccid2::*;
+
+    fn vector(h: &RxHistory) -> Vec<u8> {
+        let mut out = [0u8; 255];
+        let n = h.encode(&mut out);
+        out[..n].to_vec()
+    }
+
+    #[test]
+    fn in_order_is_one_run() {
+        let mut h = RxHistory::new();
+        assert_eq!(h.head(), None);
+        assert_eq!(h.encode(&mut [0u8; 8]), 0);
+        for s in 100..110 {
+            h.record(s);
+        }
+        assert_eq!(h.head(), Some(109));
+        assert_eq!(vector(&h), [0x09]);
+    }
+
+    #[test]
+    fn gap_and_late_arrival() {
+        let mut h = RxHistory::new();
+        for s in [1, 2, 3, 5, 6] {
+            h.record(s);
+        }
+        // 6, 5 received; 4 not; 3, 2, 1 received.
+        assert_eq!(vector(&h), [0x01, 0xc0, 0x02]);
+        h.record(4);
+        assert_eq!(vector(&h), [0x05]);
+        // A duplicate changes nothing.
+        h.record(6);
+        assert_eq!(vector(&h), [0x05]);
+    }
+
+    #[test]
+    fn long_runs_split_and_history_is_bounded() {
+        let mut h = RxHistory::new();
+        for s in 0..200 {
+            h.record(s);
+        }
+        assert_eq!(vector(&h), [0x3f, 0x3f, 0x3f, 0x07]);
+        // A jump past the history forgets everything before it.
+        h.record(1000);
+        assert!(h.received(0));
+        assert!(!h.received(800));
+        let v = vector(&h);
+        assert_eq!(v[0], 0x00);
+        assert!(v[1..].iter().all(|b| b >> 6 == STATE_NOT_RECEIVED));
+        // Bounded by the history and by the vector's cap.
+        let mut g = RxHistory::new();
+        for s in (0..1000u64).step_by(2) {
+            g.record(s);
+        }
+        assert_eq!(vector(&g).len(), MAX_ACK_VECTOR);
+    }
+
+    #[test]
+    fn shift_across_words() {
+        let mut h = RxHistory::new();
+        h.record(1000);
+        h.record(1100);
+        h.record(1070);
+        assert!(h.received(0) && h.received(30) && h.received(100));
+        assert!(!h.received(1) && !h.received(99) && !h.received(101));
+        // Older than the history: ignored.
+        h.record(1100 - RX_HISTORY as u64 - 1);
+        assert!(!h.received(RX_HISTORY));
+        assert_eq!(h.head(), Some(1100));
+    }
+
+    #[test]
+    fn wraps_at_48_bits() {
+        let top = (1u64 << 48) - 2;
+        let mut h = RxHistory::new();
+        for k in 0..5 {
+            h.record((top + k) % (1 << 48));
+        }
+        assert_eq!(h.head(), Some(2));
+        assert_eq!(vector(&h), [0x04]);
+    }
+
+    #[test]
+    fn runs_decode() {
+        let r: Vec<_> = runs(10, &[0x01, 0xc0, 0x02]).collect();
+        assert_eq!(r, [(0, 10, 2), (3, 8, 1), (0, 7, 3)]);
+        let r: Vec<_> = runs(0, &[0x01]).collect();
+        assert_eq!(r, [(0, 0, 2)]);
+    }
+
+    /// What the receiver reports, the sender reads back exactly.
+    #[test]
+    fn receiver_and_sender_agree() {
+        let mut x: u64 = 12345;
+        for round in 0..200 {
+            let mut tx = Tx::new();
+            tx.cwnd = MAX_CWND;
+            let base = (1u64 << 48) - 30 + round;
+            let mut rx = RxHistory::new();
+            let mut got = Vec::new();
+            for k in 0..40u64 {
+                let seq = (base + k) % (1 << 48);
+                tx.on_send(seq, 0);
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                if (x >> 33) % 4 != 0 || k == 39 {
+                    rx.record(seq);
+                    got.push(seq);
+                }
+            }
+            let ack = rx.head().unwrap();
+            let v = vector(&rx);
+            let res = tx.on_ack(ack, Some(&v), 10);
+            assert_eq!(res.acked as usize, got.len(), "round {round}");
+        }
+    }
+
+    #[test]
+    fn slow_start_then_avoidance() {
+        let mut tx = Tx::new();
+        assert_eq!(tx.cwnd, INIT_CWND);
+        let mut seq = 1000;
+        let mut rx = RxHistory::new();
+        // Each window fully acknowledged: doubling until ssthresh.
+        tx.ssthresh = 12;
+        for _ in 0..3 {
+            while tx.can_send() {
+                tx.on_send(seq, 0);
+                rx.record(seq);
+                seq += 1;
+            }
+            let v = vector(&rx);
+            tx.on_ack(rx.head().unwrap(), Some(&v), 5);
+            assert_eq!(tx.pipe, 0);
+        }
+        // 3 -> 6 -> 12 -> 12 + 12/12 = 13 (one per window past ssthresh).
+        assert_eq!(tx.cwnd, 13);
+        assert_eq!(tx.halvings, 0);
+        assert_eq!(tx.acked, 3 + 6 + 12);
+        assert!(tx.rto_ms >= RTO_MIN_MS);
+    }
+
+    #[test]
+    fn loss_halves_once_per_window() {
+        let mut tx = Tx::new();
+        // In congestion avoidance: 18 acknowledgements do not grow it.
+        (tx.cwnd, tx.ssthresh) = (20, 20);
+        let mut rx = RxHistory::new();
+        for seq in 1..=20u64 {
+            tx.on_send(seq, 0);
+            if seq != 5 && seq != 9 {
+                rx.record(seq);
+            }
+        }
+        assert!(!tx.can_send());
+        let v = vector(&rx);
+        let res = tx.on_ack(20, Some(&v), 3);
+        assert_eq!(res.acked, 18);
+        assert_eq!(res.lost, 2);
+        assert!(res.halved);
+        assert_eq!(tx.halvings, 1);
+        assert_eq!(tx.pipe, 0);
+        assert_eq!(tx.cwnd, 10);
+        // A loss among packets sent before the halving: no second halving.
+        let mut tx2 = tx;
+        tx2.on_send(21, 0);
+        assert_eq!(tx2.on_ack(21, Some(&[0x00]), 4).halved, false);
+        // A loss after it halves again.
+        for seq in 22..=26u64 {
+            tx.on_send(seq, 0);
+        }
+        let mut rx = RxHistory::new();
+        for seq in [21, 23, 24, 25, 26] {
+            rx.record(seq);
+        }
+        let v = vector(&rx);
+        let res = tx.on_ack(26, Some(&v), 6);
+        assert!(res.halved);
+        assert_eq!(tx.halvings, 2);
+        assert_eq!(tx.cwnd, 5);
+    }
+
+    #[test]
+    fn too_few_later_acks_is_not_a_loss() {
+        let mut tx = Tx::new();
+        tx.cwnd = 10;
+        for seq in 1..=4u64 {
+            tx.on_send(seq, 0);
+        }
+        // 1 missing, 2..4 received: three later ones, lost.
+        assert_eq!(tx.on_ack(4, Some(&[0x02, 0xc0]), 1).lost, 1);
+        let mut tx = Tx::new();
+        tx.cwnd = 10;
+        for seq in 1..=3u64 {
+            tx.on_send(seq, 0);
+        }
+        // 1 missing, 2..3 received: not yet.
+        let res = tx.on_ack(3, Some(&[0x01, 0xc0]), 1);
+        assert_eq!((res.acked, res.lost), (2, 0));
+        assert_eq!(tx.pipe, 1);
+    }
+
+    #[test]
+    fn unreported_is_not_lost() {
+        let mut tx = Tx::new();
+        tx.cwnd = 10;
+        for seq in 1..=6u64 {
+            tx.on_send(seq, 0);
+        }
+        // A vector covering 6..3 only: 1 and 2 are not reported on.
+        let res = tx.on_ack(6, Some(&[0x03]), 1);
+        assert_eq!((res.acked, res.lost), (4, 0));
+        // Acknowledgements without a vector never make a loss.
+        let mut tx = Tx::new();
+        tx.cwnd = 10;
+        for seq in 1..=6u64 {
+            tx.on_send(seq, 0);
+        }
+        for ack in 3..=6u64 {
+            assert_eq!(tx.on_ack(ack, None, 1).lost, 0);
+        }
+        assert_eq!(tx.pipe, 2);
+    }
+
+    #[test]
+    fn late_arrival_after_loss() {
+        let mut tx = Tx::new();
+        tx.cwnd = 10;
+        for seq in 1..=5u64 {
+            tx.on_send(seq, 0);
+        }
+        // 2 missing, 3..5 received: lost; 1 not reported on.
+        let res = tx.on_ack(5, Some(&[0x02, 0xc0]), 1);
+        assert_eq!((res.acked, res.lost), (3, 1));
+        assert_eq!(tx.acked + tx.lost + u64::from(tx.pipe), 5);
+        // 2 came after all, and 1 with it.
+        let res = tx.on_ack(5, Some(&[0x04]), 2);
+        assert_eq!(res.acked, 2);
+        assert_eq!((tx.acked, tx.lost, tx.pipe), (5, 0, 0));
+    }
+
+    #[test]
+    fn ack_without_vector() {
+        let mut tx = Tx::new();
+        for seq in 7..10u64 {
+            tx.on_send(seq, 100);
+        }
+        let res = tx.on_ack(8, None, 150);
+        assert_eq!(res.acked, 1);
+        assert_eq!(tx.pipe, 2);
+        assert_eq!(tx.srtt_ms(), 50);
+        // An acknowledgement of something never sent changes nothing.
+        assert_eq!(tx.on_ack(3, None, 150), AckResult::default());
+    }
+
+    #[test]
+    fn timeout_collapses_window() {
+        let mut tx = Tx::new();
+        tx.cwnd = 16;
+        for seq in 0..16u64 {
+            tx.on_send(seq, 0);
+        }
+        let rto = tx.rto_ms;
+        tx.on_timeout();
+        assert_eq!((tx.cwnd, tx.pipe, tx.ssthresh), (1, 0, 8));
+        assert_eq!(tx.lost, 16);
+        assert_eq!(tx.timeouts, 1);
+        assert_eq!(tx.rto_ms, rto * 2);
+        assert!(tx.can_send());
+        for _ in 0..20 {
+            tx.on_timeout();
+        }
+        assert_eq!(tx.rto_ms, RTO_MAX_MS);
+    }
+}
+
 #[cfg(test)]
 mod dccp_codec {
     use super::codec::*;

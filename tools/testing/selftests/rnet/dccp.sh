@@ -17,7 +17,7 @@
 TESTS="dccp_standalone dccp_autoload dccp_bind_listen dccp_refused dccp_drops
 	dccp_client_close dccp_server_close dccp_echo dccp_service dccp_diag
 	dccp_conns dccp_backlog dccp_nf_validate dccp_nf_policy dccp_icmp
-	dccp_sync
+	dccp_sync dccp_ccid2
 	dccp_response_retransmit dccp_close_retransmit dccp_retransmit_unload
 	dccp_taken_slot"
 
@@ -864,7 +864,8 @@ dccp_icmp() {
 }
 
 # Sync (RFC 4340 7.5.4): 80 messages of the client lost on the wire
-# (netem) put its next one past the server's window: dropped, counted as
+# (netem; its CCID 2 window opened wide enough by 81 echoes first) put its
+# next one past the server's window: dropped, counted as
 # bad_seq once, and answered with a Sync, which the client answers with a
 # SyncAck that moves the server's window; the message after is echoed.
 dccp_sync() {
@@ -901,8 +902,105 @@ dccp_sync() {
 	[ "$(dccp_stat $NS_B bad_seq)" = $((b0 + 1)) ] ||
 		fail "bad_seq $b0 -> $(dccp_stat $NS_B bad_seq), want one" || return
 	[ "$(dccp_stat_sum $NS_A)" = "$a0" ] || fail "the client dropped the Sync" || return
-	[ "$(tail -n 1 /tmp/dccp_echo.out)" = "echoed 2 messages 10 bytes" ] ||
+	[ "$(tail -n 1 /tmp/dccp_echo.out)" = "echoed 82 messages 410 bytes" ] ||
 		fail "server: $(cat /tmp/dccp_echo.out)" || return
+	wait_for $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
+}
+
+# field NAME LINE: the word after NAME in LINE.
+field() {
+	echo "$2" | awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'
+}
+
+# bulk N: N messages of 1000 bytes from A to a bulk server in B; the
+# client's line in BULK_C, the server's in BULK_S.
+bulk() {
+	ip netns exec "$NS_B" dccpt bulk-server $PORT > /tmp/dccp_bulk.out &
+	local srv=$!
+	wait_for 3 grep -q . /tmp/dccp_bulk.out || fail "bulk server: $(cat /tmp/dccp_bulk.out)" || return
+	BULK_C=$(in_a dccpt bulk-client $IP_B $PORT "$1" 1000)
+	wait $srv
+	BULK_S=$(tail -n 1 /tmp/dccp_bulk.out)
+}
+
+# CCID 2 (RFC 4341). First the window holds: with every packet of the
+# client lost (netem), the initial window's three messages leave, five more
+# wait in the send queue, the next non-blocking send fails with EAGAIN and
+# poll() does not report the socket writable; close() sends what is
+# queued. Then a bulk transfer on a clean link, and with 5% of the
+# client's packets lost. Every message that arrives is whole and intact.
+# On the clean link every message is acknowledged (Ack Vectors) or lost,
+# what is acknowledged arrived, and the window grows; under loss more
+# losses are detected from the Ack Vectors, the window is halved more
+# often (counted) and ends smaller than on the clean link.
+dccp_ccid2() {
+	local n=2000 cw0 cw1 got r0 drops f=/tmp/dccp_win.fifo pid srv out ack0 lost0 hv0
+	[ "$(cat /rnet/flavour 2> /dev/null)" = debug ] && n=400
+	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	nf_off
+	timewait_ms $NS_A $TW_MS
+
+	ip netns exec "$NS_B" dccpt bulk-server $PORT > /tmp/dccp_bulk.out &
+	srv=$!
+	wait_for 3 grep -q . /tmp/dccp_bulk.out || fail "bulk server: $(cat /tmp/dccp_bulk.out)" || return
+	rm -f $f
+	mkfifo $f || return
+	in_a dccpt window-client $IP_B $PORT < $f > /tmp/dccp_win.out &
+	pid=$!
+	exec 3> $f
+	if ! wait_for 3 grep -q ready /tmp/dccp_win.out; then
+		exec 3>&-
+		fail "client: $(cat /tmp/dccp_win.out)"
+		return
+	fi
+	in_a tc qdisc add dev "$IF_A" root netem loss 100% || { exec 3>&-; fail "netem"; return; }
+	echo go >&3
+	wait_for 3 grep -q writable /tmp/dccp_win.out
+	in_a tc qdisc del dev "$IF_A" root
+	echo go >&3
+	exec 3>&-
+	wait $pid
+	wait $srv
+	out=$(echo $(cat /tmp/dccp_win.out))
+	diag "window: $out; server: $(tail -n 1 /tmp/dccp_bulk.out)"
+	[ "$out" = "ready eagain after 8 cwnd 3 pipe 3 not writable" ] || fail "client: $out" || return
+	# The five queued ones, less any a timeout sent into the loss.
+	tail -n 1 /tmp/dccp_bulk.out | grep -qx "received [1-5] messages [1-5]000 bytes bad 0" ||
+		fail "server: $(cat /tmp/dccp_bulk.out)" || return
+
+	r0=$(dccp_stat $NS_B rcvbuf_full)
+	bulk $n || return
+	diag "clean: $BULK_C; server: $BULK_S"
+	drops=$(( $(dccp_stat $NS_B rcvbuf_full) - r0 ))
+	got=$(field received "$BULK_S")
+	[ "$(field bad "$BULK_S")" = 0 ] || fail "server: $BULK_S" || return
+	[ "$(field ccid "$BULK_C")" = 2 ] && [ "$(field pipe "$BULK_C")" = 0 ] ||
+		fail "client: $BULK_C" || return
+	# Every packet sent is acknowledged or lost (on a clean link, only a
+	# receiver too slow for its backlog loses any), and every one
+	# acknowledged was received (kept, or dropped for a full buffer).
+	ack0=$(field acked "$BULK_C") lost0=$(field lost "$BULK_C") hv0=$(field halvings "$BULK_C")
+	[ $((ack0 + lost0)) = $n ] || fail "$ack0 acknowledged and $lost0 lost of $n" || return
+	[ $((got + drops)) -ge "$ack0" ] && [ $((got + drops)) -le $n ] ||
+		fail "$got received and $drops dropped, $ack0 acknowledged" || return
+	cw0=$(field cwnd "$BULK_C")
+	[ "$cw0" -gt 3 ] || fail "the window did not grow: $BULK_C" || return
+
+	in_a tc qdisc add dev "$IF_A" root netem loss 5% || fail "netem" || return
+	bulk $n
+	in_a tc qdisc del dev "$IF_A" root
+	diag "5% loss: $BULK_C; server: $BULK_S"
+	got=$(field received "$BULK_S")
+	[ "$(field bad "$BULK_S")" = 0 ] || fail "server: $BULK_S" || return
+	[ -n "$got" ] && [ "$got" -lt $n ] && [ "$got" -gt $((n * 8 / 10)) ] ||
+		fail "$got of $n received at 5% loss" || return
+	cw1=$(field cwnd "$BULK_C")
+	[ "$(field halvings "$BULK_C")" -gt "$hv0" ] && [ "$(field lost "$BULK_C")" -gt "$lost0" ] ||
+		fail "no more loss seen than on the clean link: $BULK_C" || return
+	[ $(($(field acked "$BULK_C") + $(field lost "$BULK_C"))) = $n ] ||
+		fail "acknowledged and lost do not add up: $BULK_C" || return
+	[ "$cw1" -lt "$cw0" ] || fail "window $cw1 under loss, $cw0 without" || return
 	wait_for $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
 }
 

@@ -77,11 +77,33 @@
  *                                  end), badopt (an option running past
  *                                  the header), badmand (Mandatory with
  *                                  no option after it)
- *   dccpt sync-client ADDR PORT N  to an echo server: "first" echoed,
+ *   dccpt sync-client ADDR PORT N  to an echo server: "first" echoed
+ *                                  N + 1 times (CCID 2's window opens),
  *                                  "ready", a line on stdin, N messages,
  *                                  "sent", a line, "last", then "again"
  *                                  echoed within 3 s ("echo again") or not
  *                                  ("no echo")
+ *   dccpt bulk-server PORT         accept one connection (8 MB receive
+ *                                  buffer), read messages until the
+ *                                  peer closes, checking each
+ *                                  one's length and content: "received
+ *                                  M messages B bytes bad X"
+ *   dccpt bulk-client ADDR PORT N SIZE
+ *                                  connect, send N messages of SIZE bytes
+ *                                  (at least 8), each with its number and
+ *                                  its own content, then read the CCID 2
+ *                                  state (DCCP_SOCKOPT_CCID_TX_INFO) once
+ *                                  all are acknowledged or lost (5 s at
+ *                                  most): "sent N ccid 2 cwnd C ssthresh S
+ *                                  pipe P halvings H timeouts T rto R
+ *                                  srtt X acked A lost L", and close
+ *   dccpt window-client ADDR PORT  to a bulk server: connect, "ready", a
+ *                                  line on stdin, then non-blocking
+ *                                  sends of bulk messages until EAGAIN:
+ *                                  "eagain after K", the CCID 2 state
+ *                                  "cwnd C pipe P", poll() for writing
+ *                                  for 0.3 s: "writable" or "not
+ *                                  writable"; a line on stdin, close
  *   dccpt icmp QSRC QSPORT QDST QDPORT SEQ TO
  *                                  an ICMP Host Unreachable to TO quoting
  *                                  a DCCP-Request from QSRC:QSPORT to
@@ -120,6 +142,7 @@
 #endif
 #define DCCP_SOCKOPT_SERVICE 2
 #define DCCP_SOCKOPT_GET_CUR_MPS 5
+#define DCCP_SOCKOPT_CCID_TX_INFO 192
 
 static int report(int rc)
 {
@@ -452,6 +475,152 @@ static int do_echo_client(const char *ip, const char *port, int n, int max)
 	return 0;
 }
 
+/* Byte @j of bulk message @k. */
+static unsigned char bulk_byte(uint32_t k, int j)
+{
+	return (unsigned char)(k * 13 + j);
+}
+
+static int do_bulk_server(const char *port)
+{
+	struct timeval tv = { .tv_sec = 10 };
+	int fd = dccp_socket(), c, msgs = 0, bad = 0, j, rcvbuf = 8 << 20;
+	unsigned char b[4096];
+	struct sockaddr_in a;
+	uint32_t k, size;
+	long bytes = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return report(-1);
+	addr_of(&a, NULL, port);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(fd, 1) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		return report(-1);
+	report(0);
+	c = accept(fd, NULL, NULL);
+	if (c < 0 || setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return report(-1);
+	while ((n = recv(c, b, sizeof(b), 0)) > 0) {
+		msgs++;
+		bytes += n;
+		if (n < 8) {
+			bad++;
+			continue;
+		}
+		memcpy(&k, b, 4);
+		memcpy(&size, b + 4, 4);
+		k = ntohl(k);
+		if (ntohl(size) != (uint32_t)n) {
+			bad++;
+			continue;
+		}
+		for (j = 8; j < n; j++)
+			if (b[j] != bulk_byte(k, j))
+				break;
+		bad += j < n;
+	}
+	if (n < 0)
+		return report(-1);
+	printf("received %d messages %ld bytes bad %d\n", msgs, bytes, bad);
+	close(c);
+	close(fd);
+	return 0;
+}
+
+static int do_bulk_client(const char *ip, const char *port, int n, int size)
+{
+	struct timeval tv = { .tv_sec = 10 };
+	int fd = dccp_socket(), i, j;
+	unsigned char out[4096];
+	struct sockaddr_in a;
+	uint32_t info[10], v;
+	socklen_t len;
+
+	if (fd < 0 || size < 8 || size > (int)sizeof(out) ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		return report(-1);
+	addr_of(&a, ip, port);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return report(-1);
+	for (i = 0; i < n; i++) {
+		v = htonl(i);
+		memcpy(out, &v, 4);
+		v = htonl(size);
+		memcpy(out + 4, &v, 4);
+		for (j = 8; j < size; j++)
+			out[j] = bulk_byte(i, j);
+		if (send(fd, out, size, 0) != size) {
+			printf("message %d: ", i);
+			return report(-1);
+		}
+	}
+	/* Until every message is known acknowledged or lost (5 s at most). */
+	for (i = 0; i < 50; i++) {
+		usleep(100000);
+		len = sizeof(info);
+		if (getsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_CCID_TX_INFO, info,
+			       &len) < 0)
+			return report(-1);
+		if (len != sizeof(info)) {
+			printf("info of %u bytes\n", len);
+			return 0;
+		}
+		if (!info[3] && info[8] + info[9] == (uint32_t)n)
+			break;
+	}
+	printf("sent %d ccid %u cwnd %u ssthresh %u pipe %u halvings %u ", n,
+	       info[0], info[1], info[2], info[3], info[4]);
+	printf("timeouts %u rto %u srtt %u acked %u lost %u\n",
+	       info[5], info[6], info[7], info[8], info[9]);
+	close(fd);
+	return 0;
+}
+
+static int do_window_client(const char *ip, const char *port)
+{
+	unsigned char out[1000];
+	struct sockaddr_in a;
+	int fd = dccp_socket(), k, j;
+	uint32_t info[10], v;
+	char line[64];
+	socklen_t len;
+
+	if (fd < 0)
+		return report(-1);
+	addr_of(&a, ip, port);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return report(-1);
+	printf("ready\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	for (k = 0; k < 1000; k++) {
+		v = htonl(k);
+		memcpy(out, &v, 4);
+		v = htonl(sizeof(out));
+		memcpy(out + 4, &v, 4);
+		for (j = 8; j < (int)sizeof(out); j++)
+			out[j] = bulk_byte(k, j);
+		if (send(fd, out, sizeof(out), MSG_DONTWAIT) < 0)
+			break;
+	}
+	if (k == 1000 || errno != EAGAIN)
+		return report(-1);
+	len = sizeof(info);
+	if (getsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_CCID_TX_INFO, info, &len) < 0)
+		return report(-1);
+	printf("eagain after %d\ncwnd %u pipe %u\n", k, info[1], info[3]);
+	printf("%s\n", wait_ev(fd, POLLOUT, 300) & POLLOUT ? "writable" : "not writable");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	close(fd);
+	return 0;
+}
+
 static int do_conns(const char *ip, const char *port, int n)
 {
 	struct pollfd p[256];
@@ -727,9 +896,13 @@ static int do_sync_client(const char *ip, const char *port, int n)
 		return report(-1);
 	addr_of(&a, ip, port);
 	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	    send(fd, "first", 5, 0) != 5 || recv(fd, b, sizeof(b), 0) != 5)
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
 		return report(-1);
+	/* Echoes that open CCID 2's window wide enough for N at once. */
+	for (i = 0; i <= n; i++)
+		if (send(fd, "first", 5, 0) != 5 ||
+		    recv(fd, b, sizeof(b), 0) != 5)
+			return report(-1);
 	printf("ready\n");
 	fflush(stdout);
 	if (!fgets(line, sizeof(line), stdin))
@@ -830,6 +1003,13 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "echo-client"))
 		return do_echo_client(argv[2], argv[3], atoi(argv[4]),
 				      atoi(argv[5]));
+	if (argc == 3 && !strcmp(argv[1], "bulk-server"))
+		return do_bulk_server(argv[2]);
+	if (argc == 6 && !strcmp(argv[1], "bulk-client"))
+		return do_bulk_client(argv[2], argv[3], atoi(argv[4]),
+				      atoi(argv[5]));
+	if (argc == 4 && !strcmp(argv[1], "window-client"))
+		return do_window_client(argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "conns"))
 		return do_conns(argv[2], argv[3], atoi(argv[4]));
 	if (argc == 5 && !strcmp(argv[1], "sniff"))
