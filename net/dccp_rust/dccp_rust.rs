@@ -60,7 +60,18 @@ const MAX_DCCP_HEADER: u32 = 1020;
 
 /// `SOL_DCCP` and its options (include/uapi/linux/dccp.h).
 const SOL_DCCP: i32 = 269;
+const DCCP_SOCKOPT_PACKET_SIZE: i32 = 1;
 const DCCP_SOCKOPT_SERVICE: i32 = 2;
+const DCCP_SOCKOPT_CHANGE_L: i32 = 3;
+const DCCP_SOCKOPT_CHANGE_R: i32 = 4;
+const DCCP_SOCKOPT_SERVER_TIMEWAIT: i32 = 6;
+const DCCP_SOCKOPT_AVAILABLE_CCIDS: i32 = 12;
+const DCCP_SOCKOPT_CCID: i32 = 13;
+const DCCP_SOCKOPT_TX_CCID: i32 = 14;
+const DCCP_SOCKOPT_RX_CCID: i32 = 15;
+/// The most values of a server-priority feature list (the C DCCP's
+/// `DCCP_FEAT_MAX_SP_VALS`: what one option can carry).
+const MAX_SP_VALS: usize = 251;
 const DCCP_SOCKOPT_GET_CUR_MPS: i32 = 5;
 /// The sending CCID's state (`DCCP_SOCKOPT_CCID_TX_INFO`): for CCID 2,
 /// `struct dccp_rust_ccid2_info` (Documentation/networking/rnet/dccp_rust.rst).
@@ -607,6 +618,9 @@ struct DccpSock {
     tx: ccid2::Tx,
     /// Whether the timer runs as CCID 2's timeout.
     rto_armed: bool,
+    /// A server that keeps TIMEWAIT itself: it closes with Close, not
+    /// CloseReq (`DCCP_SOCKOPT_SERVER_TIMEWAIT`).
+    server_timewait: bool,
 }
 
 impl DccpSock {
@@ -627,6 +641,7 @@ impl DccpSock {
             rx: ccid2::RxHistory::new(),
             tx: ccid2::Tx::new(),
             rto_armed: false,
+            server_timewait: false,
         }
     }
 
@@ -936,6 +951,39 @@ impl inet::Protocol for Dccp {
                 Ok(())
             }
             DCCP_SOCKOPT_GET_CUR_MPS => Err(EINVAL),
+            // Obsolete; accepted and ignored, as the C DCCP does.
+            DCCP_SOCKOPT_PACKET_SIZE | DCCP_SOCKOPT_CHANGE_L | DCCP_SOCKOPT_CHANGE_R => Ok(()),
+            DCCP_SOCKOPT_CCID | DCCP_SOCKOPT_TX_CCID | DCCP_SOCKOPT_RX_CCID => {
+                // A preference list of CCIDs, before the connection: 2 and
+                // 3 are CCIDs, and only 2 is built (as the C DCCP without
+                // CCID 3).
+                let n = val.len();
+                if n == 0 || n > MAX_SP_VALS {
+                    return Err(EINVAL);
+                }
+                let mut list = [0u8; MAX_SP_VALS];
+                val.read(&mut list[..n])?;
+                if sk.state() != State::Close {
+                    return Err(errno(kernel::bindings::EISCONN));
+                }
+                if list[..n].iter().any(|c| *c != 2 && *c != 3) {
+                    return Err(EINVAL);
+                }
+                if list[..n].iter().any(|c| *c != 2) {
+                    return Err(errno(kernel::bindings::EOPNOTSUPP));
+                }
+                Ok(())
+            }
+            DCCP_SOCKOPT_SERVER_TIMEWAIT => {
+                let mut v = [0u8; 4];
+                val.read(&mut v)?;
+                let d = sk.data();
+                if d.role != Role::Server {
+                    return Err(errno(kernel::bindings::EOPNOTSUPP));
+                }
+                d.server_timewait = i32::from_ne_bytes(v) != 0;
+                Ok(())
+            }
             _ => Err(errno(kernel::bindings::ENOPROTOOPT)),
         }
     }
@@ -955,6 +1003,24 @@ impl inet::Protocol for Dccp {
             DCCP_SOCKOPT_GET_CUR_MPS => {
                 let mps = sk.cur_mps() as i32;
                 out.write(&mps.to_ne_bytes())
+            }
+            DCCP_SOCKOPT_AVAILABLE_CCIDS => out.write(&[2]),
+            DCCP_SOCKOPT_TX_CCID | DCCP_SOCKOPT_RX_CCID => {
+                // CCID 2 both ways once the connection has its features
+                // (from the Response on): before, none.
+                match sk.state() {
+                    State::Established
+                    | State::Proto1
+                    | State::Proto2
+                    | State::CloseWait
+                    | State::Closing
+                    | State::FinWait1 => out.write(&2i32.to_ne_bytes()),
+                    _ => Err(errno(kernel::bindings::ENOPROTOOPT)),
+                }
+            }
+            DCCP_SOCKOPT_SERVER_TIMEWAIT => {
+                let v = i32::from(sk.data().server_timewait);
+                out.write(&v.to_ne_bytes())
             }
             DCCP_SOCKOPT_CCID_TX_INFO => {
                 // `struct dccp_rust_ccid2_info`: ten u32 in host order.
@@ -1011,7 +1077,8 @@ impl inet::Protocol for Dccp {
                 // RFC 4340 8.3: a client closes with Close, a server
                 // asks its client to with CloseReq (so that TIMEWAIT is
                 // the client's); both are retransmitted until answered.
-                let (ptype, next) = if sk.data().role == Role::Server {
+                let d = sk.data();
+                let (ptype, next) = if d.role == Role::Server && !d.server_timewait {
                     (PacketType::CloseReq, ConnState::FinWait1)
                 } else {
                     (PacketType::Close, ConnState::Closing)
@@ -1498,6 +1565,7 @@ fn req_rcv(net: &Net, h: &Header, mut req: ReqRx<Dccp>) {
         rx: ccid2::RxHistory::new(),
         tx: ccid2::Tx::new(),
         rto_armed: false,
+        server_timewait: false,
     };
     st.rx.record(r.isr);
     st.rx.record(seq);

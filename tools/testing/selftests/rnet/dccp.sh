@@ -17,7 +17,7 @@
 TESTS="dccp_standalone dccp_autoload dccp_bind_listen dccp_refused dccp_drops
 	dccp_client_close dccp_server_close dccp_echo dccp_service dccp_diag
 	dccp_conns dccp_backlog dccp_nf_validate dccp_nf_policy dccp_icmp
-	dccp_sync dccp_ccid2
+	dccp_sync dccp_ccid2 dccp_ccid_opts dccp_server_timewait
 	dccp_response_retransmit dccp_close_retransmit dccp_retransmit_unload
 	dccp_taken_slot"
 
@@ -57,6 +57,7 @@ timewait_ms() {
 start_server() {
 	local out=$1
 	shift
+	: > "$out"
 	ip netns exec "$NS_B" dccpt server "$@" > "$out" &
 	SERVER=$!
 	wait_for 3 grep -q . "$out" && [ "$(head -n 1 "$out")" = ok ] ||
@@ -95,6 +96,7 @@ check_timewait() {
 # SPORT (PORT by default) in NS ("" for the init namespace) for SECS s or
 # until N packets of TYPE, output to OUT, up; its pid in SNIFF.
 sniff_start() {
+	: > "$4"
 	${1:+ip netns exec "$1"} dccpt sniff "$2" "${5:-$PORT}" "$3" $6 $7 > "$4" &
 	SNIFF=$!
 	wait_for 3 grep -q . "$4" && [ "$(head -n 1 "$4")" = ok ] ||
@@ -170,6 +172,7 @@ dccp_autoload() {
 dccp_bind_listen() {
 	local out pid n0 i
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	: > /tmp/dccp_listen.out
 	dccpt listen $PORT 60 > /tmp/dccp_listen.out &
 	pid=$!
 	wait_for 3 grep -qx ok /tmp/dccp_listen.out ||
@@ -348,6 +351,7 @@ dccp_echo() {
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
 	timewait_ms $NS_A $TW_MS
 	a0=$(dccp_stat_sum $NS_A) b0=$(dccp_stat_sum $NS_B)
+	: > /tmp/dccp_echo.out
 	ip netns exec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_echo.out &
 	SERVER=$!
 	wait_for 3 grep -q . /tmp/dccp_echo.out && [ "$(head -n 1 /tmp/dccp_echo.out)" = ok ] ||
@@ -425,6 +429,7 @@ dccp_diag() {
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
 	timewait_ms $NS_A $TW_MS
 	start_server /tmp/dccp_srv.out $PORT 1 4 wait || return
+	: > /tmp/dccp_cl.out
 	in_a dccpt client $IP_B $PORT linger8 > /tmp/dccp_cl.out &
 	wait_for 3 grep -q port /tmp/dccp_cl.out || fail "client: $(cat /tmp/dccp_cl.out)" || return
 	cport=$(client_port /tmp/dccp_cl.out)
@@ -537,6 +542,7 @@ dccp_retransmit_unload() {
 	in_a ip neigh replace 198.51.100.99 lladdr 02:00:00:00:00:99 dev "$IF_A" nud permanent ||
 		fail "cannot add the neighbour" || return
 	sniff_start $NS_A "$IF_A" 20 /tmp/dccp_sniff.out $PORT 0 4 || return
+	: > /tmp/dccp_conn.out
 	ip netns exec "$NS_A" dccpt connect 198.51.100.99 $PORT 20 > /tmp/dccp_conn.out &
 	conn=$!
 	sleep 1.5
@@ -583,6 +589,7 @@ dccp_close_retransmit() {
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
 	timewait_ms $NS_A $TW_MS
 	start_server /tmp/dccp_srv.out $PORT 1 4 wait || return
+	: > /tmp/dccp_cl.out
 	in_a dccpt client $IP_B $PORT linger > /tmp/dccp_cl.out &
 	wait_for 3 grep -q port /tmp/dccp_cl.out || fail "client: $(cat /tmp/dccp_cl.out)" || return
 	in_a ip neigh replace $IP_B lladdr 02:00:00:00:00:99 dev "$IF_A" nud permanent ||
@@ -841,6 +848,7 @@ dccp_icmp() {
 	# Well before the Request's retransmissions would give up (63 s).
 	[ $((t1 - t0)) -lt 5000 ] || fail "the error did not end the connect at once" || return
 	i0=$(dccp_stat $NS_A bad_icmp)
+	: > /tmp/dccp_icmp.out
 	ip netns exec "$NS_A" dccpt connect 203.0.113.6 $PORT 3 > /tmp/dccp_icmp.out &
 	pid=$!
 	wait_for 2 sh -c "ip netns exec $NS_A ss -Hdan | grep -q ' 203.0.113.6:$PORT'" ||
@@ -874,11 +882,13 @@ dccp_sync() {
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
 	nf_off
 	timewait_ms $NS_A $TW_MS
+	: > /tmp/dccp_echo.out
 	ip netns exec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_echo.out &
 	srv=$!
 	wait_for 3 grep -q . /tmp/dccp_echo.out || fail "echo server: $(cat /tmp/dccp_echo.out)" || return
 	rm -f $f
 	mkfifo $f || return
+	: > /tmp/dccp_sync.out
 	ip netns exec "$NS_A" dccpt sync-client $IP_B $PORT 80 < $f > /tmp/dccp_sync.out &
 	pid=$!
 	exec 3> $f
@@ -915,6 +925,7 @@ field() {
 # bulk N: N messages of 1000 bytes from A to a bulk server in B; the
 # client's line in BULK_C, the server's in BULK_S.
 bulk() {
+	: > /tmp/dccp_bulk.out
 	ip netns exec "$NS_B" dccpt bulk-server $PORT > /tmp/dccp_bulk.out &
 	local srv=$!
 	wait_for 3 grep -q . /tmp/dccp_bulk.out || fail "bulk server: $(cat /tmp/dccp_bulk.out)" || return
@@ -932,7 +943,8 @@ bulk() {
 # On the clean link every message is acknowledged (Ack Vectors) or lost,
 # what is acknowledged arrived, and the window grows; under loss more
 # losses are detected from the Ack Vectors, the window is halved more
-# often (counted) and ends smaller than on the clean link.
+# often (counted) and ends smaller than on the clean link. Last, with
+# reordering, messages arrive out of order and intact.
 dccp_ccid2() {
 	local n=2000 cw0 cw1 got r0 drops f=/tmp/dccp_win.fifo pid srv out ack0 lost0 hv0
 	[ "$(cat /rnet/flavour 2> /dev/null)" = debug ] && n=400
@@ -941,11 +953,13 @@ dccp_ccid2() {
 	nf_off
 	timewait_ms $NS_A $TW_MS
 
+	: > /tmp/dccp_bulk.out
 	ip netns exec "$NS_B" dccpt bulk-server $PORT > /tmp/dccp_bulk.out &
 	srv=$!
 	wait_for 3 grep -q . /tmp/dccp_bulk.out || fail "bulk server: $(cat /tmp/dccp_bulk.out)" || return
 	rm -f $f
 	mkfifo $f || return
+	: > /tmp/dccp_win.out
 	in_a dccpt window-client $IP_B $PORT < $f > /tmp/dccp_win.out &
 	pid=$!
 	exec 3> $f
@@ -966,7 +980,7 @@ dccp_ccid2() {
 	diag "window: $out; server: $(tail -n 1 /tmp/dccp_bulk.out)"
 	[ "$out" = "ready eagain after 8 cwnd 3 pipe 3 not writable" ] || fail "client: $out" || return
 	# The five queued ones, less any a timeout sent into the loss.
-	tail -n 1 /tmp/dccp_bulk.out | grep -qx "received [1-5] messages [1-5]000 bytes bad 0" ||
+	tail -n 1 /tmp/dccp_bulk.out | grep -qx "received [1-5] messages [1-5]000 bytes bad 0 reordered 0" ||
 		fail "server: $(cat /tmp/dccp_bulk.out)" || return
 
 	r0=$(dccp_stat $NS_B rcvbuf_full)
@@ -1000,7 +1014,84 @@ dccp_ccid2() {
 		fail "no more loss seen than on the clean link: $BULK_C" || return
 	[ $(($(field acked "$BULK_C") + $(field lost "$BULK_C"))) = $n ] ||
 		fail "acknowledged and lost do not add up: $BULK_C" || return
+
+	# Reordering (a fifth of the client's packets 2 ms late): messages
+	# arrive out of order, each whole and intact, or are dropped as too
+	# old for the window (bad_seq) and then lost to the sender.
+	in_a tc qdisc add dev "$IF_A" root netem delay 2ms reorder 80% || fail "netem" || return
+	bulk $n
+	in_a tc qdisc del dev "$IF_A" root
+	diag "reordering: $BULK_C; server: $BULK_S"
+	got=$(field received "$BULK_S")
+	[ "$(field bad "$BULK_S")" = 0 ] && [ "$(field reordered "$BULK_S")" -gt 0 ] ||
+		fail "server: $BULK_S" || return
+	[ "$got" -gt $((n / 2)) ] || fail "$got of $n received with reordering" || return
+	[ $(($(field acked "$BULK_C") + $(field lost "$BULK_C"))) = $n ] ||
+		fail "acknowledged and lost do not add up: $BULK_C" || return
 	[ "$cw1" -lt "$cw0" ] || fail "window $cw1 under loss, $cw0 without" || return
+	wait_for $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
+}
+
+# The CCID options, as the C DCCP (without CCID 3) answers them: CCID 2
+# the only one available and accepted; 3 known but not built
+# (EOPNOTSUPP), 4 unknown (EINVAL); a list of at most 251; no current CCID
+# before the connection (ENOPROTOOPT), CCID 2 both ways once connected,
+# when the list can no longer change (EISCONN); SERVER_TIMEWAIT refused on
+# a socket that is not a server's (EOPNOTSUPP); PACKET_SIZE accepted and
+# ignored.
+dccp_ccid_opts() {
+	local out want srv
+	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	timewait_ms $NS_A $TW_MS
+	: > /tmp/dccp_bulk.out
+	ip netns exec "$NS_B" dccpt bulk-server $PORT > /tmp/dccp_bulk.out &
+	srv=$!
+	wait_for 3 grep -q . /tmp/dccp_bulk.out || fail "bulk server: $(cat /tmp/dccp_bulk.out)" || return
+	out=$(in_a dccpt ccidopts $IP_B $PORT | tr '\n' ';')
+	wait $srv
+	diag "$out"
+	want="available: 1: 2;ccid 2: ok;ccid 3: errno 95;ccid 4: errno 22;tx ccid 2 3: errno 95;"
+	want="${want}251 values: ok;252 values: errno 22;tx ccid read: errno 92;"
+	want="${want}server timewait: errno 95;packet size: ok;"
+	want="${want}connected: tx ccid 2 rx ccid 2;ccid connected: errno 106;"
+	[ "$out" = "$want" ] || fail "got $out" || return
+	wait_for $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
+}
+
+# DCCP_SOCKOPT_SERVER_TIMEWAIT: a server that sets it closes with Close,
+# not CloseReq; its client's reader sees the end, the client's close()
+# answers with a Reset (Closed), and TIMEWAIT is the server's: its port
+# stays taken until TIMEWAIT ends, the client's is free at once.
+dccp_server_timewait() {
+	local out cport sniff_b
+	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	timewait_ms $NS_A 60000
+	timewait_ms $NS_B $TW_MS
+	sniff_start $NS_B "$IF_B" 60 /tmp/dccp_sb.out || return
+	sniff_b=$SNIFF
+	start_server /tmp/dccp_srv.out $PORT 1 4 twclose || return
+	in_a dccpt client $IP_B $PORT wait > /tmp/dccp_cl.out
+	wait $SERVER
+	cport=$(client_port /tmp/dccp_cl.out)
+	diag "client: $(echo $(cat /tmp/dccp_cl.out)); server: $(echo $(cat /tmp/dccp_srv.out))"
+	out=$(echo $(awk '$1 != "port"' /tmp/dccp_cl.out | cut -d" " -f1,3))
+	[ "$out" = "ok hup 0" ] && [ -n "$cport" ] || fail "client saw: $out" || return
+	out=$(echo $(cat /tmp/dccp_srv.out))
+	[ "$out" = "ok accepted timewait: ok" ] || fail "server saw: $out" || return
+	wait_for 2 sh -c "[ \$(awk '\$1 == \"dccp_rust\" { print \$3 }' /proc/modules) -le 1 ]"
+	count_is 1 || fail "use count $(use_count) after the close, want 1 (TIMEWAIT)" || return
+	out=$(in_b dccpt bind $PORT)
+	case "$out" in
+	"errno 98 "*) ;;
+	*) fail "bind of the server's port in TIMEWAIT gave: $out"; return ;;
+	esac
+	out=$(in_a dccpt bind "$cport")
+	[ "$out" = ok ] || fail "bind of the client's port gave: $out (TIMEWAIT at the client?)" || return
+	kill $sniff_b
+	wait
+	check_types /tmp/dccp_sb.out "1 6" "the server" || return
 	wait_for $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
 }
 

@@ -14,7 +14,9 @@
  *                                  then per MODE: close (close them at
  *                                  once), wait (until each peer closed,
  *                                  recv() returning 0, 20 s at most:
- *                                  "hup"), hold (accept
+ *                                  "hup"), twclose (set
+ *                                  SERVER_TIMEWAIT, "timewait: ok", and
+ *                                  close them), hold (accept
  *                                  nothing, hold the listener N s, then
  *                                  print "closing T" and close it; T is
  *                                  CLOCK_MONOTONIC in ms)
@@ -51,6 +53,14 @@
  *                                  the Reset Code of a Reset, else -), or
  *                                  "short MS" for a packet with 24-bit
  *                                  numbers
+ *   dccpt ccidopts [ADDR PORT]     the CCID options, one line each, "ok"
+ *                                  or "errno N": AVAILABLE_CCIDS ("N:
+ *                                  list"), CCID 2, 3, 4, TX_CCID 2 3, RX_CCID
+ *                                  251 and 252 values, TX_CCID read,
+ *                                  SERVER_TIMEWAIT
+ *                                  on a client, PACKET_SIZE; with ADDR,
+ *                                  connected: TX_CCID and RX_CCID read,
+ *                                  CCID set
  *   dccpt sockopts                 SOL_DCCP options on a new socket, one
  *                                  line each: a 2-byte Service Code, the
  *                                  invalid one, an unknown option, 6
@@ -87,7 +97,8 @@
  *                                  buffer), read messages until the
  *                                  peer closes, checking each
  *                                  one's length and content: "received
- *                                  M messages B bytes bad X"
+ *                                  M messages B bytes bad X reordered R"
+ *                                  (R: messages after a later one)
  *   dccpt bulk-client ADDR PORT N SIZE
  *                                  connect, send N messages of SIZE bytes
  *                                  (at least 8), each with its number and
@@ -142,6 +153,12 @@
 #endif
 #define DCCP_SOCKOPT_SERVICE 2
 #define DCCP_SOCKOPT_GET_CUR_MPS 5
+#define DCCP_SOCKOPT_PACKET_SIZE 1
+#define DCCP_SOCKOPT_SERVER_TIMEWAIT 6
+#define DCCP_SOCKOPT_AVAILABLE_CCIDS 12
+#define DCCP_SOCKOPT_CCID 13
+#define DCCP_SOCKOPT_TX_CCID 14
+#define DCCP_SOCKOPT_RX_CCID 15
 #define DCCP_SOCKOPT_CCID_TX_INFO 192
 
 static int report(int rc)
@@ -211,6 +228,73 @@ static int do_sockopts(void)
 	len = 2;
 	printf("into 2 bytes: ");
 	report(getsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_SERVICE, back, &len));
+	close(fd);
+	return 0;
+}
+
+/* "ok", or the errno's number alone. */
+static void rc(const char *what, int r)
+{
+	if (r < 0)
+		printf("%s: errno %d\n", what, errno);
+	else
+		printf("%s: ok\n", what);
+}
+
+static void addr_of(struct sockaddr_in *a, const char *ip, const char *port);
+
+static int do_ccidopts(const char *ip, const char *port)
+{
+	unsigned char ccids[252] = { 2 }, tx23[2] = { 2, 3 }, avail[8];
+	unsigned char three = 3, four = 4;
+	struct sockaddr_in a;
+	int fd = dccp_socket(), v = 1, i;
+	socklen_t len = sizeof(avail);
+
+	if (fd < 0)
+		return report(-1);
+	if (getsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_AVAILABLE_CCIDS, avail,
+		       &len) < 0)
+		return report(-1);
+	printf("available: %u:", len);
+	for (i = 0; i < (int)len && i < (int)sizeof(avail); i++)
+		printf(" %u", avail[i]);
+	printf("\n");
+	rc("ccid 2", setsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_CCID, ccids, 1));
+	rc("ccid 3", setsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_CCID, &three, 1));
+	rc("ccid 4", setsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_CCID, &four, 1));
+	rc("tx ccid 2 3", setsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_TX_CCID,
+				     tx23, 2));
+	for (i = 1; i < 252; i++)
+		ccids[i] = 2;
+	rc("251 values", setsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_RX_CCID,
+				    ccids, 251));
+	rc("252 values", setsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_RX_CCID,
+				    ccids, 252));
+	len = sizeof(v);
+	rc("tx ccid read", getsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_TX_CCID, &v,
+				      &len));
+	v = 1;
+	rc("server timewait", setsockopt(fd, SOL_DCCP,
+					 DCCP_SOCKOPT_SERVER_TIMEWAIT, &v,
+					 sizeof(v)));
+	rc("packet size", setsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_PACKET_SIZE,
+				     &v, sizeof(v)));
+	if (ip) {
+		int tx = 0, rx = 0;
+
+		addr_of(&a, ip, port);
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+			return report(-1);
+		len = sizeof(tx);
+		if (getsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_TX_CCID, &tx, &len) < 0 ||
+		    getsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_RX_CCID, &rx, &len) < 0)
+			return report(-1);
+		printf("connected: tx ccid %d rx ccid %d\n", tx, rx);
+		rc("ccid connected", setsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_CCID,
+						ccids, 1));
+	}
+	fflush(stdout);
 	close(fd);
 	return 0;
 }
@@ -303,6 +387,15 @@ static int do_server(const char *port, int n, int backlog, const char *mode)
 			return report(-1);
 		printf("accepted\n");
 		fflush(stdout);
+	}
+	if (!strcmp(mode, "twclose")) {
+		int one = 1;
+
+		/* TIMEWAIT at this end: it closes with Close. */
+		for (i = 0; i < n; i++)
+			rc("timewait", setsockopt(c[i], SOL_DCCP,
+						  DCCP_SOCKOPT_SERVER_TIMEWAIT,
+						  &one, sizeof(one)));
 	}
 	for (i = 0; i < n; i++) {
 		if (!strcmp(mode, "wait")) {
@@ -485,6 +578,8 @@ static int do_bulk_server(const char *port)
 {
 	struct timeval tv = { .tv_sec = 10 };
 	int fd = dccp_socket(), c, msgs = 0, bad = 0, j, rcvbuf = 8 << 20;
+	int reordered = 0;
+	long top = -1;
 	unsigned char b[4096];
 	struct sockaddr_in a;
 	uint32_t k, size;
@@ -513,6 +608,10 @@ static int do_bulk_server(const char *port)
 		memcpy(&k, b, 4);
 		memcpy(&size, b + 4, 4);
 		k = ntohl(k);
+		if ((long)k < top)
+			reordered++;
+		else
+			top = k;
 		if (ntohl(size) != (uint32_t)n) {
 			bad++;
 			continue;
@@ -524,7 +623,8 @@ static int do_bulk_server(const char *port)
 	}
 	if (n < 0)
 		return report(-1);
-	printf("received %d messages %ld bytes bad %d\n", msgs, bytes, bad);
+	printf("received %d messages %ld bytes bad %d reordered %d\n", msgs,
+	       bytes, bad, reordered);
 	close(c);
 	close(fd);
 	return 0;
@@ -996,6 +1096,10 @@ int main(int argc, char **argv)
 				 argv[5]);
 	if (argc == 5 && !strcmp(argv[1], "client"))
 		return do_client(argv[2], argv[3], argv[4]);
+	if (argc == 2 && !strcmp(argv[1], "ccidopts"))
+		return do_ccidopts(NULL, NULL);
+	if (argc == 4 && !strcmp(argv[1], "ccidopts"))
+		return do_ccidopts(argv[2], argv[3]);
 	if (argc == 2 && !strcmp(argv[1], "sockopts"))
 		return do_sockopts();
 	if (argc == 3 && !strcmp(argv[1], "echo-server"))

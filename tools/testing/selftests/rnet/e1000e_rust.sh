@@ -319,6 +319,7 @@ rust_regs_dma64() {
 # given: frames beyond the 1514-byte MTU mean TCP segmentation offload
 # buffers.
 tso_transfer() {
+	: > /tmp/.rnet_sniff.out
 	in_a xfer sniff "$IF_A" 8 > /tmp/.rnet_sniff.out &
 	local sniffer=$!
 	sleep 0.3
