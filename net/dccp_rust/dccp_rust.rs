@@ -1201,6 +1201,17 @@ impl inet::Protocol for Dccp {
             if st != State::Proto1 {
                 // RFC 4340 8.1.1 and 8.3: the attempt or the close gives up.
                 sk.done(Some(errno(kernel::bindings::ETIMEDOUT)));
+            } else if d.tx.in_flight() {
+                // PARTOPEN with no answer and data in flight: the Ack's
+                // retransmissions are over, CCID 2's timeout takes over
+                // (else the window would stay full for good).
+                d.tx.on_timeout();
+                xmit_queued(sk);
+                let d = sk.data();
+                if d.tx.in_flight() {
+                    let ms = d.tx.rto_ms;
+                    sk.reset_xmit_timer(ms);
+                }
             }
             return;
         }
@@ -1378,9 +1389,12 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet4<Dccp>, h: &Header) {
             count_sk(sk, DropReason::BadSeq);
             return;
         }
+        let d = sk.data();
         if codec::seq_delta(seq, gsr) > 0 {
-            sk.data().gsr = seq;
+            d.gsr = seq;
         }
+        // The Ack Vectors we send go with GSR as their Ack Number.
+        d.rx.record(seq);
         if h.ptype == PacketType::Sync {
             let _ = send_sync(sk, PacketType::SyncAck, seq);
         }
