@@ -574,6 +574,21 @@ static unsigned char bulk_byte(uint32_t k, int j)
 	return (unsigned char)(k * 13 + j);
 }
 
+/* Bulk message @k of @size bytes (at least 8): its number, its size, then
+ * its own content.
+ */
+static void bulk_fill(unsigned char *out, uint32_t k, int size)
+{
+	uint32_t v = htonl(k);
+	int j;
+
+	memcpy(out, &v, 4);
+	v = htonl(size);
+	memcpy(out + 4, &v, 4);
+	for (j = 8; j < size; j++)
+		out[j] = bulk_byte(k, j);
+}
+
 static int do_bulk_server(const char *port)
 {
 	struct timeval tv = { .tv_sec = 10 };
@@ -633,10 +648,10 @@ static int do_bulk_server(const char *port)
 static int do_bulk_client(const char *ip, const char *port, int n, int size)
 {
 	struct timeval tv = { .tv_sec = 10 };
-	int fd = dccp_socket(), i, j;
+	int fd = dccp_socket(), i;
 	unsigned char out[4096];
 	struct sockaddr_in a;
-	uint32_t info[10], v;
+	uint32_t info[10];
 	socklen_t len;
 
 	if (fd < 0 || size < 8 || size > (int)sizeof(out) ||
@@ -646,12 +661,7 @@ static int do_bulk_client(const char *ip, const char *port, int n, int size)
 	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
 		return report(-1);
 	for (i = 0; i < n; i++) {
-		v = htonl(i);
-		memcpy(out, &v, 4);
-		v = htonl(size);
-		memcpy(out + 4, &v, 4);
-		for (j = 8; j < size; j++)
-			out[j] = bulk_byte(i, j);
+		bulk_fill(out, i, size);
 		if (send(fd, out, size, 0) != size) {
 			printf("message %d: ", i);
 			return report(-1);
@@ -683,8 +693,8 @@ static int do_window_client(const char *ip, const char *port)
 {
 	unsigned char out[1000];
 	struct sockaddr_in a;
-	int fd = dccp_socket(), k, j;
-	uint32_t info[10], v;
+	int fd = dccp_socket(), k;
+	uint32_t info[10];
 	char line[64];
 	socklen_t len;
 
@@ -698,12 +708,7 @@ static int do_window_client(const char *ip, const char *port)
 	if (!fgets(line, sizeof(line), stdin))
 		return 1;
 	for (k = 0; k < 1000; k++) {
-		v = htonl(k);
-		memcpy(out, &v, 4);
-		v = htonl(sizeof(out));
-		memcpy(out + 4, &v, 4);
-		for (j = 8; j < (int)sizeof(out); j++)
-			out[j] = bulk_byte(k, j);
+		bulk_fill(out, k, sizeof(out));
 		if (send(fd, out, sizeof(out), MSG_DONTWAIT) < 0)
 			break;
 	}
