@@ -3,9 +3,10 @@
 //! DCCP (RFC 4340) as a Rust protocol module of the INET family.
 //!
 //! Files: `codec.rs` the wire format (shared with the host tests and the
-//! netfilter hooks); `ccid2.rs` CCID 2 and the Ack Vector (also
-//! host-tested); this one the protocol: its registration, the socket
-//! state, the receive path and its drop counters.
+//! netfilter hooks); `ccid2.rs` CCID 2 and the Ack Vector, `feat.rs`
+//! feature negotiation (both also host-tested); this one the protocol:
+//! its registration, the socket state, the receive path and its drop
+//! counters.
 //!
 //! What it does so far: `socket(AF_INET, SOCK_DCCP, IPPROTO_DCCP)` (and its
 //! autoload), bind, listen, accept, connect and close: the
@@ -22,9 +23,9 @@
 //! a Reset (No Connection); every packet dropped is counted by reason in
 //! `/proc/net/dccp_rust_stats`. Netfilter hooks, off until a sysctl
 //! switches them on in a namespace, validate DCCP headers at PRE_ROUTING
-//! and apply a Service Code policy at LOCAL_IN. Feature negotiation and
-//! IPv6 are the next steps
-//! (Documentation/networking/rnet/dccp_rust.rst).
+//! and apply a Service Code policy at LOCAL_IN. Features are negotiated
+//! with Change and Confirm options, as the C DCCP needs to interoperate.
+//! IPv6 is the next step (Documentation/networking/rnet/dccp_rust.rst).
 //!
 //! The module has no `unsafe` code: its sockets, packets and per-namespace
 //! state are reached through the `kernel` crate's abstractions.
@@ -34,12 +35,15 @@
 mod ccid2;
 #[allow(dead_code, unreachable_pub)]
 mod codec;
+#[allow(dead_code, unreachable_pub)]
+mod feat;
 #[cfg(CONFIG_KUNIT)]
 mod kunit;
 
 use codec::{Header, Malformed, PacketType};
 use core::fmt::Write;
 use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use feat::{feature, Confirms, Features};
 use kernel::net::inet::{
     self, ConnState, Locked, Lookup, OptIn, OptOut, OutSkb, Packet4, ReqLocked, ReqRx, Rx4, State,
 };
@@ -65,6 +69,8 @@ const DCCP_SOCKOPT_SERVICE: i32 = 2;
 const DCCP_SOCKOPT_CHANGE_L: i32 = 3;
 const DCCP_SOCKOPT_CHANGE_R: i32 = 4;
 const DCCP_SOCKOPT_SERVER_TIMEWAIT: i32 = 6;
+const DCCP_SOCKOPT_SEND_CSCOV: i32 = 10;
+const DCCP_SOCKOPT_RECV_CSCOV: i32 = 11;
 const DCCP_SOCKOPT_AVAILABLE_CCIDS: i32 = 12;
 const DCCP_SOCKOPT_CCID: i32 = 13;
 const DCCP_SOCKOPT_TX_CCID: i32 = 14;
@@ -131,9 +137,15 @@ enum DropReason {
     BadSeq,
     /// An ICMP error quoting a packet this socket did not send.
     BadIcmp,
+    /// Feature options this end cannot agree to (answered with a Reset,
+    /// Option or Mandatory Error).
+    BadFeature,
+    /// Data with a partial checksum coverage below what this end accepts
+    /// (RFC 4340 9.2.1; acknowledged as received).
+    LowCoverage,
 }
 
-const REASONS: [&str; 16] = [
+const REASONS: [&str; 18] = [
     "too_short",
     "bad_data_offset",
     "bad_type",
@@ -150,6 +162,8 @@ const REASONS: [&str; 16] = [
     "bad_service",
     "bad_seq",
     "bad_icmp",
+    "bad_feature",
+    "low_coverage",
 ];
 
 impl DropReason {
@@ -173,6 +187,8 @@ impl DropReason {
             Self::BadService => 13,
             Self::BadSeq => 14,
             Self::BadIcmp => 15,
+            Self::BadFeature => 16,
+            Self::LowCoverage => 17,
         }
     }
 }
@@ -209,6 +225,8 @@ struct DccpNet {
     drops: [AtomicU64; REASONS.len()],
     /// `/proc/sys/net/dccp_rust/timewait_ms`.
     timewait_ms: AtomicI32,
+    /// `seq_window`: the Sequence Window new connections ask for.
+    seq_window: AtomicI32,
     /// `nf_validate`: PRE_ROUTING checks DCCP headers (0: off).
     nf_validate: AtomicI32,
     /// `nf_policy`: LOCAL_IN admits only Requests for `nf_services`.
@@ -227,6 +245,7 @@ impl pernet::Operations for DccpNet {
         try_pin_init!(DccpNet {
             drops: [const { AtomicU64::new(0) }; REASONS.len()],
             timewait_ms: AtomicI32::new(TIMEWAIT_MS),
+            seq_window: AtomicI32::new(SEQ_WINDOW as i32),
             nf_validate: AtomicI32::new(0),
             nf_policy: AtomicI32::new(0),
             nf_services: IntList::new(),
@@ -255,6 +274,13 @@ impl pernet::Operations for DccpNet {
             min: 100,
             max: 240_000,
             value: |s| &s.timewait_ms,
+        },
+        IntSysctl {
+            name: c_str!("seq_window"),
+            mode: 0o644,
+            min: feat::SEQ_WINDOW_MIN as i32,
+            max: i32::MAX,
+            value: |s| &s.seq_window,
         },
         IntSysctl {
             name: c_str!("nf_validate"),
@@ -575,6 +601,26 @@ fn timewait_ms(sk: &Locked<'_, Dccp>) -> u32 {
         .map_or(TIMEWAIT_MS, |s| s.timewait_ms.load(Ordering::Relaxed)) as u32
 }
 
+/// The Sequence Window a new connection of `sk`'s namespace asks for.
+fn seq_window(sk: &Locked<'_, Dccp>) -> u64 {
+    let guard = ReadGuard::new();
+    let w = sk
+        .net()
+        .and_then(|net| DCCP_NET.get(net, &guard))
+        .map_or(SEQ_WINDOW as i32, |s| s.seq_window.load(Ordering::Relaxed));
+    // CAST: the sysctl keeps it in 32..=i32::MAX.
+    w as u64
+}
+
+/// The feature options of a received packet (its option area was checked
+/// when it arrived): kind, Mandatory, value.
+fn feature_opts<'p>(pkt: &'p [u8], h: &Header) -> impl Iterator<Item = (u8, bool, &'p [u8])> + 'p {
+    let fixed = Header::fixed_len(h.ptype, h.x);
+    codec::Options::new(pkt.get(fixed..h.len()).unwrap_or(&[]))
+        .map_while(|o| o.ok())
+        .map(|o| (o.kind, o.mandatory, o.value))
+}
+
 /// Which end of the connection a socket is.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -621,6 +667,12 @@ struct DccpSock {
     /// A server that keeps TIMEWAIT itself: it closes with Close, not
     /// CloseReq (`DCCP_SOCKOPT_SERVER_TIMEWAIT`).
     server_timewait: bool,
+    /// The connection's feature values (RFC 4340 6).
+    feat: Features,
+    /// Feature options the next packets carry: the client's Confirms of
+    /// the server's Changes (every Ack and DataAck of PARTOPEN and the
+    /// first of OPEN), or Confirms answering a Change in OPEN.
+    confirms: Confirms,
 }
 
 impl DccpSock {
@@ -642,7 +694,26 @@ impl DccpSock {
             tx: ccid2::Tx::new(),
             rto_armed: false,
             server_timewait: false,
+            feat: Features::new(false),
+            confirms: Confirms::new(),
         }
+    }
+
+    /// The feature options an Ack or DataAck carries: the pending
+    /// Confirms, then this end's Changes still unconfirmed.
+    fn feature_out(&self) -> Confirms {
+        let mut c = self.confirms;
+        self.feat.pending_changes(&mut c);
+        c
+    }
+
+    /// The Sequence Window of the packets this end receives (the peer's
+    /// feature) and of those it sends (its own), RFC 4340 7.5.1.
+    fn windows(&self) -> (u64, u64) {
+        (
+            self.feat.remote(feature::SEQ_WINDOW),
+            self.feat.local(feature::SEQ_WINDOW),
+        )
     }
 
     /// Whether a listener serves Service Code `code` (RFC 5595: one of
@@ -666,6 +737,11 @@ struct DccpReq {
     /// Responses sent: the first carries the ISS, each later one the
     /// next number.
     responses: u32,
+    /// The features agreed so far, and the options every Response
+    /// carries: Confirms of the Request's Changes, then the server's own
+    /// Changes.
+    feat: Features,
+    opts: Confirms,
 }
 
 fn errno(e: u32) -> Error {
@@ -693,7 +769,7 @@ fn reset_errno(code: u8) -> Option<Error> {
 
 /// A packet built for sending: the header and its options.
 struct Out {
-    buf: [u8; 128],
+    buf: [u8; 256],
     len: usize,
 }
 
@@ -748,22 +824,51 @@ fn build_opts(
     opts: &[u8],
 ) -> Result<Out> {
     let h = header(a, ptype, seq, ack, specific);
-    let mut buf = [0u8; 128];
+    let mut buf = [0u8; 256];
     let len = codec::encode(&h, opts, &mut buf).ok_or(EINVAL)?;
     let c = codec::compute_checksum(&a.saddr, &a.daddr, &buf[..len]).map_err(|_| EINVAL)?;
     buf[6..8].copy_from_slice(&c.to_be_bytes());
     Ok(Out { buf, len })
 }
 
+/// A Request numbered `d.gss`, with the client's Changes.
+fn request(a: &inet::Addrs4, d: &mut DccpSock, seq_window: u64) -> Result<Out> {
+    let mut opts = Confirms::new();
+    d.feat.initial_changes(seq_window, &mut opts);
+    build_opts(
+        a,
+        PacketType::Request,
+        d.gss,
+        None,
+        Some(d.service),
+        opts.bytes(),
+    )
+}
+
 /// Sends a packet of `ptype` from a connected socket: the next sequence
-/// number, acknowledging the greatest one received.
+/// number, acknowledging the greatest one received; an Ack carries the
+/// pending Confirms.
 fn send(sk: &mut Locked<'_, Dccp>, ptype: PacketType, specific: Option<u32>) -> Result {
     let a = sk.addrs4();
     let d = sk.data();
     let seq = codec::seq_add(d.gss, 1);
     d.gss = seq;
-    let out = build(&a, ptype, seq, Some(d.gsr), specific)?;
+    let opts = if ptype == PacketType::Ack {
+        d.confirms.bytes()
+    } else {
+        &[]
+    };
+    let out = build_opts(&a, ptype, seq, Some(d.gsr), specific, opts)?;
     sk.xmit(out.bytes())
+}
+
+/// After a packet with the pending Confirms went: in OPEN they were sent
+/// for the last time (in PARTOPEN they go on every packet, until the
+/// server's answer shows it has them).
+fn confirms_sent(sk: &mut Locked<'_, Dccp>) {
+    if sk.state() == State::Established {
+        sk.data().confirms.clear();
+    }
 }
 
 /// The Ack Vector option (type 38, nonce 0) for what arrived, at most
@@ -774,8 +879,16 @@ fn ack_vector_opt(
     max: usize,
     out: &mut [u8; 2 + ccid2::MAX_ACK_VECTOR],
 ) -> usize {
-    let max = max.min(ccid2::MAX_ACK_VECTOR);
-    let n = rx.encode(&mut out[2..2 + max]);
+    ack_vector_opt_into(rx, max, out)
+}
+
+/// As [`ack_vector_opt`], into the start of `out` (at most its length
+/// less 2 bytes of vector).
+fn ack_vector_opt_into(rx: &ccid2::RxHistory, max: usize, out: &mut [u8]) -> usize {
+    let max = max
+        .min(ccid2::MAX_ACK_VECTOR)
+        .min(out.len().saturating_sub(2));
+    let n = out.get_mut(2..2 + max).map_or(0, |v| rx.encode(v));
     if n == 0 {
         return 0;
     }
@@ -785,17 +898,25 @@ fn ack_vector_opt(
     n + 2
 }
 
-/// Acknowledges what arrived with an Ack and its Ack Vector (RFC 4341
-/// 6.1: every data packet is acknowledged).
+/// Acknowledges what arrived with an Ack, its Ack Vector and the pending
+/// Confirms (RFC 4341 6.1: every data packet is acknowledged).
 fn send_ack(sk: &mut Locked<'_, Dccp>) -> Result {
     let a = sk.addrs4();
     let d = sk.data();
-    let mut opt = [0u8; 2 + ccid2::MAX_ACK_VECTOR];
-    let n = ack_vector_opt(&d.rx, ccid2::MAX_ACK_VECTOR, &mut opt);
+    let mut opt = [0u8; 2 + ccid2::MAX_ACK_VECTOR + feat::CONFIRM_ROOM];
+    let fo = d.feature_out();
+    let c = fo.bytes();
+    opt[..c.len()].copy_from_slice(c);
+    let mut vector = [0u8; 2 + ccid2::MAX_ACK_VECTOR];
+    let n = ack_vector_opt(&d.rx, ccid2::MAX_ACK_VECTOR, &mut vector);
+    opt[c.len()..c.len() + n].copy_from_slice(&vector[..n]);
+    let n = c.len() + n;
     let seq = codec::seq_add(d.gss, 1);
     d.gss = seq;
     let out = build_opts(&a, PacketType::Ack, seq, Some(d.gsr), None, &opt[..n])?;
-    sk.xmit(out.bytes())
+    sk.xmit(out.bytes())?;
+    confirms_sent(sk);
+    Ok(())
 }
 
 /// Milliseconds for CCID 2's clock (wrapping).
@@ -804,15 +925,34 @@ fn now_ms() -> u32 {
     Ktime::ktime_get().to_ms() as u32
 }
 
-/// Sends one queued message as a DataAck, with the Ack Vector that fits.
+/// Sends one queued message as a DataAck, with the Ack Vector that fits
+/// and, when the path's MTU leaves room for them, the pending Confirms
+/// (a client's data in PARTOPEN: its Ack may have been lost).
 fn send_data(sk: &mut Locked<'_, Dccp>, mut skb: OutSkb<'_>) -> Result {
     let a = sk.addrs4();
+    // CAST: a message is at most the MPS, a u32.
+    let room = (sk.cur_mps() + <Dccp as inet::Protocol>::DATA_OVERHEAD)
+        .saturating_sub(skb.data().len() as u32) as usize;
     let d = sk.data();
     let seq = codec::seq_add(d.gss, 1);
-    let mut opt = [0u8; 2 + ccid2::MAX_ACK_VECTOR];
-    let n = ack_vector_opt(&d.rx, DATA_ACK_VECTOR, &mut opt);
-    let h = header(&a, PacketType::DataAck, seq, Some(d.gsr), None);
-    let mut buf = [0u8; 48];
+    let mut opt = [0u8; 2 + ccid2::MAX_ACK_VECTOR + feat::CONFIRM_ROOM];
+    let mut n = ack_vector_opt_into(&d.rx, DATA_ACK_VECTOR, &mut opt);
+    let fo = d.feature_out();
+    let c = fo.bytes();
+    // 24 bytes: the generic header and the acknowledgement.
+    let sent_confirms = !c.is_empty() && 24 + n + c.len() <= room;
+    if sent_confirms {
+        opt[n..n + c.len()].copy_from_slice(c);
+        n += c.len();
+    }
+    let mut h = header(&a, PacketType::DataAck, seq, Some(d.gsr), None);
+    // Partial coverage (RFC 4340 9.2) when the peer allows it and the
+    // message reaches past it (else the whole packet is covered).
+    let cov = d.feat.send_coverage();
+    if cov > 0 && usize::from(cov - 1) * 4 <= skb.data().len() {
+        h.cscov = cov;
+    }
+    let mut buf = [0u8; 24 + 2 + ccid2::MAX_ACK_VECTOR + feat::CONFIRM_ROOM];
     let hlen = codec::encode(&h, &opt[..n], &mut buf).ok_or(EINVAL)?;
     skb.push_header(&buf[..hlen])?;
     let c = codec::compute_checksum(&a.saddr, &a.daddr, skb.data()).map_err(|_| EINVAL)?;
@@ -820,7 +960,11 @@ fn send_data(sk: &mut Locked<'_, Dccp>, mut skb: OutSkb<'_>) -> Result {
     d.gss = seq;
     d.tx.on_send(seq, now_ms());
     // Lost on the way (no route, no memory) counts as a loss would.
-    sk.xmit_skb(skb)
+    let r = sk.xmit_skb(skb);
+    if sent_confirms {
+        confirms_sent(sk);
+    }
+    r
 }
 
 /// Whether the socket sends data now (OPEN, or a client in PARTOPEN).
@@ -892,6 +1036,16 @@ fn arm(sk: &mut Locked<'_, Dccp>, ms: u32) {
     d.retries = 0;
     d.rto_ms = ms;
     sk.reset_xmit_timer(ms);
+}
+
+/// AWL: the oldest number of the last `w` sent, not before the ISS
+/// (RFC 4340 7.5.1).
+fn ack_window_low(iss: u64, gss: u64, w: u64) -> u64 {
+    if codec::seq_delta(gss, iss) >= w as i64 {
+        codec::seq_add(gss, codec::SEQ_MOD + 1 - w)
+    } else {
+        iss
+    }
 }
 
 /// The sequence and acknowledgement numbers of `h` in 48 bits (a short
@@ -974,6 +1128,34 @@ impl inet::Protocol for Dccp {
                 }
                 Ok(())
             }
+            DCCP_SOCKOPT_SEND_CSCOV | DCCP_SOCKOPT_RECV_CSCOV => {
+                // A checksum coverage, 0 (full) to 15, before the
+                // handshake: negotiated with the peer (RFC 4340 9.2.1).
+                // As the C DCCP: 0 is accepted at any time (and then
+                // changes nothing), another value only before connect()
+                // or listen().
+                let mut v = [0u8; 4];
+                val.read(&mut v)?;
+                let v = u8::try_from(i32::from_ne_bytes(v)).map_err(|_| EINVAL)?;
+                if v > 15 {
+                    return Err(EINVAL);
+                }
+                if sk.state() != State::Close {
+                    return if v == 0 {
+                        Ok(())
+                    } else {
+                        Err(errno(kernel::bindings::EISCONN))
+                    };
+                }
+                let f = &mut sk.data().feat;
+                let (send, recv) = f.coverage();
+                if name == DCCP_SOCKOPT_SEND_CSCOV {
+                    f.set_coverage(v, recv);
+                } else {
+                    f.set_coverage(send, v);
+                }
+                Ok(())
+            }
             DCCP_SOCKOPT_SERVER_TIMEWAIT => {
                 let mut v = [0u8; 4];
                 val.read(&mut v)?;
@@ -1022,10 +1204,34 @@ impl inet::Protocol for Dccp {
                 let v = i32::from(sk.data().server_timewait);
                 out.write(&v.to_ne_bytes())
             }
+            DCCP_SOCKOPT_SEND_CSCOV | DCCP_SOCKOPT_RECV_CSCOV => {
+                // What was asked for until the handshake, then what was
+                // negotiated: the coverage sent with, this end's minimum.
+                let asked = matches!(sk.state(), State::Close | State::Listen);
+                let f = &sk.data().feat;
+                let (send, recv) = f.coverage();
+                let v = match (name == DCCP_SOCKOPT_SEND_CSCOV, asked) {
+                    (true, true) => send,
+                    (false, true) => recv,
+                    (true, false) => f.send_coverage(),
+                    // CAST: at most 15.
+                    (false, false) => f.local(feature::MIN_CSCOV) as u8,
+                };
+                out.write(&i32::from(v).to_ne_bytes())
+            }
             DCCP_SOCKOPT_CCID_TX_INFO => {
-                // `struct dccp_rust_ccid2_info`: ten u32 in host order.
-                let t = &sk.data().tx;
-                let f = [
+                // `struct dccp_rust_ccid2_info`: 14 u32 in host order, the
+                // sender's CCID 2 state, then the Sequence Windows and Ack
+                // Ratios in use, this end's then the peer's.
+                let d = sk.data();
+                let t = &d.tx;
+                let (f, local, remote) = (&d.feat, true, false);
+                let nn = |feat: u8, here: bool| {
+                    // CAST: at most 2^46 - 1; shown saturated.
+                    let v = if here { f.local(feat) } else { f.remote(feat) };
+                    v.min(u64::from(u32::MAX)) as u32
+                };
+                let v = [
                     2,
                     t.cwnd,
                     t.ssthresh,
@@ -1036,10 +1242,14 @@ impl inet::Protocol for Dccp {
                     t.srtt_ms(),
                     t.acked as u32,
                     t.lost as u32,
+                    nn(feature::SEQ_WINDOW, local),
+                    nn(feature::SEQ_WINDOW, remote),
+                    nn(feature::ACK_RATIO, local),
+                    nn(feature::ACK_RATIO, remote),
                 ];
-                let mut raw = [0u8; 40];
-                for (b, v) in raw.chunks_exact_mut(4).zip(f) {
-                    b.copy_from_slice(&v.to_ne_bytes());
+                let mut raw = [0u8; 56];
+                for (b, x) in raw.chunks_exact_mut(4).zip(v) {
+                    b.copy_from_slice(&x.to_ne_bytes());
                 }
                 out.write(&raw)
             }
@@ -1054,11 +1264,15 @@ impl inet::Protocol for Dccp {
     fn connect(sk: &mut Locked<'_, Self>) -> Result {
         let a = sk.addrs4();
         let iss = inet::random_u64() % codec::SEQ_MOD;
+        let w = seq_window(sk);
         let d = sk.data();
         d.role = Role::Client;
         d.iss = iss;
         d.gss = iss;
-        let out = build(&a, PacketType::Request, iss, None, Some(d.service))?;
+        let (send, recv) = d.feat.coverage();
+        d.feat = Features::new(false);
+        d.feat.set_coverage(send, recv);
+        let out = request(&a, d, w)?;
         sk.xmit(out.bytes())?;
         arm(sk, RTO_INIT_MS);
         Ok(())
@@ -1130,12 +1344,14 @@ impl inet::Protocol for Dccp {
         // A new connection starts from scratch, but for the Service
         // Codes the application set.
         let d = sk.data();
-        let fresh = DccpSock {
+        let mut fresh = DccpSock {
             service: d.service,
             more_services: d.more_services,
             services: d.services,
             ..DccpSock::new()
         };
+        let (send, recv) = d.feat.coverage();
+        fresh.feat.set_coverage(send, recv);
         *d = fresh;
     }
 
@@ -1147,7 +1363,7 @@ impl inet::Protocol for Dccp {
         };
         match sk.state() {
             State::Listen => listen_rcv(sk, &pkt, &h),
-            State::SynSent => request_rcv(sk, &h),
+            State::SynSent => request_rcv(sk, &pkt, &h),
             _ => conn_rcv(sk, pkt, &h),
         }
     }
@@ -1168,12 +1384,13 @@ impl inet::Protocol for Dccp {
             d.gss = codec::seq_add(d.gss, 1);
         }
         d.responses = d.responses.saturating_add(1);
-        let out = build(
+        let out = build_opts(
             &a,
             PacketType::Response,
             d.gss,
             Some(d.gsr),
             Some(d.service),
+            d.opts.bytes(),
         )?;
         req.xmit(out.bytes())
     }
@@ -1222,10 +1439,10 @@ impl inet::Protocol for Dccp {
             State::SynSent => {
                 // A retransmitted Request carries a new sequence number.
                 let a = sk.addrs4();
+                let w = seq_window(sk);
                 let d = sk.data();
                 d.gss = codec::seq_add(d.gss, 1);
-                build(&a, PacketType::Request, d.gss, None, Some(d.service))
-                    .and_then(|out| sk.xmit(out.bytes()))
+                request(&a, d, w).and_then(|out| sk.xmit(out.bytes()))
             }
             State::Proto1 => send(sk, PacketType::Ack, None),
             State::Closing => send(sk, PacketType::Close, None),
@@ -1247,12 +1464,9 @@ impl inet::Protocol for Dccp {
             return false;
         };
         let seq = s.iter().fold(0u64, |a, b| a << 8 | u64::from(*b));
-        let (iss, gss, role) = (sk.data().iss, sk.data().gss, sk.data().role);
-        let awl = if codec::seq_delta(gss, iss) >= SEQ_WINDOW as i64 {
-            codec::seq_add(gss, codec::SEQ_MOD + 1 - SEQ_WINDOW)
-        } else {
-            iss
-        };
+        let d = sk.data();
+        let (iss, gss, role) = (d.iss, d.gss, d.role);
+        let awl = ack_window_low(iss, gss, d.windows().1);
         let ok = b8 & 1 == 1 && role != Role::None && codec::seq_in_window(seq, awl, gss);
         if !ok {
             count_sk(sk, DropReason::BadIcmp);
@@ -1304,6 +1518,18 @@ fn listen_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet4<Dccp>, h: &Header) {
                 let _ = reply_reset_pkt(sk, pkt, h, RESET_BAD_SERVICE_CODE);
                 return;
             }
+            // The Request's Changes, answered in the Response with the
+            // server's own (RFC 4340 6.6).
+            let mut feat = Features::new(true);
+            let (send, recv) = sk.data().feat.coverage();
+            feat.set_coverage(send, recv);
+            let mut opts = Confirms::new();
+            if let Err(code) = feat.on_options(feature_opts(pkt.data(), h), &mut opts) {
+                count_sk(sk, DropReason::BadFeature);
+                let _ = reply_reset_pkt(sk, pkt, h, code);
+                return;
+            }
+            feat.initial_changes(seq_window(sk), &mut opts);
             let iss = inet::random_u64() % codec::SEQ_MOD;
             let req = DccpReq {
                 iss,
@@ -1312,6 +1538,8 @@ fn listen_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet4<Dccp>, h: &Header) {
                 gsr: h.seq,
                 service,
                 responses: 0,
+                feat,
+                opts,
             };
             match sk.new_request(pkt, req, RTO_INIT_MS) {
                 Ok(()) => {}
@@ -1331,7 +1559,7 @@ fn listen_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet4<Dccp>, h: &Header) {
 }
 
 /// A packet to a socket that sent a Request (RFC 4340 8.1.3, REQUEST).
-fn request_rcv(sk: &mut Locked<'_, Dccp>, h: &Header) {
+fn request_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet4<Dccp>, h: &Header) {
     let (iss, gss) = (sk.data().iss, sk.data().gss);
     // A valid answer acknowledges a sequence number this socket sent.
     if !h.ack.is_some_and(|a| codec::seq_in_window(a, iss, gss)) {
@@ -1349,6 +1577,19 @@ fn request_rcv(sk: &mut Locked<'_, Dccp>, h: &Header) {
             d.gsr = h.seq;
             d.gar = h.ack.unwrap_or(d.iss);
             d.rx.record(h.seq);
+            // The server's Confirms and Changes: the Changes are
+            // confirmed on every packet of PARTOPEN.
+            let mut confirms = Confirms::new();
+            if let Err(code) = d
+                .feat
+                .on_options(feature_opts(pkt.data(), h), &mut confirms)
+            {
+                count_sk(sk, DropReason::BadFeature);
+                let _ = send_reset(sk, code);
+                sk.done(reset_errno(code));
+                return;
+            }
+            d.confirms = confirms;
             if send(sk, PacketType::Ack, None).is_err() {
                 sk.done(Some(errno(kernel::bindings::ENOBUFS)));
                 return;
@@ -1365,17 +1606,14 @@ fn request_rcv(sk: &mut Locked<'_, Dccp>, h: &Header) {
 fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet4<Dccp>, h: &Header) {
     let d = sk.data();
     let (gsr, gss, iss, gar) = (d.gsr, d.gss, d.iss, d.gar);
+    let (w_rx, w_tx) = d.windows();
     let (seq, ack) = full_numbers(h, gsr, gss);
-    // RFC 4340 7.5.1 with the default Sequence Window W = 100 both ways:
-    // SWL = GSR + 1 - W/4, SWH = GSR + 3W/4; AWL = max(GSS + 1 - W, ISS),
-    // AWH = GSS.
-    let swl = codec::seq_add(gsr, codec::SEQ_MOD + 1 - SEQ_WINDOW / 4);
-    let swh = codec::seq_add(gsr, SEQ_WINDOW * 3 / 4);
-    let awl = if codec::seq_delta(gss, iss) >= SEQ_WINDOW as i64 {
-        codec::seq_add(gss, codec::SEQ_MOD + 1 - SEQ_WINDOW)
-    } else {
-        iss
-    };
+    // RFC 4340 7.5.1, with W the peer's Sequence Window and W' ours:
+    // SWL = GSR + 1 - W/4, SWH = GSR + 3W/4; AWL = max(GSS + 1 - W',
+    // ISS), AWH = GSS.
+    let swl = codec::seq_add(gsr, codec::SEQ_MOD + 1 - w_rx / 4);
+    let swh = codec::seq_add(gsr, w_rx * 3 / 4);
+    let awl = ack_window_low(iss, gss, w_tx);
     if matches!(h.ptype, PacketType::Sync | PacketType::SyncAck) {
         // RFC 4340 8.5 step 5: a Sync or SyncAck acknowledging a number
         // in [AWL, AWH], numbered SWL or later, moves GSR (the peer lost
@@ -1441,6 +1679,31 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet4<Dccp>, h: &Header) {
         d.gsr = seq;
     }
     d.rx.record(seq);
+    // Feature options (none in Data, RFC 4340 6): a resent Response's
+    // are confirmed afresh, others' Confirms join those pending.
+    let handshake = matches!(h.ptype, PacketType::Request | PacketType::Response);
+    // A Reset is never answered with one (RFC 4340 8.1.3): its options
+    // are not read.
+    let skip = matches!(h.ptype, PacketType::Data | PacketType::Reset);
+    if !skip && (!handshake || sk.state() == State::Proto1) {
+        let d = sk.data();
+        let mut confirms = if h.ptype == PacketType::Response {
+            Confirms::new()
+        } else {
+            d.confirms
+        };
+        if let Err(code) = d
+            .feat
+            .on_options(feature_opts(pkt.data(), h), &mut confirms)
+        {
+            count_sk(sk, DropReason::BadFeature);
+            let _ = send_reset(sk, code);
+            sk.done(reset_errno(code));
+            return;
+        }
+        d.confirms = confirms;
+    }
+    let d = sk.data();
     if let Some(a) = ack {
         if codec::seq_delta(a, d.gar) > 0 {
             d.gar = a;
@@ -1514,12 +1777,19 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet4<Dccp>, h: &Header) {
             sk.shutdown_rcv();
         }
         (State::Established, PacketType::Data | PacketType::DataAck) => {
-            if sk.queue_rcv(pkt, h.len() as u32).is_err() {
+            if !sk.data().feat.accepts_coverage(h.cscov) {
+                count_sk(sk, DropReason::LowCoverage);
+            } else if sk.queue_rcv(pkt, h.len() as u32).is_err() {
                 count_sk(sk, DropReason::RcvbufFull);
             }
             let _ = send_ack(sk);
         }
-        (State::Established, PacketType::Ack) => {}
+        (State::Established, PacketType::Ack) => {
+            // A Change in an Ack is answered at once.
+            if !sk.data().confirms.bytes().is_empty() {
+                let _ = send_ack(sk);
+            }
+        }
         (State::Closing | State::FinWait1, PacketType::Ack | PacketType::DataAck) => {}
         // Our Close answers it already (and is retransmitted).
         (State::Closing, PacketType::CloseReq) => {}
@@ -1559,6 +1829,16 @@ fn req_rcv(net: &Net, h: &Header, mut req: ReqRx<Dccp>) {
         req.drop_req();
         return;
     }
+    // The client's Confirms of the Response's Changes (and any Change of
+    // its own, confirmed on the server's first packet).
+    let mut feat = r.feat;
+    let mut confirms = Confirms::new();
+    if let Err(code) = feat.on_options(feature_opts(req.packet().data(), h), &mut confirms) {
+        count(net, DropReason::BadFeature);
+        let _ = reply_reset(req.packet(), h, code);
+        req.drop_req();
+        return;
+    }
     let mut st = DccpSock {
         role: Role::Server,
         iss: r.iss,
@@ -1580,6 +1860,8 @@ fn req_rcv(net: &Net, h: &Header, mut req: ReqRx<Dccp>) {
         tx: ccid2::Tx::new(),
         rto_armed: false,
         server_timewait: false,
+        feat,
+        confirms,
     };
     st.rx.record(r.isr);
     st.rx.record(seq);
@@ -1609,7 +1891,14 @@ fn check(skb: &mut Rx4<Dccp>) -> core::result::Result<Header, DropReason> {
     let a = skb
         .addrs()
         .ok_or(DropReason::Malformed(Malformed::TooShort))?;
-    codec::verify_checksum(&a.saddr, &a.daddr, skb.data()).map_err(DropReason::Malformed)
+    let data = skb.data();
+    let h = codec::verify_checksum(&a.saddr, &a.daddr, data).map_err(DropReason::Malformed)?;
+    // The options' framing, which the handlers then trust.
+    let fixed = Header::fixed_len(h.ptype, h.x);
+    for o in codec::Options::new(data.get(fixed..h.len()).unwrap_or(&[])) {
+        o.map_err(DropReason::Malformed)?;
+    }
+    Ok(h)
 }
 
 /// The Reset answering a packet with header `h` from `a` (RFC 4340 8.3.1):

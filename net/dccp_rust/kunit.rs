@@ -7,6 +7,7 @@
 
 use crate::ccid2::{self, RxHistory, Tx};
 use crate::codec::{self, opt, Header, Malformed, Options, PacketType};
+use crate::feat::{self, feature, Confirms, Features};
 use kernel::{kunit_check, kunit_suite::TestResult};
 
 const SRC: [u8; 4] = [192, 0, 2, 1];
@@ -181,6 +182,71 @@ fn dccp_ccid2_window() -> TestResult {
     Ok(())
 }
 
+/// Negotiates over `bytes` (well-formed options) into `out`.
+fn negotiate(f: &mut Features, bytes: &[u8], out: &mut Confirms) -> feat::Outcome {
+    f.on_options(
+        Options::new(bytes)
+            .map_while(|o| o.ok())
+            .map(|o| (o.kind, o.mandatory, o.value)),
+        out,
+    )
+}
+
+fn dccp_feat_request_confirmed() -> TestResult {
+    // A Request's Changes as the C DCCP sends them: CCID 2 both ways,
+    // Mandatory Short Seqnos 0, ECN Incapable 1, Send Ack Vector 1.
+    let req = [
+        32, 4, 1, 2, 34, 4, 1, 2, 1, 32, 4, 2, 0, 1, 32, 4, 4, 1, 1, 34, 4, 6, 1, 1, 32, 4, 6, 1,
+    ];
+    let mut f = Features::new(true);
+    let mut out = Confirms::new();
+    kunit_check!(negotiate(&mut f, &req, &mut out).is_ok());
+    let want = [
+        35, 5, 1, 2, 2, 33, 5, 1, 2, 2, 35, 6, 2, 0, 0, 1, 35, 6, 4, 1, 0, 1, 33, 6, 6, 1, 1, 0,
+        35, 5, 6, 1, 1,
+    ];
+    kunit_check!(out.bytes() == want);
+    kunit_check!(f.remote(feature::ECN_INCAPABLE) == 1 && f.local(feature::SEND_ACK_VECTOR) == 1);
+    // The server's own Changes follow: Ack Vectors and Ack Ratio 1.
+    kunit_check!(f.initial_changes(100, &mut out));
+    kunit_check!(out.bytes()[want.len()..] == [34, 4, 6, 1, 32, 5, 5, 0, 1]);
+    Ok(())
+}
+
+fn dccp_feat_refusals() -> TestResult {
+    let mut out = Confirms::new();
+    // A server-priority list with no common value: Reset, Option Error.
+    let mut f = Features::new(true);
+    kunit_check!(negotiate(&mut f, &[32, 4, 1, 3], &mut out) == Err(feat::RESET_OPTION_ERROR));
+    // An unknown feature: an empty Confirm, a Reset when Mandatory.
+    let mut out = Confirms::new();
+    kunit_check!(negotiate(&mut f, &[32, 4, 200, 1], &mut out).is_ok());
+    kunit_check!(out.bytes() == [35, 3, 200]);
+    kunit_check!(
+        negotiate(&mut f, &[1, 34, 4, 200, 1], &mut out) == Err(feat::RESET_MANDATORY_ERROR)
+    );
+    // A Sequence Window change, then one below the minimum.
+    let mut f = Features::new(false);
+    let mut out = Confirms::new();
+    kunit_check!(negotiate(&mut f, &[32, 9, 3, 0, 0, 0, 0, 1, 0], &mut out).is_ok());
+    kunit_check!(f.remote(feature::SEQ_WINDOW) == 256);
+    kunit_check!(negotiate(&mut f, &[32, 3 + 1, 3, 31], &mut out).is_ok());
+    kunit_check!(f.remote(feature::SEQ_WINDOW) == 256);
+    // One answer per feature: the later (empty) Confirm replaced the first.
+    kunit_check!(out.bytes() == [35, 3, 3]);
+    // Partial checksum coverage: refused by a server that accepts only
+    // full coverage, taken by one that accepts 2 and above.
+    let mut f = Features::new(true);
+    let mut out = Confirms::new();
+    let cov = [34, 7, 8, 4, 3, 2, 1];
+    kunit_check!(negotiate(&mut f, &cov, &mut out) == Err(feat::RESET_OPTION_ERROR));
+    let mut f = Features::new(true);
+    f.set_coverage(0, 2);
+    kunit_check!(negotiate(&mut f, &cov, &mut out).is_ok());
+    kunit_check!(f.accepts_coverage(2) && !f.accepts_coverage(1) && f.accepts_coverage(0));
+    Ok(())
+}
+
 kernel::kunit_suite!(
     suite,
     "dccp_rust",
@@ -190,6 +256,8 @@ kernel::kunit_suite!(
         dccp_options,
         dccp_sequence_numbers,
         dccp_ack_vector,
-        dccp_ccid2_window
+        dccp_ccid2_window,
+        dccp_feat_request_confirmed,
+        dccp_feat_refusals
     ]
 );

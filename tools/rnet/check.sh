@@ -9,7 +9,7 @@
 # these counts as a failed test).
 #
 # Environment: DEBUG=1 (debug flavour), TESTS="a.sh b.sh" (a subset of the
-# selftests), RNET_CACHE.
+# selftests; dccp_interop.sh names the interop guest pair), RNET_CACHE.
 
 set -eu
 
@@ -40,17 +40,69 @@ CARGO_TARGET_DIR="$RNET_CACHE/hosttest-target" cargo test --offline \
 	     END { if (n == 0) { print "1..1"; print "not ok 1 hosttest_build"; exit }
 		   print "1.." n; for (i = 1; i <= n; i++) print r[i] }' > "$res/hosttest.ktap"
 
+# TESTS: the scripts of the main guest, and whether the interop pair runs.
+main_tests="" interop=1 run_main=1
+if [ -n "$(echo ${TESTS:-})" ]; then
+	interop=0
+	for t in $TESTS; do
+		if [ "$t" = dccp_interop.sh ]; then interop=1; else main_tests="$main_tests $t"; fi
+	done
+	[ -n "$main_tests" ] || run_main=0
+fi
+
 # 2. The guest: KUnit runs at boot, then the selftests. 5 GiB of memory,
 # most of it above 4 GiB, where the page allocator serves first: the
 # drivers' rings and buffers get 64-bit bus addresses (rust_regs_dma64).
 log "booting the guest for the selftests (console: $LOGDIR/check-$FLAVOUR.console.log)"
 timeout=1200
 [ "$RNET_DEBUG" = 1 ] && timeout=3600
-"$TOP/tools/rnet/qemu.sh" --name "check-$FLAVOUR" --timeout $timeout --mem 5G -- \
-	sh /rnet/selftests/run_tests.sh ${TESTS:-} \
-	| tee "$res/selftests.ktap" | sed -n 's/^ *# TEST: /rnet: /p'
-grc=${PIPESTATUS[0]}
-cp "$LOGDIR/check-$FLAVOUR.console.log" "$res/kunit.log" 2>/dev/null || :
+grc=0
+if [ $run_main = 1 ]; then
+	"$TOP/tools/rnet/qemu.sh" --name "check-$FLAVOUR" --timeout $timeout --mem 5G -- \
+		sh /rnet/selftests/run_tests.sh $main_tests \
+		| tee "$res/selftests.ktap" | sed -n 's/^ *# TEST: /rnet: /p'
+	grc=${PIPESTATUS[0]}
+	cp "$LOGDIR/check-$FLAVOUR.console.log" "$res/kunit.log" 2>/dev/null || :
+fi
+
+# 2b. The interop pair (dccp_interop.sh): dccp_rust in one guest, the C
+# DCCP in a one-vCPU peer joined to it by a socket netdev on 127.0.0.1.
+# The listening side boots first; the peer's connect is retried until it
+# is up. Neither runs the boot KUnit suites (the main guest does).
+irc=0 prc=0
+if [ $interop = 1 ]; then
+	log "interop pair: dccp_rust and the C DCCP (consoles: $LOGDIR/check-$FLAVOUR-interop, -peer)"
+	itimeout=900
+	[ "$RNET_DEBUG" = 1 ] && itimeout=2400
+	port=$((20000 + $$ % 20000))
+	"$TOP/tools/rnet/qemu.sh" --name "check-$FLAVOUR-interop" --timeout $itimeout --mem 2G \
+		--append kunit.enable=0 --peer "listen:$port" -- \
+		sh /rnet/selftests/run_tests.sh dccp_interop.sh > "$res/interop.ktap" &
+	ipid=$!
+	(
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			sleep 2
+			t0=$(date +%s)
+			rc=0
+			"$TOP/tools/rnet/qemu.sh" --name "check-$FLAVOUR-peer" --timeout $itimeout \
+				--smp 1 --append kunit.enable=0 --peer "connect:$port" -- \
+				sh /rnet/selftests/interop_peer.sh > "$res/peer.out" 2>&1 || rc=$?
+			# A peer that could not connect ends at once: again.
+			[ $(($(date +%s) - t0)) -gt 5 ] && exit $rc
+		done
+		exit $rc
+	) &
+	ppid=$!
+	wait $ipid || irc=$?
+	# The peer ends when told to; not told (a failed test), it is stopped:
+	# its QEMU, its qemu.sh and the loop above, none of another run's.
+	for i in $(seq 60); do kill -0 $ppid 2>/dev/null || break; sleep 1; done
+	kill_tree() { local c; for c in $(pgrep -P "$1"); do kill_tree "$c"; done; kill "$1" 2>/dev/null; }
+	kill -0 $ppid 2>/dev/null && kill_tree $ppid
+	wait $ppid || prc=$?
+	sed -n 's/^ *# TEST: /rnet: /p' "$res/interop.ktap"
+	sed 's/^/rnet: peer: /' "$res/peer.out"
+fi
 
 # 3. The fault suite: a guest that provokes every class of report the
 # console scan below must catch, each of which must turn it red.
@@ -62,7 +114,10 @@ sed -n 's/^# \([a-z_]*\): /rnet: fault \1: /p' "$res/faults.ktap"
 # kmemleak, DMA-API report. One KTAP test per log. The logs of the guests
 # above are named here, so that a missing one fails rather than drops out;
 # any other log of this run's guests is scanned too.
-consoles=("$LOGDIR/check-$FLAVOUR.console.log")
+consoles=()
+[ $run_main = 1 ] && consoles+=("$LOGDIR/check-$FLAVOUR.console.log")
+[ $interop = 1 ] && consoles+=("$LOGDIR/check-$FLAVOUR-interop.console.log"
+			       "$LOGDIR/check-$FLAVOUR-peer.console.log")
 for f in "$LOGDIR"/check-"$FLAVOUR"*.console.log; do
 	[ -e "$f" ] || continue
 	for c in "${consoles[@]}"; do [ "$c" = "$f" ] && continue 2; done
@@ -75,14 +130,17 @@ set +e
 # Only a TESTS naming scripts runs part of the selftests.
 partial=
 [ -n "$(echo ${TESTS:-})" ] && partial=selftests
+[ $interop = 1 ] || partial="$partial interop consoles"
+[ $run_main = 1 ] || partial="$partial kunit consoles"
+suites=("static:$res/static.ktap" "hosttest:$res/hosttest.ktap")
+[ $run_main = 1 ] && suites+=(--guest "selftests:check-$FLAVOUR:$grc"
+			      "kunit:$res/kunit.log" "selftests:$res/selftests.ktap")
+[ $interop = 1 ] && suites+=(--guest "interop:check-$FLAVOUR-interop:$irc"
+			     --guest "interop:check-$FLAVOUR-peer:$prc"
+			     "interop:$res/interop.ktap")
+suites+=("faults:$res/faults.ktap" "consoles:$res/consoles.ktap")
 RNET_FLAVOUR=$FLAVOUR RNET_PARTIAL=$partial python3 "$TOP/tools/rnet/results.py" "$KSRC" "$TOP" \
-	--guest "selftests:check-$FLAVOUR:$grc" \
-	"static:$res/static.ktap" \
-	"hosttest:$res/hosttest.ktap" \
-	"kunit:$res/kunit.log" \
-	"selftests:$res/selftests.ktap" \
-	"faults:$res/faults.ktap" \
-	"consoles:$res/consoles.ktap" > "$res/summary.txt"
+	"${suites[@]}" > "$res/summary.txt"
 rc=$?
 grep -E '^\[[0-9:]+\] .*(FAILED|CRASHED|\[SKIPPED\])' "$res/summary.txt" | head -40
 sed -n '/^rnet: /p' "$res/summary.txt"

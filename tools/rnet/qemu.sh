@@ -5,7 +5,8 @@
 # and run one command, or an interactive shell, in it.
 #
 #   qemu.sh [--shell] [--extra DIR] [--timeout S] [--name NAME] [--mem SIZE]
-#           [--append KERNEL-ARGS] [--] [CMD...]
+#           [--smp N] [--append KERNEL-ARGS] [--peer listen:PORT|connect:PORT]
+#           [--] [CMD...]
 #
 # Two e1000e NICs (82574L, 8086:10d3) sit on an internal QEMU hub: frames
 # between them never leave the QEMU process. The kernel console goes to
@@ -14,14 +15,15 @@
 # guest died without reporting one (panic, crash).
 #
 # --peer listen:PORT | --peer connect:PORT adds a third NIC joined to another
-# VM through a QEMU socket netdev on 127.0.0.1 (for two-kernel tests).
+# VM through a QEMU socket netdev on 127.0.0.1 (for two-kernel tests); the
+# listening side must be started first. --smp sets the vCPUs (2).
 
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tools/rnet/common.sh"
 
-mode=cmd extra="" timeout=${RNET_TIMEOUT:-600} name=run peer="" mem=1G append=""
+mode=cmd extra="" timeout=${RNET_TIMEOUT:-600} name=run peer="" mem=1G append="" smp=2
 while [ $# -gt 0 ]; do
 	case $1 in
 	--shell) mode=shell; shift ;;
@@ -30,6 +32,7 @@ while [ $# -gt 0 ]; do
 	--name) name=$2; shift 2 ;;
 	--peer) peer=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--) shift; break ;;
 	*) break ;;
@@ -88,7 +91,7 @@ esac
 # keep the largest threshold (120 s) as a margin; the fault suite lowers it
 # for its own trigger.
 [ "$RNET_DEBUG" = 1 ] && append="watchdog_thresh=60${append:+ $append}"
-qemu=(qemu-system-x86_64 -accel tcg -machine pc -cpu max,la57=off -smp 2 -m "$mem"
+qemu=(qemu-system-x86_64 -accel tcg -machine pc -cpu max,la57=off -smp "$smp" -m "$mem"
 	-nodefaults -no-user-config -display none -no-reboot
 	-kernel "$kernel" -initrd "$work/initrd"
 	-append "console=ttyS0 panic=-1 oops=panic rdinit=/init acpi=noirq${append:+ $append}"

@@ -167,7 +167,8 @@ def main() -> int:
     expected = {}
     # A line naming no known suite or flavour would expect nothing: it
     # fails the run instead of dropping its test.
-    suites = {'static', 'hosttest', 'kunit', 'selftests', 'faults', 'consoles'}
+    suites = {'static', 'hosttest', 'kunit', 'selftests', 'interop', 'faults',
+              'consoles'}
     bad_lines = []
     try:
         with open(os.path.join(top, 'tools/rnet/expected-tests')) as f:

@@ -15,6 +15,287 @@ mod codec;
 #[path = "../../../../net/dccp_rust/ccid2.rs"]
 mod ccid2;
 
+#[allow(dead_code)]
+#[path = "../../../../net/dccp_rust/feat.rs"]
+mod feat;
+
+#[cfg(test)]
+mod dccp_feat {
+    use super::codec::{opt, Options};
+    use super::feat::*;
+
+    /// Runs `f`'s negotiation over the options in `bytes`.
+    fn negotiate(f: &mut Features, bytes: &[u8]) -> (Outcome, Vec<u8>) {
+        let mut out = Confirms::new();
+        let opts: Vec<_> = Options::new(bytes)
+            .map(|o| o.expect("well-formed options"))
+            .map(|o| (o.kind, o.mandatory, o.value))
+            .collect();
+        let r = f.on_options(opts.into_iter(), &mut out);
+        (r, out.bytes().to_vec())
+    }
+
+    // The Changes of a Request from the C DCCP with its defaults: CCID 2
+    // both ways, then Mandatory Short Seqnos 0, ECN Incapable 1 and Send
+    // Ack Vector 1 both ways.
+    const C_REQUEST: [u8; 28] = [
+        32, 4, 1, 2, 34, 4, 1, 2, 1, 32, 4, 2, 0, 1, 32, 4, 4, 1, 1, 34, 4, 6, 1, 1, 32, 4, 6, 1,
+    ];
+
+    #[test]
+    fn server_confirms_every_change_of_a_request() {
+        let mut f = Features::new(true);
+        let (r, out) = negotiate(&mut f, &C_REQUEST);
+        assert_eq!(r, Ok(()));
+        // Each Confirm: the value chosen, then this end's list.
+        assert_eq!(
+            out,
+            [
+                35, 5, 1, 2, 2, // Confirm R(CCID 2)
+                33, 5, 1, 2, 2, // Confirm L(CCID 2)
+                35, 6, 2, 0, 0, 1, // Confirm R(Short Seqnos 0)
+                35, 6, 4, 1, 0, 1, // Confirm R(ECN Incapable 1)
+                33, 6, 6, 1, 1, 0, // Confirm L(Send Ack Vector 1)
+                35, 5, 6, 1, 1, // Confirm R(Send Ack Vector 1)
+            ]
+        );
+        assert_eq!(f.remote(feature::ECN_INCAPABLE), 1);
+        assert_eq!(f.local(feature::SEND_ACK_VECTOR), 1);
+        assert_eq!(f.remote(feature::SEND_ACK_VECTOR), 1);
+        assert_eq!(f.local(feature::CCID), 2);
+    }
+
+    #[test]
+    fn no_common_value_is_a_reset() {
+        // CCID 3 only: the server has none of it.
+        let mut f = Features::new(true);
+        assert_eq!(negotiate(&mut f, &[32, 4, 1, 3]).0, Err(RESET_OPTION_ERROR));
+        let mut f = Features::new(false);
+        assert_eq!(
+            negotiate(&mut f, &[34, 5, 1, 3, 4]).0,
+            Err(RESET_OPTION_ERROR)
+        );
+        // Send NDP Count 1 asked of this end, which sends none.
+        let mut f = Features::new(true);
+        assert_eq!(negotiate(&mut f, &[34, 4, 7, 1]).0, Err(RESET_OPTION_ERROR));
+    }
+
+    #[test]
+    fn server_list_wins() {
+        // The server (the peer here) prefers ECN Incapable 1, then 0; this
+        // client prefers 0: the server's order decides.
+        let mut f = Features::new(false);
+        let (r, out) = negotiate(&mut f, &[32, 5, 4, 1, 0]);
+        assert_eq!(r, Ok(()));
+        assert_eq!(out, [35, 6, 4, 1, 0, 1]);
+        assert_eq!(f.remote(feature::ECN_INCAPABLE), 1);
+        // As server, this end's order decides.
+        let mut f = Features::new(true);
+        assert_eq!(negotiate(&mut f, &[32, 5, 4, 1, 0]).0, Ok(()));
+        assert_eq!(f.remote(feature::ECN_INCAPABLE), 0);
+    }
+
+    #[test]
+    fn unknown_feature_gets_an_empty_confirm() {
+        let mut f = Features::new(true);
+        let (r, out) = negotiate(&mut f, &[32, 4, 200, 1, 34, 3, 10]);
+        assert_eq!(r, Ok(()));
+        assert_eq!(out, [35, 3, 200, 33, 3, 10]);
+        // Mandatory: the connection cannot go on.
+        assert_eq!(
+            negotiate(&mut f, &[1, 32, 4, 200, 1]).0,
+            Err(RESET_MANDATORY_ERROR)
+        );
+    }
+
+    #[test]
+    fn sequence_window_change() {
+        let mut f = Features::new(false);
+        assert_eq!(f.remote(feature::SEQ_WINDOW), 100);
+        // The C CCID 2's Change L(Sequence Window 50), six bytes.
+        let (r, out) = negotiate(&mut f, &[32, 9, 3, 0, 0, 0, 0, 0, 50]);
+        assert_eq!(r, Ok(()));
+        assert_eq!(out, [35, 9, 3, 0, 0, 0, 0, 0, 50]);
+        assert_eq!(f.remote(feature::SEQ_WINDOW), 50);
+        // Below 32, or asked of the non-location (Change R): refused with
+        // an empty Confirm, the value kept.
+        let (_, out) = negotiate(&mut f, &[32, 4, 3, 10, 34, 4, 3, 64]);
+        assert_eq!(out, [35, 3, 3, 33, 3, 3]);
+        assert_eq!(f.remote(feature::SEQ_WINDOW), 50);
+        assert_eq!(f.local(feature::SEQ_WINDOW), 100);
+        // Ack Ratio 0 is no ratio.
+        let (_, out) = negotiate(&mut f, &[32, 5, 5, 0, 0]);
+        assert_eq!(out, [35, 3, 5]);
+    }
+
+    #[test]
+    fn widens_its_window_with_the_peer() {
+        let mut f = Features::new(false);
+        // The peer widens its Sequence Window to 800: this end follows,
+        // at once for what it accepts, and asks the peer with a Change L
+        // until it is confirmed.
+        let (r, out) = negotiate(&mut f, &[32, 9, 3, 0, 0, 0, 0, 3, 32]);
+        assert_eq!((r, out), (Ok(()), vec![35, 9, 3, 0, 0, 0, 0, 3, 32]));
+        assert_eq!(f.local(feature::SEQ_WINDOW), 800);
+        let mut c = Confirms::new();
+        f.pending_changes(&mut c);
+        assert_eq!(c.bytes(), [32, 9, 3, 0, 0, 0, 0, 3, 32]);
+        // A Confirm of another value is not the answer to it.
+        assert_eq!(negotiate(&mut f, &[35, 9, 3, 0, 0, 0, 0, 1, 144]).0, Ok(()));
+        assert!(f.changing(feature::SEQ_WINDOW, true));
+        assert_eq!(negotiate(&mut f, &[35, 9, 3, 0, 0, 0, 0, 3, 32]).0, Ok(()));
+        assert!(!f.changing(feature::SEQ_WINDOW, true));
+        let mut c = Confirms::new();
+        f.pending_changes(&mut c);
+        assert!(c.bytes().is_empty());
+        // A narrower one is taken for the peer's packets only.
+        assert_eq!(negotiate(&mut f, &[32, 4, 3, 64]).0, Ok(()));
+        assert_eq!(f.remote(feature::SEQ_WINDOW), 64);
+        assert_eq!(f.local(feature::SEQ_WINDOW), 800);
+    }
+
+    #[test]
+    fn confirm_of_a_value_not_offered_is_a_reset() {
+        let mut f = Features::new(false);
+        let mut out = Confirms::new();
+        assert!(f.initial_changes(100, &mut out));
+        // Send Ack Vector 0 answering our Change R [1].
+        assert_eq!(
+            negotiate(&mut f, &[33, 5, 6, 0, 0]).0,
+            Err(RESET_OPTION_ERROR)
+        );
+        // CCID 3 answering our Change L [2].
+        let mut f = Features::new(false);
+        assert!(f.initial_changes(100, &mut out));
+        assert_eq!(
+            negotiate(&mut f, &[35, 5, 1, 3, 3]).0,
+            Err(RESET_OPTION_ERROR)
+        );
+    }
+
+    #[test]
+    fn one_answer_per_feature_is_kept() {
+        // The same Change on three packets before anything went back: one
+        // Confirm, of the latest value.
+        let mut f = Features::new(false);
+        let mut out = Confirms::new();
+        for w in [200u8, 220, 240] {
+            let bytes = [32, 9, 3, 0, 0, 0, 0, 0, w];
+            let o: Vec<_> = Options::new(&bytes)
+                .map(|o| o.expect("well-formed options"))
+                .map(|o| (o.kind, o.mandatory, o.value))
+                .collect();
+            assert_eq!(f.on_options(o.into_iter(), &mut out), Ok(()));
+        }
+        assert_eq!(out.bytes(), [35, 9, 3, 0, 0, 0, 0, 0, 240]);
+        assert_eq!(f.remote(feature::SEQ_WINDOW), 240);
+        // Followed, but only so far.
+        let (r, _) = negotiate(&mut f, &[32, 9, 3, 0, 0, 0, 0x20, 0, 0]);
+        assert_eq!(r, Ok(()));
+        assert_eq!(f.local(feature::SEQ_WINDOW), SEQ_WINDOW_FOLLOW_MAX);
+    }
+
+    #[test]
+    fn checksum_coverage() {
+        // A server that accepts only full coverage (the default) cannot
+        // take a client's minimum 4 to 1: Reset.
+        let mut f = Features::new(true);
+        assert_eq!(
+            negotiate(&mut f, &[34, 7, 8, 4, 3, 2, 1]).0,
+            Err(RESET_OPTION_ERROR)
+        );
+        assert!(f.accepts_coverage(0) && !f.accepts_coverage(1));
+        // With 0 in the list (as this end offers it), they agree on 0.
+        let mut f = Features::new(true);
+        let (r, out) = negotiate(&mut f, &[34, 8, 8, 4, 3, 2, 1, 0]);
+        assert_eq!((r, out), (Ok(()), vec![33, 5, 8, 0, 0]));
+        // One accepting 2 and above takes 2 (its list first).
+        let mut f = Features::new(true);
+        f.set_coverage(0, 2);
+        let (r, out) = negotiate(&mut f, &[34, 7, 8, 4, 3, 2, 1]);
+        assert_eq!(r, Ok(()));
+        assert_eq!(out[..5], [33, 18, 8, 2, 2]);
+        assert_eq!(f.local(feature::MIN_CSCOV), 2);
+        assert!(f.accepts_coverage(0) && !f.accepts_coverage(1));
+        assert!(f.accepts_coverage(2) && f.accepts_coverage(15));
+        // The client asks for it, sends coverage 4 once confirmed.
+        let mut f = Features::new(false);
+        f.set_coverage(4, 0);
+        let mut out = Confirms::new();
+        assert!(f.initial_changes(100, &mut out));
+        assert!(out.bytes().ends_with(&[34, 8, 8, 4, 3, 2, 1, 0]));
+        assert_eq!(f.send_coverage(), 0);
+        assert_eq!(negotiate(&mut f, &[33, 6, 8, 2, 2, 3]).0, Ok(()));
+        assert_eq!(f.send_coverage(), 4);
+        // A minimum it did not offer: Option Error.
+        let mut f = Features::new(false);
+        f.set_coverage(4, 0);
+        let mut out = Confirms::new();
+        assert!(f.initial_changes(100, &mut out));
+        assert_eq!(
+            negotiate(&mut f, &[33, 5, 8, 5, 5]).0,
+            Err(RESET_OPTION_ERROR)
+        );
+        // A minimum above what it sends: full coverage.
+        let mut f = Features::new(false);
+        f.set_coverage(4, 0);
+        assert_eq!(negotiate(&mut f, &[32, 4, 8, 5]).0, Ok(()));
+        assert_eq!(f.send_coverage(), 0);
+    }
+
+    #[test]
+    fn initial_changes_and_their_confirms() {
+        let mut f = Features::new(false);
+        let mut out = Confirms::new();
+        assert!(f.initial_changes(100, &mut out));
+        assert_eq!(
+            out.bytes(),
+            [32, 4, 1, 2, 34, 4, 1, 2, 34, 4, 6, 1, 32, 5, 5, 0, 1]
+        );
+        assert!(f.changing(feature::ACK_RATIO, true));
+        assert!(f.changing(feature::SEND_ACK_VECTOR, false));
+        // A Confirm of something not being changed is ignored.
+        assert_eq!(negotiate(&mut f, &[35, 9, 3, 0, 0, 0, 0, 0, 200]).0, Ok(()));
+        assert_eq!(f.local(feature::SEQ_WINDOW), 100);
+        // The Confirms of the Response.
+        let (r, out) = negotiate(
+            &mut f,
+            &[35, 5, 5, 0, 1, 33, 5, 6, 1, 1, 33, 4, 1, 2, 35, 4, 1, 2],
+        );
+        assert_eq!((r, out.len()), (Ok(()), 0));
+        assert_eq!(f.local(feature::ACK_RATIO), 1);
+        assert_eq!(f.remote(feature::SEND_ACK_VECTOR), 1);
+        assert!(!f.changing(feature::ACK_RATIO, true));
+        assert!(!f.changing(feature::CCID, true) && !f.changing(feature::CCID, false));
+        // A server asks for no CCID; a Sequence Window other than 100 is
+        // asked for.
+        let mut f = Features::new(true);
+        let mut out = Confirms::new();
+        assert!(f.initial_changes(1000, &mut out));
+        assert_eq!(
+            out.bytes(),
+            [34, 4, 6, 1, 32, 5, 5, 0, 1, 32, 9, 3, 0, 0, 0, 0, 3, 232]
+        );
+        assert_eq!(negotiate(&mut f, &[35, 9, 3, 0, 0, 0, 0, 3, 232]).0, Ok(()));
+        assert_eq!(f.local(feature::SEQ_WINDOW), 1000);
+    }
+
+    #[test]
+    fn confirms_are_bounded() {
+        let mut f = Features::new(true);
+        let mut bytes = Vec::new();
+        for _ in 0..40 {
+            bytes.extend_from_slice(&[opt::CHANGE_L, 4, 200, 1]);
+        }
+        let (r, out) = negotiate(&mut f, &bytes);
+        assert_eq!(r, Ok(()));
+        assert!(out.len() <= CONFIRM_ROOM && out.len() % 3 == 0);
+        // An option with no feature number.
+        assert_eq!(negotiate(&mut f, &[32, 2]).0, Ok(()));
+        assert_eq!(negotiate(&mut f, &[1, 32, 2]).0, Err(RESET_OPTION_ERROR));
+    }
+}
+
 #[cfg(test)]
 mod dccp_ccid2 {
     use super::ccid2::*;
@@ -120,7 +401,9 @@ mod dccp_ccid2 {
             for k in 0..40u64 {
                 let seq = (base + k) % (1 << 48);
                 tx.on_send(seq, 0);
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 if (x >> 33) % 4 != 0 || k == 39 {
                     rx.record(seq);
                     got.push(seq);

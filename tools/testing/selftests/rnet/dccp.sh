@@ -17,7 +17,7 @@
 TESTS="dccp_standalone dccp_autoload dccp_bind_listen dccp_refused dccp_drops
 	dccp_client_close dccp_server_close dccp_echo dccp_service dccp_diag
 	dccp_conns dccp_backlog dccp_nf_validate dccp_nf_policy dccp_icmp
-	dccp_sync dccp_ccid2 dccp_ccid_opts dccp_server_timewait
+	dccp_sync dccp_ccid2 dccp_ccid_opts dccp_cscov dccp_server_timewait
 	dccp_response_retransmit dccp_close_retransmit dccp_retransmit_unload
 	dccp_taken_slot"
 
@@ -917,10 +917,6 @@ dccp_sync() {
 	wait_for $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
 }
 
-# field NAME LINE: the word after NAME in LINE.
-field() {
-	echo "$2" | awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'
-}
 
 # bulk N: N messages of 1000 bytes from A to a bulk server in B; the
 # client's line in BULK_C, the server's in BULK_S.
@@ -1033,6 +1029,71 @@ dccp_ccid2() {
 		fail "acknowledged and lost do not add up: $BULK_C" || return
 	[ "$cw1" -lt "$cw0" ] || fail "window $cw1 under loss, $cw0 without" || return
 	wait_for 3 count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
+}
+
+# Partial checksum coverage (RFC 4340 9.2): SEND_CSCOV and RECV_CSCOV
+# take 0 to 15 (16 and -1 refused). A client asking to send with coverage
+# 4 offers the server's minimum 4 down to 0: a server that accepts only
+# full coverage (RECV_CSCOV 0, the default) agrees on 0 and the client's
+# data go fully covered; one that accepts only 5 and above has no value in
+# common and resets the connection (Option Error: EILSEQ); one accepting 2
+# and above takes 2, and the client's Data and DataAck packets go with
+# CsCov 4 (those of 12 bytes or more: a shorter one is covered whole),
+# echoed intact, the server's own fully covered; nothing is dropped for
+# its coverage.
+dccp_cscov() {
+	local out n s1 s2 recv
+	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	timewait_ms $NS_A $TW_MS
+	out=$(echo $(DCCPT_SEND_CSCOV=16 dccpt socket; DCCPT_RECV_CSCOV=-1 dccpt socket;
+		DCCPT_SEND_CSCOV=15 DCCPT_RECV_CSCOV=3 dccpt socket))
+	diag "options: $out"
+	[ "$out" = "errno 22 (Invalid argument) errno 22 (Invalid argument) ok" ] ||
+		fail "coverage options: $out" || return
+	for recv in 5 0 2; do
+		: > /tmp/dccp_cscov.out
+		DCCPT_RECV_CSCOV=$recv ip netns exec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_cscov.out &
+		SERVER=$!
+		wait_for 3 grep -q . /tmp/dccp_cscov.out || fail "no echo server" || return
+		sniff_start $NS_A "$IF_A" 20 /tmp/dccp_sniff.out $PORT || return
+		s1=$SNIFF
+		sniff_start $NS_B "$IF_B" 20 /tmp/dccp_sniff_b.out $PORT || return
+		s2=$SNIFF
+		out=$(echo $(DCCPT_SEND_CSCOV=4 in_a dccpt echo-client $IP_B $PORT 20 1000))
+		diag "server accepting $recv and up: client $out"
+		[ $recv = 5 ] && kill $SERVER 2> /dev/null
+		wait $SERVER 2> /dev/null
+		sleep 0.3
+		kill $s1 $s2 2> /dev/null
+		wait $s1 $s2 2> /dev/null
+		if [ $recv = 5 ]; then
+			[ "$out" = "errno 84 (Invalid or incomplete multibyte or wide character)" ] ||
+				fail "client with coverage 4, server with minimum 5: $out" || return
+			continue
+		fi
+		case $out in
+		"mps 1440 echo 20 ok burst ok short read 10 truncated, then 4 next big: "*) ;;
+		*) fail "echo with coverage 4, server minimum $recv: $out"; return ;;
+		esac
+		out=$(awk '$1 == 2 || $1 == 4 { print $4 }' /tmp/dccp_sniff.out | sort | uniq -c |
+			tr -s ' \n' '  ')
+		diag "client data packets by coverage: $out"
+		n=$(awk '($1 == 2 || $1 == 4) && $4 == "c4"' /tmp/dccp_sniff.out | wc -l)
+		if [ $recv = 0 ]; then
+			[ "$n" = 0 ] && awk '$1 == 2 || $1 == 4' /tmp/dccp_sniff.out | grep -q c0 ||
+				fail "client data not fully covered: $out" || return
+		else
+			[ "$n" -ge 20 ] && ! awk '($1 == 2 || $1 == 4) && $4 != "c4" && $4 != "c0"' \
+				/tmp/dccp_sniff.out | grep -q . ||
+				fail "client data not sent with coverage 4: $out" || return
+		fi
+		out=$(awk '$1 == 2 || $1 == 4 { print $4 }' /tmp/dccp_sniff_b.out | sort -u | tr '\n' ' ')
+		diag "server data packets by coverage: $out"
+		[ "$out" = "c0 " ] || fail "server data not sent with full coverage: $out" || return
+	done
+	[ "$(dccp_stat $NS_B low_coverage)" = 0 ] ||
+		fail "server dropped data for its coverage: $(dccp_stat $NS_B low_coverage)"
 }
 
 # The CCID options, as the C DCCP (without CCID 3) answers them: CCID 2

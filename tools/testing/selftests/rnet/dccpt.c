@@ -36,7 +36,7 @@
  *                                  bytes (the last MAX), each with its
  *                                  own content, and read each back
  *                                  whole: "echo N ok" or what differed;
- *                                  then a message of MAX + 1 bytes:
+ *                                  then a message of MPS + 1 bytes:
  *                                  "big: " and its errno
  *   dccpt conns ADDR PORT N        N non-blocking connects at once, each
  *                                  waited for with poll() (writable, no
@@ -50,7 +50,8 @@
  *                                  went): one line each, "TYPE SEQ MS
  *                                  CODE" (type number, 48-bit sequence
  *                                  number, milliseconds since the start,
- *                                  the Reset Code of a Reset, else -), or
+ *                                  the Reset Code of a Reset, cN for a
+ *                                  Data or DataAck of CsCov N, else -), or
  *                                  "short MS" for a packet with 24-bit
  *                                  numbers
  *   dccpt ccidopts [ADDR PORT]     the CCID options, one line each, "ok"
@@ -96,7 +97,10 @@
  *   dccpt bulk-server PORT         accept one connection (8 MB receive
  *                                  buffer), read messages until the
  *                                  peer closes, checking each
- *                                  one's length and content: "received
+ *                                  one's length and content: on
+ *                                  dccp_rust "features seq_window L/R
+ *                                  ack_ratio L/R", then "elapsed_ms T"
+ *                                  (first to last message), "received
  *                                  M messages B bytes bad X reordered R"
  *                                  (R: messages after a later one)
  *   dccpt bulk-client ADDR PORT N SIZE
@@ -108,6 +112,17 @@
  *                                  most): "sent N ccid 2 cwnd C ssthresh S
  *                                  pipe P halvings H timeouts T rto R
  *                                  srtt X acked A lost L", and close
+ *   dccpt rr-server PORT SECS      for make bench: every connection
+ *                                  served by one poll() loop, each
+ *                                  message sent back, for SECS s:
+ *                                  "served C connections M messages"
+ *   dccpt rr-client ADDR PORT K SECS
+ *   dccpt crr-client ADDR PORT K SECS
+ *                                  K processes for SECS s sending 64-byte
+ *                                  messages, each waited for back, over
+ *                                  one connection each (rr) or one per
+ *                                  message (crr): "rr N per_s R" or
+ *                                  "crr N per_s R"
  *   dccpt window-client ADDR PORT  to a bulk server: connect, "ready", a
  *                                  line on stdin, then non-blocking
  *                                  sends of bulk messages until EAGAIN:
@@ -122,7 +137,8 @@
  *
  * With DCCPT_SERVICE=N[,N...] in the environment, every DCCP socket gets
  * those Service Codes (DCCP_SOCKOPT_SERVICE: the first its own, the others
- * also served by a listener) before it binds or connects.
+ * also served by a listener) before it binds or connects; with
+ * DCCPT_SEND_CSCOV=N and DCCPT_RECV_CSCOV=N, those checksum coverages.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -139,6 +155,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -156,6 +173,8 @@
 #define DCCP_SOCKOPT_PACKET_SIZE 1
 #define DCCP_SOCKOPT_SERVER_TIMEWAIT 6
 #define DCCP_SOCKOPT_AVAILABLE_CCIDS 12
+#define DCCP_SOCKOPT_SEND_CSCOV 10
+#define DCCP_SOCKOPT_RECV_CSCOV 11
 #define DCCP_SOCKOPT_CCID 13
 #define DCCP_SOCKOPT_TX_CCID 14
 #define DCCP_SOCKOPT_RX_CCID 15
@@ -186,6 +205,16 @@ static int dccp_socket(void)
 			    n * sizeof(codes[0])) < 0) {
 		close(fd);
 		return -1;
+	}
+	for (n = 0; fd >= 0 && n < 2; n++) {
+		const char *cov = getenv(n ? "DCCPT_RECV_CSCOV" : "DCCPT_SEND_CSCOV");
+		int v = cov ? atoi(cov) : 0;
+
+		if (cov && setsockopt(fd, SOL_DCCP, n ? DCCP_SOCKOPT_RECV_CSCOV :
+				      DCCP_SOCKOPT_SEND_CSCOV, &v, sizeof(v)) < 0) {
+			close(fd);
+			return -1;
+		}
 	}
 	return fd;
 }
@@ -563,7 +592,7 @@ static int do_echo_client(const char *ip, const char *port, int n, int max)
 	}
 	memset(out, 0, sizeof(out));
 	printf("big: ");
-	report(send(fd, out, max + 1, 0));
+	report(mps < (int)sizeof(out) ? send(fd, out, mps + 1, 0) : -1);
 	close(fd);
 	return 0;
 }
@@ -597,8 +626,9 @@ static int do_bulk_server(const char *port)
 	long top = -1;
 	unsigned char b[4096];
 	struct sockaddr_in a;
-	uint32_t k, size;
-	long bytes = 0;
+	uint32_t k, size, info[14];
+	long bytes = 0, first = 0, last = 0;
+	socklen_t len;
 	ssize_t n;
 
 	if (fd < 0)
@@ -614,6 +644,9 @@ static int do_bulk_server(const char *port)
 	if (c < 0 || setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
 		return report(-1);
 	while ((n = recv(c, b, sizeof(b), 0)) > 0) {
+		last = now_ms();
+		if (!msgs)
+			first = last;
 		msgs++;
 		bytes += n;
 		if (n < 8) {
@@ -638,6 +671,13 @@ static int do_bulk_server(const char *port)
 	}
 	if (n < 0)
 		return report(-1);
+	/* dccp_rust's: the Sequence Windows and Ack Ratios in use. */
+	len = sizeof(info);
+	if (!getsockopt(c, SOL_DCCP, DCCP_SOCKOPT_CCID_TX_INFO, info, &len) &&
+	    len == sizeof(info))
+		printf("features seq_window %u/%u ack_ratio %u/%u\n", info[10],
+		       info[11], info[12], info[13]);
+	printf("elapsed_ms %ld\n", last - first);
 	printf("received %d messages %ld bytes bad %d reordered %d\n", msgs,
 	       bytes, bad, reordered);
 	close(c);
@@ -648,10 +688,11 @@ static int do_bulk_server(const char *port)
 static int do_bulk_client(const char *ip, const char *port, int n, int size)
 {
 	struct timeval tv = { .tv_sec = 10 };
-	int fd = dccp_socket(), i;
+	int fd = dccp_socket(), i, tries;
 	unsigned char out[4096];
 	struct sockaddr_in a;
-	uint32_t info[10];
+	uint32_t info[14];
+	ssize_t r;
 	socklen_t len;
 
 	if (fd < 0 || size < 8 || size > (int)sizeof(out) ||
@@ -662,7 +703,14 @@ static int do_bulk_client(const char *ip, const char *port, int n, int size)
 		return report(-1);
 	for (i = 0; i < n; i++) {
 		bulk_fill(out, i, size);
-		if (send(fd, out, size, 0) != size) {
+		/*
+		 * The C DCCP's sendmsg() does not wait for room in its queue:
+		 * EAGAIN even when blocking. Try again for 10 s at most.
+		 */
+		for (tries = 0; (r = send(fd, out, size, 0)) < 0 &&
+		     errno == EAGAIN && tries < 10000; tries++)
+			usleep(1000);
+		if (r != size) {
 			printf("message %d: ", i);
 			return report(-1);
 		}
@@ -672,8 +720,20 @@ static int do_bulk_client(const char *ip, const char *port, int n, int size)
 		usleep(100000);
 		len = sizeof(info);
 		if (getsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_CCID_TX_INFO, info,
-			       &len) < 0)
-			return report(-1);
+			       &len) < 0) {
+			/*
+			 * The C DCCP: no such option. Its close() sends what
+			 * is still queued only while lingering (10 s at most).
+			 */
+			struct linger l = { .l_onoff = 1, .l_linger = 10 };
+
+			if ((errno != ENOPROTOOPT && errno != EINVAL) ||
+			    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) < 0)
+				return report(-1);
+			printf("sent %d ccid info none\n", n);
+			close(fd);
+			return 0;
+		}
 		if (len != sizeof(info)) {
 			printf("info of %u bytes\n", len);
 			return 0;
@@ -683,8 +743,10 @@ static int do_bulk_client(const char *ip, const char *port, int n, int size)
 	}
 	printf("sent %d ccid %u cwnd %u ssthresh %u pipe %u halvings %u ", n,
 	       info[0], info[1], info[2], info[3], info[4]);
-	printf("timeouts %u rto %u srtt %u acked %u lost %u\n",
+	printf("timeouts %u rto %u srtt %u acked %u lost %u ",
 	       info[5], info[6], info[7], info[8], info[9]);
+	printf("seq_window %u/%u ack_ratio %u/%u\n", info[10], info[11],
+	       info[12], info[13]);
 	close(fd);
 	return 0;
 }
@@ -694,7 +756,7 @@ static int do_window_client(const char *ip, const char *port)
 	unsigned char out[1000];
 	struct sockaddr_in a;
 	int fd = dccp_socket(), k;
-	uint32_t info[10];
+	uint32_t info[14];
 	char line[64];
 	socklen_t len;
 
@@ -837,6 +899,8 @@ static int do_sniff(const char *ifname, const char *port, int secs,
 		/* A Reset: generic header, ack number, then its code. */
 		if ((d[8] >> 1 & 15) == 7 && n >= ihl + 28)
 			printf("%d\n", d[24]);
+		else if ((d[8] >> 1 & 15) == 2 || (d[8] >> 1 & 15) == 4)
+			printf("c%d\n", d[5] & 15);
 		else
 			printf("-\n");
 		if ((d[8] >> 1 & 15) == type && --count == 0)
@@ -1078,6 +1142,122 @@ static int do_icmp(char **argv)
 	return 0;
 }
 
+/*
+ * rr-server: one process serving every connection with poll(), each
+ * message sent back as it came, for SECS s; "ok" once listening, then
+ * "served C connections M messages".
+ */
+static int do_rr_server(const char *port, int secs)
+{
+	struct pollfd p[257];
+	int n = 1, i, conns = 0, one = 1;
+	long msgs = 0, end = now_ms() + secs * 1000L;
+	struct sockaddr_in a;
+	unsigned char b[4096];
+	ssize_t r;
+
+	p[0].fd = dccp_socket();
+	p[0].events = POLLIN;
+	if (p[0].fd < 0 ||
+	    setsockopt(p[0].fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		return report(-1);
+	addr_of(&a, NULL, port);
+	if (bind(p[0].fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(p[0].fd, 128) < 0)
+		return report(-1);
+	report(0);
+	fflush(stdout);
+	while (now_ms() < end) {
+		if (poll(p, n, 100) <= 0)
+			continue;
+		if ((p[0].revents & POLLIN) && n < 257) {
+			int c = accept(p[0].fd, NULL, NULL);
+
+			if (c >= 0) {
+				p[n].fd = c;
+				p[n].events = POLLIN;
+				p[n].revents = 0;
+				n++;
+				conns++;
+			}
+		}
+		for (i = 1; i < n; i++) {
+			if (!p[i].revents)
+				continue;
+			r = recv(p[i].fd, b, sizeof(b), MSG_DONTWAIT);
+			if (r > 0 && send(p[i].fd, b, r, 0) == r) {
+				msgs++;
+				continue;
+			}
+			if (r < 0 && errno == EAGAIN)
+				continue;
+			close(p[i].fd);
+			p[i--] = p[--n];
+		}
+	}
+	printf("served %d connections %ld messages\n", conns, msgs);
+	return 0;
+}
+
+/*
+ * rr-client: CLIENTS processes for SECS s, each either holding one
+ * connection and sending 64-byte messages one at a time, each waited for
+ * back (rr: "rr N per_s X"), or opening a connection per message and
+ * closing it after the answer (crr: "crr N per_s X").
+ */
+static int do_rr_client(const char *ip, const char *port, int clients,
+			int secs, int crr)
+{
+	struct timeval tv = { .tv_sec = 5 };
+	int pfd[2], i, fd = -1;
+	long total = 0, got, start;
+	struct sockaddr_in a;
+	unsigned char b[64];
+
+	if (clients < 1 || clients > 64 || secs < 1 || pipe(pfd) < 0)
+		return report(-1);
+	addr_of(&a, ip, port);
+	memset(b, 'r', sizeof(b));
+	start = now_ms();
+	for (i = 0; i < clients; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return report(-1);
+		if (pid)
+			continue;
+		got = 0;
+		while (now_ms() < start + secs * 1000L) {
+			if (fd < 0) {
+				fd = dccp_socket();
+				if (fd < 0 ||
+				    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+				    connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+					break;
+			}
+			if (send(fd, b, sizeof(b), 0) != sizeof(b) ||
+			    recv(fd, b, sizeof(b), 0) != sizeof(b))
+				break;
+			got++;
+			if (crr) {
+				close(fd);
+				fd = -1;
+			}
+		}
+		if (write(pfd[1], &got, sizeof(got)) != sizeof(got))
+			_exit(1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	while (read(pfd[0], &got, sizeof(got)) == sizeof(got))
+		total += got;
+	while (wait(NULL) > 0)
+		;
+	printf("%s %ld per_s %.1f\n", crr ? "crr" : "rr", total,
+	       total * 1000.0 / (now_ms() - start));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "socket")) {
@@ -1117,6 +1297,12 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "bulk-client"))
 		return do_bulk_client(argv[2], argv[3], atoi(argv[4]),
 				      atoi(argv[5]));
+	if (argc == 4 && !strcmp(argv[1], "rr-server"))
+		return do_rr_server(argv[2], atoi(argv[3]));
+	if (argc == 6 && (!strcmp(argv[1], "rr-client") ||
+			  !strcmp(argv[1], "crr-client")))
+		return do_rr_client(argv[2], argv[3], atoi(argv[4]),
+				    atoi(argv[5]), argv[1][0] == 'c');
 	if (argc == 4 && !strcmp(argv[1], "window-client"))
 		return do_window_client(argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "conns"))

@@ -42,6 +42,11 @@ bulk() {
 	fi
 }
 
+# field NAME LINE: the word after NAME in LINE.
+field() {
+	echo "$2" | awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'
+}
+
 # Print a diagnostic line (KTAP comment).
 diag() { echo "# $*"; }
 

@@ -1,0 +1,218 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# dccp_rust against the C DCCP of the same tree, in two guests joined by a
+# QEMU socket netdev on 127.0.0.1 (tools/rnet/check.sh starts them): this
+# one, with dccp_rust over e1000e_rust on the peer-link NIC (10.0.9.1), and
+# the peer, with the C dccp_ipv4 over the C e1000e (10.0.9.2,
+# interop_peer.sh), which runs what this script asks over TCP
+# (interop_ctl.sh). Rust as client and as server: feature negotiation in
+# the handshake (the C DCCP resets a connection whose Changes go
+# unconfirmed), echo with content checked, bulk both ways with CCID 2
+# (Ack Ratio 1 asked of the C receiver; the C sender's Sequence Window
+# Changes confirmed), both close orders.
+
+. "$(dirname "$0")/lib.sh"
+
+TESTS="interop_setup interop_rust_client_echo interop_rust_server_echo
+	interop_rust_to_c_bulk interop_c_to_rust_bulk interop_rust_client_close
+	interop_rust_server_close interop_no_drops interop_peer_end"
+
+SELF=10.0.9.1
+PEER=10.0.9.2
+STATS=/proc/net/dccp_rust_stats
+MAC_SELF=52:54:00:00:01:01
+BULK_N=$(bulk 1000)
+
+# peer CMD...: one command to the peer (interop_ctl.sh), its output.
+peer() { echo "$*" | nc -w 10 $PEER 7000; }
+
+# After the last test: the peer is told to end, if no test did (a failed
+# one), so that it does not wait for its timeout.
+cleanup() {
+	peer quit > /dev/null 2>&1
+	rmmod dccp_rust 2> /dev/null
+	return 0
+}
+
+# drop_counts: the non-zero drop counters of dccp_rust in this namespace.
+drop_counts() { awk '/^drop_/ && $2 != 0 { printf "%s ", $0 }' $STATS; }
+
+# The peer-link NIC on e1000e_rust, addressed; dccp_rust loaded; the peer
+# answering (it boots beside this guest: up to 4 minutes in the debug
+# flavour).
+interop_setup() {
+	local ifc
+	modprobe e1000e_rust || fail "modprobe e1000e_rust failed" || return
+	wait_for 10 ifname_by_mac "" $MAC_SELF || fail "no peer-link NIC" || return
+	ifc=$(ifname_by_mac "" $MAC_SELF)
+	ip addr add $SELF/24 dev "$ifc" && ip link set "$ifc" up || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	# Short TIMEWAIT: every socket is gone when the guest ends.
+	echo 500 > /proc/sys/net/dccp_rust/timewait_ms || return
+	wait_for 240 sh -c "echo run true | nc -w 2 $PEER 7000 | grep -qx 'rc 0'" ||
+		fail "the peer guest does not answer on $PEER:7000" || return
+	diag "peer: $(peer run 'uname -r; lsmod | grep -c "^dccp"' | tr '\n' ' ')"
+	[ "$(peer run 'lsmod | grep -c "^dccp_ipv4 "')" = "1
+rc 0" ] || fail "the peer has no dccp_ipv4"
+}
+
+# echo_want N MAX: what dccpt echo-server prints after dccpt echo-client N MAX.
+echo_want() {
+	awk -v n=$1 -v m=$2 'BEGIN { for (i = 0; i < n - 1; i++) s += 1 + (i * 131) % m
+		printf "echoed %d messages %d bytes\n", n + 10, s + m + 828 + 104 }'
+}
+
+# Rust client, C server: the handshake (the C client's and server's
+# Changes confirmed, else it resets), 50 messages of up to 1424 bytes
+# echoed whole, eight in flight, a short read, one byte more than the MPS
+# (1440) refused. 1424: the C server's MPS, 16 bytes below its client's,
+# as it keeps room for the Ack Vectors it sends (net/dccp/output.c,
+# dccp_sync_mss), so that it cannot echo a message of its client's MPS.
+interop_rust_client_echo() {
+	local out got
+	out=$(peer bg es dccpt echo-server 6001)
+	[ "$out" = ok ] || fail "C echo server: $out" || return
+	out=$(echo $(dccpt echo-client $PEER 6001 50 1424))
+	got=$(peer out es | tail -n 1)
+	diag "rust client: $out"
+	diag "C server: $got"
+	case $out in
+	"mps 1440 echo 50 ok burst ok short read 10 truncated, then 4 next big: errno 90 (Message too long)") ;;
+	*) fail "echo client: $out"; return ;;
+	esac
+	[ "$got" = "$(echo_want 50 1424)" ] || fail "C echo server: $got"
+}
+
+# C client, Rust server: the same the other way.
+interop_rust_server_echo() {
+	local out
+	: > /tmp/interop_es.out
+	dccpt echo-server 6002 > /tmp/interop_es.out &
+	wait_for 3 grep -q . /tmp/interop_es.out || fail "no echo server" || return
+	out=$(echo $(peer run dccpt echo-client $SELF 6002 50 1440))
+	diag "C client: $out"
+	case $out in
+	"mps 1440 echo 50 ok burst ok short read 10 truncated, then 4 next big: errno 90 (Message too long) rc 0") ;;
+	*) fail "C echo client: $out"; return ;;
+	esac
+	wait
+	out=$(tail -n 1 /tmp/interop_es.out)
+	diag "rust server: $out"
+	[ "$out" = "$(echo_want 50 1440)" ] || fail "rust echo server: $out"
+}
+
+# Rust sends BULK_N messages of 1400 bytes to the C receiver: every one
+# acknowledged (none lost), all received intact; the C receiver confirmed
+# Ack Ratio 1.
+interop_rust_to_c_bulk() {
+	local out got
+	out=$(peer bg bs dccpt bulk-server 6003)
+	[ "$out" = ok ] || fail "C bulk server: $out" || return
+	out=$(dccpt bulk-client $PEER 6003 $BULK_N 1400)
+	diag "rust sender: $(echo $out)"
+	got=$(peer out bs | tail -n 1)
+	diag "C receiver: $got"
+	[ "$got" = "received $BULK_N messages $((BULK_N * 1400)) bytes bad 0 reordered 0" ] ||
+		fail "C receiver: $got" || return
+	[ "$(field lost "$out")" = 0 ] && [ "$(field acked "$out")" = $BULK_N ] ||
+		fail "not all acknowledged: $(echo $out)" || return
+	[ "$(field ack_ratio "$out")" = 1/2 ] ||
+		fail "Ack Ratio (ours/the peer's) not 1/2: $(echo $out)"
+}
+
+# The C sender's BULK_N messages to dccp_rust: all received intact, and
+# the Sequence Window the C CCID 2 changes during the connection (its
+# Change L) confirmed and taken.
+interop_c_to_rust_bulk() {
+	local out got
+	: > /tmp/interop_bs.out
+	dccpt bulk-server 6004 > /tmp/interop_bs.out &
+	wait_for 3 grep -q . /tmp/interop_bs.out || fail "no bulk server" || return
+	out=$(peer run dccpt bulk-client $SELF 6004 $BULK_N 1400)
+	diag "C sender: $(echo $out)"
+	wait
+	got=$(cat /tmp/interop_bs.out)
+	diag "rust receiver: $(echo $got)"
+	echo "$got" | grep -qx "received $BULK_N messages $((BULK_N * 1400)) bytes bad 0 reordered 0" ||
+		fail "rust receiver: $(echo $got)" || return
+	w=$(field seq_window "$got")
+	[ -n "$w" ] && [ "${w#*/}" != 100 ] ||
+		fail "the C sender's Sequence Window was not changed: $(echo $got)"
+}
+
+# Rust client and C server, each closing first.
+interop_rust_client_close() {
+	local out
+	out=$(peer bg sw dccpt server 6005 1 5 wait)
+	[ "$out" = ok ] || fail "C server: $out" || return
+	out=$(echo $(dccpt client $PEER 6005 close))
+	case $out in "ok port "*) ;; *) fail "rust client: $out"; return ;; esac
+	out=$(echo $(peer out sw))
+	diag "client closes: C server $out"
+	[ "$out" = "ok accepted hup" ] || fail "C server: $out" || return
+	out=$(peer bg sc dccpt server 6006 1 5 close)
+	[ "$out" = ok ] || fail "C server: $out" || return
+	out=$(echo $(dccpt client $PEER 6006 wait))
+	diag "server closes: rust client $out"
+	case $out in "ok port "*" hup "*" 0") ;; *) fail "rust client: $out"; return ;; esac
+	out=$(echo $(peer out sc))
+	[ "$out" = "ok accepted" ] || fail "C server: $out"
+}
+
+# C client and Rust server, each closing first.
+interop_rust_server_close() {
+	local out
+	: > /tmp/interop_sw.out
+	dccpt server 6007 1 5 wait > /tmp/interop_sw.out &
+	wait_for 3 grep -q . /tmp/interop_sw.out || fail "no server" || return
+	out=$(echo $(peer run dccpt client $SELF 6007 close))
+	case $out in "ok port "*" rc 0") ;; *) fail "C client: $out"; return ;; esac
+	wait
+	out=$(echo $(cat /tmp/interop_sw.out))
+	diag "client closes: rust server $out"
+	[ "$out" = "ok accepted hup" ] || fail "rust server: $out" || return
+	: > /tmp/interop_sc.out
+	dccpt server 6008 1 5 close > /tmp/interop_sc.out &
+	wait_for 3 grep -q . /tmp/interop_sc.out || fail "no server" || return
+	out=$(echo $(peer run dccpt client $SELF 6008 wait))
+	diag "server closes: C client $out"
+	case $out in "ok port "*" hup "*" 0 rc 0") ;; *) fail "C client: $out"; return ;; esac
+	wait
+	out=$(echo $(cat /tmp/interop_sc.out))
+	[ "$out" = "ok accepted" ] || fail "rust server: $out"
+}
+
+# Nothing the C DCCP sent was refused: no feature, sequence or
+# acknowledgement drops.
+interop_no_drops() {
+	local out
+	[ -r $STATS ] || fail "no $STATS" || return
+	out=$(drop_counts)
+	diag "drops: ${out:-none}"
+	[ -z "$out" ] || fail "dccp_rust dropped packets of the C DCCP: $out"
+}
+
+# No dccp_rust socket is left (TIMEWAIT ones end); none of the C DCCP's
+# is in a state but TIMEWAIT (ss -d in the peer: no connection stuck
+# closing); the C DCCP logged nothing (its warnings start with the name
+# of a function of its own, its critical messages name net/dccp/) but
+# the one its client prints when it sends data of more than its MPS less
+# 128 bytes in PARTOPEN ("Payload too large ... for featneg", its own
+# choice: it then drops its pending feature options); the peer is told
+# to end.
+interop_peer_end() {
+	local out socks msgs
+	wait_for 5 sh -c "[ \$(awk '\$1 == \"dccp_rust\" { print \$3 }' /proc/modules) = 0 ]" ||
+		fail "dccp_rust sockets left: use count $(awk '$1 == "dccp_rust" { print $3 }' /proc/modules)" || return
+	socks=$(echo $(peer run 'ss -d -a -n -H | grep -v "^TIME-WAIT"'))
+	diag "peer's DCCP sockets but TIMEWAIT: $socks"
+	msgs=$(peer run 'dmesg | grep -E "(dccp|ccid)[a-z0-9_]*: |net/dccp/" | grep -v "Payload too large ([0-9]*) for featneg"')
+	diag "peer's DCCP messages: $(echo $msgs)"
+	out=$(peer quit)
+	[ "$socks" = "rc 1" ] || fail "C DCCP sockets left: $socks" || return
+	[ "$(echo $msgs)" = "rc 1" ] || fail "the C DCCP complained: $msgs" || return
+	[ "$out" = bye ] || fail "the peer did not take quit: $out"
+}
+
+ktap_run
