@@ -14,10 +14,30 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 reps=${BENCH_REPS:-5}
 out="$RNET_CACHE/bench-$FLAVOUR.txt"
 log "benchmark: $reps rounds per driver, alternating (console: $LOGDIR/bench.console.log)"
-"$TOP/tools/rnet/qemu.sh" --name bench --timeout 1800 -- "sh /rnet/bench.sh $reps" | tee "$out" |
-	grep '^bench:'
+# The DCCP rounds of the C DCCP run in a peer guest (the C DCCP cannot be
+# unloaded to make room for dccp_rust), as many vCPUs as the bench guest,
+# joined to it by a socket netdev; DCCP=0 leaves them out.
+peer=()
+if [ "${DCCP:-1}" != 0 ]; then
+	port=$((20000 + $$ % 20000))
+	peer=(--peer "listen:$port")
+	(
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			sleep 2
+			t0=$(date +%s)
+			"$TOP/tools/rnet/qemu.sh" --name bench-peer --timeout 1800 --append kunit.enable=0 \
+				--peer "connect:$port" -- sh /rnet/selftests/interop_peer.sh \
+				> "$RNET_CACHE/bench-peer.txt" 2>&1 && exit 0
+			[ $(($(date +%s) - t0)) -gt 5 ] && exit 1
+		done
+	) &
+fi
+"$TOP/tools/rnet/qemu.sh" --name bench --timeout 1800 "${peer[@]}" -- \
+	"sh /rnet/bench.sh $reps 5 4 ${BENCH_ONLY:-}" |
+	tee "$out" | grep '^bench:'
+[ ${#peer[@]} = 0 ] || wait
 python3 - "$out" <<'PY'
-import re, statistics, sys
+import os, re, statistics, sys
 
 rows = {}
 for line in open(sys.argv[1]):
@@ -29,15 +49,18 @@ for line in open(sys.argv[1]):
         d.setdefault(k, []).append(float(v))
 
 c, r = rows.get('e1000e'), rows.get('e1000e_rust')
-if not c or not r:
+if os.environ.get('BENCH_ONLY') == 'dccp':
+    c = r = None
+elif not c or not r:
     sys.exit('bench: missing results for a driver')
 print()
 # Rounds alternate C, Rust, C, Rust...: round k of each driver ran side by
 # side, so their ratio is the fair comparison; the median of those ratios
 # and their range come first, the ratio of the medians after.
-print(f"{'median':<12}{'C e1000e':>14}{'e1000e_rust':>14}"
-      f"{'Rust/C per round: median [min-max]':>38}{'of medians':>12}   goal")
-for key, name, goal in (('tcp_mbps', 'TCP Mbit/s', '>= 1.10'),
+if c is not None:
+    print(f"{'median':<12}{'C e1000e':>14}{'e1000e_rust':>14}"
+          f"{'Rust/C per round: median [min-max]':>38}{'of medians':>12}   goal")
+for key, name, goal in () if c is None else (('tcp_mbps', 'TCP Mbit/s', '>= 1.10'),
                         ('udp_pps', 'UDP 64B pps', '>= 1.10'),
                         ('rtt_ms', 'ping RTT ms', '<= 1.00'),
                         ('udp_sent_pps', 'UDP offered', '(info)')):
@@ -52,6 +75,34 @@ for key, name, goal in (('tcp_mbps', 'TCP Mbit/s', '>= 1.10'),
     else:
         spread = 'n/a'
     print(f"{name:<12}{mc:>14.2f}{mr:>14.2f}{spread:>38}{ratio:>12.2f}   {goal}")
+
+# DCCP: dccp_rust against the C DCCP, both over e1000e_rust, rounds
+# alternating between the two guests.
+dc = {}
+for line in open(sys.argv[1]):
+    m = re.match(r'bench: dccp=(\S+) round=(\d+) (.*)', line)
+    if m:
+        d = dc.setdefault(m.group(1), {})
+        for k, v in re.findall(r'(\w+)=([\d.]+)', m.group(3)):
+            d.setdefault(k, {})[int(m.group(2))] = float(v)
+if dc:
+    if 'rust' not in dc or 'c' not in dc:
+        sys.exit('bench: missing DCCP results for a stack')
+    print()
+    print(f"{'DCCP':<14}{'C DCCP':>12}{'dccp_rust':>12}"
+          f"{'Rust/C per round: median [min-max]':>38}{'of medians':>12}   goal")
+    for key, name in (('bulk_mbps', 'bulk Mbit/s'), ('crr_per_s', 'connects/s'),
+                      ('rr_per_s', 'transacts/s')):
+        c, r = dc['c'].get(key, {}), dc['rust'].get(key, {})
+        if not c or not r:
+            continue
+        mc, mr = statistics.median(c.values()), statistics.median(r.values())
+        rounds = sorted(set(c) & set(r))
+        per = [r[k] / c[k] for k in rounds if c[k]]
+        spread = (f"{statistics.median(per):.2f} [{min(per):.2f}-{max(per):.2f}] of {len(per)}"
+                  if per else 'n/a')
+        print(f"{name:<14}{mc:>12.1f}{mr:>12.1f}{spread:>38}"
+              f"{(mr / mc if mc else float('nan')):>12.2f}   >= 1.00")
 
 # Netfilter hook cost: e1000e_rust pair with no hooks, rust_netfilter's
 # hooks, or nftables counters at the same points; rounds rotate the order.

@@ -11,6 +11,8 @@ SELFTEST_DIR=/rnet/selftests
 REPS=${1:-3}
 TCP_SECS=${2:-5}
 UDP_SECS=${3:-4}
+# "dccp": the DCCP rounds only (make bench BENCH_ONLY=dccp).
+ONLY=${4:-}
 
 measure() {	# driver round
 	local drv=$1 round=$2
@@ -78,6 +80,35 @@ nf_measure() {	# mode round
 	echo "bench: nf=$mode round=$round tcp_mbps=${tcp:-0} udp_pps=${udp:-0}"
 }
 
+# DCCP rounds, first: dccp_rust here, the C DCCP in the peer guest that
+# tools/rnet/bench.sh boots beside this one (joined by the third NIC,
+# 52:54:00:00:01:01 here; the peer answers on 10.0.9.2 port 7000,
+# tools/testing/selftests/rnet/interop_peer.sh), alternating which goes
+# first. Without a peer (make bench DCCP=0) there are none.
+modprobe e1000e_rust || exit 1
+if wait_for 10 ifname_by_mac "" 52:54:00:00:01:01; then
+	ifc=$(ifname_by_mac "" 52:54:00:00:01:01)
+	ip addr add 10.0.9.1/24 dev "$ifc" && ip link set "$ifc" up
+	peer() { echo "$*" | nc -w 10 10.0.9.2 7000; }
+	if wait_for 240 sh -c "echo run true | nc -w 2 10.0.9.2 7000 | grep -qx 'rc 0'"; then
+		r=1
+		while [ $r -le "$REPS" ]; do
+			if [ $((r % 2)) = 1 ]; then
+				sh /rnet/bench_dccp.sh rust $r
+				peer run sh /rnet/bench_dccp.sh c $r | grep '^bench:'
+			else
+				peer run sh /rnet/bench_dccp.sh c $r | grep '^bench:'
+				sh /rnet/bench_dccp.sh rust $r
+			fi
+			r=$((r + 1))
+		done
+		peer quit > /dev/null
+	else
+		echo "bench: the DCCP peer guest does not answer"
+	fi
+fi
+
+[ "$ONLY" = dccp ] && exit 0
 modprobe e1000e && modprobe e1000e_rust || exit 1
 r=1
 while [ $r -le "$REPS" ]; do

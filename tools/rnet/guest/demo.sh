@@ -32,6 +32,23 @@ if setup_pair $drv $drv; then
 	in_a ping -c 3 -i 0.2 $IP_B | tail -n 2 | sed 's/^/   /'
 	echo "== 10 MB over TCP, checked byte for byte"
 	tcp_transfer 10000000 | sed 's/^/   /'
+	if modprobe dccp_rust 2>/dev/null; then
+		echo "== DCCP (dccp_rust) across the NICs: echo, then 500 messages with CCID 2"
+		: > /tmp/demo_dccp.out
+		in_b dccpt echo-server 5001 > /tmp/demo_dccp.out &
+		wait_for 3 grep -q . /tmp/demo_dccp.out
+		in_a dccpt echo-client $IP_B 5001 20 1440 | sed 's/^/   client: /'
+		wait
+		tail -n 1 /tmp/demo_dccp.out | sed 's/^/   server: /'
+		: > /tmp/demo_dccp.out
+		in_b dccpt bulk-server 5002 > /tmp/demo_dccp.out &
+		wait_for 3 grep -q . /tmp/demo_dccp.out
+		in_a dccpt bulk-client $IP_B 5002 500 1400 | sed 's/^/   sender: /'
+		wait
+		tail -n 1 /tmp/demo_dccp.out | sed 's/^/   receiver: /'
+		echo "== dccp_rust drop counters ($NS_B): $(in_b awk '/^drop_/ && $2 { printf "%s ", $0 }' \
+			/proc/net/dccp_rust_stats)"
+	fi
 	echo "== driver counters ($NS_B)"
 	in_b ip -s -br link show dev "$IF_B" 2>/dev/null | sed 's/^/   /' ||
 		in_b ip -s link show dev "$IF_B" | sed 's/^/   /'
