@@ -130,6 +130,11 @@
  *                                  "cwnd C pipe P", poll() for writing
  *                                  for 0.3 s: "writable" or "not
  *                                  writable"; a line on stdin, close
+ *   dccpt fuzz SRC DST PORT SPORT N SEED
+ *                                  N mutated DCCP packets on a raw socket
+ *                                  from SRC (port SPORT, 0: random) to
+ *                                  DST:PORT, every second one with a
+ *                                  valid checksum: "sent N valid V"
  *   dccpt icmp QSRC QSPORT QDST QDPORT SEQ TO
  *                                  an ICMP Host Unreachable to TO quoting
  *                                  a DCCP-Request from QSRC:QSPORT to
@@ -1053,6 +1058,164 @@ static int do_raw(const char *src, const char *ip, const char *port,
  * and waits for another line; sends "last", waits 300 ms, sends "again"
  * and prints "echo again" when that comes back within 3 s, else "no echo".
  */
+static uint32_t fuzz_state;
+
+/* xorshift32: the same packets for the same seed. */
+static uint32_t fuzz_rnd(void)
+{
+	fuzz_state ^= fuzz_state << 13;
+	fuzz_state ^= fuzz_state >> 17;
+	fuzz_state ^= fuzz_state << 5;
+	return fuzz_state;
+}
+
+/* One option of a random kind into @o (at most 24 bytes); its length. */
+static size_t fuzz_option(unsigned char *o)
+{
+	size_t n, i;
+
+	switch (fuzz_rnd() % 8) {
+	case 0:	/* Change/Confirm L/R of a feature, known or not */
+	case 1:
+		o[0] = 32 + fuzz_rnd() % 4;
+		n = 3 + fuzz_rnd() % 5;
+		o[1] = n;
+		o[2] = fuzz_rnd() % 4 ? fuzz_rnd() % 12 : fuzz_rnd();
+		for (i = 3; i < n; i++)
+			o[i] = fuzz_rnd() % 3 ? fuzz_rnd() % 4 : fuzz_rnd();
+		return n;
+	case 2:	/* Mandatory */
+		o[0] = 1;
+		return 1;
+	case 3:	/* an Ack Vector */
+		o[0] = 38 + fuzz_rnd() % 2;
+		n = 3 + fuzz_rnd() % 16;
+		o[1] = n;
+		for (i = 2; i < n; i++)
+			o[i] = fuzz_rnd();
+		return n;
+	case 4:	/* padding, Slow Receiver */
+		o[0] = fuzz_rnd() % 3;
+		return 1;
+	case 5:	/* NDP Count, Timestamp, Elapsed Time, Data Dropped... */
+		o[0] = 36 + fuzz_rnd() % 9;
+		n = 2 + fuzz_rnd() % 8;
+		o[1] = n;
+		for (i = 2; i < n; i++)
+			o[i] = fuzz_rnd();
+		return n;
+	default: /* anything, its length too */
+		o[0] = fuzz_rnd();
+		o[1] = fuzz_rnd() % 26;
+		n = 2 + fuzz_rnd() % 22;
+		for (i = 2; i < n; i++)
+			o[i] = fuzz_rnd();
+		return n;
+	}
+}
+
+/*
+ * fuzz: N packets from SRC to DST:PORT, each a DCCP header of a random
+ * type (reserved ones too), either sequence number length, random numbers,
+ * options drawn from every kind (feature negotiation, Mandatory, Ack
+ * Vectors, malformed lengths), sometimes a wrong Data Offset or a partial
+ * coverage, and a few data bytes; every second one with a valid checksum
+ * over its coverage. From source port SPORT (0: a random one each). Prints
+ * "sent N valid V".
+ */
+static int do_fuzz(const char *src, const char *ip, const char *port,
+		   int sport_fixed, int n, uint32_t seed)
+{
+	unsigned char p[256], ph[12] = { 0 };
+	struct sockaddr_in from = { 0 }, to = { 0 };
+	int fd, i, sent = 0, valid = 0, off = IP_PMTUDISC_DONT;
+
+	fuzz_state = seed ? seed : 1;
+	fd = socket(AF_INET, SOCK_RAW, IPPROTO_DCCP);
+	if (fd < 0)
+		return report(-1);
+	from.sin_family = AF_INET;
+	to.sin_family = AF_INET;
+	from.sin_addr.s_addr = inet_addr(src);
+	to.sin_addr.s_addr = inet_addr(ip);
+	memcpy(ph, &from.sin_addr, 4);
+	memcpy(ph + 4, &to.sin_addr, 4);
+	ph[9] = IPPROTO_DCCP;
+	setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &off, sizeof(off));
+	if (bind(fd, (struct sockaddr *)&from, sizeof(from)))
+		return report(-1);
+	for (i = 0; i < n; i++) {
+		int type = fuzz_rnd() % 8 ? fuzz_rnd() % 10 : fuzz_rnd() % 16;
+		int x = fuzz_rnd() % 8 != 0, k, cov = 0;
+		size_t len, hlen, j, data;
+		uint16_t sport = sport_fixed ? (uint16_t)sport_fixed :
+						 (uint16_t)(1024 + fuzz_rnd() % 60000);
+		uint16_t dport = atoi(port);
+		uint32_t s;
+
+		memset(p, 0, sizeof(p));
+		p[0] = sport >> 8;
+		p[1] = sport;
+		p[2] = dport >> 8;
+		p[3] = dport;
+		p[8] = type << 1 | x;
+		for (j = x ? 10 : 9; j < (x ? 16u : 12u); j++)
+			p[j] = fuzz_rnd();
+		hlen = x ? 16 : 12;
+		/* An ack number for all but Request and Data. */
+		if (type != 0 && type != 2) {
+			for (j = hlen + (x ? 2 : 1); j < hlen + (x ? 8 : 4); j++)
+				p[j] = fuzz_rnd();
+			hlen += x ? 8 : 4;
+		}
+		/* Service Code of a Request/Response (mostly 0), Reset's code. */
+		if (type <= 1 || type == 7) {
+			if (fuzz_rnd() % 4 == 0)
+				for (j = hlen; j < hlen + 4; j++)
+					p[j] = fuzz_rnd();
+			if (type == 7)
+				p[hlen] = fuzz_rnd() % 12;
+			hlen += 4;
+		}
+		for (k = fuzz_rnd() % 6; k > 0 && hlen + 24 < 120; k--)
+			hlen += fuzz_option(p + hlen);
+		hlen = (hlen + 3) & ~3u;
+		p[4] = hlen / 4;
+		if (fuzz_rnd() % 10 == 0)
+			p[4] = fuzz_rnd() % 64;
+		data = fuzz_rnd() % 40;
+		for (j = hlen; j < hlen + data; j++)
+			p[j] = fuzz_rnd();
+		len = hlen + data;
+		if (fuzz_rnd() % 6 == 0) {
+			cov = fuzz_rnd() % 16;
+			p[5] = cov;
+		}
+		/* The checksum over the coverage (whole packet when past it). */
+		ph[10] = len >> 8;
+		ph[11] = len;
+		j = cov ? (size_t)p[4] * 4 + (cov - 1) * 4 : len;
+		s = sum16(sum16(0, ph, 12), p, j < len ? j : len);
+		while (s >> 16)
+			s = (s & 0xffff) + (s >> 16);
+		s = ~s & 0xffff;
+		if (i % 2)
+			s ^= 1 + fuzz_rnd() % 0xfffe;
+		else
+			valid++;
+		p[6] = s >> 8;
+		p[7] = s;
+		if (sendto(fd, p, len, 0, (struct sockaddr *)&to, sizeof(to)) == (ssize_t)len)
+			sent++;
+		/* Paced, so that the receiver's queue keeps up. */
+		if (i % 50 == 49)
+			usleep(2000);
+	}
+	printf("sent %d valid %d\n", sent, valid);
+	close(fd);
+	return 0;
+}
+
 static int do_sync_client(const char *ip, const char *port, int n)
 {
 	struct timeval tv = { .tv_sec = 3 };
@@ -1314,6 +1477,9 @@ int main(int argc, char **argv)
 				atoi(argv[6]));
 	if (argc == 5 && !strcmp(argv[1], "sync-client"))
 		return do_sync_client(argv[2], argv[3], atoi(argv[4]));
+	if (argc == 8 && !strcmp(argv[1], "fuzz"))
+		return do_fuzz(argv[2], argv[3], argv[4], atoi(argv[5]),
+			       atoi(argv[6]), strtoul(argv[7], NULL, 0));
 	if (argc == 8 && !strcmp(argv[1], "icmp"))
 		return do_icmp(argv);
 	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "raw"))
