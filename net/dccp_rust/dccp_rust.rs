@@ -621,6 +621,30 @@ fn feature_opts<'p>(pkt: &'p [u8], h: &Header) -> impl Iterator<Item = (u8, bool
         .map(|o| (o.kind, o.mandatory, o.value))
 }
 
+/// Reads the feature options of `pkt` (header `h`) on a connected
+/// socket, its answers appended to `confirms`, which become the pending
+/// ones; false when the features cannot be agreed and the connection was
+/// reset.
+fn read_features(
+    sk: &mut Locked<'_, Dccp>,
+    pkt: &Packet4<Dccp>,
+    h: &Header,
+    mut confirms: Confirms,
+) -> bool {
+    let d = sk.data();
+    if let Err(code) = d
+        .feat
+        .on_options(feature_opts(pkt.data(), h), &mut confirms)
+    {
+        count_sk(sk, DropReason::BadFeature);
+        let _ = send_reset(sk, code);
+        sk.done(reset_errno(code));
+        return false;
+    }
+    d.confirms = confirms;
+    true
+}
+
 /// Which end of the connection a socket is.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -1579,17 +1603,9 @@ fn request_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet4<Dccp>, h: &Header) {
             d.rx.record(h.seq);
             // The server's Confirms and Changes: the Changes are
             // confirmed on every packet of PARTOPEN.
-            let mut confirms = Confirms::new();
-            if let Err(code) = d
-                .feat
-                .on_options(feature_opts(pkt.data(), h), &mut confirms)
-            {
-                count_sk(sk, DropReason::BadFeature);
-                let _ = send_reset(sk, code);
-                sk.done(reset_errno(code));
+            if !read_features(sk, pkt, h, Confirms::new()) {
                 return;
             }
-            d.confirms = confirms;
             if send(sk, PacketType::Ack, None).is_err() {
                 sk.done(Some(errno(kernel::bindings::ENOBUFS)));
                 return;
@@ -1687,21 +1703,14 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet4<Dccp>, h: &Header) {
     let skip = matches!(h.ptype, PacketType::Data | PacketType::Reset);
     if !skip && (!handshake || sk.state() == State::Proto1) {
         let d = sk.data();
-        let mut confirms = if h.ptype == PacketType::Response {
+        let confirms = if h.ptype == PacketType::Response {
             Confirms::new()
         } else {
             d.confirms
         };
-        if let Err(code) = d
-            .feat
-            .on_options(feature_opts(pkt.data(), h), &mut confirms)
-        {
-            count_sk(sk, DropReason::BadFeature);
-            let _ = send_reset(sk, code);
-            sk.done(reset_errno(code));
+        if !read_features(sk, &pkt, h, confirms) {
             return;
         }
-        d.confirms = confirms;
     }
     let d = sk.data();
     if let Some(a) = ack {
