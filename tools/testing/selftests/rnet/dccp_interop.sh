@@ -122,8 +122,11 @@ interop_rust_to_c_bulk() {
 }
 
 # The C sender's BULK_N messages to dccp_rust: all received intact, and
-# the Sequence Window the C CCID 2 changes during the connection (its
-# Change L) confirmed and taken.
+# the Sequence Window the C CCID 2 widens during the connection (its
+# Change L) taken: dccp_rust's own follows it up (seq_window OURS/PEER's).
+# The peer's value at the end is not checked: the C CCID 2 narrows its
+# window again when the sender goes idle (seen: 400/100 in the debug
+# flavour).
 interop_c_to_rust_bulk() {
 	local out got
 	: > /tmp/interop_bs.out
@@ -137,8 +140,8 @@ interop_c_to_rust_bulk() {
 	echo "$got" | grep -qx "received $BULK_N messages $((BULK_N * 1400)) bytes bad 0 reordered 0" ||
 		fail "rust receiver: $(echo $got)" || return
 	w=$(field seq_window "$got")
-	[ -n "$w" ] && [ "${w#*/}" != 100 ] ||
-		fail "the C sender's Sequence Window was not changed: $(echo $got)"
+	[ -n "$w" ] && [ "${w%/*}" -gt 100 ] ||
+		fail "dccp_rust did not follow the C sender's Sequence Window: $(echo $got)"
 }
 
 # Rust client and C server, each closing first.
