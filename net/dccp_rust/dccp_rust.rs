@@ -45,7 +45,7 @@ use core::fmt::Write;
 use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use feat::{feature, Confirms, Features};
 use kernel::net::inet::{
-    self, ConnState, Locked, Lookup, OptIn, OptOut, OutSkb, Packet4, ReqLocked, ReqRx, Rx4, State,
+    self, ConnState, Locked, Lookup, OptIn, OptOut, OutSkb, Packet, ReqLocked, ReqRx, Rx, State,
 };
 use kernel::net::netfilter::{
     self, Family, Fragment, HookOps, HookPoint, HookSkb, HookState, Verdict,
@@ -566,12 +566,7 @@ impl DccpNet {
         let (Ok(saddr), Ok(daddr)) = (p.src().try_into(), p.dst().try_into()) else {
             return skb.drop_packet();
         };
-        let from = inet::Addrs4 {
-            saddr,
-            daddr,
-            sport: h.sport,
-            dport: h.dport,
-        };
+        let from = inet::Addrs::v4(saddr, daddr, h.sport, h.dport);
         if let Ok(out) = reset_for(&from, &h, RESET_BAD_SERVICE_CODE) {
             let _ = inet::hook_reply::<Dccp>(&skb, st, out.bytes());
         }
@@ -627,7 +622,7 @@ fn feature_opts<'p>(pkt: &'p [u8], h: &Header) -> impl Iterator<Item = (u8, bool
 /// reset.
 fn read_features(
     sk: &mut Locked<'_, Dccp>,
-    pkt: &Packet4<Dccp>,
+    pkt: &Packet<Dccp>,
     h: &Header,
     mut confirms: Confirms,
 ) -> bool {
@@ -806,7 +801,7 @@ impl Out {
 /// The header of a packet from `a`'s local to its remote end (48-bit
 /// numbers, full checksum coverage, no options).
 fn header(
-    a: &inet::Addrs4,
+    a: &inet::Addrs,
     ptype: PacketType,
     seq: u64,
     ack: Option<u64>,
@@ -829,7 +824,7 @@ fn header(
 
 /// Builds a packet with its checksum, from `a`'s local to its remote end.
 fn build(
-    a: &inet::Addrs4,
+    a: &inet::Addrs,
     ptype: PacketType,
     seq: u64,
     ack: Option<u64>,
@@ -840,7 +835,7 @@ fn build(
 
 /// As [`build`], with options.
 fn build_opts(
-    a: &inet::Addrs4,
+    a: &inet::Addrs,
     ptype: PacketType,
     seq: u64,
     ack: Option<u64>,
@@ -850,13 +845,13 @@ fn build_opts(
     let h = header(a, ptype, seq, ack, specific);
     let mut buf = [0u8; 256];
     let len = codec::encode(&h, opts, &mut buf).ok_or(EINVAL)?;
-    let c = codec::compute_checksum(&a.saddr, &a.daddr, &buf[..len]).map_err(|_| EINVAL)?;
+    let c = codec::compute_checksum(a.saddr(), a.daddr(), &buf[..len]).map_err(|_| EINVAL)?;
     buf[6..8].copy_from_slice(&c.to_be_bytes());
     Ok(Out { buf, len })
 }
 
 /// A Request numbered `d.gss`, with the client's Changes.
-fn request(a: &inet::Addrs4, d: &mut DccpSock, seq_window: u64) -> Result<Out> {
+fn request(a: &inet::Addrs, d: &mut DccpSock, seq_window: u64) -> Result<Out> {
     let mut opts = Confirms::new();
     d.feat.initial_changes(seq_window, &mut opts);
     build_opts(
@@ -873,7 +868,7 @@ fn request(a: &inet::Addrs4, d: &mut DccpSock, seq_window: u64) -> Result<Out> {
 /// number, acknowledging the greatest one received; an Ack carries the
 /// pending Confirms.
 fn send(sk: &mut Locked<'_, Dccp>, ptype: PacketType, specific: Option<u32>) -> Result {
-    let a = sk.addrs4();
+    let a = sk.addrs();
     let d = sk.data();
     let seq = codec::seq_add(d.gss, 1);
     d.gss = seq;
@@ -925,7 +920,7 @@ fn ack_vector_opt_into(rx: &ccid2::RxHistory, max: usize, out: &mut [u8]) -> usi
 /// Acknowledges what arrived with an Ack, its Ack Vector and the pending
 /// Confirms (RFC 4341 6.1: every data packet is acknowledged).
 fn send_ack(sk: &mut Locked<'_, Dccp>) -> Result {
-    let a = sk.addrs4();
+    let a = sk.addrs();
     let d = sk.data();
     let mut opt = [0u8; 2 + ccid2::MAX_ACK_VECTOR + feat::CONFIRM_ROOM];
     let fo = d.feature_out();
@@ -953,7 +948,7 @@ fn now_ms() -> u32 {
 /// and, when the path's MTU leaves room for them, the pending Confirms
 /// (a client's data in PARTOPEN: its Ack may have been lost).
 fn send_data(sk: &mut Locked<'_, Dccp>, mut skb: OutSkb<'_>) -> Result {
-    let a = sk.addrs4();
+    let a = sk.addrs();
     // CAST: a message is at most the MPS, a u32.
     let room = (sk.cur_mps() + <Dccp as inet::Protocol>::DATA_OVERHEAD)
         .saturating_sub(skb.data().len() as u32) as usize;
@@ -979,7 +974,7 @@ fn send_data(sk: &mut Locked<'_, Dccp>, mut skb: OutSkb<'_>) -> Result {
     let mut buf = [0u8; 24 + 2 + ccid2::MAX_ACK_VECTOR + feat::CONFIRM_ROOM];
     let hlen = codec::encode(&h, &opt[..n], &mut buf).ok_or(EINVAL)?;
     skb.push_header(&buf[..hlen])?;
-    let c = codec::compute_checksum(&a.saddr, &a.daddr, skb.data()).map_err(|_| EINVAL)?;
+    let c = codec::compute_checksum(a.saddr(), a.daddr(), skb.data()).map_err(|_| EINVAL)?;
     skb.data_mut()[6..8].copy_from_slice(&c.to_be_bytes());
     d.gss = seq;
     d.tx.on_send(seq, now_ms());
@@ -1038,7 +1033,7 @@ fn find_ack_vector<'p>(pkt: &'p [u8], h: &Header) -> Option<&'p [u8]> {
 
 /// Sends a Sync or SyncAck acknowledging `ack` (RFC 4340 7.5.4).
 fn send_sync(sk: &mut Locked<'_, Dccp>, ptype: PacketType, ack: u64) -> Result {
-    let a = sk.addrs4();
+    let a = sk.addrs();
     let d = sk.data();
     let seq = codec::seq_add(d.gss, 1);
     d.gss = seq;
@@ -1286,7 +1281,7 @@ impl inet::Protocol for Dccp {
     }
 
     fn connect(sk: &mut Locked<'_, Self>) -> Result {
-        let a = sk.addrs4();
+        let a = sk.addrs();
         let iss = inet::random_u64() % codec::SEQ_MOD;
         let w = seq_window(sk);
         let d = sk.data();
@@ -1379,7 +1374,7 @@ impl inet::Protocol for Dccp {
         *d = fresh;
     }
 
-    fn do_rcv(sk: &mut Locked<'_, Self>, pkt: Packet4<Self>) {
+    fn do_rcv(sk: &mut Locked<'_, Self>, pkt: Packet<Self>) {
         // The packet was checked by `rcv`; parse its header again (it is
         // linear and unchanged) to act on it.
         let Ok(h) = codec::parse(pkt.data()) else {
@@ -1402,7 +1397,7 @@ impl inet::Protocol for Dccp {
     }
 
     fn send_response(req: &mut ReqLocked<'_, Self>) -> Result {
-        let a = req.addrs4();
+        let a = req.addrs();
         let d = req.data();
         if d.responses > 0 {
             d.gss = codec::seq_add(d.gss, 1);
@@ -1462,7 +1457,7 @@ impl inet::Protocol for Dccp {
         let sent = match st {
             State::SynSent => {
                 // A retransmitted Request carries a new sequence number.
-                let a = sk.addrs4();
+                let a = sk.addrs();
                 let w = seq_window(sk);
                 let d = sk.data();
                 d.gss = codec::seq_add(d.gss, 1);
@@ -1509,7 +1504,7 @@ impl inet::Protocol for Dccp {
         }
     }
 
-    fn rcv(net: &Net, mut skb: Rx4<Self>) {
+    fn rcv(net: &Net, mut skb: Rx<Self>) {
         let h = match check(&mut skb) {
             Err(r) => {
                 count(net, r);
@@ -1531,7 +1526,7 @@ impl inet::Protocol for Dccp {
 }
 
 /// A packet to a listening socket (RFC 4340 8.1.2, LISTEN).
-fn listen_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet4<Dccp>, h: &Header) {
+fn listen_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet<Dccp>, h: &Header) {
     match h.ptype {
         PacketType::Request => {
             let service = h.specific.unwrap_or(SERVICE_INVALID);
@@ -1583,7 +1578,7 @@ fn listen_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet4<Dccp>, h: &Header) {
 }
 
 /// A packet to a socket that sent a Request (RFC 4340 8.1.3, REQUEST).
-fn request_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet4<Dccp>, h: &Header) {
+fn request_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet<Dccp>, h: &Header) {
     let (iss, gss) = (sk.data().iss, sk.data().gss);
     // A valid answer acknowledges a sequence number this socket sent.
     if !h.ack.is_some_and(|a| codec::seq_in_window(a, iss, gss)) {
@@ -1619,7 +1614,7 @@ fn request_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet4<Dccp>, h: &Header) {
 }
 
 /// A packet to a socket past its handshake's first half.
-fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet4<Dccp>, h: &Header) {
+fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet<Dccp>, h: &Header) {
     let d = sk.data();
     let (gsr, gss, iss, gar) = (d.gsr, d.gss, d.iss, d.gar);
     let (w_rx, w_tx) = d.windows();
@@ -1892,7 +1887,7 @@ fn req_rcv(net: &Net, h: &Header, mut req: ReqRx<Dccp>) {
 }
 
 /// Checks a received packet: length, header, checksum.
-fn check(skb: &mut Rx4<Dccp>) -> core::result::Result<Header, DropReason> {
+fn check(skb: &mut Rx<Dccp>) -> core::result::Result<Header, DropReason> {
     let len = skb.len();
     if len < 12 || !skb.may_pull(len) {
         return Err(DropReason::Malformed(Malformed::TooShort));
@@ -1901,7 +1896,7 @@ fn check(skb: &mut Rx4<Dccp>) -> core::result::Result<Header, DropReason> {
         .addrs()
         .ok_or(DropReason::Malformed(Malformed::TooShort))?;
     let data = skb.data();
-    let h = codec::verify_checksum(&a.saddr, &a.daddr, data).map_err(DropReason::Malformed)?;
+    let h = codec::verify_checksum(a.saddr(), a.daddr(), data).map_err(DropReason::Malformed)?;
     // The options' framing, which the handlers then trust.
     let fixed = Header::fixed_len(h.ptype, h.x);
     for o in codec::Options::new(data.get(fixed..h.len()).unwrap_or(&[])) {
@@ -1913,13 +1908,8 @@ fn check(skb: &mut Rx4<Dccp>) -> core::result::Result<Header, DropReason> {
 /// The Reset answering a packet with header `h` from `a` (RFC 4340 8.3.1):
 /// its sequence number follows the packet's acknowledgement (0 without
 /// one), it acknowledges the packet.
-fn reset_for(a: &inet::Addrs4, h: &Header, code: u8) -> Result<Out> {
-    let back = inet::Addrs4 {
-        saddr: a.daddr,
-        daddr: a.saddr,
-        sport: a.dport,
-        dport: a.sport,
-    };
+fn reset_for(a: &inet::Addrs, h: &Header, code: u8) -> Result<Out> {
+    let back = a.reversed();
     build(
         &back,
         PacketType::Reset,
@@ -1930,13 +1920,13 @@ fn reset_for(a: &inet::Addrs4, h: &Header, code: u8) -> Result<Out> {
 }
 
 /// Answers `rx` (header `h`) with a Reset of `code`.
-fn reply_reset(rx: &Rx4<Dccp>, h: &Header, code: u8) -> Result {
+fn reply_reset(rx: &Rx<Dccp>, h: &Header, code: u8) -> Result {
     let out = reset_for(&rx.addrs().ok_or(EINVAL)?, h, code)?;
     rx.reply(out.bytes())
 }
 
 /// Answers `pkt` (header `h`), received by `sk`, with a Reset.
-fn reply_reset_pkt(sk: &Locked<'_, Dccp>, pkt: &Packet4<Dccp>, h: &Header, code: u8) -> Result {
+fn reply_reset_pkt(sk: &Locked<'_, Dccp>, pkt: &Packet<Dccp>, h: &Header, code: u8) -> Result {
     let out = reset_for(&pkt.addrs().ok_or(EINVAL)?, h, code)?;
     sk.reply(pkt, out.bytes())
 }
@@ -1966,5 +1956,5 @@ module! {
     author: "rnet developers",
     description: "DCCP (RFC 4340) in Rust",
     license: "GPL",
-    alias: ["net-pf-2-proto-33-type-6"],
+    alias: ["net-pf-2-proto-33-type-6", "net-pf-10-proto-33-type-6"],
 }

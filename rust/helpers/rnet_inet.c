@@ -17,7 +17,12 @@
 #include <net/inet_connection_sock.h>
 #include <net/inet_hashtables.h>
 #include <net/inet_timewait_sock.h>
+#include <net/inet6_connection_sock.h>
+#include <net/inet6_hashtables.h>
 #include <net/ip.h>
+#include <net/ip6_checksum.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <net/protocol.h>
@@ -25,7 +30,14 @@
 #include <net/route.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
+#include <net/transp_v6.h>
 #include <net/xfrm.h>
+
+/*
+ * IPv6 needs the INET6 core in the kernel image, as these helpers are: a
+ * modular IPv6 leaves the protocols IPv4-only.
+ */
+#define RNET_INET6 IS_BUILTIN(CONFIG_IPV6)
 
 /*
  * An INET protocol module written in Rust (kernel::net::inet): its proto,
@@ -49,6 +61,15 @@ struct rnet_inet_proto {
 	const struct proto_ops *ops;
 	struct inet_protosw protosw;
 	struct net_protocol netproto;
+#if RNET_INET6
+	/* The IPv6 sockets' (AF_INET6): the same methods, INET6's calls. */
+	struct proto prot6;
+	const struct proto_ops *ops6;
+	struct inet_protosw protosw6;
+	struct inet6_protocol netproto6;
+	struct request_sock_ops rsk_ops6;
+	struct timewait_sock_ops twsk_ops6;
+#endif
 	struct inet_hashinfo hashinfo;
 	struct inet_timewait_death_row death_row;
 	struct request_sock_ops rsk_ops;
@@ -59,6 +80,8 @@ struct rnet_inet_proto {
 	void (*write_timer)(struct sock *sk);
 	int (*send_response)(struct request_sock *req);
 	int (*send_data)(struct sock *sk, struct sk_buff *skb);
+	bool (*icmp_sent)(struct sock *sk, const void *hdr, unsigned int len);
+	void (*icmp_err)(struct sock *sk, int err);
 	unsigned int data_overhead;
 	unsigned int tx_qlen;
 	unsigned int data_offset;
@@ -80,11 +103,34 @@ enum {
 	RNET_INET_PROTOSW = 16,
 	RNET_INET_SCOPE = 32,
 	RNET_INET_DIAG = 64,
+	RNET_INET_PROTO6 = 128,
+	RNET_INET_ADDED6 = 256,
+	RNET_INET_PROTOSW6 = 512,
 };
 
+/*
+ * The registration of a socket of one (an IPv6 socket's proto is prot6:
+ * its family stays AF_INET6 for life).
+ */
 static struct rnet_inet_proto *rnet_inet_of(const struct sock *sk)
 {
+#if RNET_INET6
+	if (sk->sk_family == AF_INET6)
+		return container_of(sk->sk_prot, struct rnet_inet_proto, prot6);
+#endif
 	return container_of(sk->sk_prot, struct rnet_inet_proto, prot);
+}
+
+/* Whether @sk is an IPv6 socket (IPv4-mapped peers are for later). */
+static bool rnet_inet_is6(const struct sock *sk)
+{
+	return RNET_INET6 && sk->sk_family == AF_INET6;
+}
+
+/* Whether @skb came in over IPv6. */
+static bool rnet_skb_is6(const struct sk_buff *skb)
+{
+	return RNET_INET6 && skb->protocol == htons(ETH_P_IPV6);
 }
 
 /*
@@ -169,6 +215,11 @@ static unsigned int rnet_inet_net_ids[RNET_INET_SLOTS];
 static DEFINE_MUTEX(rnet_inet_slot_lock);
 
 static struct rnet_inet_proto *rnet_inet_live_for(u8 protocol);
+#if RNET_INET6
+static void rnet_inet6_templates(struct rnet_inet_proto *p, const char *name);
+static int rnet_inet6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
+			  u8 type, u8 code, int offset, __be32 info);
+#endif
 
 /*
  * The control socket replies to packets with no socket are sent from: a
@@ -179,9 +230,20 @@ static int rnet_inet_net_init(struct net *net, int slot)
 {
 	struct rnet_inet_proto *p = rnet_inet_slots[slot];
 	struct sock **ctl = net_generic(net, rnet_inet_net_ids[p->slot]);
+	int err;
 
-	return inet_ctl_sock_create(ctl, PF_INET, SOCK_RAW,
-				    p->protosw.protocol, net);
+	err = inet_ctl_sock_create(&ctl[0], PF_INET, SOCK_RAW,
+				   p->protosw.protocol, net);
+	if (err || !RNET_INET6)
+		return err;
+	/* The IPv6 one (TCP's is made the same way). */
+	err = inet_ctl_sock_create(&ctl[1], PF_INET6, SOCK_RAW,
+				   p->protosw.protocol, net);
+	if (err) {
+		inet_ctl_sock_destroy(ctl[0]);
+		ctl[0] = NULL;
+	}
+	return err;
 }
 
 static void rnet_inet_net_exit(struct net *net, int slot)
@@ -189,8 +251,11 @@ static void rnet_inet_net_exit(struct net *net, int slot)
 	struct rnet_inet_proto *p = rnet_inet_slots[slot];
 	struct sock **ctl = net_generic(net, rnet_inet_net_ids[p->slot]);
 
-	inet_ctl_sock_destroy(*ctl);
-	*ctl = NULL;
+	inet_ctl_sock_destroy(ctl[0]);
+	ctl[0] = NULL;
+	if (ctl[1])
+		inet_ctl_sock_destroy(ctl[1]);
+	ctl[1] = NULL;
 }
 
 static void rnet_inet_net_exit_batch(struct list_head *list, int slot)
@@ -261,16 +326,16 @@ static void rnet_inet_exit_batch_3(struct list_head *list)
 static struct pernet_operations rnet_inet_pernet[RNET_INET_SLOTS] = {
 	{ .init = rnet_inet_init_0, .exit = rnet_inet_exit_0,
 	  .exit_batch = rnet_inet_exit_batch_0, .id = &rnet_inet_net_ids[0],
-	  .size = sizeof(struct sock *) },
+	  .size = 2 * sizeof(struct sock *) },
 	{ .init = rnet_inet_init_1, .exit = rnet_inet_exit_1,
 	  .exit_batch = rnet_inet_exit_batch_1, .id = &rnet_inet_net_ids[1],
-	  .size = sizeof(struct sock *) },
+	  .size = 2 * sizeof(struct sock *) },
 	{ .init = rnet_inet_init_2, .exit = rnet_inet_exit_2,
 	  .exit_batch = rnet_inet_exit_batch_2, .id = &rnet_inet_net_ids[2],
-	  .size = sizeof(struct sock *) },
+	  .size = 2 * sizeof(struct sock *) },
 	{ .init = rnet_inet_init_3, .exit = rnet_inet_exit_3,
 	  .exit_batch = rnet_inet_exit_batch_3, .id = &rnet_inet_net_ids[3],
-	  .size = sizeof(struct sock *) },
+	  .size = 2 * sizeof(struct sock *) },
 };
 
 static int rnet_inet_hash_alloc(struct rnet_inet_proto *p)
@@ -356,17 +421,26 @@ static void rnet_inet_hash_free(struct rnet_inet_proto *p)
 /* Stops new sockets first, then new packets; both wait out their users. */
 static void rnet_inet_stop(struct rnet_inet_proto *p)
 {
+#if RNET_INET6
+	if (p->steps & RNET_INET_PROTOSW6)
+		inet6_unregister_protosw(&p->protosw6);
+#endif
 	if (p->steps & RNET_INET_PROTOSW)
 		inet_unregister_protosw(&p->protosw);
 	/* A dump in progress holds the module, so the tables stay. */
 	if (p->steps & RNET_INET_DIAG)
 		inet_diag_unregister(&p->diag);
+#if RNET_INET6
+	if (p->steps & RNET_INET_ADDED6)
+		inet6_del_protocol(&p->netproto6, p->protosw.protocol);
+#endif
 	if (p->steps & RNET_INET_ADDED) {
 		inet_del_protocol(&p->netproto, p->protosw.protocol);
 		RCU_INIT_POINTER(rnet_inet_live[p->slot], NULL);
 		synchronize_net();
 	}
-	p->steps &= ~(RNET_INET_PROTOSW | RNET_INET_ADDED | RNET_INET_DIAG);
+	p->steps &= ~(RNET_INET_PROTOSW | RNET_INET_ADDED | RNET_INET_DIAG |
+		      RNET_INET_PROTOSW6 | RNET_INET_ADDED6);
 }
 
 /* Frees the rest: no socket of the proto is left (see above). */
@@ -375,6 +449,12 @@ static void rnet_inet_free(struct rnet_inet_proto *p)
 	rnet_inet_stop(p);
 	if (p->steps & RNET_INET_PERNET)
 		unregister_pernet_subsys(&rnet_inet_pernet[p->slot]);
+#if RNET_INET6
+	if (p->steps & RNET_INET_PROTO6)
+		proto_unregister(&p->prot6);
+	kfree(p->ops6);
+	p->ops6 = NULL;
+#endif
 	if (p->steps & RNET_INET_PROTO)
 		proto_unregister(&p->prot);
 	if (p->steps & RNET_INET_HASH)
@@ -408,9 +488,10 @@ static int rnet_inet_mps(struct sock *sk)
 {
 	struct rnet_inet_proto *p = rnet_inet_of(sk);
 	struct dst_entry *dst = __sk_dst_get(sk);
+	int iph = rnet_inet_is6(sk) ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
 	int mtu = dst ? dst_mtu(dst) : IPV4_MIN_MTU;
 
-	return mtu - (int)sizeof(struct iphdr) - inet_csk(sk)->icsk_ext_hdr_len -
+	return mtu - iph - inet_csk(sk)->icsk_ext_hdr_len -
 	       (int)p->data_overhead;
 }
 
@@ -535,7 +616,7 @@ static int rnet_inet_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 		goto out;
 	disconnects = sk->sk_disconnects;
 	release_sock(sk);
-	skb = sock_alloc_send_skb(sk, p->prot.max_header + len,
+	skb = sock_alloc_send_skb(sk, sk->sk_prot->max_header + len,
 				  msg->msg_flags & MSG_DONTWAIT, &err);
 	lock_sock(sk);
 	if (!skb)
@@ -560,7 +641,7 @@ static int rnet_inet_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 	err = -EMSGSIZE;
 	if (!rnet_inet_fits(sk, len))
 		goto discard;
-	skb_reserve(skb, p->prot.max_header);
+	skb_reserve(skb, sk->sk_prot->max_header);
 	err = memcpy_from_msg(skb_put(skb, len), msg, len);
 	if (err)
 		goto discard;
@@ -588,7 +669,8 @@ static int rnet_inet_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	if (flags & MSG_ERRQUEUE)
-		return ip_recv_error(sk, msg, len, addr_len);
+		return rnet_inet_is6(sk) ? ipv6_recv_error(sk, msg, len, addr_len) :
+					   ip_recv_error(sk, msg, len, addr_len);
 	lock_sock(sk);
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	for (;;) {
@@ -662,25 +744,43 @@ int rust_helper_rnet_inet_queue_rcv(struct sock *sk, struct sk_buff *skb,
 	return err;
 }
 
-/* Sends @skb, transport header and checksum set, on a connected socket. */
-int rust_helper_rnet_inet4_xmit_skb(struct sock *sk, struct sk_buff *skb)
+/* Whether @sk has a peer: connecting or connected. */
+static bool rnet_inet_has_peer(const struct sock *sk)
+{
+	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_TIME_WAIT))
+		return false;
+	if (rnet_inet_is6(sk))
+		return !ipv6_addr_any(&sk->sk_v6_daddr);
+	return inet_sk(sk)->inet_daddr;
+}
+
+/* IP output of @skb (transport header set) on @sk's route. */
+static int rnet_inet_queue_xmit(struct sock *sk, struct sk_buff *skb)
 {
 	int err;
 
+	if (rnet_inet_is6(sk))
+		err = inet6_csk_xmit(sk, skb, NULL);
+	else
+		err = ip_queue_xmit(sk, skb, &inet_sk(sk)->cork.fl);
+	/* Not inside net_xmit_eval(), which evaluates its argument twice. */
+	return net_xmit_eval(err);
+}
+
+/* Sends @skb, transport header and checksum set, on a connected socket. */
+int rust_helper_rnet_inet_xmit_skb(struct sock *sk, struct sk_buff *skb)
+{
 	/* Only a packet of this socket, with room for IP below its header. */
 	if (skb->sk != sk || skb_headroom(skb) < RNET_INET_IP_ROOM) {
 		kfree_skb(skb);
 		return -EINVAL;
 	}
-	if (!inet_sk(sk)->inet_daddr ||
-	    ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_TIME_WAIT))) {
+	if (!rnet_inet_has_peer(sk)) {
 		kfree_skb(skb);
 		return -ENOTCONN;
 	}
 	skb_reset_transport_header(skb);
-	/* Not inside net_xmit_eval(), which evaluates its argument twice. */
-	err = ip_queue_xmit(sk, skb, &inet_sk(sk)->cork.fl);
-	return net_xmit_eval(err);
+	return rnet_inet_queue_xmit(sk, skb);
 }
 
 /*
@@ -889,6 +989,99 @@ static void rnet_inet_diag_get_info(struct sock *sk, struct inet_diag_msg *r,
 }
 
 /*
+ * Whether @level is IP's for @sk: SOL_IP, and SOL_IPV6 on an IPv6
+ * socket. Such options go to IP (rnet_inet_ip_setsockopt()).
+ */
+bool rust_helper_rnet_inet_ip_level(const struct sock *sk, int level)
+{
+	return level == SOL_IP || (rnet_inet_is6(sk) && level == SOL_IPV6);
+}
+
+int rust_helper_rnet_inet_ip_setsockopt(struct sock *sk, int level, int name,
+					sockptr_t val, unsigned int len)
+{
+	if (rnet_inet_is6(sk) && level == SOL_IPV6)
+		return ipv6_setsockopt(sk, level, name, val, len);
+	if (level != SOL_IP)
+		return -ENOPROTOOPT;
+	return ip_setsockopt(sk, level, name, val, len);
+}
+
+int rust_helper_rnet_inet_ip_getsockopt(struct sock *sk, int level, int name,
+					char __user *val, int __user *len)
+{
+	if (rnet_inet_is6(sk) && level == SOL_IPV6)
+		return ipv6_getsockopt(sk, level, name, val, len);
+	if (level != SOL_IP)
+		return -ENOPROTOOPT;
+	return ip_getsockopt(sk, level, name, val, len);
+}
+
+#if RNET_INET6
+/* Room for IPv6 (with some extension headers) and the link. */
+#define RNET_INET6_IP_ROOM (MAX_HEADER + sizeof(struct ipv6hdr) + 64)
+
+/*
+ * The IPv6 proto, proto_ops, protosw and handler of @p, from its IPv4
+ * ones (set up first): the same methods, INET6's socket calls, room for
+ * the socket's ipv6_pinfo after the protocol's state, the same tables.
+ * p->ops6 stays NULL if out of memory.
+ */
+static void rnet_inet6_templates(struct rnet_inet_proto *p, const char *name)
+{
+	unsigned int pinfo = ALIGN(p->prot.obj_size,
+				   __alignof__(struct ipv6_pinfo));
+	const struct proto_ops *o = p->ops;
+	const struct proto_ops ops = {
+		.family = PF_INET6,
+		.owner = o->owner,
+		.release = inet6_release,
+		.bind = inet6_bind,
+		.connect = o->connect,
+		.socketpair = o->socketpair,
+		.accept = o->accept,
+		.getname = inet6_getname,
+		.poll = o->poll,
+		.ioctl = inet6_ioctl,
+		.gettstamp = o->gettstamp,
+		.listen = o->listen,
+		.shutdown = o->shutdown,
+		.setsockopt = o->setsockopt,
+		.getsockopt = o->getsockopt,
+		.sendmsg = inet6_sendmsg,
+		.recvmsg = o->recvmsg,
+		.mmap = o->mmap,
+	};
+
+	p->prot6 = p->prot;
+	snprintf(p->prot6.name, sizeof(p->prot6.name), "%sv6", name);
+	p->prot6.obj_size = pinfo + sizeof(struct ipv6_pinfo);
+	p->prot6.ipv6_pinfo_offset = pinfo;
+	p->prot6.max_header = p->prot.max_header - RNET_INET_IP_ROOM +
+			      max_t(unsigned int, RNET_INET_IP_ROOM,
+				    RNET_INET6_IP_ROOM);
+	p->prot6.hash = inet6_hash;
+	p->prot6.rsk_prot = &p->rsk_ops6;
+	p->prot6.twsk_prot = &p->twsk_ops6;
+	/* Its own list entry, filled by proto_register(). */
+	INIT_LIST_HEAD(&p->prot6.node);
+
+	p->rsk_ops6 = p->rsk_ops;
+	p->rsk_ops6.family = PF_INET6;
+	p->twsk_ops6 = p->twsk_ops;
+
+	p->netproto6.handler = p->netproto.handler;
+	p->netproto6.err_handler = rnet_inet6_err;
+	p->netproto6.flags = INET6_PROTO_NOPOLICY | INET6_PROTO_FINAL;
+
+	p->ops6 = kmemdup(&ops, sizeof(ops), GFP_KERNEL);
+	p->protosw6 = p->protosw;
+	p->protosw6.prot = &p->prot6;
+	p->protosw6.ops = p->ops6;
+}
+#endif
+
+/*
  * Registers a protocol from Rust's templates: hash tables, the proto and
  * its slab, the control sockets, the protocol handler and, last, the
  * protosw that makes socket() reach it. A taken protocol slot (another
@@ -902,6 +1095,10 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 				     int (*send_response)(struct request_sock *req),
 				     int (*send_data)(struct sock *sk,
 						      struct sk_buff *skb),
+				     bool (*icmp_sent)(struct sock *sk,
+						       const void *hdr,
+						       unsigned int len),
+				     void (*icmp_err)(struct sock *sk, int err),
 				     unsigned int data_overhead,
 				     unsigned int tx_qlen,
 				     unsigned int req_size,
@@ -964,6 +1161,8 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	p->write_timer = write_timer;
 	p->send_response = send_response;
 	p->send_data = send_data;
+	p->icmp_sent = icmp_sent;
+	p->icmp_err = icmp_err;
 	p->data_overhead = data_overhead;
 	p->tx_qlen = tx_qlen;
 	p->data_offset = data_offset;
@@ -1013,6 +1212,11 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	err = -ENOMEM;
 	if (!p->prot.orphan_count || !p->ops)
 		goto fail;
+#if RNET_INET6
+	rnet_inet6_templates(p, prot->name);
+	if (!p->ops6)
+		goto fail;
+#endif
 	err = rnet_inet_hash_alloc(p);
 	if (err)
 		goto fail;
@@ -1021,6 +1225,12 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	if (err)
 		goto fail;
 	p->steps |= RNET_INET_PROTO;
+#if RNET_INET6
+	err = proto_register(&p->prot6, 1);
+	if (err)
+		goto fail;
+	p->steps |= RNET_INET_PROTO6;
+#endif
 	err = register_pernet_subsys(&rnet_inet_pernet[slot]);
 	if (err)
 		goto fail;
@@ -1032,6 +1242,15 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 		goto fail;
 	}
 	p->steps |= RNET_INET_ADDED;
+#if RNET_INET6
+	if (inet6_add_protocol(&p->netproto6, p->protosw.protocol) < 0) {
+		pr_err("%s: IPv6 protocol %d is taken by another module\n",
+		       p->prot.name, p->protosw.protocol);
+		err = -EBUSY;
+		goto fail;
+	}
+	p->steps |= RNET_INET_ADDED6;
+#endif
 	/* Lookups find this registration only once its handler is in. */
 	rcu_assign_pointer(rnet_inet_live[slot], p);
 	/*
@@ -1057,6 +1276,14 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 		goto fail;
 	}
 	p->steps |= RNET_INET_PROTOSW;
+#if RNET_INET6
+	err = inet6_register_protosw(&p->protosw6);
+	if (err) {
+		err = -EBUSY;
+		goto fail;
+	}
+	p->steps |= RNET_INET_PROTOSW6;
+#endif
 	return p;
 
 fail:
@@ -1103,6 +1330,11 @@ static struct rnet_inet_proto *rnet_inet_live_for(u8 protocol)
 static struct sock *rnet_inet_ctl(struct rnet_inet_proto *p, struct net *net)
 {
 	return *(struct sock **)net_generic(net, rnet_inet_net_ids[p->slot]);
+}
+
+static struct sock *rnet_inet_ctl6(struct rnet_inet_proto *p, struct net *net)
+{
+	return ((struct sock **)net_generic(net, rnet_inet_net_ids[p->slot]))[1];
 }
 
 void rust_helper_rnet_lock_sock(struct sock *sk)
@@ -1261,8 +1493,8 @@ void rust_helper_rnet_inet_disconnect(struct sock *sk)
  * the established hash, in TCP_SYN_SENT. On failure the socket is back in
  * TCP_CLOSE with nothing hashed.
  */
-int rust_helper_rnet_inet4_connect(struct sock *sk, struct sockaddr *uaddr,
-				   int addr_len)
+static int rnet_inet4_connect(struct sock *sk, struct sockaddr *uaddr,
+			      int addr_len)
 {
 	const struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
 	struct inet_sock *inet = inet_sk(sk);
@@ -1323,33 +1555,139 @@ failure:
 	return err;
 }
 
-/* The addresses and ports of @sk, in network order. */
-void rust_helper_rnet_inet4_addrs(const struct sock *sk, __be32 *saddr,
-				  __be32 *daddr, __be16 *sport, __be16 *dport)
+/*
+ * The same for an IPv6 socket (no IPv4-mapped peer: the socket is
+ * IPv6-only).
+ */
+static int rnet_inet6_connect(struct sock *sk, struct sockaddr *uaddr,
+			      int addr_len)
+{
+	struct sockaddr_in6 *usin = (struct sockaddr_in6 *)uaddr;
+	struct in6_addr *saddr = NULL, *final_p, final;
+	struct inet_sock *inet = inet_sk(sk);
+	struct ipv6_pinfo *np = inet6_sk(sk);
+	struct ipv6_txoptions *opt;
+	struct dst_entry *dst;
+	struct flowi6 fl6;
+	int addr_type, err;
+
+	if (addr_len < SIN6_LEN_RFC2133)
+		return -EINVAL;
+	if (usin->sin6_family != AF_INET6)
+		return -EAFNOSUPPORT;
+	memset(&fl6, 0, sizeof(fl6));
+	/* The unspecified address is the loopback one, as for TCP. */
+	if (ipv6_addr_any(&usin->sin6_addr))
+		usin->sin6_addr = in6addr_loopback;
+	addr_type = ipv6_addr_type(&usin->sin6_addr);
+	if (addr_type & IPV6_ADDR_MULTICAST || addr_type == IPV6_ADDR_MAPPED)
+		return -ENETUNREACH;
+	if (addr_type & IPV6_ADDR_LINKLOCAL) {
+		if (addr_len >= sizeof(struct sockaddr_in6) &&
+		    usin->sin6_scope_id) {
+			if (sk->sk_bound_dev_if &&
+			    sk->sk_bound_dev_if != usin->sin6_scope_id)
+				return -EINVAL;
+			sk->sk_bound_dev_if = usin->sin6_scope_id;
+		}
+		/* A link-local peer needs an interface. */
+		if (!sk->sk_bound_dev_if)
+			return -EINVAL;
+	}
+	sk->sk_v6_daddr = usin->sin6_addr;
+	np->flow_label = 0;
+	if (!ipv6_addr_any(&sk->sk_v6_rcv_saddr))
+		saddr = &sk->sk_v6_rcv_saddr;
+	fl6.flowi6_proto = sk->sk_protocol;
+	fl6.daddr = sk->sk_v6_daddr;
+	fl6.saddr = saddr ? *saddr : np->saddr;
+	fl6.flowi6_oif = sk->sk_bound_dev_if;
+	fl6.fl6_dport = usin->sin6_port;
+	fl6.fl6_sport = inet->inet_sport;
+	security_sk_classify_flow(sk, flowi6_to_flowi_common(&fl6));
+	opt = rcu_dereference_protected(np->opt, lockdep_sock_is_held(sk));
+	final_p = fl6_update_dst(&fl6, opt, &final);
+	dst = ip6_dst_lookup_flow(sock_net(sk), sk, &fl6, final_p);
+	if (IS_ERR(dst)) {
+		err = PTR_ERR(dst);
+		goto failure;
+	}
+	if (!saddr) {
+		saddr = &fl6.saddr;
+		err = inet_bhash2_update_saddr(sk, saddr, AF_INET6);
+		if (err) {
+			dst_release(dst);
+			goto failure;
+		}
+	}
+	np->saddr = *saddr;
+	inet->inet_rcv_saddr = LOOPBACK4_IPV6;
+	/* Takes the route, and sets the socket's capabilities from it. */
+	ip6_dst_store(sk, dst, NULL, NULL);
+	inet_csk(sk)->icsk_ext_hdr_len = opt ? opt->opt_flen + opt->opt_nflen : 0;
+	inet->inet_dport = usin->sin6_port;
+	inet_sk_set_state(sk, TCP_SYN_SENT);
+	err = inet6_hash_connect(&rnet_inet_of(sk)->death_row, sk);
+	if (err)
+		goto late_failure;
+	return 0;
+
+late_failure:
+	rnet_inet_set_state(sk, TCP_CLOSE);
+	inet_bhash2_reset_saddr(sk);
+	__sk_dst_reset(sk);
+failure:
+	inet->inet_dport = 0;
+	sk->sk_route_caps = 0;
+	return err;
+}
+
+/*
+ * A connect's INET part: route, source address, a local port and the
+ * established hash, in TCP_SYN_SENT; on failure the socket is back in
+ * TCP_CLOSE with nothing hashed.
+ */
+int rust_helper_rnet_inet_connect(struct sock *sk, struct sockaddr *uaddr,
+				  int addr_len)
+{
+	if (rnet_inet_is6(sk))
+		return rnet_inet6_connect(sk, uaddr, addr_len);
+	return rnet_inet4_connect(sk, uaddr, addr_len);
+}
+
+/*
+ * The addresses (16 bytes of room each: 4 or 16 written) and ports of
+ * @sk, in network order; returns the IP version, 4 or 6.
+ */
+int rust_helper_rnet_inet_addrs(const struct sock *sk, u8 *saddr, u8 *daddr,
+				__be16 *sport, __be16 *dport)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 
-	*saddr = inet->inet_saddr;
-	*daddr = inet->inet_daddr;
 	*sport = inet->inet_sport;
 	*dport = inet->inet_dport;
+	if (rnet_inet_is6(sk)) {
+		memcpy(saddr, &inet6_sk(sk)->saddr, sizeof(struct in6_addr));
+		memcpy(daddr, &sk->sk_v6_daddr, sizeof(struct in6_addr));
+		return 6;
+	}
+	memcpy(saddr, &inet->inet_saddr, 4);
+	memcpy(daddr, &inet->inet_daddr, 4);
+	return 4;
 }
 
 /*
  * Sends @len bytes of transport header and data, checksum already set,
  * on a connected socket.
  */
-int rust_helper_rnet_inet4_xmit(struct sock *sk, const void *data,
-				unsigned int len)
+int rust_helper_rnet_inet_xmit(struct sock *sk, const void *data,
+			       unsigned int len)
 {
 	struct sk_buff *skb;
-	int err;
 
 	if (len > IP_MAX_MTU - sizeof(struct iphdr) - MAX_IPOPTLEN)
 		return -EMSGSIZE;
-	/* Only a socket with a peer: connecting or connected. */
-	if (!inet_sk(sk)->inet_daddr ||
-	    ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_TIME_WAIT)))
+	if (!rnet_inet_has_peer(sk))
 		return -ENOTCONN;
 	skb = alloc_skb(sk->sk_prot->max_header + len, GFP_ATOMIC);
 	if (!skb)
@@ -1358,17 +1696,23 @@ int rust_helper_rnet_inet4_xmit(struct sock *sk, const void *data,
 	skb_put_data(skb, data, len);
 	skb_reset_transport_header(skb);
 	skb_set_owner_w(skb, sk);
-	/* Not inside net_xmit_eval(), which evaluates its argument twice. */
-	err = ip_queue_xmit(sk, skb, &inet_sk(sk)->cork.fl);
-	return net_xmit_eval(err);
+	return rnet_inet_queue_xmit(sk, skb);
 }
 
-/* The IPv4 source and destination of a received packet. */
-void rust_helper_rnet_ip4_addrs(const struct sk_buff *skb, __be32 *saddr,
-				__be32 *daddr)
+/*
+ * The source and destination of a received packet (16 bytes of room
+ * each); returns its IP version, 4 or 6.
+ */
+int rust_helper_rnet_ip_addrs(const struct sk_buff *skb, u8 *saddr, u8 *daddr)
 {
-	*saddr = ip_hdr(skb)->saddr;
-	*daddr = ip_hdr(skb)->daddr;
+	if (rnet_skb_is6(skb)) {
+		memcpy(saddr, &ipv6_hdr(skb)->saddr, sizeof(struct in6_addr));
+		memcpy(daddr, &ipv6_hdr(skb)->daddr, sizeof(struct in6_addr));
+		return 6;
+	}
+	memcpy(saddr, &ip_hdr(skb)->saddr, 4);
+	memcpy(daddr, &ip_hdr(skb)->daddr, 4);
+	return 4;
 }
 
 /*
@@ -1421,26 +1765,84 @@ static int rnet_inet4_reply(struct rnet_inet_proto *p, struct net *net,
 	return net_xmit_eval(err);
 }
 
+/* The same over IPv6, from the namespace's IPv6 control socket. */
+static int rnet_inet6_reply(struct rnet_inet_proto *p, struct net *net,
+			    struct sk_buff *rxskb, const void *data,
+			    unsigned int len)
+{
+	const struct ipv6hdr *rxip6h = ipv6_hdr(rxskb);
+	struct dst_entry *dst;
+	struct sk_buff *skb;
+	struct flowi6 fl6;
+	struct sock *ctl;
+	int err;
+
+	if (len > IP_MAX_MTU - MAX_HEADER - sizeof(struct ipv6hdr))
+		return -EMSGSIZE;
+	if (!skb_dst(rxskb) || !ipv6_unicast_destination(rxskb))
+		return -EINVAL;
+	ctl = rnet_inet_ctl6(p, net);
+	if (!ctl)
+		return -ENOENT;
+	memset(&fl6, 0, sizeof(fl6));
+	fl6.daddr = rxip6h->saddr;
+	fl6.saddr = rxip6h->daddr;
+	fl6.flowi6_proto = p->protosw.protocol;
+	fl6.flowi6_oif = inet6_iif(rxskb);
+	security_skb_classify_flow(rxskb, flowi6_to_flowi_common(&fl6));
+	dst = ip6_dst_lookup_flow(net, ctl, &fl6, NULL);
+	if (IS_ERR(dst))
+		return PTR_ERR(dst);
+	skb = alloc_skb(MAX_HEADER + sizeof(struct ipv6hdr) + len, GFP_ATOMIC);
+	if (!skb) {
+		dst_release(dst);
+		return -ENOBUFS;
+	}
+	skb_reserve(skb, MAX_HEADER + sizeof(struct ipv6hdr));
+	skb_put_data(skb, data, len);
+	skb_reset_transport_header(skb);
+	skb_dst_set(skb, dst);
+	local_bh_disable();
+	err = ip6_xmit(ctl, skb, &fl6, 0, NULL, 0, 0);
+	local_bh_enable();
+	return net_xmit_eval(err);
+}
+
+/* A reply to @rxskb from the control socket of @p in @net. */
+static int rnet_inet_reply(struct rnet_inet_proto *p, struct net *net,
+			   struct sk_buff *rxskb, const void *data,
+			   unsigned int len)
+{
+	if (rnet_skb_is6(rxskb))
+		return rnet_inet6_reply(p, net, rxskb, data, len);
+	return rnet_inet4_reply(p, net, rxskb, data, len);
+}
+
 /*
- * Replies to @rxskb, which no socket took, in the receive softirq: from
- * the control socket of the packet's namespace, after the IPsec input
- * policy check.
+ * Replies to @rxskb, a packet of @protocol which no socket took, in the
+ * receive softirq: from the control socket of the packet's namespace,
+ * after the IPsec input policy check.
  */
-int rust_helper_rnet_inet4_ctl_reply(struct sk_buff *rxskb, const void *data,
-				     unsigned int len)
+int rust_helper_rnet_inet_ctl_reply(struct sk_buff *rxskb, u8 protocol,
+				    const void *data, unsigned int len)
 {
 	struct rnet_inet_proto *p;
+	bool pass;
 
 	if (!skb_dst(rxskb))
 		return -EINVAL;
-	if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, rxskb))
+	if (rnet_skb_is6(rxskb))
+		pass = xfrm6_policy_check(NULL, XFRM_POLICY_IN, rxskb);
+	else
+		pass = xfrm4_policy_check(NULL, XFRM_POLICY_IN, rxskb);
+	if (!pass)
 		return -EPERM;
-	p = rnet_inet_live_for(ip_hdr(rxskb)->protocol);
+	p = rnet_inet_live_for(protocol);
 	if (!p)
 		return -ENOENT;
 	/* The route holds its device, the device its namespace. */
-	return rnet_inet4_reply(p, dev_net(skb_dst(rxskb)->dev), rxskb, data,
-				len);
+	return rnet_inet_reply(p, dev_net(skb_dst(rxskb)->dev), rxskb, data,
+			       len);
 }
 
 /* The most bytes of the transport header an ICMP error's callback gets. */
@@ -1554,6 +1956,93 @@ out:
 	return 0;
 }
 
+#if RNET_INET6
+/*
+ * inet6_protocol.err_handler: the same as rust_helper_rnet_inet4_err for
+ * an ICMPv6 error (@offset: the quoted transport header's, from the
+ * quoted IPv6 header at skb->data), for the protocol's IPv6 sockets:
+ * Packet Too Big updates the path MTU, a Redirect the route, the other
+ * errors go to the protocol as icmpv6_err_convert() maps them.
+ */
+static int rnet_inet6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
+			  u8 type, u8 code, int offset, __be32 info)
+{
+	const struct ipv6hdr *hdr = (const struct ipv6hdr *)skb->data;
+	u8 nexthdr = hdr->nexthdr, buf[RNET_INET_ERR_HDR];
+	struct rnet_inet_proto *p;
+	unsigned int len;
+	struct net *net;
+	__be16 ports[2];
+	__be16 frag_off;
+	struct sock *sk;
+	const u8 *th;
+	int err = 0;
+
+	if (!skb->dev || offset < 0 || skb->len < offset + 8)
+		return -EINVAL;
+	/* The protocol the quoted packet carried, as icmpv6_notify found it. */
+	if (ipv6_skip_exthdr(skb, sizeof(*hdr), &nexthdr, &frag_off) != offset)
+		return -EINVAL;
+	p = rnet_inet_live_for(nexthdr);
+	if (!p)
+		return -ENOENT;
+	net = dev_net(skb->dev);
+	len = min_t(unsigned int, skb->len - offset, sizeof(buf));
+	th = skb_header_pointer(skb, offset, len, buf);
+	if (!th)
+		return -EINVAL;
+	memcpy(ports, th, sizeof(ports));
+	sk = __inet6_lookup_established(net, &p->hashinfo, &hdr->daddr,
+					ports[1], &hdr->saddr, ntohs(ports[0]),
+					inet6_iif(skb), 0);
+	if (!sk) {
+		__ICMP6_INC_STATS(net, __in6_dev_get(skb->dev),
+				  ICMP6_MIB_INERRORS);
+		return -ENOENT;
+	}
+	if (sk->sk_state == TCP_TIME_WAIT) {
+		inet_twsk_put(inet_twsk(sk));
+		return 0;
+	}
+	if (sk->sk_state == TCP_NEW_SYN_RECV) {
+		reqsk_put(inet_reqsk(sk));
+		return 0;
+	}
+	if (sk->sk_prot != &p->prot6)
+		goto out;
+	if (type != ICMPV6_PKT_TOOBIG && type != NDISC_REDIRECT)
+		icmpv6_err_convert(type, code, &err);
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk)) {
+		__NET_INC_STATS(net, LINUX_MIB_LOCKDROPPEDICMPS);
+		goto unlock;
+	}
+	if (sk->sk_state == TCP_CLOSE || !p->icmp_sent(sk, th, len)) {
+		if (sk->sk_state != TCP_CLOSE)
+			__NET_INC_STATS(net, LINUX_MIB_OUTOFWINDOWICMPS);
+		goto unlock;
+	}
+	if (type == NDISC_REDIRECT) {
+		struct dst_entry *dst;
+
+		dst = __sk_dst_check(sk, inet6_sk(sk)->dst_cookie);
+		if (dst)
+			dst->ops->redirect(dst, sk, skb);
+	} else if (type == ICMPV6_PKT_TOOBIG) {
+		/* The MPS follows the route's MTU. */
+		if (ip6_sk_accept_pmtu(sk))
+			inet6_csk_update_pmtu(sk, ntohl(info));
+	} else if (err) {
+		p->icmp_err(sk, err);
+	}
+unlock:
+	bh_unlock_sock(sk);
+out:
+	sock_put(sk);
+	return 0;
+}
+#endif
+
 /* Records @err as @sk's soft error (SO_ERROR reads it when no error is set). */
 void rust_helper_rnet_inet_soft_error(struct sock *sk, int err)
 {
@@ -1570,6 +2059,8 @@ void rust_helper_rnet_inet_report_error(struct sock *sk, int err)
 /* Whether @sk asked for IP_RECVERR. */
 bool rust_helper_rnet_inet_recverr(struct sock *sk)
 {
+	if (rnet_inet_is6(sk))
+		return inet6_test_bit(RECVERR6, sk);
 	return inet_test_bit(RECVERR, sk);
 }
 
@@ -1588,7 +2079,7 @@ int rust_helper_rnet_inet4_hook_reply(struct sk_buff *skb, u8 protocol,
 	    !skb_valid_dst(skb) || !rt_is_input_route(skb_rtable(skb)) ||
 	    !skb_dst(skb)->dev || ip_hdr(skb)->protocol != protocol)
 		return -EINVAL;
-	return rust_helper_rnet_inet4_ctl_reply(skb, data, len);
+	return rust_helper_rnet_inet_ctl_reply(skb, protocol, data, len);
 }
 
 /*
@@ -1597,13 +2088,13 @@ int rust_helper_rnet_inet4_hook_reply(struct sk_buff *skb, u8 protocol,
  * (a kernel socket, which does not, gets -ENOENT). The packet passed the
  * socket's IPsec policy on delivery.
  */
-int rust_helper_rnet_inet4_sk_reply(struct sock *sk, struct sk_buff *rxskb,
-				    const void *data, unsigned int len)
+int rust_helper_rnet_inet_sk_reply(struct sock *sk, struct sk_buff *rxskb,
+				   const void *data, unsigned int len)
 {
 	if (!sk->sk_net_refcnt)
 		return -ENOENT;
-	return rnet_inet4_reply(rnet_inet_of(sk), sock_net(sk), rxskb, data,
-				len);
+	return rnet_inet_reply(rnet_inet_of(sk), sock_net(sk), rxskb, data,
+			       len);
 }
 
 /*
@@ -1612,21 +2103,36 @@ int rust_helper_rnet_inet4_sk_reply(struct sock *sk, struct sk_buff *rxskb,
  * protocol, or NULL. A timewait socket counts as none (DCCP answers a
  * packet for one as for no socket).
  */
-struct sock *rust_helper_rnet_inet4_lookup(struct sk_buff *skb,
-					   unsigned int doff, __be16 sport,
-					   __be16 dport, bool *req)
+struct sock *rust_helper_rnet_inet_lookup(struct sk_buff *skb, u8 protocol,
+					  unsigned int doff, __be16 sport,
+					  __be16 dport, bool *req)
 {
+	const struct request_sock_ops *rsk_ops;
+	const struct proto *prot;
 	struct rnet_inet_proto *p;
 	bool refcounted;
 	struct sock *sk;
 
 	*req = false;
-	p = rnet_inet_live_for(ip_hdr(skb)->protocol);
+	p = rnet_inet_live_for(protocol);
 	if (!p)
 		return NULL;
+	prot = &p->prot;
+	rsk_ops = &p->rsk_ops;
+#if RNET_INET6
+	if (rnet_skb_is6(skb)) {
+		prot = &p->prot6;
+		rsk_ops = &p->rsk_ops6;
+	}
+#endif
 lookup:
-	sk = __inet_lookup_skb(&p->hashinfo, skb, doff, sport, dport,
-			       inet_sdif(skb), &refcounted);
+	if (rnet_skb_is6(skb))
+		sk = __inet6_lookup_skb(&p->hashinfo, skb, doff, sport, dport,
+					inet6_iif(skb), inet6_sdif(skb),
+					&refcounted);
+	else
+		sk = __inet_lookup_skb(&p->hashinfo, skb, doff, sport, dport,
+				       inet_sdif(skb), &refcounted);
 	if (!sk)
 		return NULL;
 	if (sk->sk_state == TCP_NEW_SYN_RECV) {
@@ -1634,7 +2140,7 @@ lookup:
 		struct sock *lsk = rq->rsk_listener;
 
 		/* Established lookups take a reference. */
-		if (rq->rsk_ops != &p->rsk_ops) {
+		if (rq->rsk_ops != rsk_ops) {
 			reqsk_put(rq);
 			return NULL;
 		}
@@ -1651,7 +2157,7 @@ lookup:
 	 * steered the packet to, e.g. with bpf_sk_assign, is not one). A
 	 * listener found under RCU may be on its way out: no reference then.
 	 */
-	if (!sk_fullsock(sk) || sk->sk_prot != &p->prot ||
+	if (!sk_fullsock(sk) || sk->sk_prot != prot ||
 	    (!refcounted && !refcount_inc_not_zero(&sk->sk_refcnt))) {
 		if (refcounted)
 			sock_gen_put(sk);
@@ -1673,7 +2179,8 @@ void rust_helper_rnet_inet_deliver(struct sock *sk, struct sk_buff *skb,
 	 * The handler is registered with no_policy: the IPsec input policy
 	 * is checked here, per socket, as the C protocols do.
 	 */
-	if (!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb)) {
+	if (rnet_skb_is6(skb) ? !xfrm6_policy_check(sk, XFRM_POLICY_IN, skb) :
+				!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb)) {
 		kfree_skb_reason(skb, SKB_DROP_REASON_XFRM_POLICY);
 		sock_put(sk);
 		return;
@@ -1778,6 +2285,9 @@ static void rnet_inet_write_timer(struct timer_list *t)
  */
 void rust_helper_rnet_inet_sock_init(struct sock *sk)
 {
+	/* IPv4-mapped peers are not supported yet: IPv6 sockets are v6-only. */
+	if (rnet_inet_is6(sk))
+		sk->sk_ipv6only = 1;
 	inet_csk(sk)->icsk_sync_mss = rnet_inet_sync_mss;
 	inet_csk_init_xmit_timers(sk, rnet_inet_write_timer,
 				  rnet_inet_timer_noop, rnet_inet_timer_noop);
@@ -1831,34 +2341,56 @@ void rust_helper_rnet_inet_time_wait(struct sock *sk, unsigned int ms)
  * off). @data is the protocol's state of the request (@req_size bytes,
  * copied).
  */
-int rust_helper_rnet_inet4_req_new(struct sock *sk, struct sk_buff *skb,
-				   __be16 sport, __be16 dport,
-				   const void *data, unsigned int timeout_ms)
+int rust_helper_rnet_inet_req_new(struct sock *sk, struct sk_buff *skb,
+				  __be16 sport, __be16 dport,
+				  const void *data, unsigned int timeout_ms)
 {
 	struct rnet_inet_proto *p = rnet_inet_of(sk);
+	const struct request_sock_ops *ops = &p->rsk_ops;
+	const bool is6 = rnet_skb_is6(skb);
 	struct inet_request_sock *ireq;
 	struct request_sock *req;
 
-	if (sk->sk_state != TCP_LISTEN)
+	/* A listener of the packet's family. */
+	if (sk->sk_state != TCP_LISTEN || is6 != rnet_inet_is6(sk))
 		return -EINVAL;
-	/* Never to a broadcast or multicast. */
-	if (!skb_rtable(skb) ||
-	    skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
+	/* Never to a broadcast or multicast, nor from an IPv4-mapped one. */
+	if (is6) {
+		if (!skb_dst(skb) || !ipv6_unicast_destination(skb) ||
+		    ipv6_addr_v4mapped(&ipv6_hdr(skb)->saddr))
+			return -EINVAL;
+	} else if (!skb_rtable(skb) ||
+		   skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST)) {
 		return -EINVAL;
+	}
 	if (inet_csk_reqsk_queue_is_full(sk) || sk_acceptq_is_full(sk))
 		return -EBUSY;
-	req = inet_reqsk_alloc(&p->rsk_ops, sk, true);
+#if RNET_INET6
+	if (is6)
+		ops = &p->rsk_ops6;
+#endif
+	req = inet_reqsk_alloc(ops, sk, true);
 	if (!req)
 		return -ENOMEM;
 	ireq = inet_rsk(req);
 	ireq->acked = 0;
 	ireq->ir_rmt_port = sport;
 	ireq->ir_num = ntohs(dport);
-	sk_rcv_saddr_set(req_to_sk(req), ip_hdr(skb)->daddr);
-	sk_daddr_set(req_to_sk(req), ip_hdr(skb)->saddr);
 	ireq->ir_mark = inet_request_mark(sk, skb);
-	ireq->ireq_family = AF_INET;
 	ireq->ir_iif = READ_ONCE(sk->sk_bound_dev_if);
+	if (is6) {
+		ireq->ir_v6_rmt_addr = ipv6_hdr(skb)->saddr;
+		ireq->ir_v6_loc_addr = ipv6_hdr(skb)->daddr;
+		ireq->ireq_family = AF_INET6;
+		/* A link-local peer is reached through its interface. */
+		if (!ireq->ir_iif &&
+		    ipv6_addr_type(&ireq->ir_v6_rmt_addr) & IPV6_ADDR_LINKLOCAL)
+			ireq->ir_iif = inet6_iif(skb);
+	} else {
+		sk_rcv_saddr_set(req_to_sk(req), ip_hdr(skb)->daddr);
+		sk_daddr_set(req_to_sk(req), ip_hdr(skb)->saddr);
+		ireq->ireq_family = AF_INET;
+	}
 	spin_lock_init(&rnet_rsk(req)->lock);
 	memcpy(rust_helper_rnet_inet_req_data(req), data, p->req_size);
 	if (security_inet_conn_request(sk, skb, req)) {
@@ -1889,22 +2421,67 @@ int rust_helper_rnet_inet4_req_new(struct sock *sk, struct sk_buff *skb,
 	return 0;
 }
 
-/* The addresses and ports of a request, in network order. */
-void rust_helper_rnet_inet4_req_addrs(struct request_sock *req,
-				      __be32 *saddr, __be32 *daddr,
-				      __be16 *sport, __be16 *dport)
+/*
+ * The addresses (16 bytes of room each) and ports of a request, in
+ * network order; returns its IP version, 4 or 6.
+ */
+int rust_helper_rnet_inet_req_addrs(struct request_sock *req, u8 *saddr,
+				    u8 *daddr, __be16 *sport, __be16 *dport)
 {
 	const struct inet_request_sock *ireq = inet_rsk(req);
 
-	*saddr = ireq->ir_loc_addr;
-	*daddr = ireq->ir_rmt_addr;
 	*sport = htons(ireq->ir_num);
 	*dport = ireq->ir_rmt_port;
+	if (RNET_INET6 && ireq->ireq_family == AF_INET6) {
+		memcpy(saddr, &ireq->ir_v6_loc_addr, sizeof(struct in6_addr));
+		memcpy(daddr, &ireq->ir_v6_rmt_addr, sizeof(struct in6_addr));
+		return 6;
+	}
+	memcpy(saddr, &ireq->ir_loc_addr, 4);
+	memcpy(daddr, &ireq->ir_rmt_addr, 4);
+	return 4;
 }
 
+#if RNET_INET6
+/* rust_helper_rnet_inet_req_xmit over IPv6. */
+static int rnet_inet6_req_xmit(struct request_sock *req, const void *data,
+			       unsigned int len)
+{
+	const struct sock *sk = req->rsk_listener;
+	struct inet_request_sock *ireq = inet_rsk(req);
+	const struct ipv6_pinfo *np = inet6_sk(sk);
+	struct ipv6_txoptions *opt;
+	struct dst_entry *dst;
+	struct sk_buff *skb;
+	struct flowi6 fl6;
+	int err;
+
+	dst = inet6_csk_route_req(sk, &fl6, req, sk->sk_protocol);
+	if (!dst)
+		return -EHOSTUNREACH;
+	skb = alloc_skb(MAX_HEADER + sizeof(struct ipv6hdr) + len, GFP_ATOMIC);
+	if (!skb) {
+		dst_release(dst);
+		return -ENOBUFS;
+	}
+	skb_reserve(skb, MAX_HEADER + sizeof(struct ipv6hdr));
+	skb_put_data(skb, data, len);
+	skb_reset_transport_header(skb);
+	skb_dst_set(skb, dst);
+	rcu_read_lock();
+	opt = ireq->ipv6_opt;
+	if (!opt)
+		opt = rcu_dereference(np->opt);
+	err = ip6_xmit(sk, skb, &fl6, READ_ONCE(sk->sk_mark), opt,
+		       np->tclass, READ_ONCE(sk->sk_priority));
+	rcu_read_unlock();
+	return net_xmit_eval(err);
+}
+#endif
+
 /* Sends @len bytes of transport header and data for a request. */
-int rust_helper_rnet_inet4_req_xmit(struct request_sock *req,
-				    const void *data, unsigned int len)
+int rust_helper_rnet_inet_req_xmit(struct request_sock *req,
+				   const void *data, unsigned int len)
 {
 	const struct sock *sk = req->rsk_listener;
 	struct inet_request_sock *ireq = inet_rsk(req);
@@ -1913,8 +2490,12 @@ int rust_helper_rnet_inet4_req_xmit(struct request_sock *req,
 	struct flowi4 fl4;
 	int err;
 
-	if (len > IP_MAX_MTU - MAX_HEADER)
+	if (len > IP_MAX_MTU - MAX_HEADER - sizeof(struct ipv6hdr))
 		return -EMSGSIZE;
+#if RNET_INET6
+	if (ireq->ireq_family == AF_INET6)
+		return rnet_inet6_req_xmit(req, data, len);
+#endif
 	dst = inet_csk_route_req(sk, &fl4, req);
 	if (!dst)
 		return -EHOSTUNREACH;
@@ -1949,40 +2530,131 @@ void rust_helper_rnet_inet_req_drop(struct request_sock *req)
  * and the caller's reference on @req (the accept queue's now) are
  * consumed on success only.
  */
-int rust_helper_rnet_inet4_req_accept(struct request_sock *req,
-				      struct sk_buff *skb, const void *state,
-				      unsigned int size, bool *moved)
+#if RNET_INET6
+/*
+ * The IPv6 part of a new child of an IPv6 listener: its own ipv6_pinfo
+ * (the clone copied the listener's, whose pointers are the listener's),
+ * its addresses and the route @dst, which it takes.
+ */
+static void rnet_inet6_child(struct sock *sk, struct sock *child,
+			     struct request_sock *req, struct sk_buff *skb,
+			     struct dst_entry *dst)
+{
+	struct inet_request_sock *ireq = inet_rsk(req);
+	const struct ipv6_pinfo *np = inet6_sk(sk);
+	struct inet_sock *newinet = inet_sk(child);
+	struct ipv6_txoptions *opt;
+	struct ipv6_pinfo *newnp;
+
+	newnp = (struct ipv6_pinfo *)((u8 *)child +
+				      child->sk_prot->ipv6_pinfo_offset);
+	newinet->pinet6 = newnp;
+	newnp->pktoptions = NULL;
+	newnp->rxpmtu = NULL;
+	RCU_INIT_POINTER(newnp->opt, NULL);
+	newnp->ipv6_mc_list = NULL;
+	newnp->ipv6_ac_list = NULL;
+	RCU_INIT_POINTER(newinet->ipv6_fl_list, NULL);
+	newnp->mcast_oif = inet6_iif(skb);
+	newnp->mcast_hops = ipv6_hdr(skb)->hop_limit;
+	child->sk_v6_daddr = ireq->ir_v6_rmt_addr;
+	child->sk_v6_rcv_saddr = ireq->ir_v6_loc_addr;
+	newnp->saddr = ireq->ir_v6_loc_addr;
+	child->sk_bound_dev_if = ireq->ir_iif;
+	newinet->inet_daddr = LOOPBACK4_IPV6;
+	newinet->inet_saddr = LOOPBACK4_IPV6;
+	newinet->inet_rcv_saddr = LOOPBACK4_IPV6;
+	/* The listener's IPv6 options, a copy of the child's own. */
+	inet_csk(child)->icsk_ext_hdr_len = 0;
+	rcu_read_lock();
+	opt = rcu_dereference(np->opt);
+	if (opt) {
+		opt = ipv6_dup_options(child, opt);
+		RCU_INIT_POINTER(newnp->opt, opt);
+		if (opt)
+			inet_csk(child)->icsk_ext_hdr_len = opt->opt_nflen +
+							   opt->opt_flen;
+	}
+	rcu_read_unlock();
+	ip6_dst_store(child, dst, NULL, NULL);
+}
+#endif
+
+/* The socket destructor INET sets for @sk's family. */
+static void rnet_inet_sock_destruct(struct sock *sk)
+{
+#if RNET_INET6
+	if (sk->sk_family == AF_INET6) {
+		inet6_sock_destruct(sk);
+		return;
+	}
+#endif
+	inet_sock_destruct(sk);
+}
+
+/* The INET part of the Rust socket destructor. */
+void rust_helper_rnet_inet_sock_destruct(struct sock *sk)
+{
+	rnet_inet_sock_destruct(sk);
+}
+
+int rust_helper_rnet_inet_req_accept(struct request_sock *req,
+				     struct sk_buff *skb, const void *state,
+				     unsigned int size, bool *moved)
 {
 	struct sock *sk = req->rsk_listener;
 	struct rnet_inet_proto *p = rnet_inet_of(sk);
 	struct inet_request_sock *ireq = inet_rsk(req);
+	const bool is6 = rnet_inet_is6(sk);
+	struct dst_entry *dst = NULL;
 	struct inet_sock *newinet;
-	struct dst_entry *dst;
 	struct sock *child;
-	bool own_req;
+	bool own_req, pass;
 
 	*moved = false;
 	if (size > p->data_size)
 		return -EINVAL;
-	if (inet_sk_state_load(sk) != TCP_LISTEN)
+	if (inet_sk_state_load(sk) != TCP_LISTEN || is6 != rnet_skb_is6(skb))
 		return -ENOTCONN;
 	/* The listener's IPsec policy and filter, as for its other packets. */
-	if (!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb) || sk_filter(sk, skb))
+	if (is6)
+		pass = xfrm6_policy_check(sk, XFRM_POLICY_IN, skb);
+	else
+		pass = xfrm4_policy_check(sk, XFRM_POLICY_IN, skb);
+	if (!pass || sk_filter(sk, skb))
 		return -EPERM;
 	nf_reset_ct(skb);
 	if (sk_acceptq_is_full(sk)) {
 		__NET_INC_STATS(sock_net(sk), LINUX_MIB_LISTENOVERFLOWS);
 		return -EBUSY;
 	}
+#if RNET_INET6
+	if (is6) {
+		struct flowi6 fl6;
+
+		dst = inet6_csk_route_req(sk, &fl6, req, sk->sk_protocol);
+		if (!dst) {
+			__NET_INC_STATS(sock_net(sk), LINUX_MIB_LISTENDROPS);
+			return -EHOSTUNREACH;
+		}
+	}
+#endif
 	child = inet_csk_clone_lock(sk, req, GFP_ATOMIC);
-	if (!child)
+	if (!child) {
+		dst_release(dst);
 		return -ENOMEM;
+	}
 	/*
 	 * The clone copied the listener's protocol state and destructor:
 	 * the state is overwritten (not dropped) with the child's own, and
-	 * only then may the destructor drop it.
+	 * only then may the destructor drop it. An IPv6 child first gets
+	 * its own ipv6_pinfo, whose pointers the destructor frees.
 	 */
-	child->sk_destruct = inet_sock_destruct;
+	child->sk_destruct = rnet_inet_sock_destruct;
+#if RNET_INET6
+	if (is6)
+		rnet_inet6_child(sk, child, req, skb, dst);
+#endif
 	rust_helper_rnet_inet_sock_init(child);
 	memcpy((char *)child + p->data_offset, state, size);
 	*moved = true;
@@ -1991,17 +2663,19 @@ int rust_helper_rnet_inet4_req_accept(struct request_sock *req,
 	newinet = inet_sk(child);
 	/* The listener's IP options are its own (freed with it). */
 	RCU_INIT_POINTER(newinet->inet_opt, NULL);
-	inet_csk(child)->icsk_ext_hdr_len = 0;
-	sk_daddr_set(child, ireq->ir_rmt_addr);
-	sk_rcv_saddr_set(child, ireq->ir_loc_addr);
-	newinet->inet_saddr = ireq->ir_loc_addr;
-	newinet->mc_index = inet_iif(skb);
-	newinet->mc_ttl = ip_hdr(skb)->ttl;
-	atomic_set(&newinet->inet_id, get_random_u16());
-	dst = inet_csk_route_child_sock(sk, child, req);
-	if (!dst)
-		goto put;
-	sk_setup_caps(child, dst);
+	if (!is6) {
+		inet_csk(child)->icsk_ext_hdr_len = 0;
+		sk_daddr_set(child, ireq->ir_rmt_addr);
+		sk_rcv_saddr_set(child, ireq->ir_loc_addr);
+		newinet->inet_saddr = ireq->ir_loc_addr;
+		newinet->mc_index = inet_iif(skb);
+		newinet->mc_ttl = ip_hdr(skb)->ttl;
+		atomic_set(&newinet->inet_id, get_random_u16());
+		dst = inet_csk_route_child_sock(sk, child, req);
+		if (!dst)
+			goto put;
+		sk_setup_caps(child, dst);
+	}
 	if (__inet_inherit_port(sk, child) < 0)
 		goto put;
 	own_req = inet_ehash_nolisten(child, req_to_sk(req), NULL);

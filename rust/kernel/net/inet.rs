@@ -9,11 +9,14 @@
 //! [`include/net/inet_hashtables.h`](srctree/include/net/inet_hashtables.h),
 //! [`include/net/protocol.h`](srctree/include/net/protocol.h).
 //!
-//! A type implementing [`Protocol`] is an IPv4 transport protocol: a
-//! [`Registration`] gives it its own `proto` (and slab), hash tables,
-//! timewait death row, per-CPU orphan count, a raw control socket per
-//! namespace, the protocol handler and, last, the `inet_protosw` that makes
-//! `socket(AF_INET, P::SOCK_TYPE, P::PROTOCOL)` reach it. Its sockets are
+//! A type implementing [`Protocol`] is an IPv4 and IPv6 transport
+//! protocol: a [`Registration`] gives it its own `proto` (and slab) for
+//! each family, hash tables, timewait death row, per-CPU orphan count, a
+//! raw control socket per namespace and family, the protocol handlers and,
+//! last, the `inet_protosw`s that make `socket(AF_INET or AF_INET6,
+//! P::SOCK_TYPE, P::PROTOCOL)` reach it. An IPv6 socket is IPv6-only (an
+//! IPv4-mapped peer is refused with `ENETUNREACH`); one family's packets
+//! never reach the other's sockets. Its sockets are
 //! INET connection sockets: bind, port allocation, the listen queue and
 //! accept, connect's wait, shutdown and the socket options of other
 //! levels are the kernel's own (`inet_bind`, `inet_csk_get_port`,
@@ -132,27 +135,98 @@ pub enum ConnState {
     Proto2 = 15,
 }
 
-/// The addresses and ports of a connected IPv4 socket or a received packet.
+/// The addresses and ports of a connected socket, a connection request or
+/// a received packet, IPv4 or IPv6.
+///
+/// # Invariants
+///
+/// `len` is 4 (IPv4: the first four bytes of each address) or 16.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Addrs4 {
-    /// Local (or the packet's source) address.
-    pub saddr: [u8; 4],
-    /// Remote (or the packet's destination) address.
-    pub daddr: [u8; 4],
-    /// Local port, host order.
+pub struct Addrs {
+    saddr: [u8; 16],
+    daddr: [u8; 16],
+    len: u8,
+    /// Local (or the packet's source) port, host order.
     pub sport: u16,
-    /// Remote port, host order.
+    /// Remote (or the packet's destination) port, host order.
     pub dport: u16,
 }
 
-impl Addrs4 {
-    /// From the helpers' network-order values.
-    fn from_be(saddr: u32, daddr: u32, sport: u16, dport: u16) -> Self {
-        Addrs4 {
-            saddr: saddr.to_ne_bytes(),
-            daddr: daddr.to_ne_bytes(),
+impl Addrs {
+    /// IPv4 addresses and ports.
+    pub fn v4(saddr: [u8; 4], daddr: [u8; 4], sport: u16, dport: u16) -> Self {
+        let (mut s, mut d) = ([0; 16], [0; 16]);
+        s[..4].copy_from_slice(&saddr);
+        d[..4].copy_from_slice(&daddr);
+        // INVARIANT: IPv4.
+        Addrs {
+            saddr: s,
+            daddr: d,
+            len: 4,
+            sport,
+            dport,
+        }
+    }
+
+    /// IPv6 addresses and ports.
+    pub fn v6(saddr: [u8; 16], daddr: [u8; 16], sport: u16, dport: u16) -> Self {
+        // INVARIANT: IPv6.
+        Addrs {
+            saddr,
+            daddr,
+            len: 16,
+            sport,
+            dport,
+        }
+    }
+
+    /// From a helper's answer: the IP version (4 or 6, else `None`), the
+    /// addresses and the network-order ports.
+    fn from_helper(
+        v: c_int,
+        saddr: [u8; 16],
+        daddr: [u8; 16],
+        sport: u16,
+        dport: u16,
+    ) -> Option<Self> {
+        let len = match v {
+            4 => 4,
+            6 => 16,
+            _ => return None,
+        };
+        // INVARIANT: 4 or 16.
+        Some(Addrs {
+            saddr,
+            daddr,
+            len,
             sport: u16::from_be(sport),
             dport: u16::from_be(dport),
+        })
+    }
+
+    /// Whether these are IPv6 addresses.
+    pub fn is_v6(&self) -> bool {
+        self.len == 16
+    }
+
+    /// The local (or the packet's source) address: 4 or 16 bytes.
+    pub fn saddr(&self) -> &[u8] {
+        &self.saddr[..usize::from(self.len)]
+    }
+
+    /// The remote (or the packet's destination) address.
+    pub fn daddr(&self) -> &[u8] {
+        &self.daddr[..usize::from(self.len)]
+    }
+
+    /// The other direction's: source and destination swapped.
+    pub fn reversed(&self) -> Self {
+        Addrs {
+            saddr: self.daddr,
+            daddr: self.saddr,
+            len: self.len,
+            sport: self.dport,
+            dport: self.sport,
         }
     }
 }
@@ -213,7 +287,7 @@ pub trait Protocol: Sized + Send + Sync + 'static {
 
     /// A packet for a socket, with its protocol state held
     /// (`proto.backlog_rcv` or the receive softirq).
-    fn do_rcv(sk: &mut Locked<'_, Self>, skb: Packet4<Self>);
+    fn do_rcv(sk: &mut Locked<'_, Self>, skb: Packet<Self>);
 
     /// Sends (again) the answer to a connection request: from
     /// [`Locked::new_request`], and from the request's retransmission
@@ -243,8 +317,8 @@ pub trait Protocol: Sized + Send + Sync + 'static {
     }
 
     /// A packet of the protocol from IP (`net_protocol.handler`); the
-    /// protocol finds its socket with [`Rx4::lookup`].
-    fn rcv(net: &Net, skb: Rx4<Self>);
+    /// protocol finds its socket with [`Rx::lookup`].
+    fn rcv(net: &Net, skb: Rx<Self>);
 
     /// Checks a socket may listen, before it goes to [`State::Listen`].
     fn listen_start(_sk: &mut Locked<'_, Self>) -> Result {
@@ -413,11 +487,21 @@ impl<'a, P: Protocol> Locked<'a, P> {
     }
 
     /// The addresses and ports of the connected socket.
-    pub fn addrs4(&self) -> Addrs4 {
-        let (mut s, mut d, mut sp, mut dp) = (0u32, 0u32, 0u16, 0u16);
-        // SAFETY: the socket is valid; the out pointers are locals.
-        unsafe { bindings::rnet_inet4_addrs(self.sk.as_raw(), &mut s, &mut d, &mut sp, &mut dp) };
-        Addrs4::from_be(s, d, sp, dp)
+    pub fn addrs(&self) -> Addrs {
+        let (mut s, mut d, mut sp, mut dp) = ([0u8; 16], [0u8; 16], 0u16, 0u16);
+        // SAFETY: the socket is valid; the out pointers are locals (16
+        // bytes for each address).
+        let v = unsafe {
+            bindings::rnet_inet_addrs(
+                self.sk.as_raw(),
+                s.as_mut_ptr(),
+                d.as_mut_ptr(),
+                &mut sp,
+                &mut dp,
+            )
+        };
+        // The helper answers 4 or 6; IPv4's zero addresses otherwise.
+        Addrs::from_helper(v, s, d, sp, dp).unwrap_or(Addrs::v4([0; 4], [0; 4], 0, 0))
     }
 
     /// Sends `pkt` (transport header with its checksum, and data) to the
@@ -427,7 +511,7 @@ impl<'a, P: Protocol> Locked<'a, P> {
         // SAFETY: the socket is valid and ours (type invariant); the helper
         // refuses a socket without a peer (`ENOTCONN`) and a length IP
         // cannot carry (`EMSGSIZE`); `pkt` is readable for `len` bytes.
-        to_result(unsafe { bindings::rnet_inet4_xmit(self.sk.as_raw(), pkt.as_ptr().cast(), len) })
+        to_result(unsafe { bindings::rnet_inet_xmit(self.sk.as_raw(), pkt.as_ptr().cast(), len) })
     }
 
     /// Arms the retransmission timer: [`Protocol::xmit_timer`] runs in
@@ -445,7 +529,7 @@ impl<'a, P: Protocol> Locked<'a, P> {
     pub fn xmit_skb(&mut self, skb: OutSkb<'_>) -> Result {
         // SAFETY: the socket is valid and ours (type invariant); the
         // packet is handed over (the helper consumes it).
-        to_result(unsafe { bindings::rnet_inet4_xmit_skb(self.sk.as_raw(), skb.skb.into_raw()) })
+        to_result(unsafe { bindings::rnet_inet_xmit_skb(self.sk.as_raw(), skb.skb.into_raw()) })
     }
 
     /// Puts a message from [`Protocol::sendmsg`] at the end of the send
@@ -484,7 +568,7 @@ impl<'a, P: Protocol> Locked<'a, P> {
     /// Queues the data of `pkt` (after its `hlen`-byte header) for
     /// `recvmsg()`; `ENOMEM` when the receive buffer is full (the packet
     /// is dropped and counted in the socket's drops).
-    pub fn queue_rcv(&mut self, pkt: Packet4<P>, hlen: u32) -> Result {
+    pub fn queue_rcv(&mut self, pkt: Packet<P>, hlen: u32) -> Result {
         // SAFETY: the socket is valid and ours (type invariant); the
         // packet is handed over (the helper consumes it) and is one the
         // socket received.
@@ -525,13 +609,13 @@ impl<'a, P: Protocol> Locked<'a, P> {
     /// Replies to `pkt`, a packet this socket received, with `out`
     /// (transport header with its checksum) from the control socket of
     /// the socket's namespace (`ENOENT` for a kernel socket).
-    pub fn reply(&self, pkt: &Packet4<P>, out: &[u8]) -> Result {
+    pub fn reply(&self, pkt: &Packet<P>, out: &[u8]) -> Result {
         let len = u32::try_from(out.len()).map_err(|_| E2BIG)?;
         // SAFETY: the socket is valid (type invariant); `pkt` is a received
-        // IPv4 packet (its invariant), whose route the helper checks;
+        // IP packet (its invariant), whose route the helper checks;
         // `out` is readable for `len` bytes.
         to_result(unsafe {
-            bindings::rnet_inet4_sk_reply(self.sk.as_raw(), pkt.skb.raw(), out.as_ptr().cast(), len)
+            bindings::rnet_inet_sk_reply(self.sk.as_raw(), pkt.skb.raw(), out.as_ptr().cast(), len)
         })
     }
 
@@ -542,15 +626,15 @@ impl<'a, P: Protocol> Locked<'a, P> {
     /// `EINVAL` for a socket that does not listen or a packet to a
     /// broadcast or multicast address, `EBUSY` when the listener's queues
     /// are full.
-    pub fn new_request(&mut self, pkt: &Packet4<P>, req: P::Req, timeout_ms: u32) -> Result {
+    pub fn new_request(&mut self, pkt: &Packet<P>, req: P::Req, timeout_ms: u32) -> Result {
         let a = pkt.addrs().ok_or(EINVAL)?;
         let req = MaybeUninit::new(req);
         // SAFETY: the socket is valid and ours (type invariant); `pkt`
-        // is a received IPv4 packet (its invariant); `req` is readable
+        // is a received IP packet (its invariant); `req` is readable
         // for `size_of::<P::Req>()` bytes, the request size registered,
         // and is copied (`P::Req: Copy`: no drop is owed).
         to_result(unsafe {
-            bindings::rnet_inet4_req_new(
+            bindings::rnet_inet_req_new(
                 self.sk.as_raw(),
                 pkt.skb.raw(),
                 a.sport.to_be(),
@@ -562,7 +646,7 @@ impl<'a, P: Protocol> Locked<'a, P> {
     }
 }
 
-/// A counted reference to a socket of `P`, from [`Rx4::lookup`].
+/// A counted reference to a socket of `P`, from [`Rx::lookup`].
 ///
 /// # Invariants
 ///
@@ -587,19 +671,19 @@ impl<P: Protocol> Drop for SockRef<P> {
     }
 }
 
-/// A received packet and what it belongs to, from [`Rx4::lookup`] (which
+/// A received packet and what it belongs to, from [`Rx::lookup`] (which
 /// consumes the packet: one lookup per packet, so one handle per request).
 pub enum Lookup<P: Protocol> {
     /// No socket or request (a timewait socket counts as none).
-    None(Rx4<P>),
+    None(Rx<P>),
     /// A socket (listening, connecting, connected or closing).
-    Sock(SockRef<P>, Rx4<P>),
+    Sock(SockRef<P>, Rx<P>),
     /// A connection request a listener answered.
     Req(ReqRx<P>),
 }
 
 /// A received packet for a connection request of `P`, with a reference
-/// on the request. Like [`Rx4`], it stays in the receive softirq call (it
+/// on the request. Like [`Rx`], it stays in the receive softirq call (it
 /// is not `Send`).
 ///
 /// # Invariants
@@ -609,12 +693,12 @@ pub enum Lookup<P: Protocol> {
 /// hashed) behind its lock, and its listener is a socket of `P`.
 pub struct ReqRx<P: Protocol> {
     req: NonNull<bindings::request_sock>,
-    pkt: core::mem::ManuallyDrop<Rx4<P>>,
+    pkt: core::mem::ManuallyDrop<Rx<P>>,
 }
 
 impl<P: Protocol> ReqRx<P> {
     /// The packet.
-    pub fn packet(&self) -> &Rx4<P> {
+    pub fn packet(&self) -> &Rx<P> {
         &self.pkt
     }
 
@@ -651,11 +735,11 @@ impl<P: Protocol> ReqRx<P> {
         let state = core::mem::ManuallyDrop::new(state);
         let mut moved = false;
         // SAFETY: a valid request of `P` (type invariant), whose listener
-        // is a socket of `P`; the packet is its IPv4 input packet, in the
-        // receive softirq (`Rx4`'s invariant); `state` is readable for its
+        // is a socket of `P`; the packet is its IP input packet, in the
+        // receive softirq (`Rx`'s invariant); `state` is readable for its
         // size, and moved out (bitwise) only when the helper says so.
         let r = unsafe {
-            bindings::rnet_inet4_req_accept(
+            bindings::rnet_inet_req_accept(
                 self.req.as_ptr(),
                 self.pkt.skb.raw(),
                 ptr::addr_of!(*state).cast(),
@@ -709,13 +793,21 @@ impl<P: Protocol> ReqLocked<'_, P> {
     }
 
     /// The request's addresses and ports (local first).
-    pub fn addrs4(&self) -> Addrs4 {
-        let (mut s, mut d, mut sp, mut dp) = (0u32, 0u32, 0u16, 0u16);
-        // SAFETY: a valid request (type invariant); locals as out pointers.
-        unsafe {
-            bindings::rnet_inet4_req_addrs(self.req.as_ptr(), &mut s, &mut d, &mut sp, &mut dp)
+    pub fn addrs(&self) -> Addrs {
+        let (mut s, mut d, mut sp, mut dp) = ([0u8; 16], [0u8; 16], 0u16, 0u16);
+        // SAFETY: a valid request (type invariant); locals as out
+        // pointers (16 bytes for each address).
+        let v = unsafe {
+            bindings::rnet_inet_req_addrs(
+                self.req.as_ptr(),
+                s.as_mut_ptr(),
+                d.as_mut_ptr(),
+                &mut sp,
+                &mut dp,
+            )
         };
-        Addrs4::from_be(s, d, sp, dp)
+        // The helper answers 4 or 6; IPv4's zero addresses otherwise.
+        Addrs::from_helper(v, s, d, sp, dp).unwrap_or(Addrs::v4([0; 4], [0; 4], 0, 0))
     }
 
     /// Sends `pkt` (transport header with its checksum) to the request's
@@ -725,7 +817,7 @@ impl<P: Protocol> ReqLocked<'_, P> {
         // SAFETY: a valid request (type invariant); `pkt` is readable for
         // `len` bytes; the helper refuses lengths IP cannot carry.
         to_result(unsafe {
-            bindings::rnet_inet4_req_xmit(self.req.as_ptr(), pkt.as_ptr().cast(), len)
+            bindings::rnet_inet_req_xmit(self.req.as_ptr(), pkt.as_ptr().cast(), len)
         })
     }
 
@@ -743,47 +835,47 @@ impl<P: Protocol> Drop for ReqLocked<'_, P> {
     }
 }
 
-/// The addresses and ports of a received IPv4 packet.
+/// The addresses and ports of a received IPv4 or IPv6 packet.
 ///
 /// # Safety
 ///
-/// `skb` is an IPv4 input packet: its network header is set, its data at
+/// `skb` is an IP input packet: its network header is set, its data at
 /// the transport header.
-unsafe fn rx_addrs(skb: &SkBuff) -> Option<Addrs4> {
+unsafe fn rx_addrs(skb: &SkBuff) -> Option<Addrs> {
     let d = skb.data();
     if d.len() < 4 {
         return None;
     }
-    let (mut s, mut t) = (0u32, 0u32);
-    // SAFETY: the network header is set (the caller's promise).
-    unsafe { bindings::rnet_ip4_addrs(skb.raw(), &mut s, &mut t) };
-    Some(Addrs4 {
-        saddr: s.to_ne_bytes(),
-        daddr: t.to_ne_bytes(),
-        sport: u16::from_be_bytes([d[0], d[1]]),
-        dport: u16::from_be_bytes([d[2], d[3]]),
-    })
+    let (mut s, mut t) = ([0u8; 16], [0u8; 16]);
+    // SAFETY: the network header is set (the caller's promise); 16 bytes
+    // of room for each address.
+    let v = unsafe { bindings::rnet_ip_addrs(skb.raw(), s.as_mut_ptr(), t.as_mut_ptr()) };
+    let (sp, dp) = (
+        u16::from_ne_bytes([d[0], d[1]]),
+        u16::from_ne_bytes([d[2], d[3]]),
+    );
+    Addrs::from_helper(v, s, t, sp, dp)
 }
 
-/// A received IPv4 packet of `P` handed to one of its sockets
+/// A received IP packet of `P` handed to one of its sockets
 /// ([`Protocol::do_rcv`]): in the receive softirq, from the backlog, or
 /// as a new socket's first packet.
 ///
 /// # Invariants
 ///
-/// An IPv4 input packet of `P`'s protocol: network header set, data at the
+/// An IP (v4 or v6) input packet of `P`'s protocol: network header set, data at the
 /// transport header, its route held (or none).
-pub struct Packet4<P: Protocol> {
+pub struct Packet<P: Protocol> {
     skb: SkBuff,
     // Not `Send`: its route may be one the receive path holds only for
     // the call.
     _p: PhantomData<(P, *mut ())>,
 }
 
-impl<P: Protocol> Packet4<P> {
+impl<P: Protocol> Packet<P> {
     /// The packet's bytes from the transport header (the linear part:
     /// the receive handler made the whole packet linear before delivery
-    /// when it called [`Rx4::may_pull`] with its length).
+    /// when it called [`Rx::may_pull`] with its length).
     pub fn data(&self) -> &[u8] {
         self.skb.data()
     }
@@ -799,8 +891,8 @@ impl<P: Protocol> Packet4<P> {
     }
 
     /// The IP addresses and the transport ports.
-    pub fn addrs(&self) -> Option<Addrs4> {
-        // SAFETY: an IPv4 input packet (type invariant).
+    pub fn addrs(&self) -> Option<Addrs> {
+        // SAFETY: an IP input packet (type invariant).
         unsafe { rx_addrs(&self.skb) }
     }
 }
@@ -851,16 +943,16 @@ impl OutSkb<'_> {
     }
 }
 
-/// A packet of the protocol as IPv4 input hands it over: IP header and
+/// A packet of the protocol as IP input hands it over: IP header and
 /// route set, data at the transport header. Only the protocol handler's
 /// trampoline makes one, and it stays in that softirq call (it is not
 /// `Send`).
-pub struct Rx4<P: Protocol> {
+pub struct Rx<P: Protocol> {
     skb: SkBuff,
     _p: PhantomData<(*mut (), P)>,
 }
 
-impl<P: Protocol> Rx4<P> {
+impl<P: Protocol> Rx<P> {
     /// The packet's bytes from the transport header (the linear part).
     pub fn data(&self) -> &[u8] {
         self.skb.data()
@@ -876,7 +968,7 @@ impl<P: Protocol> Rx4<P> {
         self.skb.is_empty()
     }
 
-    /// Makes the first `len` bytes linear, so that [`Rx4::data`] shows
+    /// Makes the first `len` bytes linear, so that [`Rx::data`] shows
     /// them; false when the packet is shorter (or memory is short).
     pub fn may_pull(&mut self, len: u32) -> bool {
         // SAFETY: a valid packet we own; the header offsets survive a
@@ -886,8 +978,8 @@ impl<P: Protocol> Rx4<P> {
 
     /// The IP addresses and the transport ports (from its first four
     /// bytes, `None` when it has fewer linear ones).
-    pub fn addrs(&self) -> Option<Addrs4> {
-        // SAFETY: an IPv4 input packet: its network header is set (type
+    pub fn addrs(&self) -> Option<Addrs> {
+        // SAFETY: an IP input packet: its network header is set (type
         // invariant).
         unsafe { rx_addrs(&self.skb) }
     }
@@ -899,15 +991,16 @@ impl<P: Protocol> Rx4<P> {
             return Lookup::None(self);
         };
         let mut req = false;
-        // SAFETY: an IPv4 input packet with its route, in the receive
+        // SAFETY: an IP input packet with its route, in the receive
         // softirq under RCU (type invariant). The lookup is in the hash
         // tables of the protocol its IP header names, `P`'s (only `P`'s
-        // handler makes an `Rx4<P>`), and the helper returns only a
+        // handler makes an `Rx<P>`), and the helper returns only a
         // socket of that protocol's proto, or a request of its request
         // ops, with a reference.
         let sk = unsafe {
-            bindings::rnet_inet4_lookup(
+            bindings::rnet_inet_lookup(
                 self.skb.raw(),
+                P::PROTOCOL,
                 doff,
                 a.sport.to_be(),
                 a.dport.to_be(),
@@ -935,10 +1028,10 @@ impl<P: Protocol> Rx4<P> {
     /// namespace's control socket, to a packet addressed to this host.
     pub fn reply(&self, pkt: &[u8]) -> Result {
         let len = u32::try_from(pkt.len()).map_err(|_| E2BIG)?;
-        // SAFETY: an IPv4 input packet with its route (type invariant);
+        // SAFETY: an IP input packet with its route (type invariant);
         // `pkt` is readable for `len` bytes.
         to_result(unsafe {
-            bindings::rnet_inet4_ctl_reply(self.skb.raw(), pkt.as_ptr().cast(), len)
+            bindings::rnet_inet_ctl_reply(self.skb.raw(), P::PROTOCOL, pkt.as_ptr().cast(), len)
         })
     }
 
@@ -1072,6 +1165,8 @@ impl<P: Protocol> Registration<P> {
                 Some(write_timer_tramp::<P>),
                 Some(send_response_tramp::<P>),
                 Some(send_data_tramp::<P>),
+                Some(icmp_sent_tramp::<P>),
+                Some(icmp_err_tramp::<P>),
                 P::DATA_OVERHEAD,
                 P::TX_QUEUE_LEN,
                 size_of::<P::Req>() as c_uint,
@@ -1103,7 +1198,7 @@ impl<P: Protocol> Drop for Registration<P> {
 /// `sk` is a socket of `P` whose protocol state was written.
 unsafe extern "C" fn destruct_tramp<P: Protocol>(sk: *mut bindings::sock) {
     // SAFETY: the INET destructor this one replaced.
-    unsafe { bindings::inet_sock_destruct(sk) };
+    unsafe { bindings::rnet_inet_sock_destruct(sk) };
     // SAFETY: the last reference went: nothing else reaches the state,
     // which was written (this destructor is set only then).
     unsafe { ptr::drop_in_place(Sock::<P>::from_raw(sk).data_ptr()) };
@@ -1181,7 +1276,7 @@ unsafe extern "C" fn connect_tramp<P: Protocol>(
 ) -> c_int {
     // SAFETY: `inet_stream_connect` calls this with the socket locked and
     // `uaddr` holding `len` bytes copied from the user.
-    let r = unsafe { bindings::rnet_inet4_connect(sk, uaddr, len) };
+    let r = unsafe { bindings::rnet_inet_connect(sk, uaddr, len) };
     if r != 0 {
         return r;
     }
@@ -1259,11 +1354,11 @@ unsafe extern "C" fn do_rcv_tramp<P: Protocol>(
         )
     };
     if let Some(skb) = skb {
-        // INVARIANT: the packets handed to a socket of `P` are its IPv4
-        // input packets (`Rx4::deliver`, the backlog, `ReqRx::accept`).
+        // INVARIANT: the packets handed to a socket of `P` are its IP
+        // input packets (`Rx::deliver`, the backlog, `ReqRx::accept`).
         P::do_rcv(
             &mut l,
-            Packet4 {
+            Packet {
                 skb,
                 _p: PhantomData,
             },
@@ -1341,7 +1436,7 @@ unsafe extern "C" fn send_response_tramp<P: Protocol>(req: *mut bindings::reques
 ///
 /// # Safety
 ///
-/// Called by IPv4 input with a packet of `P`'s protocol, data at its
+/// Called by IPv4 or IPv6 input with a packet of `P`'s protocol, data at its
 /// transport header, in the receive softirq.
 unsafe extern "C" fn rcv_tramp<P: Protocol>(skb: *mut bindings::sk_buff) -> c_int {
     // SAFETY: IP input hands over a packet of `P`'s protocol, data at the
@@ -1354,7 +1449,7 @@ unsafe extern "C" fn rcv_tramp<P: Protocol>(skb: *mut bindings::sk_buff) -> c_in
     let net = unsafe { Net::from_raw(bindings::rnet_skb_net(skb.raw())) };
     P::rcv(
         net,
-        Rx4 {
+        Rx {
             skb,
             _p: PhantomData,
         },
@@ -1430,9 +1525,10 @@ unsafe extern "C" fn setsockopt_tramp<P: Protocol>(
     val: bindings::sockptr_t,
     len: c_uint,
 ) -> c_int {
-    if level == bindings::SOL_IP as c_int {
+    // SAFETY: a socket of `P`, held by the caller.
+    if unsafe { bindings::rnet_inet_ip_level(sk, level) } {
         // SAFETY: the arguments are the caller's, passed on unchanged.
-        return unsafe { bindings::ip_setsockopt(sk, level, name, val, len) };
+        return unsafe { bindings::rnet_inet_ip_setsockopt(sk, level, name, val, len) };
     }
     if P::SOL == 0 || level != P::SOL {
         return -(bindings::ENOPROTOOPT as c_int);
@@ -1466,9 +1562,10 @@ unsafe extern "C" fn getsockopt_tramp<P: Protocol>(
     val: *mut c_char,
     len: *mut c_int,
 ) -> c_int {
-    if level == bindings::SOL_IP as c_int {
+    // SAFETY: a socket of `P`, held by the caller.
+    if unsafe { bindings::rnet_inet_ip_level(sk, level) } {
         // SAFETY: the arguments are the caller's, passed on unchanged.
-        return unsafe { bindings::ip_getsockopt(sk, level, name, val, len) };
+        return unsafe { bindings::rnet_inet_ip_getsockopt(sk, level, name, val, len) };
     }
     if P::SOL == 0 || level != P::SOL {
         return -(bindings::ENOPROTOOPT as c_int);

@@ -4,6 +4,10 @@
  * printing what happened on one line ("ok", or "errno N (text)").
  *
  *   dccpt socket                   socket(AF_INET, SOCK_DCCP, IPPROTO_DCCP)
+ *
+ * With DCCPT_FAMILY=6 in the environment the sockets are AF_INET6 and
+ * the addresses IPv6 ones (the raw-packet commands stay IPv4 but where
+ * they say otherwise).
  *   dccpt listen PORT SECS         bind, listen, hold the socket SECS s
  *   dccpt bind PORT                bind only, then close
  *   dccpt connect ADDR PORT [SECS] blocking connect (SECS s at most,
@@ -195,9 +199,12 @@ static int report(int rc)
 	return 0;
 }
 
+/* The sockets' family: AF_INET6 when DCCPT_FAMILY is 6. */
+static int family = AF_INET;
+
 static int dccp_socket(void)
 {
-	int fd = socket(AF_INET, SOCK_DCCP, IPPROTO_DCCP), n = 0;
+	int fd = socket(family, SOCK_DCCP, IPPROTO_DCCP), n = 0;
 	const char *sc = getenv("DCCPT_SERVICE");
 	uint32_t codes[32];
 	char *end;
@@ -275,13 +282,13 @@ static void rc(const char *what, int r)
 		printf("%s: ok\n", what);
 }
 
-static void addr_of(struct sockaddr_in *a, const char *ip, const char *port);
+static void addr_of(struct sockaddr_in6 *a, const char *ip, const char *port);
 
 static int do_ccidopts(const char *ip, const char *port)
 {
 	unsigned char ccids[252] = { 2 }, tx23[2] = { 2, 3 }, avail[8];
 	unsigned char three = 3, four = 4;
-	struct sockaddr_in a;
+	struct sockaddr_in6 a;
 	int fd = dccp_socket(), v = 1, i;
 	socklen_t len = sizeof(avail);
 
@@ -333,17 +340,31 @@ static int do_ccidopts(const char *ip, const char *port)
 	return 0;
 }
 
-static void addr_of(struct sockaddr_in *a, const char *ip, const char *port)
+/*
+ * @ip (the wildcard address if NULL) and @port in the family of the
+ * sockets dccp_socket() makes: IPv6 if DCCPT_FAMILY is 6.
+ */
+static void addr_of(struct sockaddr_in6 *a, const char *ip, const char *port)
 {
+	struct sockaddr_in *a4 = (struct sockaddr_in *)a;
+
 	memset(a, 0, sizeof(*a));
-	a->sin_family = AF_INET;
-	a->sin_port = htons(atoi(port));
-	a->sin_addr.s_addr = ip ? inet_addr(ip) : htonl(INADDR_ANY);
+	if (family == AF_INET6) {
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(atoi(port));
+		a->sin6_addr = in6addr_any;
+		if (ip && inet_pton(AF_INET6, ip, &a->sin6_addr) != 1)
+			a->sin6_family = AF_UNSPEC;
+		return;
+	}
+	a4->sin_family = AF_INET;
+	a4->sin_port = htons(atoi(port));
+	a4->sin_addr.s_addr = ip ? inet_addr(ip) : htonl(INADDR_ANY);
 }
 
 static int do_listen(const char *port, int secs, int do_listen_call)
 {
-	struct sockaddr_in a;
+	struct sockaddr_in6 a;
 	int fd = dccp_socket();
 
 	if (fd < 0)
@@ -370,7 +391,7 @@ static long now_ms(void)
 static int do_connect(const char *ip, const char *port, int secs)
 {
 	struct timeval tv = { .tv_sec = secs };
-	struct sockaddr_in a;
+	struct sockaddr_in6 a;
 	int fd = dccp_socket();
 
 	if (fd < 0)
@@ -398,7 +419,7 @@ static int do_server(const char *port, int n, int backlog, const char *mode)
 {
 	struct timeval tv = { .tv_sec = 10 };
 	int fd = dccp_socket(), c[128], i;
-	struct sockaddr_in a;
+	struct sockaddr_in6 a;
 
 	if (fd < 0 || n > 128)
 		return report(-1);
@@ -453,7 +474,7 @@ static int do_server(const char *port, int n, int backlog, const char *mode)
 static int do_client(const char *ip, const char *port, const char *mode)
 {
 	struct timeval tv = { .tv_sec = 5 };
-	struct sockaddr_in a;
+	struct sockaddr_in6 a;
 	int fd = dccp_socket();
 
 	if (fd < 0 ||
@@ -468,7 +489,7 @@ static int do_client(const char *ip, const char *port, const char *mode)
 	report(0);
 	if (getsockname(fd, (struct sockaddr *)&a, &len) < 0)
 		return report(-1);
-	printf("port %d\n", ntohs(a.sin_port));
+	printf("port %d\n", ntohs(a.sin6_port));
 	fflush(stdout);
 	if (!strncmp(mode, "linger", 6)) {
 		fflush(stdout);
@@ -498,7 +519,7 @@ static int do_echo_server(const char *port)
 {
 	struct timeval tv = { .tv_sec = 10 };
 	int fd = dccp_socket(), c, msgs = 0;
-	struct sockaddr_in a;
+	struct sockaddr_in6 a;
 	unsigned char b[4096];
 	long bytes = 0;
 	ssize_t n;
@@ -533,7 +554,7 @@ static int do_echo_client(const char *ip, const char *port, int n, int max)
 	struct timeval tv = { .tv_sec = 5 };
 	unsigned char out[4096], in[4096];
 	int fd = dccp_socket(), i, j, size, mps;
-	struct sockaddr_in a;
+	struct sockaddr_in6 a;
 	socklen_t len;
 	ssize_t r;
 
@@ -630,7 +651,7 @@ static int do_bulk_server(const char *port)
 	int reordered = 0;
 	long top = -1;
 	unsigned char b[4096];
-	struct sockaddr_in a;
+	struct sockaddr_in6 a;
 	uint32_t k, size, info[14];
 	long bytes = 0, first = 0, last = 0;
 	socklen_t len;
@@ -695,7 +716,7 @@ static int do_bulk_client(const char *ip, const char *port, int n, int size)
 	struct timeval tv = { .tv_sec = 10 };
 	int fd = dccp_socket(), i, tries;
 	unsigned char out[4096];
-	struct sockaddr_in a;
+	struct sockaddr_in6 a;
 	uint32_t info[14];
 	ssize_t r;
 	socklen_t len;
@@ -759,7 +780,7 @@ static int do_bulk_client(const char *ip, const char *port, int n, int size)
 static int do_window_client(const char *ip, const char *port)
 {
 	unsigned char out[1000];
-	struct sockaddr_in a;
+	struct sockaddr_in6 a;
 	int fd = dccp_socket(), k;
 	uint32_t info[14];
 	char line[64];
@@ -796,7 +817,7 @@ static int do_window_client(const char *ip, const char *port)
 static int do_conns(const char *ip, const char *port, int n)
 {
 	struct pollfd p[256];
-	struct sockaddr_in a;
+	struct sockaddr_in6 a;
 	int i, err, done = 0;
 	socklen_t len;
 
@@ -1220,7 +1241,7 @@ static int do_sync_client(const char *ip, const char *port, int n)
 {
 	struct timeval tv = { .tv_sec = 3 };
 	char line[64], b[64];
-	struct sockaddr_in a;
+	struct sockaddr_in6 a;
 	int fd = dccp_socket(), i;
 	ssize_t r;
 
@@ -1315,7 +1336,7 @@ static int do_rr_server(const char *port, int secs)
 	struct pollfd p[257];
 	int n = 1, i, conns = 0, one = 1;
 	long msgs = 0, end = now_ms() + secs * 1000L;
-	struct sockaddr_in a;
+	struct sockaddr_in6 a;
 	unsigned char b[4096];
 	ssize_t r;
 
@@ -1374,7 +1395,7 @@ static int do_rr_client(const char *ip, const char *port, int clients,
 	struct timeval tv = { .tv_sec = 5 };
 	int pfd[2], i, fd = -1;
 	long total = 0, got, start;
-	struct sockaddr_in a;
+	struct sockaddr_in6 a;
 	unsigned char b[64];
 
 	if (clients < 1 || clients > 64 || secs < 1 || pipe(pfd) < 0)
@@ -1423,6 +1444,10 @@ static int do_rr_client(const char *ip, const char *port, int clients,
 
 int main(int argc, char **argv)
 {
+	const char *fam = getenv("DCCPT_FAMILY");
+
+	if (fam && !strcmp(fam, "6"))
+		family = AF_INET6;
 	if (argc >= 2 && !strcmp(argv[1], "socket")) {
 		int fd = dccp_socket();
 
