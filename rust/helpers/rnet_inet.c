@@ -76,6 +76,7 @@ struct rnet_inet_proto {
 	struct timewait_sock_ops twsk_ops;
 	struct inet_diag_handler diag;
 	int slot;
+	bool v6;	/* IPv6 registered too (not booted with ipv6.disable=1) */
 	int (*listen_start)(struct sock *sk);
 	void (*write_timer)(struct sock *sk);
 	int (*send_response)(struct request_sock *req);
@@ -121,10 +122,43 @@ static struct rnet_inet_proto *rnet_inet_of(const struct sock *sk)
 	return container_of(sk->sk_prot, struct rnet_inet_proto, prot);
 }
 
-/* Whether @sk is an IPv6 socket (IPv4-mapped peers are for later). */
+/* Whether @sk is an IPv6 socket (AF_INET6: prot6, INET6's socket calls). */
 static bool rnet_inet_is6(const struct sock *sk)
 {
 	return RNET_INET6 && sk->sk_family == AF_INET6;
+}
+
+/*
+ * Whether @sk speaks IPv6 on the wire: an IPv6 socket whose peer (if it
+ * has one) is not IPv4-mapped. A mapped one speaks IPv4, through the
+ * IPv4 fields of its inet_sock, as a TCP socket with ipv6_mapped does.
+ */
+static bool rnet_inet_wire6(const struct sock *sk)
+{
+	return rnet_inet_is6(sk) && !ipv6_addr_v4mapped(&sk->sk_v6_daddr);
+}
+
+/*
+ * Whether the full socket @sk, found for a packet whose family's proto of
+ * @p is @prot, is one of @p's that speaks that family: of @prot, not an
+ * IPv4-mapped one for IPv6; for IPv4, also a dual-stack IPv6 listener or
+ * an IPv4-mapped IPv6 socket. (The tables match on ports and the IPv4
+ * address fields only, which an IPv6 socket fills with a placeholder:
+ * the family a socket speaks is checked here.)
+ */
+static bool rnet_inet_prot_ok(struct rnet_inet_proto *p, const struct sock *sk,
+			      const struct proto *prot)
+{
+#if RNET_INET6
+	bool mapped = ipv6_addr_v4mapped(&sk->sk_v6_daddr);
+
+	if (sk->sk_prot == &p->prot6) {
+		if (sk->sk_state == TCP_LISTEN)
+			return prot == &p->prot6 || !ipv6_only_sock(sk);
+		return prot == &p->prot6 ? !mapped : mapped;
+	}
+#endif
+	return sk->sk_prot == prot;
 }
 
 /* Whether @skb came in over IPv6. */
@@ -234,7 +268,7 @@ static int rnet_inet_net_init(struct net *net, int slot)
 
 	err = inet_ctl_sock_create(&ctl[0], PF_INET, SOCK_RAW,
 				   p->protosw.protocol, net);
-	if (err || !RNET_INET6)
+	if (err || !p->v6)
 		return err;
 	/* The IPv6 one (TCP's is made the same way). */
 	err = inet_ctl_sock_create(&ctl[1], PF_INET6, SOCK_RAW,
@@ -488,7 +522,8 @@ static int rnet_inet_mps(struct sock *sk)
 {
 	struct rnet_inet_proto *p = rnet_inet_of(sk);
 	struct dst_entry *dst = __sk_dst_get(sk);
-	int iph = rnet_inet_is6(sk) ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+	int iph = rnet_inet_wire6(sk) ? sizeof(struct ipv6hdr) :
+					sizeof(struct iphdr);
 	int mtu = dst ? dst_mtu(dst) : IPV4_MIN_MTU;
 
 	return mtu - iph - inet_csk(sk)->icsk_ext_hdr_len -
@@ -749,7 +784,7 @@ static bool rnet_inet_has_peer(const struct sock *sk)
 {
 	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_TIME_WAIT))
 		return false;
-	if (rnet_inet_is6(sk))
+	if (rnet_inet_wire6(sk))
 		return !ipv6_addr_any(&sk->sk_v6_daddr);
 	return inet_sk(sk)->inet_daddr;
 }
@@ -759,7 +794,7 @@ static int rnet_inet_queue_xmit(struct sock *sk, struct sk_buff *skb)
 {
 	int err;
 
-	if (rnet_inet_is6(sk))
+	if (rnet_inet_wire6(sk))
 		err = inet6_csk_xmit(sk, skb, NULL);
 	else
 		err = ip_queue_xmit(sk, skb, &inet_sk(sk)->cork.fl);
@@ -1213,6 +1248,7 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	if (!p->prot.orphan_count || !p->ops)
 		goto fail;
 #if RNET_INET6
+	p->v6 = ipv6_mod_enabled();
 	rnet_inet6_templates(p, prot->name);
 	if (!p->ops6)
 		goto fail;
@@ -1226,10 +1262,12 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 		goto fail;
 	p->steps |= RNET_INET_PROTO;
 #if RNET_INET6
-	err = proto_register(&p->prot6, 1);
-	if (err)
-		goto fail;
-	p->steps |= RNET_INET_PROTO6;
+	if (p->v6) {
+		err = proto_register(&p->prot6, 1);
+		if (err)
+			goto fail;
+		p->steps |= RNET_INET_PROTO6;
+	}
 #endif
 	err = register_pernet_subsys(&rnet_inet_pernet[slot]);
 	if (err)
@@ -1243,13 +1281,14 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	}
 	p->steps |= RNET_INET_ADDED;
 #if RNET_INET6
-	if (inet6_add_protocol(&p->netproto6, p->protosw.protocol) < 0) {
+	if (p->v6 && inet6_add_protocol(&p->netproto6, p->protosw.protocol) < 0) {
 		pr_err("%s: IPv6 protocol %d is taken by another module\n",
 		       p->prot.name, p->protosw.protocol);
 		err = -EBUSY;
 		goto fail;
 	}
-	p->steps |= RNET_INET_ADDED6;
+	if (p->v6)
+		p->steps |= RNET_INET_ADDED6;
 #endif
 	/* Lookups find this registration only once its handler is in. */
 	rcu_assign_pointer(rnet_inet_live[slot], p);
@@ -1277,12 +1316,20 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	}
 	p->steps |= RNET_INET_PROTOSW;
 #if RNET_INET6
-	err = inet6_register_protosw(&p->protosw6);
-	if (err) {
-		err = -EBUSY;
-		goto fail;
+	/*
+	 * Cannot fail here: it refuses only a permanent entry of this
+	 * protocol (and type), whose protocol slots would have been taken
+	 * above. Were it to fail, IPv4 sockets made in between would
+	 * outlive the proto: hence the warning.
+	 */
+	if (p->v6) {
+		err = inet6_register_protosw(&p->protosw6);
+		if (WARN_ON_ONCE(err)) {
+			err = -EBUSY;
+			goto fail;
+		}
+		p->steps |= RNET_INET_PROTOSW6;
 	}
-	p->steps |= RNET_INET_PROTOSW6;
 #endif
 	return p;
 
@@ -1556,8 +1603,8 @@ failure:
 }
 
 /*
- * The same for an IPv6 socket (no IPv4-mapped peer: the socket is
- * IPv6-only).
+ * The same for an IPv6 socket; an IPv4-mapped peer is connected over IPv4
+ * (ENETUNREACH for an IPv6-only socket).
  */
 static int rnet_inet6_connect(struct sock *sk, struct sockaddr *uaddr,
 			      int addr_len)
@@ -1580,8 +1627,24 @@ static int rnet_inet6_connect(struct sock *sk, struct sockaddr *uaddr,
 	if (ipv6_addr_any(&usin->sin6_addr))
 		usin->sin6_addr = in6addr_loopback;
 	addr_type = ipv6_addr_type(&usin->sin6_addr);
-	if (addr_type & IPV6_ADDR_MULTICAST || addr_type == IPV6_ADDR_MAPPED)
+	if (addr_type & IPV6_ADDR_MULTICAST)
 		return -ENETUNREACH;
+	if (addr_type == IPV6_ADDR_MAPPED) {
+		struct sockaddr_in sin = {
+			.sin_family = AF_INET,
+			.sin_port = usin->sin6_port,
+			.sin_addr.s_addr = usin->sin6_addr.s6_addr32[3],
+		};
+
+		if (ipv6_only_sock(sk))
+			return -ENETUNREACH;
+		/* Sets the mapped sk_v6_daddr and sk_v6_rcv_saddr too. */
+		err = rnet_inet4_connect(sk, (struct sockaddr *)&sin,
+					 sizeof(sin));
+		if (!err)
+			np->saddr = sk->sk_v6_rcv_saddr;
+		return err;
+	}
 	if (addr_type & IPV6_ADDR_LINKLOCAL) {
 		if (addr_len >= sizeof(struct sockaddr_in6) &&
 		    usin->sin6_scope_id) {
@@ -1602,6 +1665,8 @@ static int rnet_inet6_connect(struct sock *sk, struct sockaddr *uaddr,
 	fl6.daddr = sk->sk_v6_daddr;
 	fl6.saddr = saddr ? *saddr : np->saddr;
 	fl6.flowi6_oif = sk->sk_bound_dev_if;
+	fl6.flowi6_mark = sk->sk_mark;
+	fl6.flowi6_uid = sk->sk_uid;
 	fl6.fl6_dport = usin->sin6_port;
 	fl6.fl6_sport = inet->inet_sport;
 	security_sk_classify_flow(sk, flowi6_to_flowi_common(&fl6));
@@ -1666,7 +1731,7 @@ int rust_helper_rnet_inet_addrs(const struct sock *sk, u8 *saddr, u8 *daddr,
 
 	*sport = inet->inet_sport;
 	*dport = inet->inet_dport;
-	if (rnet_inet_is6(sk)) {
+	if (rnet_inet_wire6(sk)) {
 		memcpy(saddr, &inet6_sk(sk)->saddr, sizeof(struct in6_addr));
 		memcpy(daddr, &sk->sk_v6_daddr, sizeof(struct in6_addr));
 		return 6;
@@ -1789,6 +1854,11 @@ static int rnet_inet6_reply(struct rnet_inet_proto *p, struct net *net,
 	fl6.saddr = rxip6h->daddr;
 	fl6.flowi6_proto = p->protosw.protocol;
 	fl6.flowi6_oif = inet6_iif(rxskb);
+	/* The transport header starts with the ports, as the lookups read. */
+	if (len >= 4) {
+		memcpy(&fl6.fl6_sport, data, 2);
+		memcpy(&fl6.fl6_dport, (const u8 *)data + 2, 2);
+	}
 	security_skb_classify_flow(rxskb, flowi6_to_flowi_common(&fl6));
 	dst = ip6_dst_lookup_flow(net, ctl, &fl6, NULL);
 	if (IS_ERR(dst))
@@ -1904,7 +1974,7 @@ int rust_helper_rnet_inet4_err(struct sk_buff *skb, u32 info,
 		reqsk_put(inet_reqsk(sk));
 		return 0;
 	}
-	if (sk->sk_prot != &p->prot)
+	if (!rnet_inet_prot_ok(p, sk, &p->prot))
 		goto out;
 	switch (type) {
 	case ICMP_REDIRECT:
@@ -2008,10 +2078,14 @@ static int rnet_inet6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
 		reqsk_put(inet_reqsk(sk));
 		return 0;
 	}
-	if (sk->sk_prot != &p->prot6)
+	if (!rnet_inet_prot_ok(p, sk, &p->prot6))
 		goto out;
-	if (type != ICMPV6_PKT_TOOBIG && type != NDISC_REDIRECT)
+	/* Other types (and unknown ones) are ignored, as for IPv4. */
+	if (type == ICMPV6_DEST_UNREACH || type == ICMPV6_PARAMPROB ||
+	    type == ICMPV6_TIME_EXCEED)
 		icmpv6_err_convert(type, code, &err);
+	else if (type != ICMPV6_PKT_TOOBIG && type != NDISC_REDIRECT)
+		goto out;
 	bh_lock_sock(sk);
 	if (sock_owned_by_user(sk)) {
 		__NET_INC_STATS(net, LINUX_MIB_LOCKDROPPEDICMPS);
@@ -2157,7 +2231,7 @@ lookup:
 	 * steered the packet to, e.g. with bpf_sk_assign, is not one). A
 	 * listener found under RCU may be on its way out: no reference then.
 	 */
-	if (!sk_fullsock(sk) || sk->sk_prot != prot ||
+	if (!sk_fullsock(sk) || !rnet_inet_prot_ok(p, sk, prot) ||
 	    (!refcounted && !refcount_inc_not_zero(&sk->sk_refcnt))) {
 		if (refcounted)
 			sock_gen_put(sk);
@@ -2285,9 +2359,6 @@ static void rnet_inet_write_timer(struct timer_list *t)
  */
 void rust_helper_rnet_inet_sock_init(struct sock *sk)
 {
-	/* IPv4-mapped peers are not supported yet: IPv6 sockets are v6-only. */
-	if (rnet_inet_is6(sk))
-		sk->sk_ipv6only = 1;
 	inet_csk(sk)->icsk_sync_mss = rnet_inet_sync_mss;
 	inet_csk_init_xmit_timers(sk, rnet_inet_write_timer,
 				  rnet_inet_timer_noop, rnet_inet_timer_noop);
@@ -2351,8 +2422,13 @@ int rust_helper_rnet_inet_req_new(struct sock *sk, struct sk_buff *skb,
 	struct inet_request_sock *ireq;
 	struct request_sock *req;
 
-	/* A listener of the packet's family. */
-	if (sk->sk_state != TCP_LISTEN || is6 != rnet_inet_is6(sk))
+	/*
+	 * An IPv6 packet to an IPv6 listener; an IPv4 one to an IPv4
+	 * listener or a dual-stack IPv6 one (a request of IPv4, whose child
+	 * is an IPv4-mapped IPv6 socket).
+	 */
+	if (sk->sk_state != TCP_LISTEN ||
+	    (is6 ? !rnet_inet_is6(sk) : rnet_inet_is6(sk) && ipv6_only_sock(sk)))
 		return -EINVAL;
 	/* Never to a broadcast or multicast, nor from an IPv4-mapped one. */
 	if (is6) {
@@ -2532,18 +2608,15 @@ void rust_helper_rnet_inet_req_drop(struct request_sock *req)
  */
 #if RNET_INET6
 /*
- * The IPv6 part of a new child of an IPv6 listener: its own ipv6_pinfo
- * (the clone copied the listener's, whose pointers are the listener's),
- * its addresses and the route @dst, which it takes.
+ * A new child of an IPv6 listener gets its own ipv6_pinfo: the clone
+ * copied the listener's, whose pointers (options, multicast and anycast
+ * lists, flow labels) are the listener's, and which the child's
+ * destructor would free. Its multicast defaults come from @skb (IPv6, or
+ * IPv4 for a mapped child).
  */
-static void rnet_inet6_child(struct sock *sk, struct sock *child,
-			     struct request_sock *req, struct sk_buff *skb,
-			     struct dst_entry *dst)
+static void rnet_inet6_child_pinfo(struct sock *child, struct sk_buff *skb)
 {
-	struct inet_request_sock *ireq = inet_rsk(req);
-	const struct ipv6_pinfo *np = inet6_sk(sk);
 	struct inet_sock *newinet = inet_sk(child);
-	struct ipv6_txoptions *opt;
 	struct ipv6_pinfo *newnp;
 
 	newnp = (struct ipv6_pinfo *)((u8 *)child +
@@ -2555,8 +2628,29 @@ static void rnet_inet6_child(struct sock *sk, struct sock *child,
 	newnp->ipv6_mc_list = NULL;
 	newnp->ipv6_ac_list = NULL;
 	RCU_INIT_POINTER(newinet->ipv6_fl_list, NULL);
-	newnp->mcast_oif = inet6_iif(skb);
-	newnp->mcast_hops = ipv6_hdr(skb)->hop_limit;
+	if (rnet_skb_is6(skb)) {
+		newnp->mcast_oif = inet6_iif(skb);
+		newnp->mcast_hops = ipv6_hdr(skb)->hop_limit;
+	} else {
+		newnp->mcast_oif = inet_iif(skb);
+		newnp->mcast_hops = ip_hdr(skb)->ttl;
+	}
+}
+
+/*
+ * The addresses of a child of IPv6, the listener's IPv6 options (a copy
+ * of its own) and the route @dst, which it takes.
+ */
+static void rnet_inet6_child_addrs(struct sock *sk, struct sock *child,
+				   struct request_sock *req,
+				   struct dst_entry *dst)
+{
+	struct inet_request_sock *ireq = inet_rsk(req);
+	const struct ipv6_pinfo *np = inet6_sk(sk);
+	struct ipv6_pinfo *newnp = inet6_sk(child);
+	struct inet_sock *newinet = inet_sk(child);
+	struct ipv6_txoptions *opt;
+
 	child->sk_v6_daddr = ireq->ir_v6_rmt_addr;
 	child->sk_v6_rcv_saddr = ireq->ir_v6_loc_addr;
 	newnp->saddr = ireq->ir_v6_loc_addr;
@@ -2564,7 +2658,6 @@ static void rnet_inet6_child(struct sock *sk, struct sock *child,
 	newinet->inet_daddr = LOOPBACK4_IPV6;
 	newinet->inet_saddr = LOOPBACK4_IPV6;
 	newinet->inet_rcv_saddr = LOOPBACK4_IPV6;
-	/* The listener's IPv6 options, a copy of the child's own. */
 	inet_csk(child)->icsk_ext_hdr_len = 0;
 	rcu_read_lock();
 	opt = rcu_dereference(np->opt);
@@ -2605,16 +2698,21 @@ int rust_helper_rnet_inet_req_accept(struct request_sock *req,
 	struct sock *sk = req->rsk_listener;
 	struct rnet_inet_proto *p = rnet_inet_of(sk);
 	struct inet_request_sock *ireq = inet_rsk(req);
-	const bool is6 = rnet_inet_is6(sk);
+	const bool is6 = rnet_skb_is6(skb);
 	struct dst_entry *dst = NULL;
 	struct inet_sock *newinet;
+	bool own_req, pass, req6;
 	struct sock *child;
-	bool own_req, pass;
 
 	*moved = false;
 	if (size > p->data_size)
 		return -EINVAL;
-	if (inet_sk_state_load(sk) != TCP_LISTEN || is6 != rnet_skb_is6(skb))
+	/*
+	 * The request's family is the packet's (an IPv4 one of an IPv6
+	 * listener makes an IPv4-mapped child).
+	 */
+	req6 = ireq->ireq_family == AF_INET6;
+	if (inet_sk_state_load(sk) != TCP_LISTEN || is6 != req6)
 		return -ENOTCONN;
 	/* The listener's IPsec policy and filter, as for its other packets. */
 	if (is6)
@@ -2652,8 +2750,10 @@ int rust_helper_rnet_inet_req_accept(struct request_sock *req,
 	 */
 	child->sk_destruct = rnet_inet_sock_destruct;
 #if RNET_INET6
+	if (rnet_inet_is6(child))
+		rnet_inet6_child_pinfo(child, skb);
 	if (is6)
-		rnet_inet6_child(sk, child, req, skb, dst);
+		rnet_inet6_child_addrs(sk, child, req, dst);
 #endif
 	rust_helper_rnet_inet_sock_init(child);
 	memcpy((char *)child + p->data_offset, state, size);
@@ -2671,6 +2771,9 @@ int rust_helper_rnet_inet_req_accept(struct request_sock *req,
 		newinet->mc_index = inet_iif(skb);
 		newinet->mc_ttl = ip_hdr(skb)->ttl;
 		atomic_set(&newinet->inet_id, get_random_u16());
+		/* A mapped child's IPv6 source is the mapped address. */
+		if (rnet_inet_is6(child))
+			inet6_sk(child)->saddr = child->sk_v6_rcv_saddr;
 		dst = inet_csk_route_child_sock(sk, child, req);
 		if (!dst)
 			goto put;

@@ -14,9 +14,9 @@
 //! each family, hash tables, timewait death row, per-CPU orphan count, a
 //! raw control socket per namespace and family, the protocol handlers and,
 //! last, the `inet_protosw`s that make `socket(AF_INET or AF_INET6,
-//! P::SOCK_TYPE, P::PROTOCOL)` reach it. An IPv6 socket is IPv6-only (an
-//! IPv4-mapped peer is refused with `ENETUNREACH`); one family's packets
-//! never reach the other's sockets. Its sockets are
+//! P::SOCK_TYPE, P::PROTOCOL)` reach it. An IPv6 socket is dual-stack
+//! unless `IPV6_V6ONLY`: with an IPv4-mapped peer it speaks IPv4, and its
+//! [`Addrs`] are IPv4 ones. Its sockets are
 //! INET connection sockets: bind, port allocation, the listen queue and
 //! accept, connect's wait, shutdown and the socket options of other
 //! levels are the kernel's own (`inet_bind`, `inet_csk_get_port`,
@@ -1103,7 +1103,8 @@ impl<P: Protocol> Registration<P> {
         // SAFETY: all-zero is a valid `proto` (no method, no name).
         let mut prot: bindings::proto = unsafe { core::mem::zeroed() };
         let name = P::NAME.as_bytes();
-        if name.len() >= prot.name.len() {
+        // Room for the IPv6 proto's name too: the name and "v6".
+        if name.len() + 2 >= prot.name.len() {
             return Err(EINVAL);
         }
         for (d, s) in prot.name.iter_mut().zip(name) {

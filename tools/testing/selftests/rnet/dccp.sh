@@ -372,16 +372,32 @@ dccp_echo() {
 			"$NS_B $b0 -> $(dccp_stat_sum $NS_B)"
 }
 
+# echo_want N MAX: what dccpt echo-server prints after dccpt echo-client
+# N MAX.
+echo_want() {
+	awk -v n=$1 -v m=$2 'BEGIN { for (i = 0; i < n - 1; i++) s += 1 + (i * 131) % m
+		printf "echoed %d messages %d bytes\n", n + 10, s + m + 828 + 104 }'
+}
+
+# echo_line MPS N: what dccpt echo-client N MPS prints.
+echo_line() {
+	echo "mps $1 echo $2 ok burst ok short read 10 truncated, then 4 next big: errno 90 (Message too long)"
+}
+
 # IPv6 (the same sockets with AF_INET6, DCCPT_FAMILY=6): socket()
 # autoloads dccp_rust through its IPv6 alias, which registers DCCP_RUSTv6;
-# a closed port refuses (the IPv6 control socket's Reset); the echo of
-# dccp_echo across the NICs with the MPS IPv6 leaves (1420: 20 bytes less
-# than IPv4's), then a bulk transfer checked byte for byte, no drops on
-# either side; ss -d lists the IPv6 connection; an IPv4-mapped peer is
-# refused (ENETUNREACH: IPv6 sockets are IPv6-only); the TIMEWAIT of the
-# closing client ends.
+# a closed port refuses (the IPv6 control socket's Reset); an ICMPv6 error
+# from a router (B, with no route to 2001:db8:1::5) ends a connect at once;
+# the echo of dccp_echo across the NICs with the MPS IPv6 leaves (1420:
+# 20 bytes less than IPv4's), then a bulk transfer checked byte for byte,
+# no drops on either side; ss -d lists the IPv6 connection; the TIMEWAIT
+# of the closing client ends. Dual stack: an IPv6 listener serves an
+# IPv4 client (an IPv4-mapped child, speaking IPv4: MPS 1440), an IPv6
+# socket reaches an IPv4 listener at its mapped address; with IPV6_V6ONLY
+# a mapped peer is refused (ENETUNREACH) and IPv4 does not reach the
+# listener (ECONNREFUSED).
 dccp_ipv6() {
-	local out want a0 b0 n=1000
+	local out want a0 b0 t0 t1 pid n=1000
 	[ "$(cat /rnet/flavour 2> /dev/null)" = debug ] && n=200
 	cleanup
 	out=$(DCCPT_FAMILY=6 dccpt socket)
@@ -393,8 +409,18 @@ dccp_ipv6() {
 	out=$(in_a env DCCPT_FAMILY=6 dccpt connect $IP6_B $PORT)
 	diag "connect to [$IP6_B]:$PORT (closed): $out"
 	case $out in "errno 111 "*) ;; *) fail "closed port gave: $out (want ECONNREFUSED)"; return ;; esac
-	out=$(in_a env DCCPT_FAMILY=6 dccpt connect ::ffff:$IP_B $PORT)
-	case $out in "errno 101 "*) ;; *) fail "IPv4-mapped peer gave: $out (want ENETUNREACH)"; return ;; esac
+	in_a ip -6 route add 2001:db8:1::/64 via $IP6_B || fail "route in $NS_A" || return
+	in_b sysctl -qw net.ipv6.conf.all.forwarding=1 || return
+	in_b ip -6 route add unreachable 2001:db8:1::5/128 || fail "route in $NS_B" || return
+	t0=$(uptime_ms)
+	out=$(in_a env DCCPT_FAMILY=6 dccpt connect 2001:db8:1::5 $PORT)
+	t1=$(uptime_ms)
+	in_a ip -6 route del 2001:db8:1::/64
+	in_b ip -6 route del unreachable 2001:db8:1::5/128
+	in_b sysctl -qw net.ipv6.conf.all.forwarding=0
+	diag "connect through $NS_B to an unreachable IPv6 host: $out in $((t1 - t0)) ms"
+	case $out in "errno 101 "*) ;; *) fail "want ENETUNREACH (ICMPv6 No Route), got: $out"; return ;; esac
+	[ $((t1 - t0)) -lt 5000 ] || fail "the ICMPv6 error did not end the connect at once" || return
 	a0=$(dccp_stat_sum $NS_A) b0=$(dccp_stat_sum $NS_B)
 	: > /tmp/dccp_echo6.out
 	DCCPT_FAMILY=6 ip netns exec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_echo6.out &
@@ -403,13 +429,11 @@ dccp_ipv6() {
 		fail "echo server: $(cat /tmp/dccp_echo6.out)" || return
 	out=$(echo $(in_a env DCCPT_FAMILY=6 dccpt echo-client $IP6_B $PORT 200 1420))
 	diag "client: $out"
-	[ "$out" = "mps 1420 echo 200 ok burst ok short read 10 truncated, then 4 next big: errno 90 (Message too long)" ] ||
-		fail "echo client: $out" || return
+	[ "$out" = "$(echo_line 1420 200)" ] || fail "echo client: $out" || return
 	wait $SERVER
-	want=$(awk 'BEGIN { for (i = 0; i < 199; i++) s += 1 + (i * 131) % 1420; print s + 1420 + 828 + 104 }')
 	out=$(tail -n 1 /tmp/dccp_echo6.out)
 	diag "server: $out"
-	[ "$out" = "echoed 210 messages $want bytes" ] || fail "echo server: $out" || return
+	[ "$out" = "$(echo_want 200 1420)" ] || fail "echo server: $out" || return
 	: > /tmp/dccp_bulk6.out
 	DCCPT_FAMILY=6 ip netns exec "$NS_B" dccpt bulk-server $PORT > /tmp/dccp_bulk6.out &
 	SERVER=$!
@@ -439,6 +463,39 @@ dccp_ipv6() {
 	wait
 	out=$(echo $(cat /tmp/dccp_srv6.out))
 	[ "$out" = "ok accepted hup" ] || fail "server: $out" || return
+	# Dual stack, both ways, then IPV6_V6ONLY.
+	: > /tmp/dccp_echo6.out
+	DCCPT_FAMILY=6 ip netns exec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_echo6.out &
+	SERVER=$!
+	wait_for 3 grep -q . /tmp/dccp_echo6.out || fail "echo server: $(cat /tmp/dccp_echo6.out)" || return
+	out=$(echo $(in_a dccpt echo-client $IP_B $PORT 20 1440))
+	wait $SERVER
+	diag "IPv4 client, IPv6 server: $out; $(tail -n 1 /tmp/dccp_echo6.out)"
+	[ "$out" = "$(echo_line 1440 20)" ] || fail "IPv4 client of an IPv6 server: $out" || return
+	[ "$(tail -n 1 /tmp/dccp_echo6.out)" = "$(echo_want 20 1440)" ] ||
+		fail "IPv6 server of an IPv4 client: $(tail -n 1 /tmp/dccp_echo6.out)" || return
+	: > /tmp/dccp_echo6.out
+	ip netns exec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_echo6.out &
+	SERVER=$!
+	wait_for 3 grep -q . /tmp/dccp_echo6.out || fail "echo server: $(cat /tmp/dccp_echo6.out)" || return
+	out=$(echo $(in_a env DCCPT_FAMILY=6 dccpt echo-client ::ffff:$IP_B $PORT 20 1440))
+	wait $SERVER
+	diag "IPv6 client at ::ffff:$IP_B, IPv4 server: $out; $(tail -n 1 /tmp/dccp_echo6.out)"
+	[ "$out" = "$(echo_line 1440 20)" ] || fail "IPv6 client of an IPv4 server: $out" || return
+	[ "$(tail -n 1 /tmp/dccp_echo6.out)" = "$(echo_want 20 1440)" ] ||
+		fail "IPv4 server of an IPv6 client: $(tail -n 1 /tmp/dccp_echo6.out)" || return
+	out=$(in_a env DCCPT_FAMILY=6 DCCPT_V6ONLY=1 dccpt connect ::ffff:$IP_B $PORT)
+	case $out in "errno 101 "*) ;; *) fail "IPv6-only socket to a mapped peer: $out (want ENETUNREACH)"; return ;; esac
+	: > /tmp/dccp_srv6.out
+	DCCPT_FAMILY=6 DCCPT_V6ONLY=1 ip netns exec "$NS_B" dccpt listen $PORT 2 > /tmp/dccp_srv6.out &
+	pid=$!
+	wait_for 3 grep -q . /tmp/dccp_srv6.out || fail "listener: $(cat /tmp/dccp_srv6.out)" || return
+	out=$(in_a dccpt connect $IP_B $PORT)
+	wait $pid
+	case $out in "errno 111 "*) ;; *) fail "IPv4 to an IPv6-only listener: $out (want ECONNREFUSED)"; return ;; esac
+	[ "$(dccp_stat_sum $NS_A)" = "$a0" ] && [ "$(dccp_stat_sum $NS_B)" = "$((b0 + 1))" ] ||
+		fail "packets dropped: $NS_A $a0 -> $(dccp_stat_sum $NS_A)," \
+			"$NS_B $b0 + 1 -> $(dccp_stat_sum $NS_B)" || return
 	wait_for 5 count_is 0 || fail "sockets left: use count $(use_count)"
 }
 

@@ -3,23 +3,27 @@
 #
 # dccp_rust against the C DCCP of the same tree, in two guests joined by a
 # QEMU socket netdev on 127.0.0.1 (tools/rnet/check.sh starts them): this
-# one, with dccp_rust over e1000e_rust on the peer-link NIC (10.0.9.1), and
-# the peer, with the C dccp_ipv4 over the C e1000e (10.0.9.2,
-# interop_peer.sh), which runs what this script asks over TCP
-# (interop_ctl.sh). Rust as client and as server: feature negotiation in
-# the handshake (the C DCCP resets a connection whose Changes go
-# unconfirmed), echo with content checked, bulk both ways with CCID 2
-# (Ack Ratio 1 asked of the C receiver; the C sender's Sequence Window
-# Changes confirmed), both close orders.
+# one, with dccp_rust over e1000e_rust on the peer-link NIC (10.0.9.1,
+# fd00:9::1), and the peer, with the C dccp_ipv4 and dccp_ipv6 over the C
+# e1000e (10.0.9.2, fd00:9::2, interop_peer.sh), which runs what this
+# script asks over TCP (interop_ctl.sh). Rust as client and as server:
+# feature negotiation in the handshake (the C DCCP resets a connection
+# whose Changes go unconfirmed), echo with content checked, bulk both ways
+# with CCID 2 (Ack Ratio 1 asked of the C receiver; the C sender's
+# Sequence Window Changes confirmed), both close orders; echo and bulk
+# both ways over IPv6.
 
 . "$(dirname "$0")/lib.sh"
 
 TESTS="interop_setup interop_rust_client_echo interop_rust_server_echo
 	interop_rust_to_c_bulk interop_c_to_rust_bulk interop_rust_client_close
-	interop_rust_server_close interop_no_drops interop_peer_end"
+	interop_rust_server_close interop_ipv6_echo interop_ipv6_bulk
+	interop_no_drops interop_peer_end"
 
 SELF=10.0.9.1
 PEER=10.0.9.2
+SELF6=fd00:9::1
+PEER6=fd00:9::2
 STATS=/proc/net/dccp_rust_stats
 MAC_SELF=52:54:00:00:01:01
 BULK_N=$(bulk 1000)
@@ -47,14 +51,15 @@ interop_setup() {
 	wait_for 10 ifname_by_mac "" $MAC_SELF || fail "no peer-link NIC" || return
 	ifc=$(ifname_by_mac "" $MAC_SELF)
 	ip addr add $SELF/24 dev "$ifc" && ip link set "$ifc" up || return
+	ip -6 addr add $SELF6/64 dev "$ifc" nodad || return
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
 	# Short TIMEWAIT: every socket is gone when the guest ends.
 	echo 500 > /proc/sys/net/dccp_rust/timewait_ms || return
 	wait_for 240 sh -c "echo run true | nc -w 2 $PEER 7000 | grep -qx 'rc 0'" ||
 		fail "the peer guest does not answer on $PEER:7000" || return
 	diag "peer: $(peer run 'uname -r; lsmod | grep -c "^dccp"' | tr '\n' ' ')"
-	[ "$(peer run 'lsmod | grep -c "^dccp_ipv4 "')" = "1
-rc 0" ] || fail "the peer has no dccp_ipv4"
+	[ "$(peer run 'lsmod | grep -c "^dccp_ipv[46] "')" = "2
+rc 0" ] || fail "the peer has not both dccp_ipv4 and dccp_ipv6"
 }
 
 # echo_want N MAX: what dccpt echo-server prints after dccpt echo-client N MAX.
@@ -194,6 +199,63 @@ interop_no_drops() {
 	out=$(drop_counts)
 	diag "drops: ${out:-none}"
 	[ -z "$out" ] || fail "dccp_rust dropped packets of the C DCCP: $out"
+}
+
+# IPv6 (dccp_rust's AF_INET6 sockets, the C dccp_ipv6): echo with the
+# Rust client and the C server, then the other way; messages of up to
+# 1400 bytes (the C server's IPv6 MPS is 20 bytes below its IPv4 one).
+interop_ipv6_echo() {
+	local out got
+	out=$(peer bg es6 DCCPT_FAMILY=6 dccpt echo-server 6009)
+	[ "$out" = ok ] || fail "C echo server: $out" || return
+	out=$(echo $(env DCCPT_FAMILY=6 dccpt echo-client $PEER6 6009 50 1400))
+	got=$(peer out es6 | tail -n 1)
+	diag "rust client: $out"
+	diag "C server: $got"
+	case $out in
+	"mps 1420 echo 50 ok burst ok short read 10 truncated, then 4 next big: errno 90 (Message too long)") ;;
+	*) fail "echo client: $out"; return ;;
+	esac
+	[ "$got" = "$(echo_want 50 1400)" ] || fail "C echo server: $got" || return
+	: > /tmp/interop_es6.out
+	DCCPT_FAMILY=6 dccpt echo-server 6010 > /tmp/interop_es6.out &
+	wait_for 3 grep -q . /tmp/interop_es6.out || fail "no echo server" || return
+	out=$(echo $(peer run DCCPT_FAMILY=6 dccpt echo-client $SELF6 6010 50 1400))
+	diag "C client: $out"
+	case $out in
+	"mps "*" echo 50 ok burst ok short read 10 truncated, then 4 next big: errno 90 (Message too long) rc 0") ;;
+	*) fail "C echo client: $out"; return ;;
+	esac
+	wait
+	out=$(tail -n 1 /tmp/interop_es6.out)
+	diag "rust server: $out"
+	[ "$out" = "$(echo_want 50 1400)" ] || fail "rust echo server: $out"
+}
+
+# IPv6 bulk both ways (a fifth of BULK_N): every message received intact,
+# every one the Rust sender sent acknowledged.
+interop_ipv6_bulk() {
+	local out got n=$((BULK_N / 5))
+	out=$(peer bg bs6 DCCPT_FAMILY=6 dccpt bulk-server 6011)
+	[ "$out" = ok ] || fail "C bulk server: $out" || return
+	out=$(env DCCPT_FAMILY=6 dccpt bulk-client $PEER6 6011 $n 1400)
+	diag "rust sender: $(echo $out)"
+	got=$(peer out bs6 | tail -n 1)
+	diag "C receiver: $got"
+	[ "$got" = "received $n messages $((n * 1400)) bytes bad 0 reordered 0" ] ||
+		fail "C receiver: $got" || return
+	[ "$(field lost "$out")" = 0 ] && [ "$(field acked "$out")" = $n ] ||
+		fail "not all acknowledged: $(echo $out)" || return
+	: > /tmp/interop_bs6.out
+	DCCPT_FAMILY=6 dccpt bulk-server 6012 > /tmp/interop_bs6.out &
+	wait_for 3 grep -q . /tmp/interop_bs6.out || fail "no bulk server" || return
+	out=$(peer run DCCPT_FAMILY=6 dccpt bulk-client $SELF6 6012 $n 1400)
+	diag "C sender: $(echo $out)"
+	wait
+	got=$(tail -n 1 /tmp/interop_bs6.out)
+	diag "rust receiver: $got"
+	[ "$got" = "received $n messages $((n * 1400)) bytes bad 0 reordered 0" ] ||
+		fail "rust receiver: $got"
 }
 
 # No dccp_rust socket is left (TIMEWAIT ones end); none of the C DCCP's

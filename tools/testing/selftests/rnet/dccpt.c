@@ -7,7 +7,7 @@
  *
  * With DCCPT_FAMILY=6 in the environment the sockets are AF_INET6 and
  * the addresses IPv6 ones (the raw-packet commands stay IPv4 but where
- * they say otherwise).
+ * they say otherwise); DCCPT_V6ONLY set makes them IPV6_V6ONLY.
  *   dccpt listen PORT SECS         bind, listen, hold the socket SECS s
  *   dccpt bind PORT                bind only, then close
  *   dccpt connect ADDR PORT [SECS] blocking connect (SECS s at most,
@@ -204,10 +204,16 @@ static int family = AF_INET;
 
 static int dccp_socket(void)
 {
-	int fd = socket(family, SOCK_DCCP, IPPROTO_DCCP), n = 0;
+	int fd = socket(family, SOCK_DCCP, IPPROTO_DCCP), n = 0, one = 1;
 	const char *sc = getenv("DCCPT_SERVICE");
 	uint32_t codes[32];
 	char *end;
+
+	if (fd >= 0 && family == AF_INET6 && getenv("DCCPT_V6ONLY") &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) {
+		close(fd);
+		return -1;
+	}
 
 	while (fd >= 0 && sc && *sc && n < 32) {
 		codes[n++] = htonl(strtoul(sc, &end, 0));
