@@ -233,7 +233,8 @@ interop_ipv6_echo() {
 }
 
 # IPv6 bulk both ways (a fifth of BULK_N): every message received intact,
-# every one the Rust sender sent acknowledged.
+# every one the Rust sender sent acknowledged, the C receiver's Ack Ratio
+# 1 confirmed.
 interop_ipv6_bulk() {
 	local out got n=$((BULK_N / 5))
 	out=$(peer bg bs6 DCCPT_FAMILY=6 dccpt bulk-server 6011)
@@ -246,6 +247,8 @@ interop_ipv6_bulk() {
 		fail "C receiver: $got" || return
 	[ "$(field lost "$out")" = 0 ] && [ "$(field acked "$out")" = $n ] ||
 		fail "not all acknowledged: $(echo $out)" || return
+	[ "$(field ack_ratio "$out")" = 1/2 ] ||
+		fail "Ack Ratio (ours/the peer's) not 1/2: $(echo $out)" || return
 	: > /tmp/interop_bs6.out
 	DCCPT_FAMILY=6 dccpt bulk-server 6012 > /tmp/interop_bs6.out &
 	wait_for 3 grep -q . /tmp/interop_bs6.out || fail "no bulk server" || return

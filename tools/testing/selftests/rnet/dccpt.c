@@ -353,19 +353,27 @@ static int do_ccidopts(const char *ip, const char *port)
 static void addr_of(struct sockaddr_in6 *a, const char *ip, const char *port)
 {
 	struct sockaddr_in *a4 = (struct sockaddr_in *)a;
+	int ok = 1;
 
 	memset(a, 0, sizeof(*a));
 	if (family == AF_INET6) {
 		a->sin6_family = AF_INET6;
 		a->sin6_port = htons(atoi(port));
 		a->sin6_addr = in6addr_any;
-		if (ip && inet_pton(AF_INET6, ip, &a->sin6_addr) != 1)
-			a->sin6_family = AF_UNSPEC;
-		return;
+		if (ip)
+			ok = inet_pton(AF_INET6, ip, &a->sin6_addr) == 1;
+	} else {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(atoi(port));
+		a4->sin_addr.s_addr = htonl(INADDR_ANY);
+		if (ip)
+			ok = inet_pton(AF_INET, ip, &a4->sin_addr) == 1;
 	}
-	a4->sin_family = AF_INET;
-	a4->sin_port = htons(atoi(port));
-	a4->sin_addr.s_addr = ip ? inet_addr(ip) : htonl(INADDR_ANY);
+	/* Never a call with an address the test did not mean. */
+	if (!ok) {
+		printf("bad address %s\n", ip);
+		exit(2);
+	}
 }
 
 static int do_listen(const char *port, int secs, int do_listen_call)
