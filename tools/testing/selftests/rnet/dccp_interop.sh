@@ -10,14 +10,14 @@
 # feature negotiation in the handshake (the C DCCP resets a connection
 # whose Changes go unconfirmed), echo with content checked, bulk both ways
 # with CCID 2 (Ack Ratio 1 asked of the C receiver; the C sender's
-# Sequence Window Changes confirmed), both close orders; echo and bulk
-# both ways over IPv6.
+# Sequence Window Changes confirmed), both close orders; echo, both close
+# orders and bulk both ways over IPv6.
 
 . "$(dirname "$0")/lib.sh"
 
 TESTS="interop_setup interop_rust_client_echo interop_rust_server_echo
 	interop_rust_to_c_bulk interop_c_to_rust_bulk interop_rust_client_close
-	interop_rust_server_close interop_ipv6_echo interop_ipv6_bulk
+	interop_rust_server_close interop_ipv6_echo interop_ipv6_close interop_ipv6_bulk
 	interop_no_drops interop_peer_end"
 
 SELF=10.0.9.1
@@ -62,50 +62,49 @@ interop_setup() {
 rc 0" ] || fail "the peer has not both dccp_ipv4 and dccp_ipv6"
 }
 
-# echo_want N MAX: what dccpt echo-server prints after dccpt echo-client N MAX.
-echo_want() {
-	awk -v n=$1 -v m=$2 'BEGIN { for (i = 0; i < n - 1; i++) s += 1 + (i * 131) % m
-		printf "echoed %d messages %d bytes\n", n + 10, s + m + 828 + 104 }'
-}
-
-# Rust client, C server: the handshake (the C client's and server's
-# Changes confirmed, else it resets), 50 messages of up to 1424 bytes
-# echoed whole, eight in flight, a short read, one byte more than the MPS
-# (1440) refused. 1424: the C server's MPS, 16 bytes below its client's,
-# as it keeps room for the Ack Vectors it sends (net/dccp/output.c,
-# dccp_sync_mss), so that it cannot echo a message of its client's MPS.
-interop_rust_client_echo() {
-	local out got
-	out=$(peer bg es dccpt echo-server 6001)
+# rust_client_echo FAM PEER_ADDR PORT MAX MPS: the Rust client (AF_INET6
+# if FAM is 6) of a C echo server at PEER_ADDR:PORT: the handshake (the C
+# client's and server's Changes confirmed, else it resets), 50 messages
+# of up to MAX bytes echoed whole, eight in flight, a short read, one byte
+# more than the client's MPS refused.
+rust_client_echo() {
+	local fam=$1 addr=$2 port=$3 max=$4 mps=$5 out got
+	out=$(peer bg es$port DCCPT_FAMILY=$fam dccpt echo-server $port)
 	[ "$out" = ok ] || fail "C echo server: $out" || return
-	out=$(echo $(dccpt echo-client $PEER 6001 50 1424))
-	got=$(peer out es | tail -n 1)
+	out=$(echo $(env DCCPT_FAMILY=$fam dccpt echo-client $addr $port 50 $max))
+	got=$(peer out es$port | tail -n 1)
 	diag "rust client: $out"
 	diag "C server: $got"
-	case $out in
-	"mps 1440 echo 50 ok burst ok short read 10 truncated, then 4 next big: errno 90 (Message too long)") ;;
-	*) fail "echo client: $out"; return ;;
-	esac
-	[ "$got" = "$(echo_want 50 1424)" ] || fail "C echo server: $got"
+	[ "$out" = "$(echo_line $mps 50)" ] ||
+		fail "echo client: $out" || return
+	[ "$got" = "$(echo_want 50 $max)" ] || fail "C echo server: $got"
 }
 
-# C client, Rust server: the same the other way.
-interop_rust_server_echo() {
-	local out
+# rust_server_echo FAM SELF_ADDR PORT MAX MPS: the same the other way (MPS
+# is the C client's).
+rust_server_echo() {
+	local fam=$1 addr=$2 port=$3 max=$4 mps=$5 out
 	: > /tmp/interop_es.out
-	dccpt echo-server 6002 > /tmp/interop_es.out &
+	DCCPT_FAMILY=$fam dccpt echo-server $port > /tmp/interop_es.out &
 	wait_for 3 grep -q . /tmp/interop_es.out || fail "no echo server" || return
-	out=$(echo $(peer run dccpt echo-client $SELF 6002 50 1440))
+	out=$(echo $(peer run DCCPT_FAMILY=$fam dccpt echo-client $addr $port 50 $max))
 	diag "C client: $out"
-	case $out in
-	"mps 1440 echo 50 ok burst ok short read 10 truncated, then 4 next big: errno 90 (Message too long) rc 0") ;;
-	*) fail "C echo client: $out"; return ;;
-	esac
+	[ "$out" = "$(echo_line $mps 50) rc 0" ] ||
+		fail "C echo client: $out" || return
 	wait
 	out=$(tail -n 1 /tmp/interop_es.out)
 	diag "rust server: $out"
-	[ "$out" = "$(echo_want 50 1440)" ] || fail "rust echo server: $out"
+	[ "$out" = "$(echo_want 50 $max)" ] || fail "rust echo server: $out"
 }
+
+# Rust client, C server, messages of up to 1424 bytes: the C server's
+# MPS, 16 bytes below its client's (1440), as it keeps room for the Ack
+# Vectors it sends (net/dccp/output.c, dccp_sync_mss), so that it cannot
+# echo a message of its client's MPS.
+interop_rust_client_echo() { rust_client_echo "" $PEER 6001 1424 1440; }
+
+# C client, Rust server.
+interop_rust_server_echo() { rust_server_echo "" $SELF 6002 1440 1440; }
 
 # Rust sends BULK_N messages of 1400 bytes to the C receiver: every one
 # acknowledged (none lost), all received intact; the C receiver confirmed
@@ -149,41 +148,43 @@ interop_c_to_rust_bulk() {
 		fail "dccp_rust did not follow the C sender's Sequence Window: $(echo $got)"
 }
 
-# Rust client and C server, each closing first.
-interop_rust_client_close() {
-	local out
-	out=$(peer bg sw dccpt server 6005 1 5 wait)
+# client_close_orders FAM PEER_ADDR PORT1 PORT2: a Rust client and a C
+# server, each closing first.
+client_close_orders() {
+	local fam=$1 addr=$2 out
+	out=$(peer bg sw$3 DCCPT_FAMILY=$fam dccpt server $3 1 5 wait)
 	[ "$out" = ok ] || fail "C server: $out" || return
-	out=$(echo $(dccpt client $PEER 6005 close))
+	out=$(echo $(env DCCPT_FAMILY=$fam dccpt client $addr $3 close))
 	case $out in "ok port "*) ;; *) fail "rust client: $out"; return ;; esac
-	out=$(echo $(peer out sw))
+	out=$(echo $(peer out sw$3))
 	diag "client closes: C server $out"
 	[ "$out" = "ok accepted hup" ] || fail "C server: $out" || return
-	out=$(peer bg sc dccpt server 6006 1 5 close)
+	out=$(peer bg sc$4 DCCPT_FAMILY=$fam dccpt server $4 1 5 close)
 	[ "$out" = ok ] || fail "C server: $out" || return
-	out=$(echo $(dccpt client $PEER 6006 wait))
+	out=$(echo $(env DCCPT_FAMILY=$fam dccpt client $addr $4 wait))
 	diag "server closes: rust client $out"
 	case $out in "ok port "*" hup "*" 0") ;; *) fail "rust client: $out"; return ;; esac
-	out=$(echo $(peer out sc))
+	out=$(echo $(peer out sc$4))
 	[ "$out" = "ok accepted" ] || fail "C server: $out"
 }
 
-# C client and Rust server, each closing first.
-interop_rust_server_close() {
-	local out
+# server_close_orders FAM SELF_ADDR PORT1 PORT2: a C client and a Rust
+# server, each closing first.
+server_close_orders() {
+	local fam=$1 addr=$2 out
 	: > /tmp/interop_sw.out
-	dccpt server 6007 1 5 wait > /tmp/interop_sw.out &
+	DCCPT_FAMILY=$fam dccpt server $3 1 5 wait > /tmp/interop_sw.out &
 	wait_for 3 grep -q . /tmp/interop_sw.out || fail "no server" || return
-	out=$(echo $(peer run dccpt client $SELF 6007 close))
+	out=$(echo $(peer run DCCPT_FAMILY=$fam dccpt client $addr $3 close))
 	case $out in "ok port "*" rc 0") ;; *) fail "C client: $out"; return ;; esac
 	wait
 	out=$(echo $(cat /tmp/interop_sw.out))
 	diag "client closes: rust server $out"
 	[ "$out" = "ok accepted hup" ] || fail "rust server: $out" || return
 	: > /tmp/interop_sc.out
-	dccpt server 6008 1 5 close > /tmp/interop_sc.out &
+	DCCPT_FAMILY=$fam dccpt server $4 1 5 close > /tmp/interop_sc.out &
 	wait_for 3 grep -q . /tmp/interop_sc.out || fail "no server" || return
-	out=$(echo $(peer run dccpt client $SELF 6008 wait))
+	out=$(echo $(peer run DCCPT_FAMILY=$fam dccpt client $addr $4 wait))
 	diag "server closes: C client $out"
 	case $out in "ok port "*" hup "*" 0 rc 0") ;; *) fail "C client: $out"; return ;; esac
 	wait
@@ -191,45 +192,23 @@ interop_rust_server_close() {
 	[ "$out" = "ok accepted" ] || fail "rust server: $out"
 }
 
-# Nothing the C DCCP sent was refused: no feature, sequence or
-# acknowledgement drops.
-interop_no_drops() {
-	local out
-	[ -r $STATS ] || fail "no $STATS" || return
-	out=$(drop_counts)
-	diag "drops: ${out:-none}"
-	[ -z "$out" ] || fail "dccp_rust dropped packets of the C DCCP: $out"
-}
+interop_rust_client_close() { client_close_orders "" $PEER 6005 6006; }
+
+interop_rust_server_close() { server_close_orders "" $SELF 6007 6008; }
 
 # IPv6 (dccp_rust's AF_INET6 sockets, the C dccp_ipv6): echo with the
 # Rust client and the C server, then the other way; messages of up to
-# 1400 bytes (the C server's IPv6 MPS is 20 bytes below its IPv4 one).
+# 1400 bytes (the C server's IPv6 MPS is 20 bytes below its IPv4 one);
+# both MPS 20 bytes below IPv4's.
 interop_ipv6_echo() {
-	local out got
-	out=$(peer bg es6 DCCPT_FAMILY=6 dccpt echo-server 6009)
-	[ "$out" = ok ] || fail "C echo server: $out" || return
-	out=$(echo $(env DCCPT_FAMILY=6 dccpt echo-client $PEER6 6009 50 1400))
-	got=$(peer out es6 | tail -n 1)
-	diag "rust client: $out"
-	diag "C server: $got"
-	case $out in
-	"mps 1420 echo 50 ok burst ok short read 10 truncated, then 4 next big: errno 90 (Message too long)") ;;
-	*) fail "echo client: $out"; return ;;
-	esac
-	[ "$got" = "$(echo_want 50 1400)" ] || fail "C echo server: $got" || return
-	: > /tmp/interop_es6.out
-	DCCPT_FAMILY=6 dccpt echo-server 6010 > /tmp/interop_es6.out &
-	wait_for 3 grep -q . /tmp/interop_es6.out || fail "no echo server" || return
-	out=$(echo $(peer run DCCPT_FAMILY=6 dccpt echo-client $SELF6 6010 50 1400))
-	diag "C client: $out"
-	case $out in
-	"mps "*" echo 50 ok burst ok short read 10 truncated, then 4 next big: errno 90 (Message too long) rc 0") ;;
-	*) fail "C echo client: $out"; return ;;
-	esac
-	wait
-	out=$(tail -n 1 /tmp/interop_es6.out)
-	diag "rust server: $out"
-	[ "$out" = "$(echo_want 50 1400)" ] || fail "rust echo server: $out"
+	rust_client_echo 6 $PEER6 6009 1400 1420 &&
+		rust_server_echo 6 $SELF6 6010 1400 1420
+}
+
+# Both close orders over IPv6, Rust as client and as server.
+interop_ipv6_close() {
+	client_close_orders 6 $PEER6 6013 6014 &&
+		server_close_orders 6 $SELF6 6015 6016
 }
 
 # IPv6 bulk both ways (a fifth of BULK_N): every message received intact,
@@ -259,6 +238,16 @@ interop_ipv6_bulk() {
 	diag "rust receiver: $got"
 	[ "$got" = "received $n messages $((n * 1400)) bytes bad 0 reordered 0" ] ||
 		fail "rust receiver: $got"
+}
+
+# Nothing the C DCCP sent was refused: no feature, sequence or
+# acknowledgement drops.
+interop_no_drops() {
+	local out
+	[ -r $STATS ] || fail "no $STATS" || return
+	out=$(drop_counts)
+	diag "drops: ${out:-none}"
+	[ -z "$out" ] || fail "dccp_rust dropped packets of the C DCCP: $out"
 }
 
 # No dccp_rust socket is left (TIMEWAIT ones end); none of the C DCCP's

@@ -47,6 +47,17 @@ field() {
 	echo "$2" | awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'
 }
 
+# echo_want N MAX: what dccpt echo-server prints after dccpt echo-client N MAX.
+echo_want() {
+	awk -v n=$1 -v m=$2 'BEGIN { for (i = 0; i < n - 1; i++) s += 1 + (i * 131) % m
+		printf "echoed %d messages %d bytes\n", n + 10, s + m + 828 + 104 }'
+}
+
+# echo_line MPS N: what dccpt echo-client N MPS prints.
+echo_line() {
+	echo "mps $1 echo $2 ok burst ok short read 10 truncated, then 4 next big: errno 90 (Message too long)"
+}
+
 # Print a diagnostic line (KTAP comment).
 diag() { echo "# $*"; }
 
