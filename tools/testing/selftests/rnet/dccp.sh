@@ -461,9 +461,11 @@ dccp_ipv6() {
 			ip netns exec "$NS_A" dccpt client $IP_B $PORT linger20 > /tmp/dccp_cl6.out &
 		fi
 		pid=$!
-		wait_for 3 grep -q port /tmp/dccp_cl6.out || fail "client: $(cat /tmp/dccp_cl6.out)" || return
+		wait_for 3 grep -q port /tmp/dccp_cl6.out ||
+			{ kill $pid; fail "client: $(cat /tmp/dccp_cl6.out)"; return; }
 		cport=$(client_port /tmp/dccp_cl6.out)
 		out=$(in_b ss -Hdan)
+		kill $pid
 		diag "ss -d in $NS_B: $(echo $out)"
 		if [ $fam = 6 ]; then
 			echo "$out" | grep -q "^ESTAB .*\[$IP6_B\]:$PORT  *\[$IP6_A\]:$cport" ||
@@ -472,7 +474,6 @@ dccp_ipv6() {
 			echo "$out" | grep -q "^ESTAB .*\[::ffff:$IP_B\]:$PORT  *\[::ffff:$IP_A\]:$cport" ||
 				fail "no IPv4-mapped connection in ss -d" || return
 		fi
-		kill $pid
 		wait
 		out=$(echo $(cat /tmp/dccp_srv6.out))
 		[ "$out" = "ok accepted hup" ] || fail "server: $out" || return
