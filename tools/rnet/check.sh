@@ -143,6 +143,21 @@ RNET_FLAVOUR=$FLAVOUR RNET_PARTIAL=$partial python3 "$TOP/tools/rnet/results.py"
 	"${suites[@]}" > "$res/summary.txt"
 rc=$?
 grep -E '^\[[0-9:]+\] .*(FAILED|CRASHED|\[SKIPPED\])' "$res/summary.txt" | head -40
+# Why each failed script test failed: the last lines it printed before
+# its "not ok" (where fail() writes the reason), so that a log that keeps
+# only the end of this output still says what went wrong.
+for k in "$res/selftests.ktap" "$res/interop.ktap"; do
+	[ -e "$k" ] || continue
+	awk '{ sub(/^[ \t]+/, "") }
+	     /^(not )?ok [0-9]+ / {
+		if ($1 == "not" && $4 != "selftests:" && $4 != "interop:")
+			for (i = 0; i < nb; i++) print "rnet: why " $4 ": " b[i]
+		nb = 0; next }
+	     /^# TEST: / || /^# totals: / { next }
+	     /^# / { l = substr($0, 3, 200)
+		     if (nb == 6) { for (i = 1; i < 6; i++) b[i - 1] = b[i]; nb = 5 }
+		     b[nb++] = l }' "$k"
+done | head -30
 sed -n '/^rnet: /p' "$res/summary.txt"
 tail -n 1 "$res/summary.txt"
 exit $rc
