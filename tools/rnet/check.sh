@@ -29,14 +29,22 @@ rm -f "$LOGDIR"/check-"$FLAVOUR"*.console.log
 log "static checks"
 "$TOP/tools/rnet/static.sh" > "$res/static.ktap" || true
 
-# Host unit tests of the pure-logic kernel files (descriptor encoding, ring
-# arithmetic), as KTAP.
+# Host unit tests, as KTAP: the pure-logic kernel files (descriptor
+# encoding, ring arithmetic, DCCP codecs) and rnet-drill (its tests named
+# drill::...). A crate that does not build, or whose tests fail to run,
+# is a failure of its own.
 log "host unit tests (cargo test)"
-CARGO_TARGET_DIR="$RNET_CACHE/hosttest-target" cargo test --offline \
-	--manifest-path "$TOP/tools/rnet/hosttest/Cargo.toml" -- --test-threads=1 2>&1 |
+for crate in hosttest drill; do
+	RNET_PACKETDRILL_DIR="$KSRC/tools/testing/selftests/net/packetdrill" \
+	CARGO_TARGET_DIR="$RNET_CACHE/$crate-target" cargo test --offline \
+		--manifest-path "$TOP/tools/rnet/$crate/Cargo.toml" -- --test-threads=1 2>&1 |
+		sed "s/^test /test $crate /"
+	echo "cargo_test $crate ${PIPESTATUS[0]}"
+done |
 	awk 'BEGIN { print "KTAP version 1" }
-	     /^test .* \.\.\. / { n++; name = $2
+	     /^test [a-z]+ .* \.\.\. / { n++; name = $3; if ($2 == "drill") name = "drill::" name
 		if ($NF == "ok") r[n] = "ok " n " " name; else r[n] = "not ok " n " " name }
+	     /^cargo_test / && $3 != 0 { n++; r[n] = "not ok " n " cargo_test_" $2 }
 	     END { if (n == 0) { print "1..1"; print "not ok 1 hosttest_build"; exit }
 		   print "1.." n; for (i = 1; i <= n; i++) print r[i] }' > "$res/hosttest.ktap"
 

@@ -68,6 +68,23 @@ for c in "$TOP"/tools/testing/selftests/rnet/*.c; do
 	gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/$(basename "$c" .c)" "$c" ||
 		die "cannot build guest tool $c"
 done
+# rnet-drill, the project's packetdrill-language runner (std only, no
+# crates: builds offline), static, also installed as `packetdrill` for the
+# kernel's own packetdrill selftests. Those run from their place in the
+# kernel tree's layout (ksft_runner.sh sources ../../kselftest), with
+# bash, which their runner and defaults.sh need, and rnet's shell
+# stand-in for set_sysctls.py (the guest has no Python).
+CARGO_TARGET_DIR="$RNET_CACHE/drill-static-target" RUSTFLAGS="-C target-feature=+crt-static" \
+	cargo build --quiet --offline --release \
+	--manifest-path "$TOP/tools/rnet/drill/Cargo.toml" || die "cannot build rnet-drill"
+cp "$RNET_CACHE/drill-static-target/release/rnet-drill" "$root/bin/rnet-drill"
+ln -sf rnet-drill "$root/bin/packetdrill"
+install_bin "$(command -v bash)" bash
+ksft="$root/rnet/ksft"
+mkdir -p "$ksft/kselftest" "$ksft/net"
+cp "$KSRC/tools/testing/selftests/kselftest/ktap_helpers.sh" "$ksft/kselftest/"
+cp -r "$KSRC/tools/testing/selftests/net/packetdrill" "$ksft/net/"
+cp "$TOP/tools/rnet/drill/guest/set_sysctls.py" "$ksft/net/packetdrill/set_sysctls.py"
 echo "$FLAVOUR" > "$root/rnet/flavour"
 cat > "$root/etc/passwd" <<'PW'
 root:x:0:0:root:/root:/bin/sh

@@ -25,11 +25,13 @@ project_files() {	# find-name-patterns...
 	else
 		local args=() p
 		for p in "$@"; do args+=(-o -name "$p"); done
-		find rust drivers net samples tools/testing -type f \( "${args[@]:1}" \) 2>/dev/null |
+		find rust drivers net samples tools/testing tools/rnet -type f \( "${args[@]:1}" \) 2>/dev/null |
 			sort
 	fi
 }
 rs=$(project_files '*.rs' | grep -E '^(rust|drivers|net|samples)/')
+# The host-side Rust (rnet-drill, the host tests) is formatted the same way.
+host_rs=$(project_files '*.rs' | grep -E '^tools/rnet/')
 cfiles=$(project_files '*.c' '*.h' | grep -E '^(rust|drivers|net|samples|tools/testing)/')
 n=0 bad=0
 
@@ -60,7 +62,7 @@ elif ! command -v rustfmt >/dev/null ||
      rustfmt --check --edition 2021 "$canary/bad.rs" >/dev/null 2>&1; then
 	echo "rustfmt is missing or cannot detect a formatting error" > "$out"
 	result rustfmt fail "$out"
-elif rustfmt --check --edition 2021 --config-path "$KSRC/.rustfmt.toml" $rs > "$out" 2>&1; then
+elif rustfmt --check --edition 2021 --config-path "$KSRC/.rustfmt.toml" $rs $host_rs > "$out" 2>&1; then
 	result rustfmt ok
 else
 	result rustfmt fail "$out"

@@ -10,10 +10,11 @@
 
 dir=$(cd "$(dirname "$0")" && pwd)
 progs=${*:-$(sed -n 's/^TEST_PROGS *[+:]*= *//p' "$dir/Makefile")}
-# e1000e_c.sh runs only upstream's C driver: the debug flavour, which is
-# there to check rnet's own code, leaves it out unless asked for by name.
+# e1000e_c.sh runs only upstream's C driver and packetdrill.sh only the
+# C TCP stack: the debug flavour, which is there to check rnet's own code,
+# leaves them out unless asked for by name.
 if [ $# = 0 ] && [ "$(cat /rnet/flavour 2> /dev/null)" = debug ]; then
-	progs=$(echo $progs | tr ' ' '\n' | grep -vxF e1000e_c.sh)
+	progs=$(echo $progs | tr ' ' '\n' | grep -vxF -e e1000e_c.sh -e packetdrill.sh)
 fi
 
 # result N NAME RC: the KTAP line of one subtest from its kselftest code.

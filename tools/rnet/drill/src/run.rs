@@ -1,0 +1,1347 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Runs a parsed script against the kernel, in local mode: the script's
+//! remote host sits behind tun device `tun0`.
+//!
+//! The model is packetdrill's: one socket under test, made by `socket()`
+//! or, on a listener, by the first inbound packet (the connection being
+//! accepted). Inbound sequence numbers are the script's (the remote ISN
+//! is what the script's SYN says); the local ISN is learned from the
+//! kernel's SYN or SYN-ACK, and outbound numbers are checked relative to
+//! it. Every event waits for its time; an outbound packet must arrive
+//! within the tolerance of its time.
+
+use crate::ast::{
+    Dir, Event, EventKind, Expr, Packet, PacketBody, Script, Syscall, TcpLine, TcpOpt, Time,
+};
+use crate::code;
+use crate::packet::{self, IpHdr, IpPacket, TcpSeg, WireOpt};
+use crate::sys;
+use crate::syscall::{self, Effect, Env, Raw};
+use crate::tun::{run_cmd, Sniffer, Tun};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::os::raw::c_int;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Which IP version the script's packets and sockets use.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum IpVersion {
+    V4,
+    V6,
+    /// AF_INET6 sockets, IPv4 on the wire.
+    V4MappedV6,
+}
+
+/// The command line's settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub ip_version: IpVersion,
+    pub local_ip: IpAddr,
+    pub remote_ip: IpAddr,
+    pub gateway_ip: IpAddr,
+    pub prefix_len: u8,
+    pub mtu: u32,
+    pub tolerance_usecs: i64,
+    pub bind_port: u16,
+    pub connect_port: u16,
+    pub verbose: bool,
+    pub defines: Vec<(String, String)>,
+    pub tun_name: String,
+}
+
+impl Config {
+    /// packetdrill's defaults for `v` (fixed addresses where packetdrill
+    /// draws random local ones).
+    pub fn defaults(v: IpVersion) -> Config {
+        let v6 = v == IpVersion::V6;
+        Config {
+            ip_version: v,
+            local_ip: if v6 {
+                "fd3d:fa7b:d17d::1"
+                    .parse()
+                    .unwrap_or(IpAddr::from([0u8; 16]))
+            } else {
+                IpAddr::from([192, 168, 0, 1])
+            },
+            remote_ip: if v6 {
+                "2001:db8::1".parse().unwrap_or(IpAddr::from([0u8; 16]))
+            } else {
+                IpAddr::from([192, 0, 2, 1])
+            },
+            gateway_ip: if v6 {
+                "fd3d:fa7b:d17d:8888::"
+                    .parse()
+                    .unwrap_or(IpAddr::from([0u8; 16]))
+            } else {
+                IpAddr::from([192, 168, 0, 1])
+            },
+            prefix_len: if v6 { 48 } else { 16 },
+            mtu: 1500,
+            tolerance_usecs: 4000,
+            bind_port: 8080,
+            connect_port: 8080,
+            verbose: false,
+            defines: Vec::new(),
+            tun_name: "tun0".into(),
+        }
+    }
+}
+
+/// Why a script failed: the line and what happened.
+#[derive(Debug)]
+pub struct Failure {
+    pub line: usize,
+    pub msg: String,
+}
+
+type Res<T> = Result<T, Failure>;
+
+fn fail<T>(line: usize, msg: impl Into<String>) -> Res<T> {
+    Err(Failure {
+        line,
+        msg: msg.into(),
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum SockState {
+    New,
+    Listening,
+    Connecting,
+    /// A connection: the listener's child, or a client after its SYN.
+    Connected,
+}
+
+/// The socket under test.
+#[derive(Debug)]
+struct Sut {
+    live_fd: Option<c_int>,
+    state: SockState,
+    local_port: u16,
+    remote_port: u16,
+    script_local_isn: u32,
+    live_local_isn: Option<u32>,
+    remote_isn: u32,
+}
+
+struct Pending {
+    line: usize,
+    sc: Syscall,
+    verify: syscall::VerifyFn,
+    effect: Effect,
+    end_lo: i64,
+    end_hi: i64,
+    tol: i64,
+}
+
+/// A script run.
+pub struct Runner<'a> {
+    cfg: &'a Config,
+    script: &'a Script,
+    dir: PathBuf,
+    tun: Arc<Tun>,
+    /// What the kernel sends, with its time stamps, read by the runner's
+    /// own thread as it waits for an outbound packet (as packetdrill's
+    /// sniffer: no thread in between).
+    sniffer: Sniffer,
+    stop: Arc<AtomicBool>,
+    reader: Option<JoinHandle<()>>,
+    /// The thread blocking calls (`...`) run on, started once, as
+    /// packetdrill's system call thread: a call handed to it starts at
+    /// once, where a new thread would first have to be scheduled.
+    calls: Option<mpsc::Sender<syscall::CallFn>>,
+    results: mpsc::Receiver<Raw>,
+    worker_tid: i64,
+    /// How many calls the system call thread has started.
+    started: Arc<AtomicU64>,
+    /// Whether the event after the current one is an outbound packet.
+    next_out: bool,
+    start: Instant,
+    sut: Option<Sut>,
+    fds: HashMap<i64, c_int>,
+    ts_map: HashMap<u32, u32>,
+    pending: Option<Pending>,
+    last_script_time: i64,
+    next_port: u16,
+}
+
+const VNET_HDR_LEN: usize = 10;
+
+impl Env for Runner<'_> {
+    fn live_fd(&self, fd: i64) -> Result<c_int, String> {
+        self.fds
+            .get(&fd)
+            .copied()
+            .ok_or_else(|| format!("no descriptor {fd} in the script"))
+    }
+    fn domain(&self) -> c_int {
+        match self.cfg.ip_version {
+            IpVersion::V4 => 2,
+            _ => 10,
+        }
+    }
+    fn bind_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.sock_ip(self.cfg.local_ip), self.cfg.bind_port)
+    }
+    fn connect_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.sock_ip(self.cfg.remote_ip), self.cfg.connect_port)
+    }
+    fn symbol(&self, name: &str) -> Option<i64> {
+        sys::symbol(name)
+    }
+}
+
+/// Sets up the tun device and routes for `cfg`.
+pub fn setup_net(cfg: &Config) -> Result<Tun, String> {
+    let tun = Tun::create(&cfg.tun_name).map_err(|e| e.to_string())?;
+    let name = cfg.tun_name.as_str();
+    let fam = if cfg.local_ip.is_ipv4() { "-4" } else { "-6" };
+    let mtu = cfg.mtu.to_string();
+    let local = format!("{}/{}", cfg.local_ip, cfg.prefix_len);
+    let remote = cfg.remote_ip.to_string();
+    let mut addr = vec!["ip", fam, "addr", "add", &local, "dev", name];
+    if cfg.local_ip.is_ipv6() {
+        addr.push("nodad");
+    }
+    for cmd in [
+        vec!["ip", "link", "set", "dev", name, "mtu", &mtu, "up"],
+        addr,
+        // A tun device resolves no neighbours: the route needs no
+        // gateway (packetdrill adds one; the traffic is the same).
+        vec!["ip", fam, "route", "add", &remote, "dev", name],
+    ] {
+        run_cmd(&cmd).map_err(|e| e.to_string())?;
+    }
+    Ok(tun)
+}
+
+fn tol_for(cfg: &Config, script_t: i64, prev_t: i64) -> i64 {
+    cfg.tolerance_usecs.max((script_t - prev_t).max(0) / 8)
+}
+
+fn secs(us: i64) -> String {
+    format!("{:.6}", us as f64 / 1e6)
+}
+
+impl<'a> Runner<'a> {
+    pub fn new(
+        cfg: &'a Config,
+        script: &'a Script,
+        path: &Path,
+        tun: Tun,
+        sniffer: Sniffer,
+    ) -> Runner<'a> {
+        let tun = Arc::new(tun);
+        let stop = Arc::new(AtomicBool::new(false));
+        // The tun device's copy of what the kernel sends is read and
+        // dropped, so that its queue never fills; the packet socket has
+        // what is checked.
+        let reader = {
+            let (tun, stop) = (tun.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if let Ok(Some(_)) | Err(_) = tun.recv(Duration::from_millis(50)) {
+                        continue;
+                    }
+                }
+            })
+        };
+        let (calls, call_rx) = mpsc::channel::<syscall::CallFn>();
+        let (res_tx, results) = mpsc::channel();
+        let (tid_tx, tid_rx) = mpsc::channel();
+        let started = Arc::new(AtomicU64::new(0));
+        let started_w = started.clone();
+        std::thread::spawn(move || {
+            // SAFETY: gettid (186 on x86-64) takes no arguments.
+            let _ = tid_tx.send(unsafe { sys::syscall(186) } as i64);
+            while let Ok(call) = call_rx.recv() {
+                started_w.fetch_add(1, Ordering::SeqCst);
+                let mut r = call();
+                r.at = Some(Instant::now());
+                if res_tx.send(r).is_err() {
+                    return;
+                }
+            }
+        });
+        let worker_tid = tid_rx.recv().unwrap_or(-1);
+        Runner {
+            cfg,
+            script,
+            dir: path
+                .parent()
+                .map(Path::to_path_buf)
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or_else(|| PathBuf::from(".")),
+            tun,
+            sniffer,
+            stop,
+            reader: Some(reader),
+            calls: Some(calls),
+            results,
+            worker_tid,
+            started,
+            next_out: false,
+            start: Instant::now(),
+            sut: None,
+            fds: HashMap::new(),
+            ts_map: HashMap::new(),
+            pending: None,
+            last_script_time: 0,
+            next_port: 40000,
+        }
+    }
+
+    fn sock_ip(&self, ip: IpAddr) -> IpAddr {
+        match (self.cfg.ip_version, ip) {
+            (IpVersion::V4MappedV6, IpAddr::V4(v)) => IpAddr::V6(v.to_ipv6_mapped()),
+            _ => ip,
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.start.elapsed().as_micros() as i64
+    }
+
+    fn log(&self, s: impl AsRef<str>) {
+        if self.cfg.verbose {
+            eprintln!("{} {}", secs(self.now()), s.as_ref());
+        }
+    }
+
+    /// Runs the script: Ok on pass.
+    pub fn run(&mut self) -> Res<()> {
+        let events = &self.script.events;
+        let mut first = 0;
+        // A command before the first timed event sets the machine up
+        // (packetdrill's init command): it runs before the clock starts.
+        if let Some(Event {
+            kind: EventKind::Command(c),
+            line,
+            time: Time::Untimed,
+        }) = events.first()
+        {
+            self.command(*line, c)?;
+            first = 1;
+        }
+        // packetdrill runs the last untimed command (the cleanup) only
+        // when the script has a first one.
+        let cleanup = match events.last() {
+            Some(Event {
+                kind: EventKind::Command(c),
+                line,
+                time: Time::Untimed,
+            }) if first == 1 && events.len() > 1 => Some((*line, c.clone())),
+            _ => None,
+        };
+        self.start = Instant::now();
+        let end = events.len() - usize::from(cleanup.is_some());
+        let mut res = Ok(());
+        for i in first..end {
+            let prev_in = i > first && is_inbound(&events[i - 1]);
+            self.next_out = events
+                .get(i + 1)
+                .is_some_and(|e| matches!(&e.kind, EventKind::Packet(p) if p.dir == Dir::Out));
+            if let Err(e) = self.event(&events[i], prev_in && is_inbound(&events[i])) {
+                res = Err(e);
+                break;
+            }
+        }
+        if res.is_ok() {
+            res = self.finish_pending(true);
+        }
+        if let Some((line, c)) = cleanup {
+            let r = self.command(line, &c);
+            if res.is_ok() {
+                res = r;
+            }
+        }
+        res
+    }
+
+    /// The script times of an event: (low, high), and the offset its
+    /// relative parts were taken from.
+    fn times(&self, t: &Time, chain: bool) -> (i64, i64, i64) {
+        let off = if chain {
+            self.last_script_time
+        } else {
+            self.now()
+        };
+        fn one(t: &Time, off: i64) -> (i64, i64) {
+            match t {
+                Time::Absolute(v) => (*v, *v),
+                Time::Relative(d) => (off + d, off + d),
+                Time::Untimed => (off, off),
+                Time::Any => (i64::MIN, i64::MAX),
+                Time::Range(a, b) => (one(a, off).0, one(b, off).1),
+            }
+        }
+        let (lo, hi) = one(t, off);
+        (lo, hi, off)
+    }
+
+    /// Sleeps until script time `t`. A blocking call's result waits: its
+    /// thread stamps the time it returned, and polling for it would cost
+    /// the emulated machine a wakeup a millisecond.
+    fn wait_until(&mut self, t: i64) -> Res<()> {
+        loop {
+            let now = self.now();
+            if now >= t {
+                return self.poll_pending(Duration::ZERO);
+            }
+            std::thread::sleep(Duration::from_micros((t - now) as u64));
+        }
+    }
+
+    fn check_late(&self, line: usize, what: &str, t: i64, tol: i64) -> Res<()> {
+        let now = self.now();
+        if now - t > tol {
+            return fail(
+                line,
+                format!(
+                    "timing error: expected {what} start at {} sec but happened at {} sec; tolerance {} sec",
+                    secs(t),
+                    secs(now),
+                    secs(tol)
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    fn event(&mut self, ev: &Event, chain: bool) -> Res<()> {
+        let (lo, hi, off) = self.times(&ev.time, chain);
+        let prev = self.last_script_time;
+        let is_out = matches!(&ev.kind, EventKind::Packet(p) if p.dir == Dir::Out);
+        if !is_out && (matches!(ev.time, Time::Any) || lo != hi) {
+            return fail(
+                ev.line,
+                "only outbound packets may have '*' or a time range",
+            );
+        }
+        let tol = tol_for(self.cfg, lo.max(0).min(hi), prev);
+        match &ev.kind {
+            EventKind::Packet(p) if p.dir == Dir::Out => {
+                let got = self.outbound(ev.line, p, lo, hi, tol)?;
+                self.last_script_time = got;
+            }
+            kind => {
+                self.wait_until(lo)?;
+                let what = match kind {
+                    EventKind::Syscall(_) => "system call",
+                    EventKind::Packet(_) => "inbound packet",
+                    EventKind::Command(_) => "shell command",
+                    EventKind::Code(_) => "code",
+                };
+                self.check_late(ev.line, what, lo, tol)?;
+                self.last_script_time = lo;
+                match kind {
+                    EventKind::Syscall(sc) => self.syscall(ev.line, sc, off, &ev.time, tol)?,
+                    EventKind::Packet(p) => self.inbound(ev.line, p)?,
+                    EventKind::Command(c) => self.command(ev.line, c)?,
+                    EventKind::Code(c) => self.code(ev.line, c)?,
+                }
+            }
+        }
+        self.poll_pending(Duration::ZERO)
+    }
+
+    fn command(&self, line: usize, c: &str) -> Res<()> {
+        self.log(format!("`{}`", c.trim()));
+        let st = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(c)
+            .current_dir(&self.dir)
+            // SAFETY-free: getpid has no preconditions.
+            .env("PACKETDRILL_PID", std::process::id().to_string())
+            .status();
+        match st {
+            Ok(s) if s.success() => Ok(()),
+            Ok(s) => fail(
+                line,
+                format!(
+                    "error executing `{}` command: non-zero status {}",
+                    c.trim(),
+                    s.code().unwrap_or(-1)
+                ),
+            ),
+            Err(e) => fail(line, format!("error executing `{}` command: {e}", c.trim())),
+        }
+    }
+
+    fn code(&self, line: usize, c: &str) -> Res<()> {
+        let Some(fd) = self.sut.as_ref().and_then(|s| s.live_fd) else {
+            return fail(
+                line,
+                "can't find getsockopt to get TCP info: no socket under test",
+            );
+        };
+        let mut info = vec![0u8; code::TCP_INFO_LEN];
+        let mut len = info.len() as u32;
+        // SAFETY: info has len bytes of room.
+        let r = unsafe { sys::getsockopt(fd, 6, 11, info.as_mut_ptr().cast(), &mut len) };
+        if r < 0 {
+            return fail(
+                line,
+                format!("getsockopt(TCP_INFO): {}", sys::errno_text(sys::errno())),
+            );
+        }
+        info.truncate(len as usize);
+        let var = |n: &str| code::tcp_info_field(&info, n);
+        match code::run_asserts(c, &var) {
+            Ok(code::Outcome::Pass) => Ok(()),
+            Ok(code::Outcome::Fail(m)) => fail(line, format!("error in code: {m}")),
+            Err(m) => fail(line, format!("runtime error in code: {m}")),
+        }
+    }
+
+    // ---- System calls -------------------------------------------------
+
+    fn syscall(&mut self, line: usize, sc: &Syscall, off: i64, t: &Time, tol: i64) -> Res<()> {
+        self.log(format!("{}(...)", sc.name));
+        // One call at a time, as packetdrill's system call thread: a call
+        // still blocked gets a second to return first.
+        if self.pending.is_some() {
+            self.finish_pending(false)?;
+        }
+        let (call, verify, effect) =
+            syscall::prepare(self, sc).map_err(|m| Failure { line, msg: m })?;
+        self.effect_before(&effect);
+        match &sc.end {
+            None => {
+                let raw = call();
+                self.finish_call(line, sc, &raw, verify, &effect)
+            }
+            Some(end) => {
+                let (elo, ehi) = match end {
+                    // The end of `+0...0.1` is relative to the same
+                    // offset when the start was.
+                    Time::Absolute(v) if matches!(t, Time::Relative(_)) => (off + v, off + v),
+                    other => {
+                        let (a, b, _) = self.times(other, true);
+                        let _ = off;
+                        (a, b)
+                    }
+                };
+                let before = self.started.load(Ordering::SeqCst);
+                match &self.calls {
+                    Some(c) if c.send(call).is_ok() => {}
+                    _ => return fail(line, "the system call thread is gone"),
+                }
+                self.pending = Some(Pending {
+                    line,
+                    sc: sc.clone(),
+                    verify,
+                    effect,
+                    end_lo: elo,
+                    end_hi: ehi,
+                    tol,
+                });
+                // Go on once the call blocks in the kernel (or returned).
+                self.await_blocked(before);
+                Ok(())
+            }
+        }
+    }
+
+    /// Waits (up to a second) until the system call thread sleeps in
+    /// the kernel, as packetdrill does, or its call returned.
+    fn await_blocked(&self, before: u64) {
+        let stat = format!("/proc/self/task/{}/stat", self.worker_tid);
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_secs(1) {
+            // What the call sends is waited for by the next event: an
+            // outbound packet needs no more (each check of the thread's
+            // state costs a millisecond or more under emulation).
+            if self.next_out {
+                return;
+            }
+            if self.started.load(Ordering::SeqCst) == before {
+                std::thread::sleep(Duration::from_micros(200));
+                continue;
+            }
+            // The state follows the parenthesised command name.
+            let state = std::fs::read_to_string(&stat)
+                .ok()
+                .and_then(|s| s.rsplit_once(") ").map(|(_, r)| r.chars().next()))
+                .flatten();
+            match state {
+                Some('S') | Some('D') | None => return,
+                _ => std::thread::sleep(Duration::from_micros(500)),
+            }
+        }
+    }
+
+    fn effect_before(&mut self, e: &Effect) {
+        let sut = self.sut.as_mut();
+        match (e, sut) {
+            (Effect::Listen { live_fd }, Some(s)) if s.live_fd == Some(*live_fd) => {
+                s.state = SockState::Listening;
+                s.local_port = self.cfg.bind_port;
+            }
+            (Effect::Connect { live_fd }, Some(s))
+                if s.live_fd == Some(*live_fd) && s.state == SockState::New =>
+            {
+                s.state = SockState::Connecting;
+                s.remote_port = self.cfg.connect_port;
+            }
+            _ => {}
+        }
+    }
+
+    fn finish_call(
+        &mut self,
+        line: usize,
+        sc: &Syscall,
+        raw: &Raw,
+        verify: syscall::VerifyFn,
+        effect: &Effect,
+    ) -> Res<()> {
+        let want = match &sc.ret.value {
+            Expr::Ellipsis => None,
+            e => Some(syscall::int(self, e).map_err(|m| Failure { line, msg: m })?),
+        };
+        let fd_call = matches!(
+            effect,
+            Effect::NewSocket { .. } | Effect::Accepted { .. } | Effect::NewFd { .. }
+        );
+        if let Some(w) = want {
+            let ok = raw.ret == w || (fd_call && w >= 0 && raw.ret >= 0);
+            if !ok {
+                return fail(
+                    line,
+                    format!(
+                        "{}: Expected result {w} but got {} with errno {} ({})",
+                        sc.name,
+                        raw.ret,
+                        raw.errno,
+                        sys::errno_text(raw.errno)
+                    ),
+                );
+            }
+        }
+        if let Some(e) = &sc.ret.errno {
+            let Some(v) = sys::errno_value(e) else {
+                return fail(line, format!("unknown errno {e}"));
+            };
+            if raw.errno != v {
+                return fail(
+                    line,
+                    format!(
+                        "{}: Expected errno {e} ({}) but got {} ({})",
+                        sc.name,
+                        sys::errno_text(v),
+                        sys::errno_name(raw.errno),
+                        sys::errno_text(raw.errno)
+                    ),
+                );
+            }
+        }
+        verify(raw).map_err(|m| Failure { line, msg: m })?;
+        if raw.ret >= 0 {
+            let fd = raw.ret as c_int;
+            if let Effect::NewSocket { script_fd, .. }
+            | Effect::Accepted { script_fd }
+            | Effect::NewFd { script_fd } = *effect
+            {
+                if self.fds.contains_key(&script_fd) {
+                    // SAFETY: the call just returned this descriptor.
+                    unsafe { sys::close(fd) };
+                    return fail(line, format!("duplicate fd {script_fd} in script"));
+                }
+            }
+            match *effect {
+                Effect::NewSocket { script_fd, .. } => {
+                    self.fds.insert(script_fd, fd);
+                    self.sut = Some(Sut {
+                        live_fd: Some(fd),
+                        state: SockState::New,
+                        local_port: 0,
+                        remote_port: 0,
+                        script_local_isn: 0,
+                        live_local_isn: None,
+                        remote_isn: 0,
+                    });
+                }
+                Effect::Accepted { script_fd } => {
+                    self.fds.insert(script_fd, fd);
+                    if let Some(s) = self.sut.as_mut() {
+                        if s.live_fd.is_none() {
+                            s.live_fd = Some(fd);
+                        }
+                    }
+                }
+                Effect::NewFd { script_fd } => {
+                    self.fds.insert(script_fd, fd);
+                }
+                Effect::Close { script_fd } => {
+                    if let Some(live) = self.fds.remove(&script_fd) {
+                        if let Some(s) = self.sut.as_mut() {
+                            if s.live_fd == Some(live) {
+                                s.live_fd = None;
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks whether the blocking call finished (waiting at most `d`).
+    fn poll_pending(&mut self, d: Duration) -> Res<()> {
+        let Some(p) = self.pending.as_ref() else {
+            return Ok(());
+        };
+        let raw = match self.results.recv_timeout(d) {
+            Ok(r) => r,
+            Err(mpsc::RecvTimeoutError::Timeout) => return Ok(()),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return fail(p.line, "blocking system call thread died");
+            }
+        };
+        // The thread's own time of return, not when it was noticed.
+        let now = raw.at.map_or_else(
+            || self.now(),
+            |t| t.saturating_duration_since(self.start).as_micros() as i64,
+        );
+        let Some(p) = self.pending.take() else {
+            return Ok(());
+        };
+        if now < p.end_lo - p.tol || now > p.end_hi + p.tol {
+            return fail(
+                p.line,
+                format!(
+                    "timing error: expected system call return at {} sec but happened at {} sec; tolerance {} sec",
+                    secs(p.end_lo),
+                    secs(now),
+                    secs(p.tol)
+                ),
+            );
+        }
+        self.finish_call(p.line, &p.sc, &raw, p.verify, &p.effect)
+    }
+
+    fn finish_pending(&mut self, at_end: bool) -> Res<()> {
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while self.pending.is_some() {
+            if Instant::now() >= deadline {
+                let line = self.pending.as_ref().map(|p| p.line).unwrap_or(0);
+                return fail(
+                    line,
+                    if at_end {
+                        "exiting while a blocking system call is in progress"
+                    } else {
+                        "system call while a blocking system call is still in progress"
+                    },
+                );
+            }
+            self.poll_pending(Duration::from_millis(5))?;
+        }
+        Ok(())
+    }
+
+    // ---- Packets ------------------------------------------------------
+
+    fn ip_hdr(&self, proto: u8, p: &Packet) -> IpHdr {
+        let ecn = match p.ecn.as_deref() {
+            Some("ect0") => 2,
+            Some("ect1") => 1,
+            Some("ce") => 3,
+            _ => 0,
+        };
+        IpHdr {
+            src: self.cfg.remote_ip,
+            dst: self.cfg.local_ip,
+            proto,
+            ecn,
+            dscp: 0,
+            ttl: 255,
+            flow_label: 0,
+        }
+    }
+
+    fn inbound(&mut self, line: usize, p: &Packet) -> Res<()> {
+        let PacketBody::Tcp(t) = &p.body else {
+            return fail(line, "only TCP packets are supported in this version");
+        };
+        let flags = packet::tcp_flags_parse(&t.flags).map_err(|m| Failure { line, msg: m })?;
+        let syn = flags & packet::TCP_SYN != 0;
+        // The first inbound packet to a listener makes the connection
+        // being accepted the socket under test.
+        let new_child = match self.sut.as_ref() {
+            None => true,
+            Some(s) => s.state == SockState::Listening,
+        };
+        if new_child {
+            let port = self.next_port;
+            self.next_port = self.next_port.wrapping_add(1).max(40000);
+            self.sut = Some(Sut {
+                live_fd: None,
+                state: SockState::Connected,
+                local_port: self.cfg.bind_port,
+                remote_port: port,
+                script_local_isn: 0,
+                live_local_isn: None,
+                remote_isn: t.seq,
+            });
+        }
+        let Some(s) = self.sut.as_mut() else {
+            return fail(line, "no socket under test");
+        };
+        // The remote ISN is the script's: that of the SYN that opened the
+        // child (above) or of the SYN-ACK a client gets.
+        if syn && flags & packet::TCP_ACK != 0 {
+            s.remote_isn = t.seq;
+        }
+        let seq = if syn {
+            t.seq
+        } else {
+            t.seq.wrapping_add(s.remote_isn)
+        };
+        // As packetdrill maps them: relative to the live ISN, except on a
+        // SYN, where the script's ISN maps to the live one.
+        let ack_off = if syn {
+            s.live_local_isn
+                .unwrap_or(0)
+                .wrapping_sub(s.script_local_isn)
+        } else {
+            s.live_local_isn.unwrap_or(0)
+        };
+        let ack = match t.ack {
+            Some(a) if flags & packet::TCP_ACK != 0 => a.wrapping_add(ack_off),
+            Some(a) => a,
+            None => 0,
+        };
+        let Some(win) = t.win else {
+            return fail(line, "window must be specified for inbound packets");
+        };
+        let (sport, dport) = (s.remote_port, s.local_port);
+        let mut options = Vec::new();
+        for o in t.options.iter().flatten() {
+            options.push(match o {
+                TcpOpt::Nop => WireOpt::Nop,
+                TcpOpt::Eol => WireOpt::Eol,
+                TcpOpt::Mss(m) => WireOpt::Mss(*m),
+                TcpOpt::SackOk => WireOpt::SackOk,
+                TcpOpt::Wscale(w) => WireOpt::Wscale(*w),
+                TcpOpt::Sack(b) => WireOpt::Sack(
+                    b.iter()
+                        .map(|(l, r)| (l.wrapping_add(ack_off), r.wrapping_add(ack_off)))
+                        .collect(),
+                ),
+                TcpOpt::Timestamp { val, ecr } => {
+                    let ecr = if flags & packet::TCP_ACK != 0 {
+                        match self.ts_map.get(ecr) {
+                            Some(live) => *live,
+                            None => {
+                                return fail(
+                                    line,
+                                    format!(
+                                        "unable to infer live TS ecr for script TS ecr {ecr}; no matching or preceding outbound TS val"
+                                    ),
+                                )
+                            }
+                        }
+                    } else {
+                        *ecr
+                    };
+                    WireOpt::Timestamp(*val, ecr)
+                }
+                TcpOpt::Md5 => WireOpt::Md5([0; 16]),
+                TcpOpt::FastOpen { exp, cookie } => WireOpt::FastOpen {
+                    exp: *exp,
+                    cookie: cookie.clone(),
+                },
+                TcpOpt::Generic { kind, data } => WireOpt::Other(*kind, data.clone()),
+            });
+        }
+        let seg = TcpSeg {
+            sport,
+            dport,
+            seq,
+            ack,
+            flags,
+            res: 0,
+            win: win as u16,
+            urg: t.urg.unwrap_or(0) as u16,
+            options,
+            data: vec![0; t.len as usize],
+        };
+        let pkt = IpPacket {
+            ip: self.ip_hdr(packet::IPPROTO_TCP, p),
+            payload: seg.encode(),
+        };
+        self.log(format!("< {}", show_tcp(&seg, 0, 0)));
+        let mut frame = vec![0u8; VNET_HDR_LEN];
+        frame.extend_from_slice(&pkt.encode());
+        self.tun.send(&frame).map_err(|e| Failure {
+            line,
+            msg: format!("tun write: {e}"),
+        })
+    }
+
+    /// The next frame the kernel sent to the remote address that is a TCP
+    /// segment of the socket under test, with the time the reader took it
+    /// off the device; None if none came by script time `deadline`.
+    fn next_segment(&mut self, line: usize, deadline: i64) -> Res<Option<(i64, IpPacket, TcpSeg)>> {
+        loop {
+            let now = self.now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            self.poll_pending(Duration::ZERO)?;
+            let wait =
+                Duration::from_micros((deadline - now) as u64).min(Duration::from_millis(50));
+            let mut pfd = sys::pollfd {
+                fd: self.sniffer.fd(),
+                events: 1,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd.
+            let n = unsafe { sys::poll(&mut pfd, 1, wait.as_millis().max(1) as i32) };
+            if n <= 0 {
+                continue;
+            }
+            let sent = match self.sniffer.read() {
+                Ok(Some(s)) => s,
+                Ok(None) => continue,
+                Err(e) => return fail(line, format!("packet socket read: {e}")),
+            };
+            // The kernel's stamp, on the monotonic clock.
+            let age = std::time::SystemTime::now()
+                .duration_since(sent.stamp)
+                .unwrap_or(Duration::ZERO);
+            let now = Instant::now();
+            let when = now.checked_sub(age).unwrap_or(now);
+            let at = when.saturating_duration_since(self.start).as_micros() as i64;
+            let pkt = match IpPacket::decode_opt(&sent.frame, !sent.partial) {
+                Ok(p) => p,
+                Err(e) => return fail(line, format!("bad outbound packet: {e}")),
+            };
+            if pkt.ip.proto != packet::IPPROTO_TCP || pkt.ip.dst != self.cfg.remote_ip {
+                self.log(format!(
+                    "ignored: {} packet to {}",
+                    packet::proto_name(pkt.ip.proto),
+                    pkt.ip.dst
+                ));
+                continue;
+            }
+            let seg = match TcpSeg::decode(&pkt.payload) {
+                Ok(s) => s,
+                Err(e) => return fail(line, format!("bad outbound TCP segment: {e}")),
+            };
+            if !self.owns(&seg) {
+                self.log(format!("ignored: TCP {}>{}", seg.sport, seg.dport));
+                continue;
+            }
+            self.log(format!("> {} (sent at {})", show_tcp(&seg, 0, 0), secs(at)));
+            return Ok(Some((at, pkt, seg)));
+        }
+    }
+
+    /// Waits for the outbound packet `p` due between `lo` and `hi`.
+    /// Returns the time it was sent.
+    fn outbound(&mut self, line: usize, p: &Packet, lo: i64, hi: i64, tol: i64) -> Res<i64> {
+        let PacketBody::Tcp(t) = &p.body else {
+            return fail(line, "only TCP packets are supported in this version");
+        };
+        if let Some(x) = &p.ip_extra {
+            return fail(
+                line,
+                format!("IP fields ({x}) are not supported in this version"),
+            );
+        }
+        let want_flags = packet::tcp_flags_parse(&t.flags).map_err(|m| Failure { line, msg: m })?;
+        // packetdrill waits for as long as it takes; a bound turns a
+        // missing packet into a clear error.
+        let deadline = if hi == i64::MAX {
+            self.now() + 10_000_000
+        } else {
+            hi.max(self.now()) + tol + 1_000_000
+        };
+        let Some((at, pkt, seg)) = self.next_segment(line, deadline)? else {
+            return fail(
+                line,
+                format!(
+                    "timed out waiting for outbound packet expected at {} sec: script packet: {}",
+                    secs(lo.max(0)),
+                    show_script_tcp(t)
+                ),
+            );
+        };
+        let seg = self.join_segments(line, seg, t.len as usize, deadline)?;
+        self.verify_tcp(line, p, t, want_flags, &pkt, &seg, at)?;
+        // The time the kernel sent it: a packet sent before its time (say,
+        // before the ACK the script waits for) is as wrong as a late one.
+        if lo != i64::MIN && (at < lo - tol || at > hi + tol) {
+            return fail(
+                line,
+                format!(
+                    "timing error: expected outbound packet at {} sec but happened at {} sec; tolerance {} sec",
+                    secs(lo),
+                    secs(at),
+                    secs(tol)
+                ),
+            );
+        }
+        Ok(at)
+    }
+
+    /// packetdrill's default (not --strict_segments): a segment shorter
+    /// than the script's is joined with the ones that follow it in
+    /// sequence until the script's length is reached. Each must carry
+    /// data, the same ack, window and option bytes as the first, no SYN or
+    /// RST, and all but the last the first one's size; the joined flags
+    /// are the first's with the PSH, FIN and CWR of the others.
+    fn join_segments(
+        &mut self,
+        line: usize,
+        mut seg: TcpSeg,
+        want: usize,
+        deadline: i64,
+    ) -> Res<TcpSeg> {
+        let size = seg.data.len();
+        let opts = TcpSeg::encode_options(&seg.options);
+        let mut last = size;
+        while size != 0 && seg.data.len() < want {
+            let Some((_, _, next)) = self.next_segment(line, deadline)? else {
+                break;
+            };
+            let bad = |why: &str| {
+                Failure {
+                line,
+                msg: format!(
+                    "live packet payload: expected {want} bytes vs actual {} bytes; the next segment cannot be joined ({why}): {}",
+                    seg.data.len(),
+                    show_tcp(&next, 0, 0)
+                ),
+            }
+            };
+            if next.seq != seg.seq.wrapping_add(seg.data.len() as u32) {
+                return Err(bad("out of sequence"));
+            }
+            if next.data.is_empty() || next.flags & (packet::TCP_SYN | packet::TCP_RST) != 0 {
+                return Err(bad("no data, or SYN or RST"));
+            }
+            if last != size {
+                return Err(bad("a segment before it was shorter than the first"));
+            }
+            if next.ack != seg.ack
+                || next.win != seg.win
+                || TcpSeg::encode_options(&next.options).len() != opts.len()
+                || next.flags & !(packet::TCP_PSH | packet::TCP_FIN | packet::TCP_CWR)
+                    != seg.flags & !(packet::TCP_PSH | packet::TCP_FIN | packet::TCP_CWR)
+            {
+                return Err(bad("its header differs"));
+            }
+            last = next.data.len();
+            seg.flags |= next.flags & (packet::TCP_PSH | packet::TCP_FIN | packet::TCP_CWR);
+            seg.data.extend_from_slice(&next.data);
+        }
+        Ok(seg)
+    }
+
+    /// Whether an outbound segment belongs to the socket under test (a
+    /// connecting socket's SYN to the remote port makes it so).
+    fn owns(&mut self, seg: &TcpSeg) -> bool {
+        let Some(s) = self.sut.as_mut() else {
+            return false;
+        };
+        match s.state {
+            SockState::Connecting
+                if seg.dport == s.remote_port && seg.flags & packet::TCP_SYN != 0 =>
+            {
+                s.local_port = seg.sport;
+                s.state = SockState::Connected;
+                true
+            }
+            SockState::Connected => seg.sport == s.local_port && seg.dport == s.remote_port,
+            _ => false,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn verify_tcp(
+        &mut self,
+        line: usize,
+        p: &Packet,
+        t: &TcpLine,
+        want_flags: u8,
+        pkt: &IpPacket,
+        seg: &TcpSeg,
+        at: i64,
+    ) -> Res<()> {
+        let Some(s) = self.sut.as_mut() else {
+            return fail(line, "no socket under test");
+        };
+        let syn = seg.flags & packet::TCP_SYN != 0;
+        // The local ISN is learned once, from the first SYN or SYN-ACK: a
+        // retransmitted one must carry the same.
+        if syn && want_flags & packet::TCP_SYN != 0 && s.live_local_isn.is_none() {
+            s.live_local_isn = Some(seg.seq);
+            s.script_local_isn = t.seq;
+        }
+        let local_isn = s.live_local_isn.unwrap_or(0);
+        let remote_isn = s.remote_isn;
+        let rel_seq = if syn {
+            seg.seq
+                .wrapping_sub(local_isn)
+                .wrapping_add(s.script_local_isn)
+        } else {
+            seg.seq.wrapping_sub(local_isn)
+        };
+        let rel_ack = if syn || seg.flags & packet::TCP_ACK == 0 {
+            seg.ack
+        } else {
+            seg.ack.wrapping_sub(remote_isn)
+        };
+        let mismatch = |field: &str, want: i64, got: i64| {
+            Failure {
+            line,
+            msg: format!(
+                "error handling packet: live packet field {field}: expected: {want} ({want:#x}) vs actual: {got} ({got:#x})\nscript packet: {} {}\nactual packet: {} {}",
+                secs(at),
+                show_script_tcp(t),
+                secs(at),
+                show_tcp(seg, local_isn, remote_isn)
+            ),
+        }
+        };
+        for (bit, name) in [
+            (packet::TCP_FIN, "tcp_fin"),
+            (packet::TCP_SYN, "tcp_syn"),
+            (packet::TCP_RST, "tcp_rst"),
+            (packet::TCP_PSH, "tcp_psh"),
+            (packet::TCP_ACK, "tcp_ack"),
+            (packet::TCP_URG, "tcp_urg"),
+            (packet::TCP_ECE, "tcp_ece"),
+            (packet::TCP_CWR, "tcp_cwr"),
+        ] {
+            let (w, g) = (want_flags & bit != 0, seg.flags & bit != 0);
+            if w != g {
+                return Err(mismatch(name, i64::from(w), i64::from(g)));
+            }
+        }
+        if rel_seq != t.seq {
+            return Err(mismatch("tcp_seq", i64::from(t.seq), i64::from(rel_seq)));
+        }
+        let want_ack = t.ack.unwrap_or(0);
+        if rel_ack != want_ack {
+            return Err(mismatch(
+                "tcp_ack_seq",
+                i64::from(want_ack),
+                i64::from(rel_ack),
+            ));
+        }
+        if let Some(w) = t.win {
+            if u32::from(seg.win) != w {
+                return Err(mismatch("tcp_window", i64::from(w), i64::from(seg.win)));
+            }
+        }
+        let urg = t.urg.unwrap_or(0);
+        if u32::from(seg.urg) != urg {
+            return Err(mismatch("tcp_urg_ptr", i64::from(urg), i64::from(seg.urg)));
+        }
+        if seg.res != 0 {
+            return Err(mismatch("tcp_reserved_bits", 0, i64::from(seg.res)));
+        }
+        // The runner writes zeros: so must the kernel have sent.
+        if let Some(i) = seg.data.iter().position(|b| *b != 0) {
+            return fail(
+                line,
+                format!(
+                    "incorrect outbound data payload: byte {i} is {:#x}, not 0",
+                    seg.data[i]
+                ),
+            );
+        }
+        if seg.data.len() as u32 != t.len {
+            return Err(Failure {
+                line,
+                msg: format!(
+                    "live packet payload: expected {} bytes vs actual {} bytes\nscript packet: {}\nactual packet: {}",
+                    t.len,
+                    seg.data.len(),
+                    show_script_tcp(t),
+                    show_tcp(seg, local_isn, remote_isn)
+                ),
+            });
+        }
+        if let Some(e) = p.ecn.as_deref() {
+            let want: &[u8] = match e {
+                "noecn" | "no_ecn" => &[0],
+                "ect0" => &[2],
+                "ect1" => &[1],
+                "ce" => &[3],
+                "ect01" => &[1, 2],
+                _ => &[],
+            };
+            if !want.is_empty() && !want.contains(&pkt.ip.ecn) {
+                return Err(mismatch(
+                    "ip_ecn",
+                    i64::from(want[0]),
+                    i64::from(pkt.ip.ecn),
+                ));
+            }
+        }
+        self.verify_options(line, t, seg, remote_isn)
+    }
+
+    fn verify_options(
+        &mut self,
+        line: usize,
+        t: &TcpLine,
+        seg: &TcpSeg,
+        remote_isn: u32,
+    ) -> Res<()> {
+        // `<...>`: not checked.
+        let Some(want) = t.options.as_deref() else {
+            return Ok(());
+        };
+        let bad = |m: String| Failure {
+            line,
+            msg: format!(
+                "bad outbound TCP options: {m}\nscript packet: {}\nactual packet: {}",
+                show_script_tcp(t),
+                show_tcp(seg, 0, 0)
+            ),
+        };
+        if want.len() != seg.options.len() {
+            return Err(bad(format!(
+                "expected {} options, got {}",
+                want.len(),
+                seg.options.len()
+            )));
+        }
+        for (i, (w, g)) in want.iter().zip(&seg.options).enumerate() {
+            let ok = match (w, g) {
+                (TcpOpt::Nop, WireOpt::Nop) | (TcpOpt::Eol, WireOpt::Eol) => true,
+                (TcpOpt::SackOk, WireOpt::SackOk) => true,
+                (TcpOpt::Mss(a), WireOpt::Mss(b)) => a == b,
+                (TcpOpt::Wscale(a), WireOpt::Wscale(b)) => a == b,
+                (TcpOpt::Timestamp { val, .. }, WireOpt::Timestamp(live, _)) => {
+                    // The value is not checked (packetdrill's default TS
+                    // tick of 0); remembered for the ecr of inbound
+                    // packets.
+                    self.ts_map.insert(*val, *live);
+                    true
+                }
+                (TcpOpt::Sack(a), WireOpt::Sack(b)) => {
+                    a.len() == b.len()
+                        && a.iter().zip(b).all(|((l, r), (gl, gr))| {
+                            *l == gl.wrapping_sub(remote_isn) && *r == gr.wrapping_sub(remote_isn)
+                        })
+                }
+                (TcpOpt::Md5, WireOpt::Md5(_)) => true,
+                (
+                    TcpOpt::FastOpen { exp: a, cookie: c },
+                    WireOpt::FastOpen { exp: b, cookie: d },
+                ) => a == b && c == d,
+                (TcpOpt::Generic { kind, data }, WireOpt::Other(k, d)) => kind == k && data == d,
+                _ => false,
+            };
+            if !ok {
+                return Err(bad(format!("option {i}: expected {w:?}, got {g:?}")));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Runner<'_> {
+    /// Stops the reader and closes what the script left open, so that a
+    /// next script starts clean (a call still blocked keeps its thread
+    /// until its descriptor is closed here).
+    fn drop(&mut self) {
+        // The system call thread ends with its channel.
+        self.calls = None;
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        for fd in self.fds.values() {
+            // SAFETY: the script's live descriptors, each closed once.
+            unsafe { sys::close(*fd) };
+        }
+        self.fds.clear();
+    }
+}
+
+fn is_inbound(ev: &Event) -> bool {
+    matches!(&ev.kind, EventKind::Packet(p) if p.dir == Dir::In)
+}
+
+/// A live segment in packetdrill's notation, numbers relative to the ISNs.
+pub fn show_tcp(s: &TcpSeg, local_isn: u32, remote_isn: u32) -> String {
+    let seq = s.seq.wrapping_sub(local_isn);
+    let mut o = format!(
+        "{} {}:{}({})",
+        packet::tcp_flags_str(s.flags),
+        seq,
+        seq.wrapping_add(s.data.len() as u32),
+        s.data.len()
+    );
+    if s.flags & packet::TCP_ACK != 0 {
+        o += &format!(" ack {}", s.ack.wrapping_sub(remote_isn));
+    }
+    o += &format!(" win {}", s.win);
+    if !s.options.is_empty() {
+        let opts: Vec<String> = s
+            .options
+            .iter()
+            .map(|x| match x {
+                WireOpt::Nop => "nop".into(),
+                WireOpt::Eol => "eol".into(),
+                WireOpt::Mss(m) => format!("mss {m}"),
+                WireOpt::Wscale(w) => format!("wscale {w}"),
+                WireOpt::SackOk => "sackOK".into(),
+                WireOpt::Sack(b) => format!(
+                    "sack {}",
+                    b.iter()
+                        .map(|(l, r)| format!(
+                            "{}:{}",
+                            l.wrapping_sub(remote_isn),
+                            r.wrapping_sub(remote_isn)
+                        ))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+                WireOpt::Timestamp(v, e) => format!("TS val {v} ecr {e}"),
+                WireOpt::Md5(_) => "md5".into(),
+                WireOpt::FastOpen { exp, cookie } => format!(
+                    "{} {}",
+                    if *exp { "FOEXP" } else { "FO" },
+                    cookie
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect::<String>()
+                ),
+                WireOpt::Other(k, _) => format!("opt{k}"),
+            })
+            .collect();
+        o += &format!(" <{}>", opts.join(","));
+    }
+    o
+}
+
+/// A script TCP line in its own notation.
+pub fn show_script_tcp(t: &TcpLine) -> String {
+    let mut o = format!("{} {}:{}({})", t.flags, t.seq, t.end_seq, t.len);
+    if let Some(a) = t.ack {
+        o += &format!(" ack {a}");
+    }
+    if let Some(w) = t.win {
+        o += &format!(" win {w}");
+    }
+    match &t.options {
+        None => o += " <...>",
+        Some(v) if v.is_empty() => {}
+        Some(v) => o += &format!(" <{} options>", v.len()),
+    }
+    o
+}
