@@ -42,7 +42,8 @@ import os
 import re
 import sys
 
-SKIP_RE = re.compile(r'^\s*(?:\[[ 0-9.]*\]\s*)?(?:ok|not ok) [0-9]+ (?:- )?(\S+) # SKIP(.*)$')
+# A test's name may hold spaces ("packetdrill: SCRIPT ipv4").
+SKIP_RE = re.compile(r'^\s*(?:\[[ 0-9.]*\]\s*)?(?:ok|not ok) [0-9]+ (?:- )?(.+?) # SKIP(.*)$')
 # printk's time stamp, as a console log carries it (CONFIG_PRINTK_TIME).
 STAMP_RE = re.compile(r'^\[\s*[0-9]+\.[0-9]+\] ?')
 # The first line of a top-level KTAP document (a nested one is indented).

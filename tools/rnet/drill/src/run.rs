@@ -14,7 +14,7 @@ use crate::ast::{
     Dir, Event, EventKind, Expr, Packet, PacketBody, Script, Syscall, TcpLine, TcpOpt, Time,
 };
 use crate::code;
-use crate::packet::{self, IpHdr, IpPacket, TcpSeg, WireOpt};
+use crate::packet::{self, IpHdr, IpPacket, TcpSeg, UdpDgram, WireOpt};
 use crate::sys;
 use crate::syscall::{self, Effect, Env, Raw};
 use crate::tun::{run_cmd, Sniffer, Tun};
@@ -766,8 +766,21 @@ impl<'a> Runner<'a> {
     }
 
     fn inbound(&mut self, line: usize, p: &Packet) -> Res<()> {
-        let PacketBody::Tcp(t) = &p.body else {
-            return fail(line, "only TCP packets are supported in this version");
+        if let Some(x) = &p.ip_extra {
+            return fail(
+                line,
+                format!("IP fields ({x}) are not supported in this version"),
+            );
+        }
+        let t = match &p.body {
+            PacketBody::Tcp(t) => t,
+            PacketBody::Udp(u) => return self.inbound_udp(line, p, u.len),
+            _ => {
+                return fail(
+                    line,
+                    "only TCP and UDP packets are supported in this version",
+                )
+            }
         };
         let flags = packet::tcp_flags_parse(&t.flags).map_err(|m| Failure { line, msg: m })?;
         let syn = flags & packet::TCP_SYN != 0;
@@ -890,6 +903,31 @@ impl<'a> Runner<'a> {
     /// off the device; None if none came by script time `deadline`.
     fn next_segment(&mut self, line: usize, deadline: i64) -> Res<Option<(i64, IpPacket, TcpSeg)>> {
         loop {
+            let Some((at, pkt)) = self.next_packet(line, deadline, packet::IPPROTO_TCP)? else {
+                return Ok(None);
+            };
+            let seg = match TcpSeg::decode(&pkt.payload) {
+                Ok(s) => s,
+                Err(e) => return fail(line, format!("bad outbound TCP segment: {e}")),
+            };
+            if !self.owns(&seg) {
+                self.log(format!("ignored: TCP {}>{}", seg.sport, seg.dport));
+                continue;
+            }
+            self.log(format!("> {} (sent at {})", show_tcp(&seg, 0, 0), secs(at)));
+            return Ok(Some((at, pkt, seg)));
+        }
+    }
+
+    /// The next packet of protocol `proto` the kernel sent to the remote
+    /// address, with its send time; None if none came by `deadline`.
+    fn next_packet(
+        &mut self,
+        line: usize,
+        deadline: i64,
+        proto: u8,
+    ) -> Res<Option<(i64, IpPacket)>> {
+        loop {
             let now = self.now();
             if now >= deadline {
                 return Ok(None);
@@ -923,7 +961,7 @@ impl<'a> Runner<'a> {
                 Ok(p) => p,
                 Err(e) => return fail(line, format!("bad outbound packet: {e}")),
             };
-            if pkt.ip.proto != packet::IPPROTO_TCP || pkt.ip.dst != self.cfg.remote_ip {
+            if pkt.ip.proto != proto || pkt.ip.dst != self.cfg.remote_ip {
                 self.log(format!(
                     "ignored: {} packet to {}",
                     packet::proto_name(pkt.ip.proto),
@@ -931,31 +969,170 @@ impl<'a> Runner<'a> {
                 ));
                 continue;
             }
-            let seg = match TcpSeg::decode(&pkt.payload) {
-                Ok(s) => s,
-                Err(e) => return fail(line, format!("bad outbound TCP segment: {e}")),
+            return Ok(Some((at, pkt)));
+        }
+    }
+
+    /// The ports of the socket under test for a UDP line: (local,
+    /// remote). The local one is the bound port until the kernel's first
+    /// datagram says otherwise; the remote one is the connected port, else
+    /// one of the runner's.
+    fn udp_ports(&mut self, line: usize) -> Res<(u16, u16)> {
+        let bind = self.cfg.bind_port;
+        let next = self.next_port;
+        let Some(s) = self.sut.as_mut() else {
+            return fail(line, "no socket under test");
+        };
+        if s.local_port == 0 {
+            s.local_port = bind;
+        }
+        if s.remote_port == 0 {
+            s.remote_port = next;
+            self.next_port = self.next_port.wrapping_add(1).max(40000);
+        }
+        Ok((s.local_port, s.remote_port))
+    }
+
+    /// Injects `< udp (N)`: N zero bytes from the remote end.
+    fn inbound_udp(&mut self, line: usize, p: &Packet, len: u32) -> Res<()> {
+        let (local, remote) = self.udp_ports(line)?;
+        let d = UdpDgram {
+            sport: remote,
+            dport: local,
+            data: vec![0; len as usize],
+        };
+        let pkt = IpPacket {
+            ip: self.ip_hdr(packet::IPPROTO_UDP, p),
+            payload: d.encode(),
+        };
+        self.log(format!("< udp {remote}>{local} ({len})"));
+        let mut frame = vec![0u8; VNET_HDR_LEN];
+        frame.extend_from_slice(&pkt.encode());
+        self.tun.send(&frame).map_err(|e| Failure {
+            line,
+            msg: format!("tun write: {e}"),
+        })
+    }
+
+    /// Waits for `> udp (N)` from the socket under test, due between `lo`
+    /// and `hi`: its length, zero payload, ECN when written, and time.
+    fn outbound_udp(
+        &mut self,
+        line: usize,
+        p: &Packet,
+        len: u32,
+        lo: i64,
+        hi: i64,
+        tol: i64,
+    ) -> Res<i64> {
+        let deadline = if hi == i64::MAX {
+            self.now() + 10_000_000
+        } else {
+            hi.max(self.now()) + tol + 1_000_000
+        };
+        let (at, pkt, d) = loop {
+            let Some((at, pkt)) = self.next_packet(line, deadline, packet::IPPROTO_UDP)? else {
+                return fail(
+                    line,
+                    format!(
+                        "timed out waiting for outbound packet expected at {} sec: script packet: udp ({len})",
+                        secs(lo.max(0))
+                    ),
+                );
             };
-            if !self.owns(&seg) {
-                self.log(format!("ignored: TCP {}>{}", seg.sport, seg.dport));
+            let d = UdpDgram::decode(&pkt.payload).map_err(|e| Failure {
+                line,
+                msg: format!("bad outbound UDP datagram: {e}"),
+            })?;
+            let Some(s) = self.sut.as_mut() else {
+                return fail(line, "no socket under test");
+            };
+            // The first datagram names the socket's ports when the script
+            // did not: an unbound socket's local port is the kernel's.
+            if s.local_port == 0 {
+                s.local_port = d.sport;
+            }
+            if s.remote_port == 0 {
+                s.remote_port = d.dport;
+            }
+            if d.sport != s.local_port || d.dport != s.remote_port {
+                self.log(format!("ignored: UDP {}>{}", d.sport, d.dport));
                 continue;
             }
-            self.log(format!("> {} (sent at {})", show_tcp(&seg, 0, 0), secs(at)));
-            return Ok(Some((at, pkt, seg)));
+            break (at, pkt, d);
+        };
+        self.log(format!("> udp ({}) (sent at {})", d.data.len(), secs(at)));
+        if d.data.len() as u32 != len {
+            return fail(
+                line,
+                format!(
+                    "live packet payload: expected {len} bytes vs actual {} bytes\nscript packet: udp ({len})\nactual packet: udp ({})",
+                    d.data.len(),
+                    d.data.len()
+                ),
+            );
         }
+        if let Some(i) = d.data.iter().position(|b| *b != 0) {
+            return fail(
+                line,
+                format!(
+                    "incorrect outbound data payload: byte {i} is {:#x}, not 0",
+                    d.data[i]
+                ),
+            );
+        }
+        if let Some(e) = p.ecn.as_deref() {
+            let want: &[u8] = match e {
+                "noecn" | "no_ecn" => &[0],
+                "ect0" => &[2],
+                "ect1" => &[1],
+                "ce" => &[3],
+                "ect01" => &[1, 2],
+                other => return fail(line, format!("unknown ECN mark [{other}]")),
+            };
+            if !want.contains(&pkt.ip.ecn) {
+                return fail(
+                    line,
+                    format!(
+                        "live packet field ip_ecn: expected: {} vs actual: {}",
+                        want[0], pkt.ip.ecn
+                    ),
+                );
+            }
+        }
+        if lo != i64::MIN && (at < lo - tol || at > hi + tol) {
+            return fail(
+                line,
+                format!(
+                    "timing error: expected outbound packet at {} sec but happened at {} sec; tolerance {} sec",
+                    secs(lo),
+                    secs(at),
+                    secs(tol)
+                ),
+            );
+        }
+        Ok(at)
     }
 
     /// Waits for the outbound packet `p` due between `lo` and `hi`.
     /// Returns the time it was sent.
     fn outbound(&mut self, line: usize, p: &Packet, lo: i64, hi: i64, tol: i64) -> Res<i64> {
-        let PacketBody::Tcp(t) = &p.body else {
-            return fail(line, "only TCP packets are supported in this version");
-        };
         if let Some(x) = &p.ip_extra {
             return fail(
                 line,
                 format!("IP fields ({x}) are not supported in this version"),
             );
         }
+        let t = match &p.body {
+            PacketBody::Tcp(t) => t,
+            PacketBody::Udp(u) => return self.outbound_udp(line, p, u.len, lo, hi, tol),
+            _ => {
+                return fail(
+                    line,
+                    "only TCP and UDP packets are supported in this version",
+                )
+            }
+        };
         let want_flags = packet::tcp_flags_parse(&t.flags).map_err(|m| Failure { line, msg: m })?;
         // packetdrill waits for as long as it takes; a bound turns a
         // missing packet into a clear error.

@@ -832,21 +832,31 @@ rust_alloc_faults() {
 	# TCP's close, a neighbour probe) moves the head alone, for as long as
 	# the poll takes: the count must reach 255 within 5 s, and a slot lost
 	# for good never gets there.
-	local ns ifc
+	local ns ifc first t0
 	for ns in $NS_A $NS_B; do
 		ifc=$IF_A; [ $ns = $NS_B ] && ifc=$IF_B
-		wait_for 5 rx_all_lent $ns "$ifc"
-		set -- $(regs $ns "$ifc" | tr '\n' ' ')
-		diag "$ns: receive head ${14}, tail ${15}: $(( (0x${15} - 0x${14}) & 255 )) buffers lent"
-		[ $(( (0x${15} - 0x${14}) & 255 )) = 255 ] || fail "$ns: receive slots were lost" || return
+		first=$(rx_ring $ns "$ifc")
+		t0=$(cut -d' ' -f1 /proc/uptime)
+		wait_for 5 rx_all_lent $ns "$ifc" ||
+			fail "$ns: receive slots were lost: first read $first, after 5 s $(rx_ring $ns "$ifc")" ||
+			return
+		diag "$ns: receive ring: first read $first;" \
+		     "255 lent $(awk -v a="$t0" '{ printf "%.1f", $1 - a }' /proc/uptime) s later"
 	done
 }
 
-# rx_all_lent NS IF: the receive ring of IF holds 255 buffers for the
-# device (RDH and RDT, words 14 and 15 of the register dump).
-rx_all_lent() {
+# rx_ring NS IF: "head H, tail T: N buffers lent" for the receive ring of
+# IF (RDH and RDT, words 14 and 15 of the register dump), or why not.
+rx_ring() {
 	set -- $(regs "$1" "$2" | tr '\n' ' ')
-	[ $(( (0x${15} - 0x${14}) & 255 )) = 255 ]
+	[ $# -ge 15 ] || { echo "no register dump ($# words)"; return 1; }
+	echo "head ${14}, tail ${15}: $(( (0x${15} - 0x${14}) & 255 )) buffers lent"
+}
+
+# rx_all_lent NS IF: the receive ring of IF holds 255 buffers for the
+# device.
+rx_all_lent() {
+	rx_ring "$1" "$2" | grep -q ": 255 buffers lent$"
 }
 
 # Open failing at each of its allocations in turn. The kernel's per-task
