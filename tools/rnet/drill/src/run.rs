@@ -973,6 +973,17 @@ impl<'a> Runner<'a> {
         }
     }
 
+    /// How long to wait for an outbound packet due by `hi`: packetdrill
+    /// waits for as long as it takes; a bound turns a missing packet into
+    /// a clear error (a second past the tolerance, ten for `*`).
+    fn deadline(&self, hi: i64, tol: i64) -> i64 {
+        if hi == i64::MAX {
+            self.now() + 10_000_000
+        } else {
+            hi.max(self.now()) + tol + 1_000_000
+        }
+    }
+
     /// The ports of the socket under test for a UDP line: (local,
     /// remote). The local one is the bound port until the kernel's first
     /// datagram says otherwise; the remote one is the connected port, else
@@ -1025,11 +1036,7 @@ impl<'a> Runner<'a> {
         hi: i64,
         tol: i64,
     ) -> Res<i64> {
-        let deadline = if hi == i64::MAX {
-            self.now() + 10_000_000
-        } else {
-            hi.max(self.now()) + tol + 1_000_000
-        };
+        let deadline = self.deadline(hi, tol);
         let (at, pkt, d) = loop {
             let Some((at, pkt)) = self.next_packet(line, deadline, packet::IPPROTO_UDP)? else {
                 return fail(
@@ -1082,14 +1089,7 @@ impl<'a> Runner<'a> {
             );
         }
         if let Some(e) = p.ecn.as_deref() {
-            let want: &[u8] = match e {
-                "noecn" | "no_ecn" => &[0],
-                "ect0" => &[2],
-                "ect1" => &[1],
-                "ce" => &[3],
-                "ect01" => &[1, 2],
-                other => return fail(line, format!("unknown ECN mark [{other}]")),
-            };
+            let want = ecn_values(line, e)?;
             if !want.contains(&pkt.ip.ecn) {
                 return fail(
                     line,
@@ -1100,17 +1100,7 @@ impl<'a> Runner<'a> {
                 );
             }
         }
-        if lo != i64::MIN && (at < lo - tol || at > hi + tol) {
-            return fail(
-                line,
-                format!(
-                    "timing error: expected outbound packet at {} sec but happened at {} sec; tolerance {} sec",
-                    secs(lo),
-                    secs(at),
-                    secs(tol)
-                ),
-            );
-        }
+        check_sent_time(line, lo, hi, tol, at)?;
         Ok(at)
     }
 
@@ -1134,13 +1124,7 @@ impl<'a> Runner<'a> {
             }
         };
         let want_flags = packet::tcp_flags_parse(&t.flags).map_err(|m| Failure { line, msg: m })?;
-        // packetdrill waits for as long as it takes; a bound turns a
-        // missing packet into a clear error.
-        let deadline = if hi == i64::MAX {
-            self.now() + 10_000_000
-        } else {
-            hi.max(self.now()) + tol + 1_000_000
-        };
+        let deadline = self.deadline(hi, tol);
         let Some((at, pkt, seg)) = self.next_segment(line, deadline)? else {
             return fail(
                 line,
@@ -1153,19 +1137,7 @@ impl<'a> Runner<'a> {
         };
         let seg = self.join_segments(line, seg, t.len as usize, deadline)?;
         self.verify_tcp(line, p, t, want_flags, &pkt, &seg, at)?;
-        // The time the kernel sent it: a packet sent before its time (say,
-        // before the ACK the script waits for) is as wrong as a late one.
-        if lo != i64::MIN && (at < lo - tol || at > hi + tol) {
-            return fail(
-                line,
-                format!(
-                    "timing error: expected outbound packet at {} sec but happened at {} sec; tolerance {} sec",
-                    secs(lo),
-                    secs(at),
-                    secs(tol)
-                ),
-            );
-        }
+        check_sent_time(line, lo, hi, tol, at)?;
         Ok(at)
     }
 
@@ -1350,15 +1322,8 @@ impl<'a> Runner<'a> {
             });
         }
         if let Some(e) = p.ecn.as_deref() {
-            let want: &[u8] = match e {
-                "noecn" | "no_ecn" => &[0],
-                "ect0" => &[2],
-                "ect1" => &[1],
-                "ce" => &[3],
-                "ect01" => &[1, 2],
-                _ => &[],
-            };
-            if !want.is_empty() && !want.contains(&pkt.ip.ecn) {
+            let want = ecn_values(line, e)?;
+            if !want.contains(&pkt.ip.ecn) {
                 return Err(mismatch(
                     "ip_ecn",
                     i64::from(want[0]),
@@ -1447,6 +1412,36 @@ impl Drop for Runner<'_> {
         }
         self.fds.clear();
     }
+}
+
+/// The ECN bits an outbound packet's mark (`[ect0]` ...) accepts.
+fn ecn_values(line: usize, mark: &str) -> Res<&'static [u8]> {
+    Ok(match mark {
+        "noecn" | "no_ecn" => &[0],
+        "ect0" => &[2],
+        "ect1" => &[1],
+        "ce" => &[3],
+        "ect01" => &[1, 2],
+        other => return fail(line, format!("unknown ECN mark [{other}]")),
+    })
+}
+
+/// An outbound packet sent at `at` for an event due between `lo` and
+/// `hi` (`lo` of i64::MIN: any time): early is as wrong as late (say,
+/// sent before the ACK the script waits for).
+fn check_sent_time(line: usize, lo: i64, hi: i64, tol: i64, at: i64) -> Res<()> {
+    if lo != i64::MIN && (at < lo - tol || at > hi + tol) {
+        return fail(
+            line,
+            format!(
+                "timing error: expected outbound packet at {} sec but happened at {} sec; tolerance {} sec",
+                secs(lo),
+                secs(at),
+                secs(tol)
+            ),
+        );
+    }
+    Ok(())
 }
 
 fn is_inbound(ev: &Event) -> bool {
