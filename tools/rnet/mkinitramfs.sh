@@ -73,8 +73,11 @@ done
 # kernel's own packetdrill selftests. Those run from their place in the
 # kernel tree's layout (ksft_runner.sh sources ../../kselftest), with
 # bash, which their runner and defaults.sh need, and rnet's shell
-# stand-in for set_sysctls.py (the guest has no Python).
-CARGO_TARGET_DIR="$RNET_CACHE/drill-static-target" RUSTFLAGS="-C target-feature=+crt-static" \
+# stand-in for set_sysctls.py (the guest has no Python). Not position
+# independent: at one fixed address in every process, the code QEMU's TCG
+# translated for one run serves the next (a PIE at a new address each run
+# is translated anew, and its first packets come 10 to 50 ms late).
+CARGO_TARGET_DIR="$RNET_CACHE/drill-static-target" RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
 	cargo build --quiet --offline --release \
 	--manifest-path "$TOP/tools/rnet/drill/Cargo.toml" || die "cannot build rnet-drill"
 cp "$RNET_CACHE/drill-static-target/release/rnet-drill" "$root/bin/rnet-drill"

@@ -167,6 +167,14 @@ pub struct Runner<'a> {
     pending: Option<Pending>,
     last_script_time: i64,
     next_port: u16,
+    /// The worst lag behind the kernel so far, if one exceeded half the
+    /// tolerance: (line, lag, send time) of an outbound packet read that
+    /// long after the kernel sent it.
+    behind: Option<(usize, i64, i64)>,
+    /// When the last event other than an outbound packet began to act
+    /// (after waiting for its time): a packet sent since then was sent
+    /// while the runner was busy, not asleep by the script's word.
+    acting_since: i64,
 }
 
 const VNET_HDR_LEN: usize = 10;
@@ -292,6 +300,8 @@ impl<'a> Runner<'a> {
             pending: None,
             last_script_time: 0,
             next_port: 40000,
+            behind: None,
+            acting_since: 0,
         }
     }
 
@@ -353,6 +363,7 @@ impl<'a> Runner<'a> {
         if res.is_ok() {
             res = self.finish_pending(true);
         }
+        res = res.map_err(|f| self.lagged(f));
         if let Some((line, c)) = cleanup {
             let r = self.command(line, &c);
             if res.is_ok() {
@@ -360,6 +371,27 @@ impl<'a> Runner<'a> {
             }
         }
         res
+    }
+
+    /// A failure after the runner fell behind the kernel (a host that
+    /// paused this process for longer than half the tolerance while the
+    /// kernel's timers ran on) is reported as a timing error, with the
+    /// failure itself after it: the script's packets went out late, so the
+    /// kernel may have answered a script that was not the one written.
+    fn lagged(&self, f: Failure) -> Failure {
+        match self.behind {
+            Some((line, lag, at)) if !f.msg.starts_with("timing error:") => Failure {
+                line: f.line,
+                msg: format!(
+                    "timing error: rnet-drill fell behind: line {line}'s packet, sent at {} sec, was read {:.1} ms later (tolerance {} sec); then: {}",
+                    secs(at),
+                    lag as f64 / 1e3,
+                    secs(self.cfg.tolerance_usecs),
+                    f.msg
+                ),
+            },
+            _ => f,
+        }
     }
 
     /// The script times of an event: (low, high), and the offset its
@@ -437,10 +469,19 @@ impl<'a> Runner<'a> {
                     EventKind::Code(_) => "code",
                 };
                 self.check_late(ev.line, what, lo, tol)?;
+                self.acting_since = self.now();
                 self.last_script_time = lo;
                 match kind {
                     EventKind::Syscall(sc) => self.syscall(ev.line, sc, off, &ev.time, tol)?,
-                    EventKind::Packet(p) => self.inbound(ev.line, p)?,
+                    EventKind::Packet(p) => {
+                        self.inbound(ev.line, p)?;
+                        // The packet may have woken the blocked call's
+                        // thread, which shares this CPU: let it return
+                        // (and stamp its time) before this thread goes on.
+                        if self.pending.is_some() {
+                            std::thread::yield_now();
+                        }
+                    }
                     EventKind::Command(c) => self.command(ev.line, c)?,
                     EventKind::Code(c) => self.code(ev.line, c)?,
                 }
@@ -957,6 +998,13 @@ impl<'a> Runner<'a> {
             let now = Instant::now();
             let when = now.checked_sub(age).unwrap_or(now);
             let at = when.saturating_duration_since(self.start).as_micros() as i64;
+            let lag = age.as_micros() as i64;
+            if at >= self.acting_since
+                && lag > self.cfg.tolerance_usecs / 2
+                && self.behind.is_none_or(|b| lag > b.1)
+            {
+                self.behind = Some((line, lag, at));
+            }
             let pkt = match IpPacket::decode_opt(&sent.frame, !sent.partial) {
                 Ok(p) => p,
                 Err(e) => return fail(line, format!("bad outbound packet: {e}")),

@@ -14,13 +14,11 @@
 # alone ("SCRIPT:LINE: timing error: ..." from rnet-drill, nothing else)
 # runs again, three runs at most; it passes when one run passed. Every
 # failed run is printed. Any other failure (another error, a crash, no
-# message) is final.
-#
-# Not run yet (issue 22), because they fail most runs here on timing
-# alone: tcp_zerocopy_client.pkt and tcp_zerocopy_closed.pkt (a blocking
-# connect() must return within 14 ms of its start, after the SYN and the
-# script's SYN-ACK) and tcp_slow_start_slow-start-after-win-update.pkt (a
-# zero-window probe due 300 ms after a write arrives 40 to 70 ms late).
+# message) is final. rnet-drill itself reports a failure that followed a
+# pause of its own (a packet read more than half the tolerance after the
+# kernel sent it, while the runner was busy) as a timing error, with the
+# failure after it: in such a run the kernel's timers (a tail loss probe
+# 10 ms after a send) answered a late script.
 #
 # Then rnet-drill's own scripts, which must pass or fail as they say.
 # All of them exercise upstream's C TCP stack only, so the debug flavour
@@ -29,12 +27,9 @@
 dir=/rnet/ksft/net/packetdrill
 out=/tmp/.rnet_pd
 export KSFT_MACHINE_SLOW=yes
-not_yet="tcp_zerocopy_client.pkt
-tcp_zerocopy_closed.pkt
-tcp_slow_start_slow-start-after-win-update.pkt"
 
 rm -rf "$out"; mkdir -p "$out"
-scripts=$(cd "$dir" && ls *.pkt | grep -vxF "$not_yet")
+scripts=$(cd "$dir" && ls *.pkt)
 echo "KTAP version 1"
 echo "1..$(( $(echo $scripts | wc -w) * 2 + $(ls "$(dirname "$0")"/drill/*.pkt | wc -l) ))"
 n=0 failed=0
@@ -54,6 +49,13 @@ verdict() {
 		      print v }' "$2"
 }
 
+# timing_only SCRIPT FILE: every message of rnet-drill's in FILE
+# ("SCRIPT:LINE: ...") is a timing error.
+timing_only() {
+	grep -q "^$1:[0-9]*: timing error: " "$2" &&
+		! grep -v "^$1:[0-9]*: timing error: " "$2" | grep -q "^$1:[0-9]*: "
+}
+
 for s in $scripts; do
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	# Per family: passed in some run (p4, p6), failed for good in some
@@ -64,8 +66,7 @@ for s in $scripts; do
 		again=0
 		for f in 4 6; do
 			v=$(verdict ipv$f "$out/run")
-			if [ "$v" = fail ] && grep -q "^$s:[0-9]*: timing error: " "$out/sect" &&
-			   ! grep -v "^$s:[0-9]*: timing error: " "$out/sect" | grep -q "^$s:[0-9]*: "; then
+			if [ "$v" = fail ] && timing_only "$s" "$out/sect"; then
 				v=timing
 			fi
 			[ "$v" = pass ] || sed "s/^/# ipv$f run $try ($v): /" "$out/sect"
@@ -106,17 +107,28 @@ for f in "$(dirname "$0")"/drill/*.pkt; do
 	# "// must fail: LINE: TEXT": rnet-drill's message must be
 	# "SCRIPT:LINE: TEXT...", the failing line and what it says.
 	want=$(sed -n '2s|^// must fail: ||p' "$f")
-	(cd "$(dirname "$f")" && unshare -n rnet-drill --tolerance_usecs=14000 "$s") \
-		> "$out/drill.out" 2>&1
-	rc=$?
 	if [ -z "$want" ]; then
 		expect="a pass"
-		[ $rc = 0 ]
 	else
 		expect="a failure with '$s:$want'"
-		[ $rc = 1 ] && grep -qF "$s:$want" "$out/drill.out"
 	fi
-	if [ $? = 0 ]; then
+	# As above, a run that went otherwise on timing errors alone runs
+	# again (three runs at most); every such run is printed.
+	for try in 1 2 3; do
+		(cd "$(dirname "$f")" && unshare -n rnet-drill --tolerance_usecs=14000 "$s") \
+			> "$out/drill.out" 2>&1
+		rc=$?
+		if [ -z "$want" ]; then
+			[ $rc = 0 ]
+		else
+			[ $rc = 1 ] && grep -qF "$s:$want" "$out/drill.out"
+		fi
+		ok=$?
+		[ $ok = 0 ] && break
+		timing_only "$s" "$out/drill.out" || break
+		sed "s/^/# run $try (timing): /" "$out/drill.out"
+	done
+	if [ $ok = 0 ]; then
 		echo "# rnet-drill $s: exit $rc: $(head -n 1 "$out/drill.out")"
 		echo "ok $n drill: $s"
 	else
