@@ -4,6 +4,7 @@
 
 pub mod ast;
 pub mod code;
+pub mod dccp;
 pub mod packet;
 pub mod parse;
 pub mod run;

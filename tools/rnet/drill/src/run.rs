@@ -14,6 +14,7 @@ use crate::ast::{
     Dir, Event, EventKind, Expr, Packet, PacketBody, Script, Syscall, TcpLine, TcpOpt, Time,
 };
 use crate::code;
+use crate::dccp;
 use crate::packet::{self, IpHdr, IpPacket, TcpSeg, UdpDgram, WireOpt};
 use crate::sys;
 use crate::syscall::{self, Effect, Env, Raw};
@@ -175,9 +176,26 @@ pub struct Runner<'a> {
     /// (after waiting for its time): a packet sent since then was sent
     /// while the runner was busy, not asleep by the script's word.
     acting_since: i64,
+    /// The kernel's initial DCCP sequence number on the socket under
+    /// test, once seen.
+    dccp_iss: Option<u64>,
+    /// The last sequence numbers of the DCCP connection under test: the
+    /// kernel's (live) and the script's.
+    dccp_last_out: Option<u64>,
+    dccp_last_in: Option<u64>,
+    /// The line of the system call the runner's own thread is in, and
+    /// when it began (`now_ms`): `line << 32 | ms`, 0 when in none.
+    in_call: Arc<AtomicU64>,
+    born: Instant,
 }
 
+/// How long a call not written as blocking may block before the
+/// watchdog ends the run.
+const STUCK_MS: u64 = 3000;
+
 const VNET_HDR_LEN: usize = 10;
+
+mod dccp_run;
 
 impl Env for Runner<'_> {
     fn live_fd(&self, fd: i64) -> Result<c_int, String> {
@@ -276,6 +294,31 @@ impl<'a> Runner<'a> {
             }
         });
         let worker_tid = tid_rx.recv().unwrap_or(-1);
+        // The watchdog: a call on the runner's thread that blocks (a
+        // script that expected `accept()` to return at once, say) would
+        // wait forever, as packetdrill would; this ends the run with the
+        // script's line instead.
+        let in_call = Arc::new(AtomicU64::new(0));
+        let born = Instant::now();
+        {
+            let (in_call, stop) = (in_call.clone(), stop.clone());
+            let name = path.display().to_string();
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(500));
+                    let v = in_call.load(Ordering::SeqCst);
+                    let now = (born.elapsed().as_millis() as u64 & 0xffff_ffff).max(1);
+                    if v != 0 && now.wrapping_sub(v & 0xffff_ffff) & 0xffff_ffff > STUCK_MS {
+                        eprintln!(
+                            "{name}:{}: the system call blocked for {} s; a call that blocks is written with `...` (as `+0...0.1 accept(...)`)",
+                            v >> 32,
+                            STUCK_MS / 1000
+                        );
+                        std::process::exit(1);
+                    }
+                }
+            });
+        }
         Runner {
             cfg,
             script,
@@ -302,6 +345,11 @@ impl<'a> Runner<'a> {
             next_port: 40000,
             behind: None,
             acting_since: 0,
+            dccp_iss: None,
+            dccp_last_out: None,
+            dccp_last_in: None,
+            in_call,
+            born,
         }
     }
 
@@ -316,6 +364,12 @@ impl<'a> Runner<'a> {
         self.start.elapsed().as_micros() as i64
     }
 
+    /// Milliseconds since the runner began (not the script: the
+    /// watchdog's clock), at least 1.
+    fn now_ms(&self) -> u64 {
+        (self.born.elapsed().as_millis() as u64 & 0xffff_ffff).max(1)
+    }
+
     fn log(&self, s: impl AsRef<str>) {
         if self.cfg.verbose {
             eprintln!("{} {}", secs(self.now()), s.as_ref());
@@ -325,6 +379,26 @@ impl<'a> Runner<'a> {
     /// Runs the script: Ok on pass.
     pub fn run(&mut self) -> Res<()> {
         let events = &self.script.events;
+        // DCCP lines are parsed first: a bad one is an error before
+        // anything runs, as a bad line of any other kind.
+        for ev in events {
+            if let EventKind::Packet(Packet {
+                dir,
+                body: PacketBody::Dccp(text),
+                ..
+            }) = &ev.kind
+            {
+                let l = dccp::parse_line(text).and_then(|l| {
+                    if *dir == Dir::In {
+                        l.check_inbound()?;
+                    }
+                    Ok(l)
+                });
+                if let Err(m) = l {
+                    return fail(ev.line, format!("bad DCCP line: {m}"));
+                }
+            }
+        }
         let mut first = 0;
         // A command before the first timed event sets the machine up
         // (packetdrill's init command): it runs before the clock starts.
@@ -364,6 +438,10 @@ impl<'a> Runner<'a> {
             res = self.finish_pending(true);
         }
         res = res.map_err(|f| self.lagged(f));
+        // As packetdrill resets its TCP connections at the end: a DCCP
+        // connection still open is reset, so that the kernel does not
+        // go on closing it (and holding its module) long after the run.
+        self.dccp_reset_at_end();
         if let Some((line, c)) = cleanup {
             let r = self.command(line, &c);
             if res.is_ok() {
@@ -553,7 +631,12 @@ impl<'a> Runner<'a> {
         self.effect_before(&effect);
         match &sc.end {
             None => {
+                // A call not written as blocking that blocks anyway would
+                // hang the run: the watchdog ends it (see `new`).
+                self.in_call
+                    .store(((line as u64) << 32) | self.now_ms(), Ordering::SeqCst);
                 let raw = call();
+                self.in_call.store(0, Ordering::SeqCst);
                 self.finish_call(line, sc, &raw, verify, &effect)
             }
             Some(end) => {
@@ -788,6 +871,16 @@ impl<'a> Runner<'a> {
 
     // ---- Packets ------------------------------------------------------
 
+    /// Writes a packet from the remote end into the tun device.
+    fn inject(&self, line: usize, pkt: &IpPacket) -> Res<()> {
+        let mut frame = vec![0u8; VNET_HDR_LEN];
+        frame.extend_from_slice(&pkt.encode());
+        self.tun.send(&frame).map_err(|e| Failure {
+            line,
+            msg: format!("tun write: {e}"),
+        })
+    }
+
     fn ip_hdr(&self, proto: u8, p: &Packet) -> IpHdr {
         let ecn = match p.ecn.as_deref() {
             Some("ect0") => 2,
@@ -816,10 +909,11 @@ impl<'a> Runner<'a> {
         let t = match &p.body {
             PacketBody::Tcp(t) => t,
             PacketBody::Udp(u) => return self.inbound_udp(line, p, u.len),
+            PacketBody::Dccp(d) => return self.inbound_dccp(line, p, d),
             _ => {
                 return fail(
                     line,
-                    "only TCP and UDP packets are supported in this version",
+                    "only TCP, UDP and DCCP packets are supported in this version",
                 )
             }
         };
@@ -931,12 +1025,7 @@ impl<'a> Runner<'a> {
             payload: seg.encode(),
         };
         self.log(format!("< {}", show_tcp(&seg, 0, 0)));
-        let mut frame = vec![0u8; VNET_HDR_LEN];
-        frame.extend_from_slice(&pkt.encode());
-        self.tun.send(&frame).map_err(|e| Failure {
-            line,
-            msg: format!("tun write: {e}"),
-        })
+        self.inject(line, &pkt)
     }
 
     /// The next frame the kernel sent to the remote address that is a TCP
@@ -1065,12 +1154,7 @@ impl<'a> Runner<'a> {
             payload: d.encode(),
         };
         self.log(format!("< udp {remote}>{local} ({len})"));
-        let mut frame = vec![0u8; VNET_HDR_LEN];
-        frame.extend_from_slice(&pkt.encode());
-        self.tun.send(&frame).map_err(|e| Failure {
-            line,
-            msg: format!("tun write: {e}"),
-        })
+        self.inject(line, &pkt)
     }
 
     /// Waits for `> udp (N)` from the socket under test, due between `lo`
@@ -1164,10 +1248,11 @@ impl<'a> Runner<'a> {
         let t = match &p.body {
             PacketBody::Tcp(t) => t,
             PacketBody::Udp(u) => return self.outbound_udp(line, p, u.len, lo, hi, tol),
+            PacketBody::Dccp(d) => return self.outbound_dccp(line, p, d, lo, hi, tol),
             _ => {
                 return fail(
                     line,
-                    "only TCP and UDP packets are supported in this version",
+                    "only TCP, UDP and DCCP packets are supported in this version",
                 )
             }
         };

@@ -263,6 +263,17 @@ impl Sniffer {
         self.fd
     }
 
+    /// Whether a packet waits to be read (without waiting for one).
+    pub fn readable(&self) -> bool {
+        let mut p = sys::pollfd {
+            fd: self.fd,
+            events: 1,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        unsafe { sys::poll(&mut p, 1, 0) > 0 && p.revents & 1 != 0 }
+    }
+
     /// Reads one packet (the socket must be readable); None for a packet
     /// the kernel did not send (one the runner injected).
     pub fn read(&self) -> io::Result<Option<Sent>> {

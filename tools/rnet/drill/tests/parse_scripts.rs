@@ -267,3 +267,41 @@ fn malformed_scripts_report_their_line() {
         assert!(e.msg.contains(msg), "{src}\n=> {e}");
     }
 }
+
+/// Every script of rnet's own suites (tools/testing/selftests/rnet/drill
+/// and dccp_drill) parses, and each DCCP line in them passes the DCCP
+/// line parser (an inbound one with every number it needs): a typo in a
+/// script fails here, on the host, not in the guest.
+#[test]
+fn project_scripts_parse() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testing/selftests/rnet");
+    let mut dccp_lines = 0;
+    for sub in ["drill", "dccp_drill"] {
+        let dir = root.join(sub);
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+            .map(|e| e.expect("directory entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "pkt"))
+            .collect();
+        names.sort();
+        assert!(!names.is_empty(), "no scripts in {}", dir.display());
+        for p in names {
+            let src = std::fs::read_to_string(&p).expect("script");
+            let s = parse(&src, &[]).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            for ev in &s.events {
+                if let EventKind::Packet(pk) = &ev.kind {
+                    if let PacketBody::Dccp(text) = &pk.body {
+                        let l = rnet_drill::dccp::parse_line(text)
+                            .unwrap_or_else(|e| panic!("{}:{}: {e}", p.display(), ev.line));
+                        if pk.dir == rnet_drill::ast::Dir::In {
+                            l.check_inbound()
+                                .unwrap_or_else(|e| panic!("{}:{}: {e}", p.display(), ev.line));
+                        }
+                        dccp_lines += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(dccp_lines >= 80, "only {dccp_lines} DCCP lines");
+}

@@ -136,9 +136,6 @@ check_backoff() {
 	[ -z "$out" ] || fail "want $3 packets of type $2 backing off: $out"
 }
 
-# loaded MODULE: MODULE is in /proc/modules.
-loaded() { grep -q "^$1 " /proc/modules; }
-
 # proto_row NAME: NAME's line of /proc/net/protocols.
 proto_row() { awk -v n="$1" '$1 == n' /proc/net/protocols; }
 

@@ -61,6 +61,9 @@ echo_line() {
 # Print a diagnostic line (KTAP comment).
 diag() { echo "# $*"; }
 
+# loaded MODULE: whether MODULE is loaded.
+loaded() { grep -q "^$1 " /proc/modules; }
+
 # Fail the current test with a message; returns 1 so `|| return` chains work.
 fail() { diag "$*"; return 1; }
 

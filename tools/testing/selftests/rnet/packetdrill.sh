@@ -24,6 +24,8 @@
 # All of them exercise upstream's C TCP stack only, so the debug flavour
 # leaves this file out (run_tests.sh).
 
+. "$(dirname "$0")/drill_lib.sh"
+
 dir=/rnet/ksft/net/packetdrill
 out=/tmp/.rnet_pd
 export KSFT_MACHINE_SLOW=yes
@@ -47,13 +49,6 @@ verdict() {
 		END { if (v == "") v = "fail"
 		      printf "" > out; for (i = 0; i < n; i++) print l[i] > out
 		      print v }' "$2"
-}
-
-# timing_only SCRIPT FILE: every message of rnet-drill's in FILE
-# ("SCRIPT:LINE: ...") is a timing error.
-timing_only() {
-	grep -q "^$1:[0-9]*: timing error: " "$2" &&
-		! grep -v "^$1:[0-9]*: timing error: " "$2" | grep -q "^$1:[0-9]*: "
 }
 
 for s in $scripts; do
@@ -114,20 +109,15 @@ for f in "$(dirname "$0")"/drill/*.pkt; do
 	fi
 	# As above, a run that went otherwise on timing errors alone runs
 	# again (three runs at most); every such run is printed.
-	for try in 1 2 3; do
-		(cd "$(dirname "$f")" && unshare -n rnet-drill --tolerance_usecs=14000 "$s") \
-			> "$out/drill.out" 2>&1
-		rc=$?
-		if [ -z "$want" ]; then
-			[ $rc = 0 ]
-		else
-			[ $rc = 1 ] && grep -qF "$s:$want" "$out/drill.out"
-		fi
-		ok=$?
-		[ $ok = 0 ] && break
-		timing_only "$s" "$out/drill.out" || break
-		sed "s/^/# run $try (timing): /" "$out/drill.out"
-	done
+	if [ -z "$want" ]; then
+		check='[ $rc = 0 ]'
+	else
+		check='[ $rc = 1 ] && grep -qF "$s:$want" "$out/drill.out"'
+	fi
+	drill_try "$out/drill.out" "$check" \
+		sh -c 'cd "$1" && exec unshare -n rnet-drill --tolerance_usecs=14000 "$2"' \
+		sh "$(dirname "$f")" "$s"
+	ok=$?
 	if [ $ok = 0 ]; then
 		echo "# rnet-drill $s: exit $rc: $(head -n 1 "$out/drill.out")"
 		echo "ok $n drill: $s"

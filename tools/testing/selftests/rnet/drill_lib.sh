@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# What packetdrill.sh and dccp_drill.sh share: rnet-drill's verdict on a
+# run, and the retry of runs that failed on timing alone.
+
+# timing_only SCRIPT FILE: every message of rnet-drill's in FILE
+# ("SCRIPT:LINE: ...") is a timing error, and there is one.
+timing_only() {
+	grep -q "^$1:[0-9]*: timing error: " "$2" &&
+		! grep -v "^$1:[0-9]*: timing error: " "$2" | grep -q "^$1:[0-9]*: "
+}
+
+# drill_try OUT CHECK CMD...: runs CMD (output to OUT) until CHECK (a
+# shell command, given the exit status in $rc) holds, three runs at most;
+# a run that fails CHECK on timing errors alone (timing_only, for the
+# script named by $s) runs again, and is printed as "# run N (timing)".
+# Returns CHECK's status of the last run; $rc is the last exit status.
+drill_try() {
+	local _f=$1 _check=$2 _try _ok
+	shift 2
+	for _try in 1 2 3; do
+		"$@" > "$_f" 2>&1
+		rc=$?
+		eval "$_check"
+		_ok=$?
+		[ $_ok = 0 ] && return 0
+		timing_only "$s" "$_f" || return $_ok
+		[ $_try = 3 ] || sed "s/^/# run $_try (timing): /" "$_f"
+	done
+	return $_ok
+}
