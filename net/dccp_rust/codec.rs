@@ -413,10 +413,11 @@ pub mod opt {
 }
 
 /// The options of a header: `Options::new(&pkt[fixed..hlen])`, iterated.
-/// Padding is skipped; a Mandatory option marks the next one. An option
-/// whose length is below 2 or runs past the end, or a Mandatory option
-/// with nothing (or another Mandatory) after it, ends the iteration with
-/// an error.
+/// Padding is skipped; a Mandatory option marks the next one (Padding
+/// right after it takes the mark: an option understood, as the C DCCP
+/// reads RFC 4340 5.8.2). An option whose length is below 2 or runs past
+/// the end, or a Mandatory option that is the last byte or is followed by
+/// another Mandatory, ends the iteration with an error.
 pub struct Options<'a> {
     rest: &'a [u8],
     failed: bool,
@@ -438,21 +439,27 @@ impl<'a> Options<'a> {
                 self.rest = tail;
                 continue;
             }
-            if kind < 32 {
-                self.rest = tail;
-                return Some(Ok((kind, &[])));
-            }
-            let Some(&len) = tail.first() else {
-                return Some(Err(Malformed::BadOptionLength));
-            };
-            let len = usize::from(len);
-            if len < 2 || len > self.rest.len() {
-                return Some(Err(Malformed::BadOptionLength));
-            }
-            let value = &self.rest[2..len];
-            self.rest = &self.rest[len..];
-            return Some(Ok((kind, value)));
+            return self.one_raw();
         }
+    }
+
+    /// The next option, Padding included.
+    fn one_raw(&mut self) -> Option<Result<(u8, &'a [u8]), Malformed>> {
+        let (&kind, tail) = self.rest.split_first()?;
+        if kind < 32 {
+            self.rest = tail;
+            return Some(Ok((kind, &[])));
+        }
+        let Some(&len) = tail.first() else {
+            return Some(Err(Malformed::BadOptionLength));
+        };
+        let len = usize::from(len);
+        if len < 2 || len > self.rest.len() {
+            return Some(Err(Malformed::BadOptionLength));
+        }
+        let value = &self.rest[2..len];
+        self.rest = &self.rest[len..];
+        Some(Ok((kind, value)))
     }
 }
 
@@ -463,22 +470,30 @@ impl<'a> Iterator for Options<'a> {
         if self.failed {
             return None;
         }
-        let r = match self.one()? {
-            Ok((opt::MANDATORY, _)) => match self.one() {
-                Some(Ok((k, v))) if k != opt::MANDATORY => Ok(Opt {
-                    kind: k,
-                    mandatory: true,
-                    value: v,
-                }),
-                Some(Err(e)) => Err(e),
-                _ => Err(Malformed::BadMandatory),
-            },
-            Ok((k, v)) => Ok(Opt {
-                kind: k,
-                mandatory: false,
-                value: v,
-            }),
-            Err(e) => Err(e),
+        let r = loop {
+            match self.one()? {
+                Ok((opt::MANDATORY, _)) => match self.one_raw() {
+                    // Mandatory Padding: nothing to honour.
+                    Some(Ok((opt::PADDING, _))) => continue,
+                    Some(Ok((k, v))) if k != opt::MANDATORY => {
+                        break Ok(Opt {
+                            kind: k,
+                            mandatory: true,
+                            value: v,
+                        })
+                    }
+                    Some(Err(e)) => break Err(e),
+                    _ => break Err(Malformed::BadMandatory),
+                },
+                Ok((k, v)) => {
+                    break Ok(Opt {
+                        kind: k,
+                        mandatory: false,
+                        value: v,
+                    })
+                }
+                Err(e) => break Err(e),
+            }
         };
         self.failed = r.is_err();
         Some(r)

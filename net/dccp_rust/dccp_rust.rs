@@ -692,6 +692,9 @@ struct DccpSock {
     /// the server's Changes (every Ack and DataAck of PARTOPEN and the
     /// first of OPEN), or Confirms answering a Change in OPEN.
     confirms: Confirms,
+    /// The last Timestamp the peer sent and when it arrived (ns): the
+    /// next Ack or DataAck echoes it (RFC 4340 13.3).
+    ts_echo: Option<(u32, i64)>,
 }
 
 impl DccpSock {
@@ -715,6 +718,7 @@ impl DccpSock {
             server_timewait: false,
             feat: Features::new(false),
             confirms: Confirms::new(),
+            ts_echo: None,
         }
     }
 
@@ -922,14 +926,14 @@ fn ack_vector_opt_into(rx: &ccid2::RxHistory, max: usize, out: &mut [u8]) -> usi
 fn send_ack(sk: &mut Locked<'_, Dccp>) -> Result {
     let a = sk.addrs();
     let d = sk.data();
-    let mut opt = [0u8; 2 + ccid2::MAX_ACK_VECTOR + feat::CONFIRM_ROOM];
+    let mut opt = [0u8; 2 + ccid2::MAX_ACK_VECTOR + feat::CONFIRM_ROOM + TS_ECHO_ROOM];
     let fo = d.feature_out();
     let c = fo.bytes();
     opt[..c.len()].copy_from_slice(c);
     let mut vector = [0u8; 2 + ccid2::MAX_ACK_VECTOR];
     let n = ack_vector_opt(&d.rx, ccid2::MAX_ACK_VECTOR, &mut vector);
     opt[c.len()..c.len() + n].copy_from_slice(&vector[..n]);
-    let n = c.len() + n;
+    let n = put_ts_echo(d, &mut opt, c.len() + n);
     let seq = codec::seq_add(d.gss, 1);
     d.gss = seq;
     let out = build_opts(&a, PacketType::Ack, seq, Some(d.gsr), None, &opt[..n])?;
@@ -954,8 +958,11 @@ fn send_data(sk: &mut Locked<'_, Dccp>, mut skb: OutSkb<'_>) -> Result {
         .saturating_sub(skb.data().len() as u32) as usize;
     let d = sk.data();
     let seq = codec::seq_add(d.gss, 1);
-    let mut opt = [0u8; 2 + ccid2::MAX_ACK_VECTOR + feat::CONFIRM_ROOM];
+    let mut opt = [0u8; 2 + ccid2::MAX_ACK_VECTOR + feat::CONFIRM_ROOM + TS_ECHO_ROOM];
     let mut n = ack_vector_opt_into(&d.rx, DATA_ACK_VECTOR, &mut opt);
+    if 24 + n + TS_ECHO_ROOM <= room {
+        n = put_ts_echo(d, &mut opt, n);
+    }
     let fo = d.feature_out();
     let c = fo.bytes();
     // 24 bytes: the generic header and the acknowledgement.
@@ -971,7 +978,7 @@ fn send_data(sk: &mut Locked<'_, Dccp>, mut skb: OutSkb<'_>) -> Result {
     if cov > 0 && usize::from(cov - 1) * 4 <= skb.data().len() {
         h.cscov = cov;
     }
-    let mut buf = [0u8; 24 + 2 + ccid2::MAX_ACK_VECTOR + feat::CONFIRM_ROOM];
+    let mut buf = [0u8; 24 + 2 + ccid2::MAX_ACK_VECTOR + feat::CONFIRM_ROOM + TS_ECHO_ROOM];
     let hlen = codec::encode(&h, &opt[..n], &mut buf).ok_or(EINVAL)?;
     skb.push_header(&buf[..hlen])?;
     let c = codec::compute_checksum(a.saddr(), a.daddr(), skb.data()).map_err(|_| EINVAL)?;
@@ -1029,6 +1036,52 @@ fn find_ack_vector<'p>(pkt: &'p [u8], h: &Header) -> Option<&'p [u8]> {
         .map_while(|o| o.ok())
         .find(|o| o.kind == codec::opt::ACK_VECTOR_0 || o.kind == codec::opt::ACK_VECTOR_1)
         .map(|o| o.value)
+}
+
+/// The value of a received packet's Timestamp option, if it carries one
+/// (four bytes; zero means no meaningful time, RFC 4340 13.1).
+fn find_timestamp(pkt: &[u8], h: &Header) -> Option<u32> {
+    let fixed = Header::fixed_len(h.ptype, h.x);
+    let opts = pkt.get(fixed..h.len())?;
+    let o = codec::Options::new(opts)
+        .map_while(|o| o.ok())
+        .find(|o| o.kind == codec::opt::TIMESTAMP)?;
+    let v = u32::from_be_bytes(o.value.try_into().ok()?);
+    (v != 0).then_some(v)
+}
+
+/// Room for a Timestamp Echo option: type, length, the echoed stamp and
+/// a four-byte Elapsed Time.
+const TS_ECHO_ROOM: usize = 10;
+
+/// Appends the Timestamp Echo of the peer's last Timestamp to `out` (at
+/// `n`), with the time it was held in units of 10 microseconds (RFC 4340
+/// 13.3; left out when zero), and forgets it; the new length.
+fn put_ts_echo(d: &mut DccpSock, out: &mut [u8], n: usize) -> usize {
+    let Some((v, at)) = d.ts_echo else {
+        return n;
+    };
+    let Some(room) = out.get_mut(n..n + TS_ECHO_ROOM) else {
+        return n;
+    };
+    d.ts_echo = None;
+    let held = (Ktime::ktime_get().to_ns() - at).max(0) / 10_000;
+    // CAST: clamped to the four-byte field.
+    let held = held.min(i64::from(u32::MAX)) as u32;
+    room[0] = codec::opt::TIMESTAMP_ECHO;
+    room[2..6].copy_from_slice(&v.to_be_bytes());
+    let len = if held == 0 {
+        6
+    } else if let Ok(h16) = u16::try_from(held) {
+        room[6..8].copy_from_slice(&h16.to_be_bytes());
+        8
+    } else {
+        room[6..10].copy_from_slice(&held.to_be_bytes());
+        10
+    };
+    // CAST: at most 10.
+    room[1] = len as u8;
+    n + len
 }
 
 /// Sends a Sync or SyncAck acknowledging `ack` (RFC 4340 7.5.4).
@@ -1708,6 +1761,9 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet<Dccp>, h: &Header) {
         }
     }
     let d = sk.data();
+    if let Some(t) = find_timestamp(pkt.data(), h) {
+        d.ts_echo = Some((t, Ktime::ktime_get().to_ns()));
+    }
     if let Some(a) = ack {
         if codec::seq_delta(a, d.gar) > 0 {
             d.gar = a;
@@ -1866,6 +1922,7 @@ fn req_rcv(net: &Net, h: &Header, mut req: ReqRx<Dccp>) {
         server_timewait: false,
         feat,
         confirms,
+        ts_echo: None,
     };
     st.rx.record(r.isr);
     st.rx.record(seq);
@@ -1897,10 +1954,17 @@ fn check(skb: &mut Rx<Dccp>) -> core::result::Result<Header, DropReason> {
         .ok_or(DropReason::Malformed(Malformed::TooShort))?;
     let data = skb.data();
     let h = codec::verify_checksum(a.saddr(), a.daddr(), data).map_err(DropReason::Malformed)?;
-    // The options' framing, which the handlers then trust.
+    // The options' framing, which the handlers then trust. A Mandatory
+    // option with nothing to apply to is answered with a Reset, Option
+    // Error (RFC 4340 5.8.2, as the C DCCP does); the packet is dropped.
     let fixed = Header::fixed_len(h.ptype, h.x);
     for o in codec::Options::new(data.get(fixed..h.len()).unwrap_or(&[])) {
-        o.map_err(DropReason::Malformed)?;
+        if let Err(m) = o {
+            if m == Malformed::BadMandatory && h.ptype != PacketType::Reset {
+                let _ = reply_reset(skb, &h, feat::RESET_OPTION_ERROR);
+            }
+            return Err(DropReason::Malformed(m));
+        }
     }
     Ok(h)
 }

@@ -412,12 +412,10 @@ impl Features {
         out: &mut Confirms,
     ) -> Outcome {
         let Some((&f, vals)) = value.split_first() else {
-            // No feature number: nothing to answer.
-            return if mandatory {
-                Err(RESET_OPTION_ERROR)
-            } else {
-                Ok(())
-            };
+            // No feature number: a malformed option (RFC 4340 5.8, as the
+            // C DCCP reads it), Mandatory or not.
+            let _ = mandatory;
+            return Err(RESET_OPTION_ERROR);
         };
         let confirm = if here { opt::CONFIRM_L } else { opt::CONFIRM_R };
         let empty = |out: &mut Confirms| {
@@ -505,7 +503,8 @@ impl Features {
     /// (RFC 4340 6.6.4); an empty one leaves the value as it was.
     fn on_confirm(&mut self, here: bool, value: &[u8]) -> Outcome {
         let Some((&f, vals)) = value.split_first() else {
-            return Ok(());
+            // No feature number: malformed, as an empty Change.
+            return Err(RESET_OPTION_ERROR);
         };
         if !self.changing(f, here) {
             return Ok(());

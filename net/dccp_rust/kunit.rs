@@ -114,6 +114,15 @@ fn dccp_options() -> TestResult {
     kunit_check!(bad.next().is_none());
     let mut bad = Options::new(&[1]);
     kunit_check!(bad.next() == Some(Err(Malformed::BadMandatory)));
+    let mut bad = Options::new(&[1, 1, 2]);
+    kunit_check!(bad.next() == Some(Err(Malformed::BadMandatory)));
+    // Mandatory Padding is honoured (nothing to do), then the rest.
+    let mut it = Options::new(&[1, 0, 2]);
+    let Some(Ok(c)) = it.next() else {
+        return Err("no Slow Receiver after Mandatory Padding");
+    };
+    kunit_check!(c.kind == opt::SLOW_RECEIVER && !c.mandatory);
+    kunit_check!(it.next().is_none());
     Ok(())
 }
 
@@ -225,6 +234,9 @@ fn dccp_feat_refusals() -> TestResult {
     kunit_check!(
         negotiate(&mut f, &[1, 34, 4, 200, 1], &mut out) == Err(feat::RESET_MANDATORY_ERROR)
     );
+    // A Change or Confirm without its feature: Option Error.
+    kunit_check!(negotiate(&mut f, &[32, 2], &mut out) == Err(feat::RESET_OPTION_ERROR));
+    kunit_check!(negotiate(&mut f, &[35, 2], &mut out) == Err(feat::RESET_OPTION_ERROR));
     // A Sequence Window change, then one below the minimum.
     let mut f = Features::new(false);
     let mut out = Confirms::new();

@@ -1055,7 +1055,7 @@ static int do_raw(const char *src, const char *ip, const char *port,
 	} else if (!strcmp(kind, "badmand")) {
 		len = 24;
 		p[4] = 6;
-		p[20] = 1;		/* Mandatory, then only padding */
+		p[23] = 1;		/* Mandatory as the last byte */
 	} else if (strcmp(kind, "valid") && strcmp(kind, "badcsum") &&
 		   strcmp(kind, "short")) {
 		return fprintf(stderr, "unknown kind %s\n", kind), 2;

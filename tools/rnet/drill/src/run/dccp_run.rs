@@ -107,7 +107,12 @@ impl Runner<'_> {
         if self.dccp_iss.is_none() && (pkt.ty == dccp::REQUEST || pkt.ty == dccp::RESPONSE) {
             self.dccp_iss = Some(pkt.seq.wrapping_sub(l.seq.unwrap_or(0)) & SEQ_MASK);
         }
-        self.dccp_last_out = Some(pkt.seq);
+        // A Reset may come from the stack, not the connection (an answer
+        // to a malformed packet, the socket left open): the last number
+        // the connection sent is that of its last other packet.
+        if pkt.ty != dccp::RESET {
+            self.dccp_last_out = Some(pkt.seq);
+        }
         self.log(format!(
             "> {} (sent at {})",
             pkt.show(self.dccp_iss),
@@ -283,8 +288,8 @@ impl Runner<'_> {
 impl Runner<'_> {
     /// Resets the DCCP connection under test, if it has one the kernel
     /// sent on: a Reset (code aborted) one past the script's last
-    /// sequence number, acknowledging the kernel's last packet (those
-    /// sent since the last one checked are read first).
+    /// sequence number, acknowledging the kernel's last packet other than
+    /// a Reset (those sent since the last one checked are read first).
     pub(super) fn dccp_reset_at_end(&mut self) {
         let (Some(s), Some(last_in)) = (self.sut.as_ref(), self.dccp_last_in) else {
             return;
@@ -306,7 +311,7 @@ impl Runner<'_> {
                 continue;
             }
             if let Ok(p) = DccpPkt::decode(&ip.payload) {
-                if p.sport == local && p.dport == remote {
+                if p.sport == local && p.dport == remote && p.ty != dccp::RESET {
                     self.dccp_last_out = Some(p.seq);
                 }
             }
