@@ -90,6 +90,8 @@ fn is_nn(f: u8) -> bool {
 pub enum Val {
     Any,
     Is(u64),
+    /// `STATE:*` in an Ack Vector: a run of that state, any length.
+    Run(u8),
 }
 
 /// An option as a script writes it: its type, and its values as the
@@ -98,6 +100,8 @@ pub enum Val {
 pub struct ScriptOpt {
     pub kind: u8,
     pub vals: Vec<Val>,
+    /// The values end with `...`: more may follow those written.
+    pub more: bool,
     /// Written as `opt K B...`: the values are the option's bytes, as
     /// they are, whatever its type (a malformed option, say).
     pub raw: bool,
@@ -123,8 +127,8 @@ pub struct DccpLine {
     pub len: u32,
     /// The options: None for `<...>` (outbound: not checked).
     pub opts: Option<Vec<ScriptOpt>>,
-    /// The list had `...` in it: the options written must appear in that
-    /// order, others may come between them (outbound only).
+    /// The list had `...` in it: each option written must have been
+    /// sent, in any order, others beside them (outbound only).
     pub partial: bool,
 }
 
@@ -185,6 +189,27 @@ pub fn values(kind: u8, d: &[u8]) -> Vec<u64> {
     }
 }
 
+/// Whether an option's data has a length its type allows (RFC 4340
+/// 5.8, 6.4, 13): a sent option of another length does not match any
+/// line, whatever its value.
+fn length_ok(kind: u8, d: &[u8]) -> bool {
+    match kind {
+        32..=35 => match d.first() {
+            None => false,
+            // Sequence Window six bytes, Ack Ratio two; an empty Confirm
+            // (a refusal) is the feature alone.
+            Some(3) => d.len() == 7 || (kind & 1 == 1 && d.len() == 1),
+            Some(5) => d.len() == 3 || (kind & 1 == 1 && d.len() == 1),
+            Some(_) => true,
+        },
+        37 => (1..=3).contains(&d.len()),
+        41 | 44 => d.len() == 4,
+        42 => matches!(d.len(), 4 | 6 | 8),
+        43 => matches!(d.len(), 2 | 4),
+        _ => true,
+    }
+}
+
 /// The data of an option from the values a script wrote.
 fn encode_values(kind: u8, v: &[u64]) -> Result<Vec<u8>, String> {
     let byte = |x: u64| u8::try_from(x).map_err(|_| format!("{x} does not fit in a byte"));
@@ -207,7 +232,10 @@ fn encode_values(kind: u8, v: &[u64]) -> Result<Vec<u8>, String> {
                 }
                 if let Some(&x) = rest.first() {
                     // Sequence Window values are written in six bytes.
-                    d.extend(be_bytes(x, if f == 3 { 6 } else { min_len(x).max(2) }));
+                    if f == 5 && x > 0xffff {
+                        return Err("Ack Ratio is two bytes".into());
+                    }
+                    d.extend(be_bytes(x, if f == 3 { 6 } else { 2 }));
                 }
             } else {
                 for x in rest {
@@ -261,6 +289,7 @@ fn show_opt(kind: u8, vals: &[Val]) -> String {
     let show = |v: &Val| match v {
         Val::Any => "*".to_string(),
         Val::Is(x) => x.to_string(),
+        Val::Run(st) => format!("{st}:*"),
     };
     for (i, v) in vals.iter().enumerate() {
         let text = match (kind, i, v) {
@@ -276,11 +305,14 @@ fn show_opt(kind: u8, vals: &[Val]) -> String {
 impl ScriptOpt {
     /// Its bytes for an inbound packet (no `*` allowed).
     pub fn encode(&self) -> Result<(u8, Vec<u8>), String> {
+        if self.more {
+            return Err("`...` in an inbound packet's option".into());
+        }
         let mut v = Vec::new();
         for x in &self.vals {
             match x {
                 Val::Is(n) => v.push(*n),
-                Val::Any => return Err("`*` in an inbound packet's option".into()),
+                Val::Any | Val::Run(_) => return Err("`*` in an inbound packet's option".into()),
             }
         }
         if self.raw {
@@ -294,30 +326,40 @@ impl ScriptOpt {
         let got = if self.raw {
             data.iter().map(|b| u64::from(*b)).collect()
         } else {
+            if !length_ok(kind, data) {
+                return false;
+            }
             values(kind, data)
         };
+        let n = self.vals.len();
         kind == self.kind
-            && got.len() == self.vals.len()
+            && (got.len() == n || (self.more && got.len() > n))
             && got.iter().zip(&self.vals).all(|(g, w)| match w {
                 Val::Any => true,
                 Val::Is(x) => x == g,
+                Val::Run(st) => g >> 6 == u64::from(*st),
             })
     }
 
     pub fn show(&self) -> String {
-        if self.raw {
+        let mut s = if self.raw {
             let mut s = format!("opt {}", self.kind);
             for v in &self.vals {
                 match v {
                     Val::Is(b) => {
                         let _ = write!(s, " {b}");
                     }
-                    Val::Any => s.push_str(" *"),
+                    Val::Any | Val::Run(_) => s.push_str(" *"),
                 }
             }
-            return s;
+            s
+        } else {
+            show_opt(self.kind, &self.vals)
+        };
+        if self.more {
+            s.push_str(" ...");
         }
-        show_opt(self.kind, &self.vals)
+        s
     }
 }
 
@@ -367,6 +409,10 @@ fn parse_opt(words: &[&str]) -> Result<ScriptOpt, String> {
             None => return Err(format!("unknown DCCP option `{name}`")),
         }
     };
+    let (rest, more) = match rest.split_last() {
+        Some((&"...", r)) => (r, true),
+        _ => (rest, false),
+    };
     let mut vals = Vec::new();
     for (i, w) in rest.iter().enumerate() {
         if raw {
@@ -383,6 +429,12 @@ fn parse_opt(words: &[&str]) -> Result<ScriptOpt, String> {
             vals.push(Val::Is(f));
         } else if (kind == 38 || kind == 39) && *w == "*" {
             vals.push(Val::Any);
+        } else if let Some(st) = w.strip_suffix(":*").filter(|_| kind == 38 || kind == 39) {
+            let st = number(st)?;
+            if st > 3 {
+                return Err(format!("Ack Vector run {w}: state 0-3"));
+            }
+            vals.push(Val::Run(st as u8));
         } else if kind == 38 || kind == 39 {
             let (st, run) = w
                 .split_once(':')
@@ -400,12 +452,22 @@ fn parse_opt(words: &[&str]) -> Result<ScriptOpt, String> {
         if kind < 32 && !vals.is_empty() {
             return Err(format!("option type {kind} has no length byte: no data"));
         }
-        return Ok(ScriptOpt { kind, vals, raw });
+        return Ok(ScriptOpt {
+            kind,
+            vals,
+            more,
+            raw,
+        });
     }
     if (32..=35).contains(&kind) && vals.is_empty() {
         return Err(format!("`{name}` needs a feature"));
     }
-    let o = ScriptOpt { kind, vals, raw };
+    let o = ScriptOpt {
+        kind,
+        vals,
+        more,
+        raw,
+    };
     // Check the values fit (with `*` taken as 0).
     let probe: Vec<u64> = o
         .vals
@@ -413,6 +475,7 @@ fn parse_opt(words: &[&str]) -> Result<ScriptOpt, String> {
         .map(|v| match v {
             Val::Is(x) => *x,
             Val::Any => 0,
+            Val::Run(st) => u64::from(*st) << 6,
         })
         .collect();
     encode_values(kind, &probe).map_err(|e| format!("`{}`: {e}", words.join(" ")))?;
@@ -881,5 +944,40 @@ mod tests {
         assert!(!o[2].matches(200, &[2, 7]));
         assert_eq!(o[2].show(), "opt 200 1 *");
         assert!(parse_line("dccp Ack seq 1 ack 0 <opt 1 5>").is_err());
+    }
+
+    #[test]
+    fn runs_more_values_and_lengths() {
+        let l = parse_line(
+            "dccp Ack seq 1 ack 0 <ackvec0 0:* 3:0 *, confirm_r short_seqnos 0 ..., \
+             confirm_r ack_ratio 1, tsecho 7 *>",
+        )
+        .unwrap();
+        assert!(l.check_inbound().is_err());
+        let o = l.opts.unwrap();
+        assert!(o[0].matches(38, &[0x05, 0xc0, 0x41]));
+        assert!(!o[0].matches(38, &[0xc5, 0xc0, 0x41]));
+        assert_eq!(o[0].show(), "ackvec0 0:* 3:0 *");
+        // A prefix, then anything.
+        assert!(o[1].matches(35, &[2, 0]));
+        assert!(o[1].matches(35, &[2, 0, 0, 1]));
+        assert!(!o[1].matches(35, &[2, 1, 0]));
+        assert!(!o[1].matches(35, &[2]));
+        assert_eq!(o[1].show(), "confirm_r short_seqnos 0 ...");
+        // Ack Ratio is two bytes: one byte of the same value does not
+        // match; Timestamp Echo is 4, 6 or 8 bytes.
+        assert!(o[2].matches(35, &[5, 0, 1]));
+        assert!(!o[2].matches(35, &[5, 1]));
+        assert!(o[3].matches(42, &[0, 0, 0, 7, 0, 3]));
+        assert!(!o[3].matches(42, &[0, 0, 0, 7, 3]));
+        assert_eq!(
+            parse_line("dccp Ack seq 1 ack 0 <change_l ack_ratio 1>")
+                .unwrap()
+                .opts
+                .unwrap()[0]
+                .encode()
+                .unwrap(),
+            (32, vec![5, 0, 1])
+        );
     }
 }

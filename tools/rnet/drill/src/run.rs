@@ -441,7 +441,15 @@ impl<'a> Runner<'a> {
         // As packetdrill resets its TCP connections at the end: a DCCP
         // connection still open is reset, so that the kernel does not
         // go on closing it (and holding its module) long after the run.
-        self.dccp_reset_at_end();
+        if let Some(p) = self.dccp_reset_at_end() {
+            if res.is_ok() {
+                let line = events.last().map_or(0, |e| e.line);
+                res = fail(
+                    line,
+                    format!("unexpected outbound packet after the script's last line: {p}"),
+                );
+            }
+        }
         if let Some((line, c)) = cleanup {
             let r = self.command(line, &c);
             if res.is_ok() {

@@ -290,9 +290,11 @@ mod dccp_feat {
         let (r, out) = negotiate(&mut f, &bytes);
         assert_eq!(r, Ok(()));
         assert!(out.len() <= CONFIRM_ROOM && out.len() % 3 == 0);
-        // An option with no feature number.
-        assert_eq!(negotiate(&mut f, &[32, 2]).0, Ok(()));
+        // An option with no feature number is malformed, Mandatory or
+        // not (a Change or a Confirm).
+        assert_eq!(negotiate(&mut f, &[32, 2]).0, Err(RESET_OPTION_ERROR));
         assert_eq!(negotiate(&mut f, &[1, 32, 2]).0, Err(RESET_OPTION_ERROR));
+        assert_eq!(negotiate(&mut f, &[35, 2]).0, Err(RESET_OPTION_ERROR));
     }
 }
 

@@ -8,16 +8,20 @@
 # after it: the C DCCP cannot be unloaded once loaded (its control
 # sockets pin it). One KTAP point per script and stack, "dccp-drill:
 # SCRIPT rust|c". In a script's first lines, "// stacks: rust" (or c)
-# runs it on that stack alone (the lines below say why), and "// xfail:
-# STACK: REASON" marks a failure known on STACK: the point passes when
-# the script fails there, with rnet-drill's message printed, and fails
-# when it passes (the xfail line must go). Each script runs in
+# runs it on that stack alone (the lines below say why); "// must fail:
+# LINE: TEXT" makes it one of the runner's own tests, which must fail on
+# that line with that message (a wrong ack, Reset code, option list, Ack
+# Vector state, payload, type, a packet no line checks); "// xfail:
+# STACK: LINE: TEXT" marks a failure known on STACK, which must happen
+# as written (the point fails when the script passes: the line must
+# go). Each script runs in
 # a network namespace of its own (tun0, IPv4), a run that failed on
 # timing errors alone runs again (three runs at most, drill_lib.sh).
 #
-# Last, dccp_rust must unload within 10 s ("dccp-drill: rust unloads"):
-# rnet-drill resets what a script left open, so a socket left behind is
-# dccp_rust's.
+# After each script on dccp_rust, its use count must be back where it
+# was within 2 s (rnet-drill resets what a script left open, so a socket
+# left behind is dccp_rust's), and last, dccp_rust must unload within
+# 10 s ("dccp-drill: rust unloads").
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/drill_lib.sh"
@@ -27,16 +31,26 @@ dir=$(cd "$(dirname "$0")/dccp_drill" && pwd)
 out=/tmp/.rnet_dccp_drill
 rm -rf "$out"; mkdir -p "$out"
 
-# runs STACK SCRIPT: whether SCRIPT runs on STACK.
+# runs STACK SCRIPT: whether SCRIPT runs on STACK (an unknown stack
+# name fails the whole file).
 runs() {
 	local only
 	only=$(sed -n '1,6s|^// stacks: ||p' "$dir/$2")
+	case $only in
+	""|rust|c) ;;
+	*) echo "# $2: unknown stack '$only'"; exit 1 ;;
+	esac
 	[ -z "$only" ] || [ "$only" = "$1" ]
 }
 
-# xfail STACK SCRIPT: the reason SCRIPT is known to fail on STACK, if it
-# is.
-xfail() { sed -n "1,6s|^// xfail: $1: ||p" "$dir/$2"; }
+# must_fail STACK SCRIPT: "LINE: TEXT" the script must fail with on
+# STACK, if any (a must-fail line, or an xfail line for STACK).
+must_fail() {
+	sed -n -e '1,6s|^// must fail: ||p' -e "1,6s|^// xfail: $1: ||p" "$dir/$2"
+}
+
+# use_count: dccp_rust's use count.
+use_count() { awk '$1 == "dccp_rust" { print $3 }' /proc/modules; }
 
 scripts=""
 for f in "$dir"/*.pkt; do
@@ -62,31 +76,30 @@ else
 	init=true
 fi
 
+[ $stack = rust ] && base=$(use_count)
 for s in $scripts; do
 	n=$((n + 1))
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	drill_try "$out/run" '[ $rc = 0 ]' sh -c \
+	want=$(must_fail $stack "$s")
+	if [ -z "$want" ]; then
+		check='[ $rc = 0 ]'
+	else
+		check='[ $rc = 1 ] && grep -qF "$s:$want" "$out/run"'
+	fi
+	drill_try "$out/run" "$check" sh -c \
 		'cd "$1" && exec unshare -n rnet-drill --init_scripts="$2" --tolerance_usecs=14000 "$3"' \
 		sh "$dir" "$init" "$s"
 	ok=$?
 	took=$(awk -v a="$t0" '{ printf "%.1f s", $1 - a }' /proc/uptime)
-	why=$(xfail $stack "$s")
-	if [ -n "$why" ]; then
-		if [ $ok = 0 ]; then
-			echo "# TEST: dccp-drill: $s $stack [FAIL] ($took): passed, but marked as a known failure ($why)"
-			ok=1
-		elif [ $rc = 1 ] && grep -q "^$s:[0-9]*: " "$out/run"; then
-			echo "# TEST: dccp-drill: $s $stack [ OK ] ($took): fails as known ($why):"
-			sed 's/^/#   /' "$out/run"
-			echo "ok $n dccp-drill: $s $stack"
-			continue
-		fi
+	if [ $stack = rust ] && ! wait_for 2 sh -c "[ \$(awk '\$1 == \"dccp_rust\" { print \$3 }' /proc/modules) = $base ]"; then
+		echo "# $s left dccp_rust's use count at $(use_count), not $base"
+		ok=1
 	fi
 	if [ $ok = 0 ]; then
-		echo "# TEST: dccp-drill: $s $stack [ OK ] ($took)"
+		echo "# TEST: dccp-drill: $s $stack [ OK ] ($took)${want:+: failed as it must: $(head -n 1 "$out/run")}"
 		echo "ok $n dccp-drill: $s $stack"
 	else
-		echo "# TEST: dccp-drill: $s $stack [FAIL] ($took), exit $rc:"
+		echo "# TEST: dccp-drill: $s $stack [FAIL] ($took), exit $rc${want:+, expected a failure with '$s:$want'}:"
 		sed 's/^/# /' "$out/run"
 		echo "not ok $n dccp-drill: $s $stack"
 		failed=1
