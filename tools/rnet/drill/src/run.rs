@@ -879,6 +879,32 @@ impl<'a> Runner<'a> {
 
     // ---- Packets ------------------------------------------------------
 
+    /// When `opens` (the packet can open a connection) and there is no
+    /// socket under test or it listens: the connection the packet opens,
+    /// from the next remote port of the runner's, becomes the socket
+    /// under test (the one `accept()` returns). Whether it did.
+    fn open_child(&mut self, opens: bool, remote_isn: u32) -> bool {
+        let listening = self
+            .sut
+            .as_ref()
+            .is_none_or(|s| s.state == SockState::Listening);
+        if !(opens && listening) {
+            return false;
+        }
+        let port = self.next_port;
+        self.next_port = self.next_port.wrapping_add(1).max(40000);
+        self.sut = Some(Sut {
+            live_fd: None,
+            state: SockState::Connected,
+            local_port: self.cfg.bind_port,
+            remote_port: port,
+            script_local_isn: 0,
+            live_local_isn: None,
+            remote_isn,
+        });
+        true
+    }
+
     /// Writes a packet from the remote end into the tun device.
     fn inject(&self, line: usize, pkt: &IpPacket) -> Res<()> {
         let mut frame = vec![0u8; VNET_HDR_LEN];
@@ -929,23 +955,7 @@ impl<'a> Runner<'a> {
         let syn = flags & packet::TCP_SYN != 0;
         // The first inbound packet to a listener makes the connection
         // being accepted the socket under test.
-        let new_child = match self.sut.as_ref() {
-            None => true,
-            Some(s) => s.state == SockState::Listening,
-        };
-        if new_child {
-            let port = self.next_port;
-            self.next_port = self.next_port.wrapping_add(1).max(40000);
-            self.sut = Some(Sut {
-                live_fd: None,
-                state: SockState::Connected,
-                local_port: self.cfg.bind_port,
-                remote_port: port,
-                script_local_isn: 0,
-                live_local_isn: None,
-                remote_isn: t.seq,
-            });
-        }
+        self.open_child(true, t.seq);
         let Some(s) = self.sut.as_mut() else {
             return fail(line, "no socket under test");
         };

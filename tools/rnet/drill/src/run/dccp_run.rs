@@ -7,7 +7,7 @@
 //! inbound `ack`) are relative to its initial sequence number, learned
 //! from its first Request or Response.
 
-use super::{check_sent_time, ecn_values, fail, secs, Failure, Res, Runner, SockState, Sut};
+use super::{check_sent_time, ecn_values, fail, secs, Failure, Res, Runner, SockState};
 use crate::ast::Packet;
 use crate::dccp::{self, DccpLine, DccpPkt, SEQ_MASK};
 use crate::packet::{self, IpPacket};
@@ -19,22 +19,7 @@ impl Runner<'_> {
         l.check_inbound().map_err(|m| Failure { line, msg: m })?;
         // A Request to a listener makes the connection it opens the
         // socket under test.
-        let listening = self
-            .sut
-            .as_ref()
-            .is_none_or(|s| s.state == SockState::Listening);
-        if listening && l.ty == dccp::REQUEST {
-            let port = self.next_port;
-            self.next_port = self.next_port.wrapping_add(1).max(40000);
-            self.sut = Some(Sut {
-                live_fd: None,
-                state: SockState::Connected,
-                local_port: self.cfg.bind_port,
-                remote_port: port,
-                script_local_isn: 0,
-                live_local_isn: None,
-                remote_isn: 0,
-            });
+        if self.open_child(l.ty == dccp::REQUEST, 0) {
             self.dccp_iss = None;
             self.dccp_last_out = None;
         }
