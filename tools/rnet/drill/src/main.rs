@@ -4,7 +4,12 @@
 //!   rnet-drill [--ip_version=ipv4|ipv6|ipv4-mapped-ipv6] [--local_ip=A]
 //!              [--remote_ip=A] [--gateway_ip=A] [--netmask_ip=M]
 //!              [--mtu=N] [--tolerance_usecs=N] [--init_scripts=a,b]
-//!              [-D NAME=VALUE]... [-v] SCRIPT...
+//!              [--local_dev=NIC --peer_dev=NIC] [-D NAME=VALUE]... [-v]
+//!              SCRIPT...
+//!
+//! With --local_dev and --peer_dev it runs in wire mode (wire.rs): the
+//! kernel under test sends through NIC local_dev, and the runner plays
+//! the remote host on NIC peer_dev of the same wire.
 //!
 //! Exit status 0 when every script passes, 1 at the first that fails
 //! (its line and what differed on standard error), 2 on a usage error.
@@ -20,7 +25,8 @@ fn usage(msg: &str) -> ExitCode {
     eprintln!(
         "usage: rnet-drill [--ip_version=ipv4|ipv6|ipv4-mapped-ipv6] [--local_ip=A] [--remote_ip=A]\n\
          \x20      [--gateway_ip=A] [--netmask_ip=M] [--mtu=N] [--tolerance_usecs=N]\n\
-         \x20      [--init_scripts=CMD,...] [-D NAME=VALUE]... [-v] SCRIPT..."
+         \x20      [--init_scripts=CMD,...] [--local_dev=NIC --peer_dev=NIC]\n\
+         \x20      [-D NAME=VALUE]... [-v] SCRIPT..."
     );
     ExitCode::from(2)
 }
@@ -36,6 +42,8 @@ struct Opts {
     mtu: Option<u32>,
     tolerance: Option<i64>,
     init_scripts: Vec<String>,
+    local_dev: Option<String>,
+    peer_dev: Option<String>,
     defines: Vec<(String, String)>,
     verbose: bool,
 }
@@ -85,9 +93,11 @@ fn apply(o: &mut Opts, name: &str, val: Option<&str>) -> Result<(), String> {
                 .collect()
         }
         "verbose" => o.verbose = true,
+        "local_dev" => o.local_dev = Some(need()?.to_string()),
+        "peer_dev" => o.peer_dev = Some(need()?.to_string()),
         n if n.starts_with("wire_") => {
             return Err(format!(
-                "--{n}: packetdrill's two-host wire mode is not supported; rnet-drill runs in local mode (a tun device)"
+                "--{n}: packetdrill's two-host wire mode is not supported; rnet-drill runs in local mode (a tun device) or in its own wire mode on one host (--local_dev and --peer_dev)"
             ))
         }
         n => return Err(format!("unsupported option --{n}")),
@@ -133,6 +143,8 @@ fn config(o: &Opts) -> Config {
         c.tolerance_usecs = t;
     }
     c.verbose = o.verbose;
+    c.local_dev = o.local_dev.clone();
+    c.peer_dev = o.peer_dev.clone();
     c.defines = o.defines.clone();
     c
 }
@@ -150,12 +162,30 @@ fn run_one(cli: &Opts, path: &str) -> Result<(), String> {
         ($($f:ident),*) => { $( if merged.$f.is_none() { merged.$f = o.$f; } )* };
     }
     keep!(ip_version, local_ip, remote_ip, gateway_ip, netmask, mtu, tolerance);
+    if merged.local_dev.is_none() && merged.peer_dev.is_none() {
+        merged.local_dev = o.local_dev.take();
+        merged.peer_dev = o.peer_dev.take();
+    }
     merged.verbose |= o.verbose;
     let cfg = config(&merged);
-    let tun = run::setup_net(&cfg).map_err(|e| format!("{path}: {e}"))?;
-    let sniffer =
-        rnet_drill::tun::Sniffer::open(&cfg.tun_name).map_err(|e| format!("{path}: {e}"))?;
-    let mut r = Runner::new(&cfg, &script, Path::new(path), tun, sniffer);
+    // In wire mode the sniffer comes first: it must see the first packet
+    // the kernel sends once the NIC under test has its address.
+    let wire = cfg.peer_dev.is_some();
+    let early = if wire {
+        Some(
+            rnet_drill::tun::Sniffer::open(cfg.sniff_dev(), true)
+                .map_err(|e| format!("{path}: {e}"))?,
+        )
+    } else {
+        None
+    };
+    let link = run::setup_net(&cfg).map_err(|e| format!("{path}: {e}"))?;
+    let sniffer = match early {
+        Some(s) => s,
+        None => rnet_drill::tun::Sniffer::open(cfg.sniff_dev(), false)
+            .map_err(|e| format!("{path}: {e}"))?,
+    };
+    let mut r = Runner::new(&cfg, &script, Path::new(path), link, sniffer);
     r.run().map_err(|f| format!("{path}:{}: {}", f.line, f.msg))
 }
 

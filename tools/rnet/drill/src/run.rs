@@ -19,6 +19,7 @@ use crate::packet::{self, IpHdr, IpPacket, TcpSeg, UdpDgram, WireOpt};
 use crate::sys;
 use crate::syscall::{self, Effect, Env, Raw};
 use crate::tun::{run_cmd, Sniffer, Tun};
+use crate::wire::{Wire, WireSetup};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::os::raw::c_int;
@@ -52,6 +53,10 @@ pub struct Config {
     pub verbose: bool,
     pub defines: Vec<(String, String)>,
     pub tun_name: String,
+    /// Wire mode: the NIC the kernel under test sends through and the
+    /// NIC on the same wire the runner sends and sniffs on (wire.rs).
+    pub local_dev: Option<String>,
+    pub peer_dev: Option<String>,
 }
 
 impl Config {
@@ -88,6 +93,8 @@ impl Config {
             verbose: false,
             defines: Vec::new(),
             tun_name: "tun0".into(),
+            local_dev: None,
+            peer_dev: None,
         }
     }
 }
@@ -127,6 +134,11 @@ struct Sut {
     script_local_isn: u32,
     live_local_isn: Option<u32>,
     remote_isn: u32,
+    /// TCP: the live ack of the last segment the kernel sent on the
+    /// connection, and the live sequence number after the last one the
+    /// runner sent: where the reset at the end goes.
+    last_ack_out: Option<u32>,
+    next_in: Option<u32>,
 }
 
 struct Pending {
@@ -144,7 +156,7 @@ pub struct Runner<'a> {
     cfg: &'a Config,
     script: &'a Script,
     dir: PathBuf,
-    tun: Arc<Tun>,
+    link: Link,
     /// What the kernel sends, with its time stamps, read by the runner's
     /// own thread as it waits for an outbound packet (as packetdrill's
     /// sniffer: no thread in between).
@@ -196,6 +208,7 @@ const STUCK_MS: u64 = 3000;
 const VNET_HDR_LEN: usize = 10;
 
 mod dccp_run;
+mod icmp_run;
 
 impl Env for Runner<'_> {
     fn live_fd(&self, fd: i64) -> Result<c_int, String> {
@@ -221,8 +234,39 @@ impl Env for Runner<'_> {
     }
 }
 
-/// Sets up the tun device and routes for `cfg`.
-pub fn setup_net(cfg: &Config) -> Result<Tun, String> {
+/// Where the runner's packets enter the kernel under test.
+pub enum Link {
+    /// Local mode: the tun device.
+    Tun(Arc<Tun>),
+    /// Wire mode: a packet socket on the peer NIC.
+    Wire(Wire),
+}
+
+impl Config {
+    /// The interface the sniffer reads: the tun device, or the peer NIC.
+    pub fn sniff_dev(&self) -> &str {
+        self.peer_dev.as_deref().unwrap_or(&self.tun_name)
+    }
+}
+
+/// Sets up the network for `cfg`: in wire mode the NICs (wire.rs), else
+/// the tun device and a route through it.
+pub fn setup_net(cfg: &Config) -> Result<Link, String> {
+    match (&cfg.local_dev, &cfg.peer_dev) {
+        (Some(local_dev), Some(peer_dev)) => {
+            return Wire::setup(&WireSetup {
+                local_dev,
+                peer_dev,
+                local_ip: cfg.local_ip,
+                remote_ip: cfg.remote_ip,
+                prefix_len: cfg.prefix_len,
+                mtu: cfg.mtu,
+            })
+            .map(Link::Wire)
+        }
+        (None, None) => {}
+        _ => return Err("wire mode needs both --local_dev and --peer_dev".into()),
+    }
     let tun = Tun::create(&cfg.tun_name).map_err(|e| e.to_string())?;
     let name = cfg.tun_name.as_str();
     let fam = if cfg.local_ip.is_ipv4() { "-4" } else { "-6" };
@@ -242,7 +286,7 @@ pub fn setup_net(cfg: &Config) -> Result<Tun, String> {
     ] {
         run_cmd(&cmd).map_err(|e| e.to_string())?;
     }
-    Ok(tun)
+    Ok(Link::Tun(Arc::new(tun)))
 }
 
 fn tol_for(cfg: &Config, script_t: i64, prev_t: i64) -> i64 {
@@ -258,23 +302,34 @@ impl<'a> Runner<'a> {
         cfg: &'a Config,
         script: &'a Script,
         path: &Path,
-        tun: Tun,
+        link: Link,
         sniffer: Sniffer,
     ) -> Runner<'a> {
-        let tun = Arc::new(tun);
         let stop = Arc::new(AtomicBool::new(false));
         // The tun device's copy of what the kernel sends is read and
         // dropped, so that its queue never fills; the packet socket has
         // what is checked.
-        let reader = {
-            let (tun, stop) = (tun.clone(), stop.clone());
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    if let Ok(Some(_)) | Err(_) = tun.recv(Duration::from_millis(50)) {
-                        continue;
+        let reader = match &link {
+            Link::Tun(tun) => {
+                let (tun, stop) = (tun.clone(), stop.clone());
+                Some(std::thread::spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        if let Ok(Some(_)) | Err(_) = tun.recv(Duration::from_millis(50)) {
+                            continue;
+                        }
                     }
-                }
-            })
+                }))
+            }
+            Link::Wire(_) => None,
+        };
+        // In wire mode, scripts run one after another on the same NICs
+        // and in the same namespace: the remote ports of each run start
+        // at a place of their own, so that nothing an earlier run left
+        // behind has the 4-tuple of this one's connections.
+        let first_port = match &link {
+            Link::Tun(_) => 40000,
+            // SAFETY: getpid takes no arguments.
+            Link::Wire(_) => 40000 + (unsafe { sys::getpid() } as u32 % 2048 * 12) as u16,
         };
         let (calls, call_rx) = mpsc::channel::<syscall::CallFn>();
         let (res_tx, results) = mpsc::channel();
@@ -327,10 +382,10 @@ impl<'a> Runner<'a> {
                 .map(Path::to_path_buf)
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or_else(|| PathBuf::from(".")),
-            tun,
+            link,
             sniffer,
             stop,
-            reader: Some(reader),
+            reader,
             calls: Some(calls),
             results,
             worker_tid,
@@ -342,7 +397,7 @@ impl<'a> Runner<'a> {
             ts_map: HashMap::new(),
             pending: None,
             last_script_time: 0,
-            next_port: 40000,
+            next_port: first_port,
             behind: None,
             acting_since: 0,
             dccp_iss: None,
@@ -450,6 +505,7 @@ impl<'a> Runner<'a> {
                 );
             }
         }
+        self.tcp_reset_at_end();
         if let Some((line, c)) = cleanup {
             let r = self.command(line, &c);
             if res.is_ok() {
@@ -457,6 +513,57 @@ impl<'a> Runner<'a> {
             }
         }
         res
+    }
+
+    /// As packetdrill does at the end of a script: the TCP connection
+    /// under test, if still open, is reset, so that the kernel does not go
+    /// on sending for it (into the next script's wire, in wire mode). The
+    /// reset carries the sequence number the kernel last acknowledged and,
+    /// if the runner sent beyond it, one more with the runner's next: one
+    /// of them is the kernel's rcv_nxt, as a reset must be.
+    fn tcp_reset_at_end(&mut self) {
+        let Some(s) = self.sut.as_ref() else {
+            return;
+        };
+        if s.state != SockState::Connected || self.dccp_iss.is_some() {
+            return;
+        }
+        let mut seqs: Vec<u32> = s.last_ack_out.into_iter().collect();
+        if let Some(n) = s.next_in {
+            if !seqs.contains(&n) {
+                seqs.push(n);
+            }
+        }
+        let (sport, dport) = (s.remote_port, s.local_port);
+        for seq in seqs {
+            let seg = TcpSeg {
+                sport,
+                dport,
+                seq,
+                ack: 0,
+                flags: packet::TCP_RST,
+                res: 0,
+                win: 0,
+                urg: 0,
+                options: Vec::new(),
+                data: Vec::new(),
+            };
+            let ip = IpHdr {
+                src: self.cfg.remote_ip,
+                dst: self.cfg.local_ip,
+                proto: packet::IPPROTO_TCP,
+                ecn: 0,
+                dscp: 0,
+                ttl: 255,
+                flow_label: 0,
+            };
+            let pkt = IpPacket {
+                ip,
+                payload: seg.encode(),
+            };
+            self.log(format!("< {} (the end)", show_tcp(&seg, 0, 0)));
+            let _ = self.inject(0, &pkt);
+        }
     }
 
     /// A failure after the runner fell behind the kernel (a host that
@@ -796,6 +903,8 @@ impl<'a> Runner<'a> {
                         script_local_isn: 0,
                         live_local_isn: None,
                         remote_isn: 0,
+                        last_ack_out: None,
+                        next_in: None,
                     });
                 }
                 Effect::Accepted { script_fd } => {
@@ -901,18 +1010,29 @@ impl<'a> Runner<'a> {
             script_local_isn: 0,
             live_local_isn: None,
             remote_isn,
+            last_ack_out: None,
+            next_in: None,
         });
         true
     }
 
-    /// Writes a packet from the remote end into the tun device.
+    /// Writes a packet from the remote end into the tun device, or in
+    /// wire mode onto the wire.
     fn inject(&self, line: usize, pkt: &IpPacket) -> Res<()> {
-        let mut frame = vec![0u8; VNET_HDR_LEN];
-        frame.extend_from_slice(&pkt.encode());
-        self.tun.send(&frame).map_err(|e| Failure {
-            line,
-            msg: format!("tun write: {e}"),
-        })
+        match &self.link {
+            Link::Tun(tun) => {
+                let mut frame = vec![0u8; VNET_HDR_LEN];
+                frame.extend_from_slice(&pkt.encode());
+                tun.send(&frame).map_err(|e| Failure {
+                    line,
+                    msg: format!("tun write: {e}"),
+                })
+            }
+            Link::Wire(w) => w.send(&pkt.encode()).map_err(|e| Failure {
+                line,
+                msg: format!("packet socket write: {e}"),
+            }),
+        }
     }
 
     fn ip_hdr(&self, proto: u8, p: &Packet) -> IpHdr {
@@ -944,12 +1064,7 @@ impl<'a> Runner<'a> {
             PacketBody::Tcp(t) => t,
             PacketBody::Udp(u) => return self.inbound_udp(line, p, u.len),
             PacketBody::Dccp(d) => return self.inbound_dccp(line, p, d),
-            _ => {
-                return fail(
-                    line,
-                    "only TCP, UDP and DCCP packets are supported in this version",
-                )
-            }
+            PacketBody::Icmp(ic) => return self.inbound_icmp(line, p, ic),
         };
         let flags = packet::tcp_flags_parse(&t.flags).map_err(|m| Failure { line, msg: m })?;
         let syn = flags & packet::TCP_SYN != 0;
@@ -1043,6 +1158,9 @@ impl<'a> Runner<'a> {
             payload: seg.encode(),
         };
         self.log(format!("< {}", show_tcp(&seg, 0, 0)));
+        if let Some(s) = self.sut.as_mut() {
+            s.next_in = Some(seg.seq.wrapping_add(seg.seq_len()));
+        }
         self.inject(line, &pkt)
     }
 
@@ -1056,11 +1174,29 @@ impl<'a> Runner<'a> {
             };
             let seg = match TcpSeg::decode(&pkt.payload) {
                 Ok(s) => s,
-                Err(e) => return fail(line, format!("bad outbound TCP segment: {e}")),
+                Err(e) => {
+                    let head: Vec<String> = pkt
+                        .payload
+                        .iter()
+                        .take(24)
+                        .map(|b| format!("{b:02x}"))
+                        .collect();
+                    return fail(
+                        line,
+                        format!(
+                            "bad outbound TCP segment: {e} (IP payload of {} bytes: {})",
+                            pkt.payload.len(),
+                            head.join(" ")
+                        ),
+                    );
+                }
             };
             if !self.owns(&seg) {
                 self.log(format!("ignored: TCP {}>{}", seg.sport, seg.dport));
                 continue;
+            }
+            if let (Some(s), true) = (self.sut.as_mut(), seg.flags & packet::TCP_ACK != 0) {
+                s.last_ack_out = Some(seg.ack);
             }
             self.log(format!("> {} (sent at {})", show_tcp(&seg, 0, 0), secs(at)));
             return Ok(Some((at, pkt, seg)));
@@ -1267,12 +1403,7 @@ impl<'a> Runner<'a> {
             PacketBody::Tcp(t) => t,
             PacketBody::Udp(u) => return self.outbound_udp(line, p, u.len, lo, hi, tol),
             PacketBody::Dccp(d) => return self.outbound_dccp(line, p, d, lo, hi, tol),
-            _ => {
-                return fail(
-                    line,
-                    "only TCP, UDP and DCCP packets are supported in this version",
-                )
-            }
+            PacketBody::Icmp(ic) => return self.outbound_icmp(line, ic, lo, hi, tol),
         };
         let want_flags = packet::tcp_flags_parse(&t.flags).map_err(|m| Failure { line, msg: m })?;
         let deadline = self.deadline(hi, tol);

@@ -153,6 +153,7 @@ const SO_RCVBUFFORCE: c_int = 33;
 const SOL_PACKET: c_int = 263;
 const PACKET_AUXDATA: c_int = 8;
 const PACKET_OUTGOING: u8 = 4;
+const PACKET_HOST: u8 = 0;
 const TP_STATUS_CSUMNOTREADY: u32 = 8;
 
 /// One packet the kernel sent through the device.
@@ -171,6 +172,12 @@ pub struct Sent {
 /// own scheduling delays do not move a packet's time).
 pub struct Sniffer {
     fd: c_int,
+    /// Wire mode: the socket is on the peer NIC, and what the kernel under
+    /// test sent is what that NIC received for its own address (an IP
+    /// packet); else what the kernel sent out of the tun device.
+    wire: bool,
+    /// Wire mode: fragments waiting for the rest of their datagram.
+    reasm: crate::wire::Reassembler,
 }
 
 #[repr(C)]
@@ -189,8 +196,9 @@ extern "C" {
 }
 
 impl Sniffer {
-    /// Opens the packet socket on interface `name`.
-    pub fn open(name: &str) -> io::Result<Sniffer> {
+    /// Opens the packet socket on interface `name`: the tun device, or
+    /// in wire mode (`wire`) the peer NIC.
+    pub fn open(name: &str, wire: bool) -> io::Result<Sniffer> {
         let cname = std::ffi::CString::new(name).map_err(|_| io::Error::other("bad name"))?;
         // SAFETY: a NUL-terminated name.
         let ifindex = unsafe { if_nametoindex(cname.as_ptr()) };
@@ -205,7 +213,11 @@ impl Sniffer {
                 io::Error::last_os_error()
             )));
         }
-        let s = Sniffer { fd };
+        let s = Sniffer {
+            fd,
+            wire,
+            reasm: Default::default(),
+        };
         let sll = SockaddrLl {
             family: AF_PACKET as u16,
             protocol: ETH_P_ALL.to_be(),
@@ -275,8 +287,9 @@ impl Sniffer {
     }
 
     /// Reads one packet (the socket must be readable); None for a packet
-    /// the kernel did not send (one the runner injected).
-    pub fn read(&self) -> io::Result<Option<Sent>> {
+    /// the kernel did not send (one the runner injected, or in wire mode
+    /// any frame not sent to the peer NIC's address or not IP).
+    pub fn read(&mut self) -> io::Result<Option<Sent>> {
         let mut buf = vec![0u8; 65536 + 64];
         let mut ctl = [0u8; 256];
         let mut from = [0u8; 32];
@@ -299,8 +312,15 @@ impl Sniffer {
         if n < 0 {
             return Err(io::Error::last_os_error());
         }
-        // sockaddr_ll: the packet type is byte 10.
-        if from[10] != PACKET_OUTGOING {
+        // sockaddr_ll: the protocol is bytes 2-3, the packet type byte 10.
+        if self.wire {
+            let proto = u16::from_be_bytes([from[2], from[3]]);
+            if from[10] != PACKET_HOST
+                || !(proto == crate::wire::ETH_P_IP || proto == crate::wire::ETH_P_IPV6)
+            {
+                return Ok(None);
+            }
+        } else if from[10] != PACKET_OUTGOING {
             return Ok(None);
         }
         buf.truncate(n as usize);
@@ -329,6 +349,13 @@ impl Sniffer {
                 partial = status & TP_STATUS_CSUMNOTREADY != 0;
             }
             off += (len + 7) & !7;
+        }
+        if self.wire {
+            buf = match self.reasm.push(buf) {
+                Ok(Some(b)) => b,
+                Ok(None) => return Ok(None),
+                Err(e) => return Err(io::Error::other(e)),
+            };
         }
         Ok(Some(Sent {
             stamp: stamp.unwrap_or_else(std::time::SystemTime::now),
