@@ -457,9 +457,15 @@ impl Features {
                 } else {
                     reconcile(vals, ours)
                 };
-                // 6.3.1: no value both ends accept ends the connection.
+                // 6.3.1: no value both ends accept ends the connection;
+                // a Change sent Mandatory with Mandatory Error (5.8.2), as
+                // the C DCCP does.
                 let Some(v) = chosen else {
-                    return Err(RESET_OPTION_ERROR);
+                    return Err(if mandatory {
+                        RESET_MANDATORY_ERROR
+                    } else {
+                        RESET_OPTION_ERROR
+                    });
                 };
                 if here {
                     self.local[usize::from(f)] = u64::from(v);

@@ -227,6 +227,12 @@ fn dccp_feat_refusals() -> TestResult {
     // A server-priority list with no common value: Reset, Option Error.
     let mut f = Features::new(true);
     kunit_check!(negotiate(&mut f, &[32, 4, 1, 3], &mut out) == Err(feat::RESET_OPTION_ERROR));
+    // The same Change sent Mandatory: Mandatory Error.
+    let mut f = Features::new(true);
+    kunit_check!(
+        negotiate(&mut f, &[1, 32, 4, 1, 3], &mut out) == Err(feat::RESET_MANDATORY_ERROR)
+    );
+    let mut f = Features::new(true);
     // An unknown feature: an empty Confirm, a Reset when Mandatory.
     let mut out = Confirms::new();
     kunit_check!(negotiate(&mut f, &[32, 4, 200, 1], &mut out).is_ok());

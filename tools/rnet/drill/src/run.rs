@@ -303,8 +303,11 @@ impl<'a> Runner<'a> {
         script: &'a Script,
         path: &Path,
         link: Link,
-        sniffer: Sniffer,
+        mut sniffer: Sniffer,
     ) -> Runner<'a> {
+        if let Link::Wire(w) = &link {
+            sniffer.expect_source(w.local_mac(), cfg.mtu as usize);
+        }
         let stop = Arc::new(AtomicBool::new(false));
         // The tun device's copy of what the kernel sends is read and
         // dropped, so that its queue never fills; the packet socket has
@@ -572,8 +575,14 @@ impl<'a> Runner<'a> {
     /// failure itself after it: the script's packets went out late, so the
     /// kernel may have answered a script that was not the one written.
     fn lagged(&self, f: Failure) -> Failure {
+        // What no lateness of the runner's explains stays a failure: a
+        // packet with a bad checksum or shape, one the NIC under test
+        // never received, a frame too large for the path.
+        let integrity = ["checksum", "did not reach", "bad outbound", "on the wire"]
+            .iter()
+            .any(|w| f.msg.contains(w));
         match self.behind {
-            Some((line, lag, at)) if !f.msg.starts_with("timing error:") => Failure {
+            Some((line, lag, at)) if !f.msg.starts_with("timing error:") && !integrity => Failure {
                 line: f.line,
                 msg: format!(
                     "timing error: rnet-drill fell behind: line {line}'s packet, sent at {} sec, was read {:.1} ms later (tolerance {} sec); then: {}",

@@ -22,6 +22,7 @@ const TUNSETOFFLOAD: c_ulong = 0x400454d0;
 const TUN_OFFLOADS: c_ulong = 0x1 | 0x2 | 0x4 | 0x8;
 const O_RDWR: c_int = 2;
 const O_CLOEXEC: c_int = 0o2000000;
+const SOCK_CLOEXEC: c_int = 0o2000000;
 
 /// An open tun device. Closing the descriptor (on drop) deletes it.
 pub struct Tun {
@@ -178,6 +179,10 @@ pub struct Sniffer {
     wire: bool,
     /// Wire mode: fragments waiting for the rest of their datagram.
     reasm: crate::wire::Reassembler,
+    /// Wire mode: the MAC address frames must come from (the NIC under
+    /// test's), and the largest IP packet the path takes.
+    source: Option<[u8; 6]>,
+    path_mtu: usize,
 }
 
 #[repr(C)]
@@ -206,7 +211,13 @@ impl Sniffer {
             return Err(io::Error::other(format!("no interface {name}")));
         }
         // SAFETY: plain integer arguments.
-        let fd = unsafe { sys::socket(AF_PACKET, SOCK_DGRAM, c_int::from(ETH_P_ALL.to_be())) };
+        let fd = unsafe {
+            sys::socket(
+                AF_PACKET,
+                SOCK_DGRAM | SOCK_CLOEXEC,
+                c_int::from(ETH_P_ALL.to_be()),
+            )
+        };
         if fd < 0 {
             return Err(io::Error::other(format!(
                 "packet socket: {}",
@@ -217,6 +228,8 @@ impl Sniffer {
             fd,
             wire,
             reasm: Default::default(),
+            source: None,
+            path_mtu: 65535,
         };
         let sll = SockaddrLl {
             family: AF_PACKET as u16,
@@ -273,6 +286,19 @@ impl Sniffer {
     /// The descriptor, for poll.
     pub fn fd(&self) -> c_int {
         self.fd
+    }
+
+    /// Wire mode: frames must come from `mac`, and none may be larger
+    /// than `mtu`.
+    pub fn expect_source(&mut self, mac: [u8; 6], mtu: usize) {
+        self.source = Some(mac);
+        self.path_mtu = mtu;
+    }
+
+    /// Wire mode: the path takes IP packets of `mtu` bytes at most from
+    /// now on (the runner sent an ICMP error saying so).
+    pub fn lower_path_mtu(&mut self, mtu: usize) {
+        self.path_mtu = self.path_mtu.min(mtu);
     }
 
     /// Whether a packet waits to be read (without waiting for one).
@@ -351,6 +377,25 @@ impl Sniffer {
             off += (len + 7) & !7;
         }
         if self.wire {
+            // The frame as the NIC under test sent it: from its address,
+            // the IP packet and nothing after it (but the padding of a
+            // short frame), no larger than the path takes.
+            if let Some(mac) = self.source {
+                if from[12..18] != mac {
+                    return Ok(None);
+                }
+            }
+            let ip_len = crate::wire::ip_len(&buf).unwrap_or(buf.len());
+            crate::wire::check_tail(&buf, ip_len)
+                .map_err(|e| io::Error::other(format!("{e} on the wire")))?;
+            if ip_len > self.path_mtu {
+                return Err(io::Error::other(format!(
+                    "a frame of {ip_len} bytes on the wire, above the path MTU {}",
+                    self.path_mtu
+                )));
+            }
+            buf.truncate(ip_len);
+            partial = false;
             buf = match self.reasm.push(buf) {
                 Ok(Some(b)) => b,
                 Ok(None) => return Ok(None),

@@ -127,6 +127,34 @@ fn gro_off(name: &str) -> io::Result<()> {
     }
 }
 
+/// The length of the IP packet at the start of `b`, from its header.
+pub fn ip_len(b: &[u8]) -> Option<usize> {
+    match b.first()? >> 4 {
+        4 if b.len() >= 4 => Some(usize::from(u16::from_be_bytes([b[2], b[3]]))),
+        6 if b.len() >= 6 => Some(40 + usize::from(u16::from_be_bytes([b[4], b[5]]))),
+        _ => None,
+    }
+}
+
+/// Checks what follows an IP packet of `ip_len` bytes in a frame's
+/// payload `b`: nothing, or zeros padding a short frame to Ethernet's
+/// minimum payload (46 bytes).
+pub fn check_tail(b: &[u8], ip_len: usize) -> Result<(), String> {
+    if b.len() < ip_len {
+        return Err(format!(
+            "an IP packet of {ip_len} bytes in {} bytes",
+            b.len()
+        ));
+    }
+    if b.len() == ip_len || (b.len() == 46 && b[ip_len..].iter().all(|&x| x == 0)) {
+        return Ok(());
+    }
+    Err(format!(
+        "{} bytes after an IP packet of {ip_len} bytes",
+        b.len() - ip_len
+    ))
+}
+
 /// The runner's end of the wire: a packet socket on the peer NIC that
 /// sends IP packets to the MAC address of the NIC under test.
 pub struct Wire {
@@ -238,11 +266,27 @@ impl Wire {
         let local = format!("{}/{}", s.local_ip, s.prefix_len);
         let remote = s.remote_ip.to_string();
         let mac = show_mac(&peer_mac);
-        let mut addr = vec!["ip", fam, "addr", "add", &local, "dev", s.local_dev];
+        let mut addr = vec!["ip", fam, "addr", "replace", &local, "dev", s.local_dev];
         if s.local_ip.is_ipv6() {
             addr.push("nodad");
         }
         run_cmd(&["ip", "link", "set", "dev", s.local_dev, "mtu", &mtu, "up"]).map_err(err)?;
+        // The NIC under test is the runner's for the run: whatever a run
+        // that ended without its cleanup (killed, or ended by the
+        // watchdog) left on it goes first.
+        for f in ["-4", "-6"] {
+            run_cmd(&[
+                "ip",
+                f,
+                "addr",
+                "flush",
+                "dev",
+                s.local_dev,
+                "scope",
+                "global",
+            ])
+            .map_err(err)?;
+        }
         let steps: [(Vec<&str>, Vec<&str>); 3] = [
             (
                 addr,
@@ -276,6 +320,11 @@ impl Wire {
         Ok(w)
     }
 
+    /// The MAC address of the NIC under test.
+    pub fn local_mac(&self) -> [u8; 6] {
+        self.dst
+    }
+
     /// Sends one IP packet to the NIC under test.
     pub fn send(&self, ip: &[u8]) -> io::Result<()> {
         let proto = match ip.first().map(|b| b >> 4) {
@@ -283,20 +332,25 @@ impl Wire {
             Some(6) => ETH_P_IPV6,
             _ => return Err(io::Error::other("not an IP packet")),
         };
-        // What the tap holds from before is not this packet.
+        // What the tap holds from before is not this packet (a bounded
+        // drain: a peer that never stops sending cannot hold it here).
         let mut junk = [0u8; 2048];
-        // SAFETY: junk is writable for its length.
-        while unsafe {
-            sys::recvfrom(
-                self.tap,
-                junk.as_mut_ptr().cast(),
-                junk.len(),
-                MSG_DONTWAIT,
-                std::ptr::null_mut(),
-                std::ptr::null_mut(),
-            )
-        } >= 0
-        {}
+        for _ in 0..1024 {
+            // SAFETY: junk is writable for its length.
+            let r = unsafe {
+                sys::recvfrom(
+                    self.tap,
+                    junk.as_mut_ptr().cast(),
+                    junk.len(),
+                    MSG_DONTWAIT,
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                )
+            };
+            if r < 0 {
+                break;
+            }
+        }
         let mut addr = [0u8; 8];
         addr[..6].copy_from_slice(&self.dst);
         let sll = SockaddrLl {
@@ -367,10 +421,12 @@ impl Wire {
             if n < 0 {
                 return Err(io::Error::last_os_error());
             }
-            // A short frame arrives padded to Ethernet's minimum.
+            // A short frame arrives padded to Ethernet's minimum; any
+            // other byte after the packet is the receiving driver's.
             let n = n as usize;
             if from[10] == 0 && n >= ip.len() && buf[..ip.len()] == *ip {
-                return Ok(());
+                return check_tail(&buf[..n], ip.len())
+                    .map_err(|e| io::Error::other(format!("the NIC under test received {e}")));
             }
         }
     }
@@ -429,6 +485,10 @@ impl Reassembler {
                 let frag = u16::from_be_bytes([frame[6], frame[7]]);
                 if frag & 0x3fff == 0 || ihl < 20 || total < ihl || total > frame.len() {
                     return Ok(Some(frame));
+                }
+                let sum = crate::packet::csum_fold(crate::packet::csum_add(0, &frame[..ihl]));
+                if sum != 0 {
+                    return Err("an IPv4 fragment with a bad header checksum".into());
                 }
                 let mut key = vec![4, frame[9], frame[4], frame[5]];
                 key.extend_from_slice(&frame[12..20]);

@@ -70,6 +70,12 @@ mod dccp_feat {
         // CCID 3 only: the server has none of it.
         let mut f = Features::new(true);
         assert_eq!(negotiate(&mut f, &[32, 4, 1, 3]).0, Err(RESET_OPTION_ERROR));
+        // Sent Mandatory: Mandatory Error (RFC 4340 5.8.2).
+        let mut f = Features::new(true);
+        assert_eq!(
+            negotiate(&mut f, &[1, 32, 4, 1, 3]).0,
+            Err(RESET_MANDATORY_ERROR)
+        );
         let mut f = Features::new(false);
         assert_eq!(
             negotiate(&mut f, &[34, 5, 1, 3, 4]).0,

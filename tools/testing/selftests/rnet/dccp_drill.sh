@@ -68,10 +68,12 @@ if [ $stack = rust ]; then
 	# 100 ms of it in each script's namespace.
 	init="echo 100 > /proc/sys/net/dccp_rust/timewait_ms"
 else
-	loaded dccp_ipv4 || modprobe dccp_ipv4 || { echo "# modprobe dccp_ipv4 failed"; exit 1; }
+	for m in dccp_ipv4 dccp_ipv6; do
+		loaded $m || modprobe $m || { echo "# modprobe $m failed"; exit 1; }
+	done
 	# Pinned from now on (lib.sh, end_unload), as dccp.sh's taken-slot
-	# case says.
-	awk '$1 == "dccp_ipv4" || $1 == "dccp" { printf "%s(%s)\n", $1, $3 }' \
+	# case says; dccp_ipv6 for the IPv6 scripts.
+	awk '$1 == "dccp_ipv4" || $1 == "dccp_ipv6" || $1 == "dccp" { printf "%s(%s)\n", $1, $3 }' \
 		/proc/modules > $RNET_PINNED_FILE
 	init=true
 fi

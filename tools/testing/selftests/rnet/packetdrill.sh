@@ -62,7 +62,8 @@ one() {
 	# Per family: passed in some run (p4, p6), failed for good in some
 	# run (h4, h6): a hard failure counts even after a pass.
 	for try in 1 2 3; do
-		(cd "$dir" && ./ksft_runner.sh "$s") > "$run" 2>&1
+		# A run that hangs ends after 2 minutes, failed (no "ok" line).
+		(cd "$dir" && timeout 120 ./ksft_runner.sh "$s") > "$run" 2>&1
 		again=0
 		for f in 4 6; do
 			v=$(verdict ipv$f "$run" "$sect")

@@ -60,7 +60,12 @@ wire_setup() {
 	ip link set "$(ifname_by_mac "" $MAC_B)" netns $NS_W || return
 	IF_A=$(ifname_by_mac $NS_W $MAC_A)
 	IF_B=$(ifname_by_mac $NS_W $MAC_B)
+	[ "$(basename "$(in_w readlink "/sys/class/net/$IF_A/device/driver")")" = "$1" ] ||
+		fail "NIC A ($IF_A) is not on $1" || return
 	in_w ip link set lo up
+	# No TCP metrics kept from one script's connection for the next one
+	# to the same address (an RTT from the cache would move its RTO).
+	in_w sysctl -q -w net.ipv4.tcp_no_metrics_save=1 || return
 	in_w sh -c "echo 0 > /proc/sys/net/ipv6/conf/$IF_A/router_solicitations &&
 		    echo 1 > /proc/sys/net/ipv6/conf/$IF_B/disable_ipv6" || return
 	in_w ip link set "$IF_A" up && in_w ip link set "$IF_B" up || return
@@ -70,6 +75,13 @@ wire_setup() {
 	# runner saw arrive (wire.rs) has been through the stack before the
 	# runner's next line, as the softirq that took it in runs first.
 	pin_pair
+	local irq n=0
+	for irq in $(ls /sys/bus/pci/devices/$pci_a/msi_irqs 2> /dev/null); do
+		n=$((n + 1))
+		[ "$(cat /proc/irq/$irq/smp_affinity_list)" = 0 ] ||
+			fail "NIC A's interrupt $irq is not on CPU 0" || return
+	done
+	[ $n -gt 0 ] || fail "NIC A has no MSI or MSI-X interrupts to pin" || return
 }
 
 # wire_cleanup: the NICs back in the init namespace, then rnet-w gone (a
@@ -78,6 +90,7 @@ wire_setup() {
 wire_cleanup() {
 	local m i
 	if [ -e /run/netns/$NS_W ]; then
+		i=$(ifname_by_mac $NS_W $MAC_B) && in_w ethtool -K "$i" gro on > /dev/null 2>&1
 		for m in $MAC_A $MAC_B; do
 			i=$(ifname_by_mac $NS_W $m) && in_w ip link set "$i" netns 1
 		done
@@ -91,9 +104,11 @@ echo "KTAP version 1"
 echo "1..$(( $(echo $scripts | wc -w) * $(echo $drivers | wc -w) ))"
 n=0 failed=0
 for drv in $drivers; do
+	setup_ok=1
 	if ! wire_setup $drv > "$out/setup" 2>&1; then
 		sed 's/^/# /' "$out/setup"
-		echo "# wire setup for $drv failed"
+		echo "# wire setup for $drv failed: its scripts fail"
+		setup_ok=0
 	fi
 	for s in $scripts; do
 		n=$((n + 1))
@@ -108,6 +123,7 @@ for drv in $drivers; do
 			'cd "$1" && exec ip netns exec "$2" taskset -c 0 rnet-drill --local_dev="$3" --peer_dev="$4" --tolerance_usecs="$5" $6 "$7"' \
 			sh "$dir" $NS_W "$IF_A" "$IF_B" $tol "${RNET_WIRE_ARGS:-}" "$s"
 		ok=$?
+		[ $setup_ok = 1 ] || ok=1
 		took=$(awk -v a="$t0" '{ printf "%.1f s", $1 - a }' /proc/uptime)
 		if [ $ok = 0 ]; then
 			echo "# TEST: tcp-wire: $s $drv [ OK ] ($took)${want:+: failed as it must: $(head -n 1 "$out/run")}"

@@ -220,6 +220,13 @@ impl Runner<'_> {
             ip: self.ip_hdr(icmp_proto, p),
             payload: icmp_message(v6, t, c, ic.mtu, &quoted),
         };
+        // The path's MTU, as the error says: in wire mode, no frame the
+        // kernel sends from now on may be larger.
+        if (v6 && t == V6_PACKET_TOO_BIG) || (!v6 && t == V4_UNREACH && c == 4) {
+            if let Some(m) = ic.mtu {
+                self.sniffer.lower_path_mtu(m as usize);
+            }
+        }
         self.log(format!("< icmp type {t} code {c} quoting {proto}"));
         self.inject(line, &pkt)
     }
