@@ -355,11 +355,15 @@ rust_tso6() {
 # With every transmit offload off the stack segments and checksums in
 # software; the data must still arrive intact, and with them on again too.
 rust_offloads_off() {
+	local rc=0
 	in_a ethtool -K "$IF_A" tso off sg off tx off || fail "ethtool -K off failed" || return
-	in_a ethtool -k "$IF_A" | grep -qx "tcp-segmentation-offload: off" ||
-		fail "TSO still on" || return
-	tcp_checked "$(bulk 20000000)" || return
+	in_a ethtool -k "$IF_A" | grep -qx "tcp-segmentation-offload: off" || fail "TSO still on" ||
+		rc=1
+	[ $rc = 1 ] || tcp_checked "$(bulk 20000000)" || rc=1
+	# The offloads back on whatever happened: the tests after this one
+	# need them.
 	in_a ethtool -K "$IF_A" tso on sg on tx on || fail "ethtool -K on failed" || return
+	[ $rc = 0 ] || return 1
 	tcp_checked "$(bulk 20000000)"
 }
 
