@@ -86,7 +86,7 @@ for s in $scripts; do
 	if [ -z "$want" ]; then
 		check='[ $rc = 0 ]'
 	else
-		check='[ $rc = 1 ] && grep -qF "$s:$want" "$out/run"'
+		check='[ $rc = 1 ] && failed_as "$s" "$want" "$out/run"'
 	fi
 	drill_try "$out/run" "$check" sh -c \
 		'cd "$1" && exec unshare -n rnet-drill --init_scripts="$2" --tolerance_usecs=14000 "$3"' \

@@ -149,7 +149,7 @@ for f in "$(dirname "$0")"/drill/*.pkt; do
 	if [ -z "$want" ]; then
 		check='[ $rc = 0 ]'
 	else
-		check='[ $rc = 1 ] && grep -qF "$s:$want" "$out/drill.out"'
+		check='[ $rc = 1 ] && failed_as "$s" "$want" "$out/drill.out"'
 	fi
 	drill_try "$out/drill.out" "$check" \
 		sh -c 'cd "$1" && exec unshare -n rnet-drill --tolerance_usecs=14000 "$2"' \

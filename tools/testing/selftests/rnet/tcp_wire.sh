@@ -117,7 +117,7 @@ for drv in $drivers; do
 		if [ -z "$want" ]; then
 			check='[ $rc = 0 ]'
 		else
-			check='[ $rc = 1 ] && grep -qF "$s:$want" "$out/run"'
+			check='[ $rc = 1 ] && failed_as "$s" "$want" "$out/run"'
 		fi
 		drill_try "$out/run" "$check" sh -c \
 			'cd "$1" && exec ip netns exec "$2" taskset -c 0 rnet-drill --local_dev="$3" --peer_dev="$4" --tolerance_usecs="$5" $6 "$7"' \
