@@ -6,6 +6,7 @@
 //! both directions start with a 10-byte virtio-net header (IFF_VNET_HDR).
 
 use crate::sys;
+use crate::wire::SockaddrLl;
 use std::io;
 use std::os::raw::{c_int, c_ulong};
 use std::process::Command;
@@ -185,31 +186,11 @@ pub struct Sniffer {
     path_mtu: usize,
 }
 
-#[repr(C)]
-struct SockaddrLl {
-    family: u16,
-    protocol: u16,
-    ifindex: i32,
-    hatype: u16,
-    pkttype: u8,
-    halen: u8,
-    addr: [u8; 8],
-}
-
-extern "C" {
-    fn if_nametoindex(name: *const i8) -> u32;
-}
-
 impl Sniffer {
     /// Opens the packet socket on interface `name`: the tun device, or
     /// in wire mode (`wire`) the peer NIC.
     pub fn open(name: &str, wire: bool) -> io::Result<Sniffer> {
-        let cname = std::ffi::CString::new(name).map_err(|_| io::Error::other("bad name"))?;
-        // SAFETY: a NUL-terminated name.
-        let ifindex = unsafe { if_nametoindex(cname.as_ptr()) };
-        if ifindex == 0 {
-            return Err(io::Error::other(format!("no interface {name}")));
-        }
+        let ifindex = crate::wire::ifindex(name)?;
         // SAFETY: plain integer arguments.
         let fd = unsafe {
             sys::socket(
@@ -234,7 +215,7 @@ impl Sniffer {
         let sll = SockaddrLl {
             family: AF_PACKET as u16,
             protocol: ETH_P_ALL.to_be(),
-            ifindex: ifindex as i32,
+            ifindex,
             hatype: 0,
             pkttype: 0,
             halen: 0,

@@ -29,15 +29,16 @@ const ETHTOOL_GGRO: u32 = 0x2b;
 const ETHTOOL_SGRO: u32 = 0x2c;
 const AF_INET: c_int = 2;
 
+/// `struct sockaddr_ll` (the sniffer's too).
 #[repr(C)]
-struct SockaddrLl {
-    family: u16,
-    protocol: u16,
-    ifindex: i32,
-    hatype: u16,
-    pkttype: u8,
-    halen: u8,
-    addr: [u8; 8],
+pub(crate) struct SockaddrLl {
+    pub(crate) family: u16,
+    pub(crate) protocol: u16,
+    pub(crate) ifindex: i32,
+    pub(crate) hatype: u16,
+    pub(crate) pkttype: u8,
+    pub(crate) halen: u8,
+    pub(crate) addr: [u8; 8],
 }
 
 #[repr(C)]
