@@ -9,9 +9,11 @@
 //! Simplifications, each allowed by the RFCs: the receiver remembers the
 //! last [`RX_HISTORY`] sequence numbers and reports at most
 //! [`MAX_ACK_VECTOR`] bytes of them, instead of keeping everything until
-//! an acknowledgement of its Ack arrives; it acknowledges every data
-//! packet (an Ack Ratio of 1, which "at least every R packets" allows);
-//! ECN is not used, so an ECN-marked state counts as received.
+//! an acknowledgement of its Ack arrives; ECN is not used, so an
+//! ECN-marked state counts as received. The Ack Ratio (RFC 4341 6.1)
+//! lives with the socket (`dccp_rust.rs`): the receiver acknowledges
+//! every Ack Ratio data packets, at once after a gap and within a short
+//! delay otherwise; the sender asks for half its window, at most 2.
 
 use super::codec::{seq_add, seq_delta};
 
@@ -240,6 +242,11 @@ pub struct Tx {
     rttvar_ms: u32,
     /// Current retransmission timeout.
     pub rto_ms: u32,
+    /// The most one acknowledgement grows the window by in slow start:
+    /// the socket keeps it at half its Ack Ratio, rounded up (a receiver
+    /// that acknowledges two packets at a time does not make the sender
+    /// twice as bursty), as the C CCID 2 does.
+    pub slow_start_cap: u32,
 }
 
 impl Default for Tx {
@@ -273,6 +280,7 @@ impl Tx {
             srtt_ms: 0,
             rttvar_ms: 0,
             rto_ms: RTO_INIT_MS,
+            slow_start_cap: 1,
         }
     }
 
@@ -342,9 +350,12 @@ impl Tx {
         self.rto_ms = (self.srtt_ms + 4 * self.rttvar_ms).clamp(RTO_MIN_MS, RTO_MAX_MS);
     }
 
-    fn grow(&mut self) {
+    fn grow(&mut self, grown: &mut u32) {
         if self.cwnd < self.ssthresh {
-            self.cwnd += 1;
+            if *grown < self.slow_start_cap {
+                self.cwnd += 1;
+                *grown += 1;
+            }
         } else {
             self.ca_acked += 1;
             if self.ca_acked >= self.cwnd {
@@ -360,6 +371,7 @@ impl Tx {
     /// received), at `now_ms`.
     pub fn on_ack(&mut self, ack: u64, vector: Option<&[u8]>, now_ms: u32) -> AckResult {
         let mut res = AckResult::default();
+        let mut grown = 0;
         // Newest packet first, against the runs from `ack` down.
         let mut runs = vector.map(|v| runs(ack, v));
         let mut run = runs.as_mut().and_then(|r| r.next());
@@ -397,7 +409,7 @@ impl Tx {
                     self.lost = self.lost.saturating_sub(1);
                 } else {
                     self.pipe = self.pipe.saturating_sub(1);
-                    self.grow();
+                    self.grow(&mut grown);
                 }
                 self.acked += 1;
                 res.acked += 1;

@@ -25,7 +25,8 @@
 //! switches them on in a namespace, validate DCCP headers at PRE_ROUTING
 //! and apply a Service Code policy at LOCAL_IN. Features are negotiated
 //! with Change and Confirm options, as the C DCCP needs to interoperate.
-//! IPv6 is the next step (Documentation/networking/rnet/dccp_rust.rst).
+//! IPv4 and IPv6, dual stack with IPv4-mapped peers
+//! (Documentation/networking/rnet/dccp_rust.rst).
 //!
 //! The module has no `unsafe` code: its sockets, packets and per-namespace
 //! state are reached through the `kernel` crate's abstractions.
@@ -84,6 +85,13 @@ const DCCP_SOCKOPT_GET_CUR_MPS: i32 = 5;
 const DCCP_SOCKOPT_CCID_TX_INFO: i32 = 192;
 /// Messages a socket's send queue holds (the C DCCP's default `tx_qlen`).
 const TX_QUEUE_LEN: u32 = 5;
+/// The longest a received data packet waits for its acknowledgement
+/// (ms): TCP's shortest delayed ACK, well below the sender's 200 ms
+/// floor of its timeout.
+const DELACK_MS: u32 = 40;
+/// The largest Ack Ratio this end asks for (RFC 4340 11.3's default,
+/// as the C DCCP's sender).
+const ACK_RATIO_MAX: u64 = 2;
 /// The most Ack Vector bytes a DataAck carries: what is left of the
 /// option room `DATA_OVERHEAD` keeps after a 48-bit acknowledgement.
 const DATA_ACK_VECTOR: usize = 14;
@@ -695,6 +703,15 @@ struct DccpSock {
     /// The last Timestamp the peer sent and when it arrived (ns): the
     /// next Ack or DataAck echoes it (RFC 4340 13.3).
     ts_echo: Option<(u32, i64)>,
+    /// Data packets received since this end last acknowledged (with an
+    /// Ack or a DataAck), for the peer's Ack Ratio.
+    rx_unacked: u32,
+    /// Acks and DataAcks sent (wrapping): one sent while a packet is
+    /// handled acknowledges it already.
+    acks_sent: u32,
+    /// When this end last changed the Ack Ratio it asks for (CCID 2's
+    /// milliseconds).
+    ack_ratio_ms: u32,
 }
 
 impl DccpSock {
@@ -719,6 +736,9 @@ impl DccpSock {
             feat: Features::new(false),
             confirms: Confirms::new(),
             ts_echo: None,
+            rx_unacked: 0,
+            acks_sent: 0,
+            ack_ratio_ms: 0,
         }
     }
 
@@ -937,9 +957,61 @@ fn send_ack(sk: &mut Locked<'_, Dccp>) -> Result {
     let seq = codec::seq_add(d.gss, 1);
     d.gss = seq;
     let out = build_opts(&a, PacketType::Ack, seq, Some(d.gsr), None, &opt[..n])?;
+    acked_all(sk);
     sk.xmit(out.bytes())?;
     confirms_sent(sk);
     Ok(())
+}
+
+/// The packet going out acknowledges everything received: no data
+/// packet waits for an acknowledgement any more.
+fn acked_all(sk: &mut Locked<'_, Dccp>) {
+    let d = sk.data();
+    d.acks_sent = d.acks_sent.wrapping_add(1);
+    if d.rx_unacked > 0 {
+        d.rx_unacked = 0;
+        sk.clear_delack();
+    }
+}
+
+/// A data packet arrived in OPEN: acknowledged every Ack Ratio packets
+/// (the peer's feature, RFC 4341 6.1), at once when it is not the next
+/// number (a gap the sender must learn of soon, RFC 4341 6.2) or
+/// Confirms wait, and otherwise within [`DELACK_MS`], so that the last
+/// packet of a burst is not left to the sender's timeout. Nothing when
+/// a DataAck sent while it was handled (`acks_before` then differs)
+/// acknowledged it already.
+fn data_rcvd(sk: &mut Locked<'_, Dccp>, in_order: bool, acks_before: u32) {
+    let d = sk.data();
+    if d.acks_sent != acks_before {
+        return;
+    }
+    d.rx_unacked = d.rx_unacked.saturating_add(1);
+    let ratio = d.feat.remote(feature::ACK_RATIO).max(1);
+    if !in_order || u64::from(d.rx_unacked) >= ratio || !d.confirms.bytes().is_empty() {
+        let _ = send_ack(sk);
+    } else {
+        sk.schedule_delack(DELACK_MS);
+    }
+}
+
+/// The Ack Ratio this end asks for its own data (RFC 4341 6.1.2): half
+/// the congestion window, so that a window brings two acknowledgements
+/// at least, and at most [`ACK_RATIO_MAX`]. It goes down at once (a
+/// window too small for it would wait for the timeout), up at most once
+/// a round trip, as RFC 4341 6.1.2 asks of renegotiation.
+fn ack_ratio_update(d: &mut DccpSock) {
+    let r = u64::from(d.tx.cwnd / 2).clamp(1, ACK_RATIO_MAX);
+    let wanted = d.feat.ack_ratio_wanted();
+    let now = now_ms();
+    if r < wanted || (r > wanted && now.wrapping_sub(d.ack_ratio_ms) >= d.tx.srtt_ms()) {
+        d.feat.set_ack_ratio(r);
+        d.ack_ratio_ms = now;
+    }
+    // The ratio the peer acknowledges with: the confirmed one.
+    let in_use = d.feat.local(feature::ACK_RATIO).clamp(1, ACK_RATIO_MAX);
+    // CAST: at most ACK_RATIO_MAX.
+    d.tx.slow_start_cap = (in_use as u32).div_ceil(2);
 }
 
 /// Milliseconds for CCID 2's clock (wrapping).
@@ -959,14 +1031,23 @@ fn send_data(sk: &mut Locked<'_, Dccp>, mut skb: OutSkb<'_>) -> Result {
     let d = sk.data();
     let seq = codec::seq_add(d.gss, 1);
     let mut opt = [0u8; 2 + ccid2::MAX_ACK_VECTOR + feat::CONFIRM_ROOM + TS_ECHO_ROOM];
-    let mut n = ack_vector_opt_into(&d.rx, DATA_ACK_VECTOR, &mut opt);
-    if 24 + n + TS_ECHO_ROOM <= room {
-        n = put_ts_echo(d, &mut opt, n);
-    }
+    // 24 bytes: the generic header and the acknowledgement. The feature
+    // options come first when room is short (a Change of this end's Ack
+    // Ratio after a timeout must reach the peer), then as much of the Ack
+    // Vector as fits (a vector cut short reports less, never wrongly).
     let fo = d.feature_out();
     let c = fo.bytes();
-    // 24 bytes: the generic header and the acknowledgement.
-    let sent_confirms = !c.is_empty() && 24 + n + c.len() <= room;
+    let sent_confirms = !c.is_empty() && 24 + c.len() <= room;
+    let reserve = if sent_confirms { c.len() } else { 0 };
+    let vmax = room.saturating_sub(24 + reserve + 2).min(DATA_ACK_VECTOR);
+    let mut n = if vmax > 0 {
+        ack_vector_opt_into(&d.rx, vmax, &mut opt)
+    } else {
+        0
+    };
+    if 24 + n + reserve + TS_ECHO_ROOM <= room {
+        n = put_ts_echo(d, &mut opt, n);
+    }
     if sent_confirms {
         opt[n..n + c.len()].copy_from_slice(c);
         n += c.len();
@@ -985,6 +1066,7 @@ fn send_data(sk: &mut Locked<'_, Dccp>, mut skb: OutSkb<'_>) -> Result {
     skb.data_mut()[6..8].copy_from_slice(&c.to_be_bytes());
     d.gss = seq;
     d.tx.on_send(seq, now_ms());
+    acked_all(sk);
     // Lost on the way (no route, no memory) counts as a loss would.
     let r = sk.xmit_skb(skb);
     if sent_confirms {
@@ -1152,12 +1234,29 @@ impl inet::Protocol for Dccp {
     const SOL: i32 = SOL_DCCP;
 
     fn setsockopt(sk: &mut Locked<'_, Self>, name: i32, val: &OptIn) -> Result {
+        // Every option but these takes an int at the least (`EINVAL`), as
+        // in the C DCCP.
+        let list = matches!(
+            name,
+            DCCP_SOCKOPT_PACKET_SIZE
+                | DCCP_SOCKOPT_CHANGE_L
+                | DCCP_SOCKOPT_CHANGE_R
+                | DCCP_SOCKOPT_CCID
+                | DCCP_SOCKOPT_TX_CCID
+                | DCCP_SOCKOPT_RX_CCID
+        );
+        if !list && val.len() < 4 {
+            return Err(EINVAL);
+        }
         match name {
             DCCP_SOCKOPT_SERVICE => {
                 // The Service Code, then the others a listener serves,
-                // each in network order as the socket API passes them.
+                // each in network order as the socket API passes them
+                // (bytes past the last whole code are ignored). The
+                // invalid code is EINVAL first and EFAULT in the list, as
+                // in the C DCCP.
                 let n = val.len();
-                if n < 4 || n % 4 != 0 || n > MAX_SERVICES * 4 {
+                if n > MAX_SERVICES * 4 {
                     return Err(EINVAL);
                 }
                 let mut raw = [0u8; MAX_SERVICES * 4];
@@ -1167,8 +1266,11 @@ impl inet::Protocol for Dccp {
                     *c = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
                 }
                 let codes = &codes[..n / 4];
-                if codes.contains(&SERVICE_INVALID) {
+                if codes[0] == SERVICE_INVALID {
                     return Err(EINVAL);
+                }
+                if codes.contains(&SERVICE_INVALID) {
+                    return Err(EFAULT);
                 }
                 let d = sk.data();
                 d.service = codes[0];
@@ -1176,7 +1278,6 @@ impl inet::Protocol for Dccp {
                 d.services = (codes.len() - 1) as u8;
                 Ok(())
             }
-            DCCP_SOCKOPT_GET_CUR_MPS => Err(EINVAL),
             // Obsolete; accepted and ignored, as the C DCCP does.
             DCCP_SOCKOPT_PACKET_SIZE | DCCP_SOCKOPT_CHANGE_L | DCCP_SOCKOPT_CHANGE_R => Ok(()),
             DCCP_SOCKOPT_CCID | DCCP_SOCKOPT_TX_CCID | DCCP_SOCKOPT_RX_CCID => {
@@ -1243,7 +1344,13 @@ impl inet::Protocol for Dccp {
     }
 
     fn getsockopt(sk: &mut Locked<'_, Self>, name: i32, out: &mut OptOut) -> Result {
+        // Room for an int at the least, as the C DCCP asks of every one.
+        if out.room()? < 4 {
+            return Err(EINVAL);
+        }
         match name {
+            // Obsolete: succeeds with nothing written, as in the C DCCP.
+            DCCP_SOCKOPT_PACKET_SIZE => Ok(()),
             DCCP_SOCKOPT_SERVICE => {
                 let d = sk.data();
                 let mut raw = [0u8; MAX_SERVICES * 4];
@@ -1476,6 +1583,7 @@ impl inet::Protocol for Dccp {
             d.rto_armed = false;
             if d.tx.in_flight() {
                 d.tx.on_timeout();
+                ack_ratio_update(d);
             }
             xmit_queued(sk);
             return;
@@ -1524,6 +1632,12 @@ impl inet::Protocol for Dccp {
         // A failed send (no route, no memory) is retried as a loss would be.
         let _ = sent;
         sk.reset_xmit_timer(rto);
+    }
+
+    fn delack_timer(sk: &mut Locked<'_, Self>) {
+        if sk.state() == State::Established && sk.data().rx_unacked > 0 {
+            let _ = send_ack(sk);
+        }
     }
 
     fn icmp_sent(sk: &mut Locked<'_, Self>, sent: &[u8]) -> bool {
@@ -1743,6 +1857,8 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet<Dccp>, h: &Header) {
         d.gsr = seq;
     }
     d.rx.record(seq);
+    // An Ack or DataAck sent from here on acknowledges this packet.
+    let acks_before = d.acks_sent;
     // Feature options (none in Data, RFC 4340 6): a resent Response's
     // are confirmed afresh, others' Confirms join those pending.
     let handshake = matches!(h.ptype, PacketType::Request | PacketType::Response);
@@ -1773,6 +1889,7 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet<Dccp>, h: &Header) {
             let vector = find_ack_vector(pkt.data(), h);
             let res = d.tx.on_ack(a, vector, now_ms());
             if res.acked > 0 || res.lost > 0 {
+                ack_ratio_update(d);
                 rto_update(sk, true);
                 xmit_queued(sk);
             }
@@ -1842,7 +1959,7 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet<Dccp>, h: &Header) {
             } else if sk.queue_rcv(pkt, h.len() as u32).is_err() {
                 count_sk(sk, DropReason::RcvbufFull);
             }
-            let _ = send_ack(sk);
+            data_rcvd(sk, seq == codec::seq_add(gsr, 1), acks_before);
         }
         (State::Established, PacketType::Ack) => {
             // A Change in an Ack is answered at once.
@@ -1923,6 +2040,9 @@ fn req_rcv(net: &Net, h: &Header, mut req: ReqRx<Dccp>) {
         feat,
         confirms,
         ts_echo: None,
+        rx_unacked: 0,
+        acks_sent: 0,
+        ack_ratio_ms: 0,
     };
     st.rx.record(r.isr);
     st.rx.record(seq);

@@ -216,8 +216,10 @@ pub struct Features {
     changing_r: u16,
     /// Whether this end is the server (its lists win).
     server: bool,
-    /// Whether the open connection resends its Sequence Window's Change L.
-    resend_seq_window: bool,
+    /// Bit `f`: the open connection carries non-negotiable feature `f`'s
+    /// Change L in its Acks and DataAcks until it is confirmed (a widened
+    /// Sequence Window, a new Ack Ratio).
+    resend: u16,
     /// The value of each non-negotiable feature's pending Change L.
     sent: [u64; LAST + 1],
     /// The checksum coverage the application asked to send with
@@ -240,7 +242,7 @@ impl Features {
             changing_l: 0,
             changing_r: 0,
             server,
-            resend_seq_window: false,
+            resend: 0,
             sent: DEFAULTS,
             cscov_send: 0,
             cscov_recv: 0,
@@ -316,10 +318,10 @@ impl Features {
     /// Appends the Changes this end opens a connection with to `out` and
     /// marks them pending: the client's CCID 2 both ways (in its
     /// Request); Ack Vectors from the peer and an Ack Ratio of 1 for this
-    /// end's data (RFC 4341 6.1.2: the receiver acknowledges every data
-    /// packet, so a last odd packet is not left to the timeout), from
-    /// both ends; and this end's Sequence Window when it is not the
-    /// default (`seq_window`). False when they did not all fit.
+    /// end's data (half of CCID 2's initial window of 3 packets, RFC 4341
+    /// 6.1.2; [`Features::set_ack_ratio`] changes it as the window
+    /// grows), from both ends; and this end's Sequence Window when it is
+    /// not the default (`seq_window`). False when they did not all fit.
     pub fn initial_changes(&mut self, seq_window: u64, out: &mut Confirms) -> bool {
         let mut ok = true;
         if !self.server {
@@ -479,9 +481,9 @@ impl Features {
     }
 
     /// The peer widened its Sequence Window to `w` (about five of its
-    /// windows, RFC 4340 7.5.2): as this end acknowledges every packet it
-    /// gets, it sends about as many packets a round trip as the peer, and
-    /// widens its own to match, at once for the acknowledgement numbers
+    /// windows, RFC 4340 7.5.2): as this end acknowledges the packets it
+    /// gets, one in Ack Ratio at the least, it may send about as many
+    /// packets a round trip as the peer, and widens its own to match, at once for the acknowledgement numbers
     /// it accepts, and for the peer through a Change L
     /// ([`Features::pending_changes`]) until confirmed.
     fn follow_seq_window(&mut self, w: u64) {
@@ -491,16 +493,46 @@ impl Features {
             self.local[i] = w;
             self.sent[i] = w;
             self.changing_l |= 1 << feature::SEQ_WINDOW;
-            self.resend_seq_window = true;
+            self.resend |= 1 << feature::SEQ_WINDOW;
         }
     }
 
+    /// The Ack Ratio this end asks of the peer for its data: the value
+    /// of its pending Change L, else the confirmed one.
+    pub fn ack_ratio_wanted(&self) -> u64 {
+        let f = feature::ACK_RATIO;
+        if self.changing(f, true) {
+            self.sent[usize::from(f)]
+        } else {
+            self.local(f)
+        }
+    }
+
+    /// Asks the peer to acknowledge this end's data every `r` packets
+    /// (RFC 4341 6.1.2): a Change L of Ack Ratio, carried by the open
+    /// connection's Acks and DataAcks until confirmed. Nothing changes
+    /// when `r` is what is asked already, or not a valid Ack Ratio.
+    pub fn set_ack_ratio(&mut self, r: u64) {
+        let f = feature::ACK_RATIO;
+        if r == self.ack_ratio_wanted() || !nn_valid(f, r) {
+            return;
+        }
+        self.sent[usize::from(f)] = r;
+        self.changing_l |= 1 << f;
+        self.resend |= 1 << f;
+    }
+
     /// Appends the Changes an open connection still waits to see
-    /// confirmed (a widened Sequence Window) to `out`.
+    /// confirmed (a widened Sequence Window, a new Ack Ratio) to `out`.
     pub fn pending_changes(&self, out: &mut Confirms) {
-        if self.resend_seq_window && self.changing(feature::SEQ_WINDOW, true) {
-            let be = self.local(feature::SEQ_WINDOW).to_be_bytes();
-            out.push(opt::CHANGE_L, feature::SEQ_WINDOW, None, &be[2..]);
+        for f in [feature::SEQ_WINDOW, feature::ACK_RATIO] {
+            if self.resend & 1 << f != 0 && self.changing(f, true) {
+                let be = self.sent[usize::from(f)].to_be_bytes();
+                // Sequence Window: six bytes; Ack Ratio: two (RFC 4340
+                // 7.5.2, 11.3).
+                let n = if f == feature::SEQ_WINDOW { 6 } else { 2 };
+                out.push(opt::CHANGE_L, f, None, &be[8 - n..]);
+            }
         }
     }
 

@@ -79,6 +79,7 @@ struct rnet_inet_proto {
 	bool v6;	/* IPv6 registered too (not booted with ipv6.disable=1) */
 	int (*listen_start)(struct sock *sk);
 	void (*write_timer)(struct sock *sk);
+	void (*delack_timer)(struct sock *sk);
 	int (*send_response)(struct request_sock *req);
 	int (*send_data)(struct sock *sk, struct sk_buff *skb);
 	bool (*icmp_sent)(struct sock *sk, const void *hdr, unsigned int len);
@@ -903,6 +904,19 @@ int rust_helper_rnet_optout_write(char __user *optval, int __user *optlen,
 	return 0;
 }
 
+/* The length of the caller's getsockopt() buffer. */
+int rust_helper_rnet_optout_room(int __user *optlen, unsigned int *room)
+{
+	int ulen;
+
+	if (get_user(ulen, optlen))
+		return -EFAULT;
+	if (ulen < 0)
+		return -EINVAL;
+	*room = ulen;
+	return 0;
+}
+
 /* DCCP-style listen: inet_listen() takes SOCK_STREAM only. */
 int rust_helper_rnet_inet_listen(struct socket *sock, int backlog)
 {
@@ -1127,6 +1141,7 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 				     const struct net_protocol *netproto,
 				     int (*listen_start)(struct sock *sk),
 				     void (*write_timer)(struct sock *sk),
+				     void (*delack_timer)(struct sock *sk),
 				     int (*send_response)(struct request_sock *req),
 				     int (*send_data)(struct sock *sk,
 						      struct sk_buff *skb),
@@ -1194,6 +1209,7 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	p->slot = slot;
 	p->listen_start = listen_start;
 	p->write_timer = write_timer;
+	p->delack_timer = delack_timer;
 	p->send_response = send_response;
 	p->send_data = send_data;
 	p->icmp_sent = icmp_sent;
@@ -2354,6 +2370,36 @@ static void rnet_inet_write_timer(struct timer_list *t)
 }
 
 /*
+ * The delayed-acknowledgement timer, as the retransmission timer: the
+ * protocol's delack_timer runs under the bh lock, with no task owning the
+ * socket, and only when it was armed last and not stopped since.
+ */
+static void rnet_inet_delack_timer(struct timer_list *t)
+{
+	struct inet_connection_sock *icsk =
+		from_timer(icsk, t, icsk_delack_timer);
+	struct sock *sk = &icsk->icsk_inet.sk;
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk)) {
+		sk_reset_timer(sk, &icsk->icsk_delack_timer,
+			       jiffies + HZ / 50);
+	} else if (sk->sk_state != TCP_CLOSE &&
+		   (icsk->icsk_ack.pending & ICSK_ACK_TIMER)) {
+		if (time_after(icsk->icsk_ack.timeout, jiffies)) {
+			sk_reset_timer(sk, &icsk->icsk_delack_timer,
+				       icsk->icsk_ack.timeout);
+		} else {
+			icsk->icsk_ack.pending = 0;
+			rnet_inet_of(sk)->delack_timer(sk);
+		}
+	}
+	bh_unlock_sock(sk);
+	/* The reference sk_reset_timer() took. */
+	sock_put(sk);
+}
+
+/*
  * The INET part of proto.init (and of a clone's set-up): the connection
  * socket's methods the INET code may call, and its timers.
  */
@@ -2361,7 +2407,7 @@ void rust_helper_rnet_inet_sock_init(struct sock *sk)
 {
 	inet_csk(sk)->icsk_sync_mss = rnet_inet_sync_mss;
 	inet_csk_init_xmit_timers(sk, rnet_inet_write_timer,
-				  rnet_inet_timer_noop, rnet_inet_timer_noop);
+				  rnet_inet_delack_timer, rnet_inet_timer_noop);
 }
 
 /*
@@ -2380,6 +2426,24 @@ void rust_helper_rnet_inet_reset_xmit_timer(struct sock *sk, unsigned int ms)
 void rust_helper_rnet_inet_clear_xmit_timer(struct sock *sk)
 {
 	inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
+}
+
+/*
+ * Arms the delayed-acknowledgement timer @ms from now (at most
+ * TCP_DELACK_MAX) unless it is armed already; not for a listener.
+ */
+void rust_helper_rnet_inet_schedule_delack(struct sock *sk, unsigned int ms)
+{
+	if (sk->sk_state == TCP_LISTEN ||
+	    (inet_csk(sk)->icsk_ack.pending & ICSK_ACK_TIMER))
+		return;
+	inet_csk_reset_xmit_timer(sk, ICSK_TIME_DACK, msecs_to_jiffies(ms),
+				  TCP_DELACK_MAX);
+}
+
+void rust_helper_rnet_inet_clear_delack(struct sock *sk)
+{
+	inet_csk_clear_xmit_timer(sk, ICSK_TIME_DACK);
 }
 
 /*

@@ -298,6 +298,10 @@ pub trait Protocol: Sized + Send + Sync + 'static {
     /// expired.
     fn xmit_timer(_sk: &mut Locked<'_, Self>) {}
 
+    /// The delayed-acknowledgement timer armed with
+    /// [`Locked::schedule_delack`] expired.
+    fn delack_timer(_sk: &mut Locked<'_, Self>) {}
+
     /// `setsockopt(fd, P::SOL, name, ...)`.
     fn setsockopt(_sk: &mut Locked<'_, Self>, _name: i32, _val: &OptIn) -> Result {
         Err(Error::from_errno(-(bindings::ENOPROTOOPT as i32)))
@@ -594,6 +598,21 @@ impl<'a, P: Protocol> Locked<'a, P> {
     pub fn clear_xmit_timer(&mut self) {
         // SAFETY: as above.
         unsafe { bindings::rnet_inet_clear_xmit_timer(self.sk.as_raw()) };
+    }
+
+    /// Arms the delayed-acknowledgement timer, unless it is armed
+    /// already: [`Protocol::delack_timer`] runs in `ms` milliseconds (at
+    /// most 200), unless the timer is stopped first or the socket closes.
+    pub fn schedule_delack(&mut self, ms: u32) {
+        // SAFETY: the socket is valid and ours (type invariant); its
+        // timers were set up by `proto.init` (or the clone path).
+        unsafe { bindings::rnet_inet_schedule_delack(self.sk.as_raw(), ms) };
+    }
+
+    /// Stops the delayed-acknowledgement timer.
+    pub fn clear_delack(&mut self) {
+        // SAFETY: the socket is valid and ours (type invariant).
+        unsafe { bindings::rnet_inet_clear_delack(self.sk.as_raw()) };
     }
 
     /// Ends the connection into TIMEWAIT: a timewait socket holds the
@@ -1164,6 +1183,7 @@ impl<P: Protocol> Registration<P> {
                 &np,
                 Some(listen_start_tramp::<P>),
                 Some(write_timer_tramp::<P>),
+                Some(delack_timer_tramp::<P>),
                 Some(send_response_tramp::<P>),
                 Some(send_data_tramp::<P>),
                 Some(icmp_sent_tramp::<P>),
@@ -1379,6 +1399,19 @@ unsafe extern "C" fn write_timer_tramp<P: Protocol>(sk: *mut bindings::sock) {
     let sk = unsafe { Sock::<P>::from_raw(sk) };
     let mut l = Locked { sk };
     P::xmit_timer(&mut l);
+}
+
+/// The delayed-acknowledgement timer's protocol part.
+///
+/// # Safety
+///
+/// `sk` is a socket of `P`, under its bh lock with no task owning it.
+unsafe extern "C" fn delack_timer_tramp<P: Protocol>(sk: *mut bindings::sock) {
+    // SAFETY: the timer helper calls this under the bh lock of a socket
+    // of `P` that no task owns.
+    let sk = unsafe { Sock::<P>::from_raw(sk) };
+    let mut l = Locked { sk };
+    P::delack_timer(&mut l);
 }
 
 /// The protocol part of `proto.sendmsg`.
@@ -1634,6 +1667,16 @@ pub struct OptOut {
 }
 
 impl OptOut {
+    /// The length of the caller's buffer: `EINVAL` when it is negative,
+    /// `EFAULT` when it cannot be read.
+    pub fn room(&self) -> Result<usize> {
+        let mut room: c_uint = 0;
+        // SAFETY: `len` is the caller's user pointer (type invariant),
+        // read with the helper's user accessor; `room` is writable.
+        to_result(unsafe { bindings::rnet_optout_room(self.len, &mut room) })?;
+        Ok(room as usize)
+    }
+
     /// Answers with `bytes`: `EINVAL` when the caller's buffer is shorter,
     /// `EFAULT` when its memory cannot be written.
     pub fn write(&mut self, bytes: &[u8]) -> Result {

@@ -161,6 +161,42 @@ mod dccp_feat {
     }
 
     #[test]
+    fn ack_ratio_follows_the_sender() {
+        let mut f = Features::new(false);
+        let mut out = Confirms::new();
+        assert!(f.initial_changes(100, &mut out));
+        // The handshake asks for 1 (Change L, feature 5, two bytes).
+        assert!(out.bytes().windows(5).any(|w| w == [32, 5, 5, 0, 1]));
+        assert_eq!(f.ack_ratio_wanted(), 1);
+        // The same value again, or an invalid one, changes nothing.
+        f.set_ack_ratio(1);
+        f.set_ack_ratio(0);
+        let mut c = Confirms::new();
+        f.pending_changes(&mut c);
+        assert!(c.bytes().is_empty());
+        // The window grew: 2, carried until confirmed; a late Confirm of
+        // the handshake's 1 is not its answer.
+        f.set_ack_ratio(2);
+        assert_eq!(f.ack_ratio_wanted(), 2);
+        let mut c = Confirms::new();
+        f.pending_changes(&mut c);
+        assert_eq!(c.bytes(), [32, 5, 5, 0, 2]);
+        assert_eq!(negotiate(&mut f, &[35, 5, 5, 0, 1]).0, Ok(()));
+        assert!(f.changing(feature::ACK_RATIO, true));
+        assert_eq!(negotiate(&mut f, &[35, 5, 5, 0, 2]).0, Ok(()));
+        assert!(!f.changing(feature::ACK_RATIO, true));
+        assert_eq!(f.local(feature::ACK_RATIO), 2);
+        let mut c = Confirms::new();
+        f.pending_changes(&mut c);
+        assert!(c.bytes().is_empty());
+        // The peer's Change L sets the ratio this end acknowledges with.
+        assert_eq!(f.remote(feature::ACK_RATIO), 2);
+        let (r, out) = negotiate(&mut f, &[32, 5, 5, 0, 3]);
+        assert_eq!((r, out), (Ok(()), vec![35, 5, 5, 0, 3]));
+        assert_eq!(f.remote(feature::ACK_RATIO), 3);
+    }
+
+    #[test]
     fn confirm_of_a_value_not_offered_is_a_reset() {
         let mut f = Features::new(false);
         let mut out = Confirms::new();
@@ -430,8 +466,10 @@ mod dccp_ccid2 {
         assert_eq!(tx.cwnd, INIT_CWND);
         let mut seq = 1000;
         let mut rx = RxHistory::new();
-        // Each window fully acknowledged: doubling until ssthresh.
+        // Each window fully acknowledged by one Ack (a receiver whose Ack
+        // Ratio is 24: a cap of 12): doubling until ssthresh.
         tx.ssthresh = 12;
+        tx.slow_start_cap = 12;
         for _ in 0..3 {
             while tx.can_send() {
                 tx.on_send(seq, 0);
@@ -447,6 +485,46 @@ mod dccp_ccid2 {
         assert_eq!(tx.halvings, 0);
         assert_eq!(tx.acked, 3 + 6 + 12);
         assert!(tx.rto_ms >= RTO_MIN_MS);
+    }
+
+    #[test]
+    fn slow_start_growth_per_ack_is_capped() {
+        // Two packets an Ack (Ack Ratio 2, a cap of 1): the window grows
+        // by one an Ack, half as fast as with one packet an Ack.
+        let mut tx = Tx::new();
+        let mut rx = RxHistory::new();
+        let mut seq = 0;
+        for _ in 0..4 {
+            for _ in 0..2 {
+                tx.on_send(seq, 0);
+                rx.record(seq);
+                seq += 1;
+            }
+            let v = vector(&rx);
+            assert_eq!(tx.on_ack(seq - 1, Some(&v), 1).acked, 2);
+        }
+        assert_eq!(tx.cwnd, INIT_CWND + 4);
+        // One packet an Ack: one more each.
+        for _ in 0..4 {
+            tx.on_send(seq, 0);
+            rx.record(seq);
+            let v = vector(&rx);
+            assert_eq!(tx.on_ack(seq, Some(&v), 1).acked, 1);
+            seq += 1;
+        }
+        assert_eq!(tx.cwnd, INIT_CWND + 8);
+        // Past ssthresh, congestion avoidance is one per window whatever
+        // the cap.
+        tx.ssthresh = tx.cwnd;
+        let w = tx.cwnd;
+        for _ in 0..w {
+            tx.on_send(seq, 0);
+            rx.record(seq);
+            seq += 1;
+        }
+        let v = vector(&rx);
+        tx.on_ack(seq - 1, Some(&v), 1);
+        assert_eq!(tx.cwnd, w + 1);
     }
 
     #[test]

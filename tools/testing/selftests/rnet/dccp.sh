@@ -524,8 +524,11 @@ dccp_ipv6() {
 # accepts clients asking for 1000 and 7, and a Request dccpt built for 7;
 # one asking for 43 and one with no code are refused at once by a Reset
 # (Bad Service Code: EBADRQC), counted as bad_service; the option's
-# errors (short value, the invalid code first or second, an unknown
-# option, 6 bytes, 33 codes, a short read) and a list read back.
+# answers as the C DCCP's (dccp_interop.sh compares them): a short value,
+# the invalid code first (EINVAL) or second (EFAULT), an unknown option,
+# 6 bytes (one code, the rest ignored), 33 codes, a short read, a list
+# read back, GET_CUR_MPS set (ENOPROTOOPT), a read of fewer than 4 bytes
+# (EINVAL), an unknown option read.
 dccp_service() {
 	local out s0 n0 rc code
 	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
@@ -533,7 +536,7 @@ dccp_service() {
 	timewait_ms $NS_A $TW_MS
 	out=$(echo $(dccpt sockopts))
 	diag "options: $out"
-	[ "$out" = "short: errno 22 (Invalid argument) invalid: errno 22 (Invalid argument) unknown: errno 92 (Protocol not available) 6 bytes: errno 22 (Invalid argument) invalid second: errno 22 (Invalid argument) 33 codes: errno 22 (Invalid argument) list: ok read back: 12 bytes, same into 2 bytes: errno 22 (Invalid argument)" ] ||
+	[ "$out" = "short: errno 22 (Invalid argument) invalid: errno 22 (Invalid argument) unknown: errno 92 (Protocol not available) 6 bytes: ok invalid second: errno 14 (Bad address) 33 codes: errno 22 (Invalid argument) list: ok read back: 12 bytes, same into 2 bytes: errno 22 (Invalid argument) set mps: errno 92 (Protocol not available) ccids into 2 bytes: errno 22 (Invalid argument) get unknown: errno 92 (Protocol not available)" ] ||
 		fail "SOL_DCCP options: $out" || return
 	s0=$(dccp_stat $NS_B bad_service) n0=$(dccp_stat $NS_A no_socket)
 	export DCCPT_SERVICE=42,7,1000
@@ -1085,12 +1088,15 @@ bulk() {
 # queued. Then a bulk transfer on a clean link, and with 5% of the
 # client's packets lost. Every message that arrives is whole and intact.
 # On the clean link every message is acknowledged (Ack Vectors) or lost,
-# what is acknowledged arrived, and the window grows; under loss more
+# what is acknowledged arrived, and the window grows; the sender's Ack
+# Ratio follows it to 2 (confirmed) and the receiver honours it: it
+# sends 40% to 60% as many packets as it gets (every one with Ack Ratio
+# 1, as before it was honoured); under loss more
 # losses are detected from the Ack Vectors, the window is halved more
 # often (counted) and ends smaller than on the clean link. Last, with
 # reordering, messages arrive out of order and intact.
 dccp_ccid2() {
-	local n=2000 cw0 cw1 got r0 drops f=/tmp/dccp_win.fifo pid srv out ack0 lost0 hv0
+	local n=2000 cw0 cw1 got r0 drops f=/tmp/dccp_win.fifo pid srv out ack0 lost0 hv0 t0 acks
 	[ "$(cat /rnet/flavour 2> /dev/null)" = debug ] && n=400
 	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
@@ -1130,8 +1136,10 @@ dccp_ccid2() {
 		fail "server: $(cat /tmp/dccp_bulk.out)" || return
 
 	r0=$(dccp_stat $NS_B rcvbuf_full)
+	t0=$(stat $NS_B "$IF_B" tx_packets)
 	bulk $n || return
-	diag "clean: $BULK_C; server: $BULK_S"
+	acks=$(( $(stat $NS_B "$IF_B" tx_packets) - t0 ))
+	diag "clean: $BULK_C; server: $BULK_S; $acks packets from the server"
 	drops=$(( $(dccp_stat $NS_B rcvbuf_full) - r0 ))
 	got=$(field received "$BULK_S")
 	[ "$(field bad "$BULK_S")" = 0 ] || fail "server: $BULK_S" || return
@@ -1147,6 +1155,11 @@ dccp_ccid2() {
 	cw0=$(field cwnd "$BULK_C")
 	[ "$cw0" -ge 50 ] && [ "$(field timeouts "$BULK_C")" -le 2 ] ||
 		fail "the window did not grow, or timed out: $BULK_C" || return
+	# Ack Ratio: the client's own, then the server's (which sent no data).
+	[ "$(field ack_ratio "$BULK_C")" = 2/1 ] ||
+		fail "Ack Ratio (client's/server's) not 2/1: $BULK_C" || return
+	[ $acks -ge $((n * 4 / 10)) ] && [ $acks -le $((n * 6 / 10)) ] ||
+		fail "the server sent $acks packets for $n data packets" || return
 
 	in_a tc qdisc add dev "$IF_A" root netem loss 5% || fail "netem" || return
 	bulk $n

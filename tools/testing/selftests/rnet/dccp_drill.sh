@@ -89,8 +89,8 @@ for s in $scripts; do
 		check='[ $rc = 1 ] && failed_as "$s" "$want" "$out/run"'
 	fi
 	drill_try "$out/run" "$check" sh -c \
-		'cd "$1" && exec unshare -n rnet-drill --init_scripts="$2" --tolerance_usecs=14000 "$3"' \
-		sh "$dir" "$init" "$s"
+		'cd "$1" && exec unshare -n rnet-drill --init_scripts="$2" --tolerance_usecs="$3" "$4"' \
+		sh "$dir" "$init" "$(script_tolerance "$dir/$s" 14000)" "$s"
 	ok=$?
 	took=$(awk -v a="$t0" '{ printf "%.1f s", $1 - a }' /proc/uptime)
 	if [ $stack = rust ] && ! wait_for 2 sh -c "[ \$(awk '\$1 == \"dccp_rust\" { print \$3 }' /proc/modules) = $base ]"; then

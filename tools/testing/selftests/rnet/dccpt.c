@@ -71,7 +71,9 @@
  *                                  invalid one, an unknown option, 6
  *                                  bytes, the invalid code second, 33
  *                                  codes, a list of three read back, a
- *                                  read into 2 bytes
+ *                                  read into 2 bytes, GET_CUR_MPS set,
+ *                                  AVAILABLE_CCIDS into 2 bytes, an
+ *                                  unknown option read
  *   dccpt raw SRC DST PORT KIND [ARG]
  *                                  one hand-made packet on a raw socket,
  *                                  from SRC port 40000, IPv4 or (DST
@@ -275,6 +277,15 @@ static int do_sockopts(void)
 	len = 2;
 	printf("into 2 bytes: ");
 	report(getsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_SERVICE, back, &len));
+	printf("set mps: ");
+	report(setsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_GET_CUR_MPS, &v, 4));
+	len = 2;
+	printf("ccids into 2 bytes: ");
+	report(getsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_AVAILABLE_CCIDS, back,
+			  &len));
+	len = sizeof(back);
+	printf("get unknown: ");
+	report(getsockopt(fd, SOL_DCCP, 99, back, &len));
 	close(fd);
 	return 0;
 }

@@ -39,3 +39,12 @@ failed_as() {
 		grep -F "$1:${2%%: *}: timing error: rnet-drill fell behind" "$3" |
 			grep -qF "; then: ${2#*: }"
 }
+
+# script_tolerance SCRIPT DEFAULT: the tolerance SCRIPT names in its own
+# "--tolerance_usecs=N" line, else DEFAULT. The harnesses pass it on the
+# command line, which rnet-drill prefers to the script's line.
+script_tolerance() {
+	local t
+	t=$(sed -n 's/^--tolerance_usecs=\([0-9][0-9]*\)$/\1/p' "$1" | head -n 1)
+	echo "${t:-$2}"
+}

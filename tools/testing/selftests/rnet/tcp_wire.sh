@@ -119,11 +119,9 @@ for drv in $drivers; do
 		else
 			check='[ $rc = 1 ] && failed_as "$s" "$want" "$out/run"'
 		fi
-		# A script that names its own tolerance keeps it.
-		stol=$(sed -n 's/^--tolerance_usecs=\([0-9][0-9]*\)$/\1/p' "$dir/$s")
 		drill_try "$out/run" "$check" sh -c \
 			'cd "$1" && exec ip netns exec "$2" taskset -c 0 rnet-drill --local_dev="$3" --peer_dev="$4" --tolerance_usecs="$5" $6 "$7"' \
-			sh "$dir" $NS_W "$IF_A" "$IF_B" ${stol:-$tol} "${RNET_WIRE_ARGS:-}" "$s"
+			sh "$dir" $NS_W "$IF_A" "$IF_B" "$(script_tolerance "$dir/$s" $tol)" "${RNET_WIRE_ARGS:-}" "$s"
 		ok=$?
 		[ $setup_ok = 1 ] || ok=1
 		took=$(awk -v a="$t0" '{ printf "%.1f s", $1 - a }' /proc/uptime)
