@@ -8,6 +8,7 @@
  * With DCCPT_FAMILY=6 in the environment the sockets are AF_INET6 and
  * the addresses IPv6 ones (the raw-packet commands stay IPv4 but where
  * they say otherwise); DCCPT_V6ONLY set makes them IPV6_V6ONLY.
+ *   dccpt now                      CLOCK_MONOTONIC in ms
  *   dccpt listen PORT SECS         bind, listen, hold the socket SECS s
  *   dccpt bind PORT                bind only, then close
  *   dccpt connect ADDR PORT [SECS] blocking connect (SECS s at most,
@@ -23,11 +24,14 @@
  *                                  close them), hold (accept
  *                                  nothing, hold the listener N s, then
  *                                  print "closing T" and close it; T is
- *                                  CLOCK_MONOTONIC in ms)
+ *                                  CLOCK_MONOTONIC in ms), closeatT
+ *                                  (close them when CLOCK_MONOTONIC
+ *                                  reaches T ms: "closing T")
  *   dccpt client ADDR PORT MODE    connect, print "ok" and "port N" (the
  *                                  local port), then per MODE: close (at
  *                                  once), lingerN (close after N s, 3 by
- *                                  default), wait
+ *                                  default), closeatT (as the server's),
+ *                                  wait
  *                                  (until the connection ends, 20 s at
  *                                  most: "hup T ERR", CLOCK_MONOTONIC in
  *                                  ms and 0 when recv() returned 0, else
@@ -413,6 +417,17 @@ static long now_ms(void)
 	return t.tv_sec * 1000L + t.tv_nsec / 1000000;
 }
 
+/* Sleeps until CLOCK_MONOTONIC reaches @ms, then prints "closing T". */
+static void close_at(const char *ms)
+{
+	long d = atol(ms) - now_ms();
+
+	if (d > 0)
+		usleep(d * 1000);
+	printf("closing %ld\n", now_ms());
+	fflush(stdout);
+}
+
 static int do_connect(const char *ip, const char *port, int secs)
 {
 	struct timeval tv = { .tv_sec = secs };
@@ -488,6 +503,8 @@ static int do_server(const char *port, int n, int backlog, const char *mode)
 				return 0;
 			}
 			printf("hup\n");
+		} else if (!strncmp(mode, "closeat", 7) && !i) {
+			close_at(mode + 7);
 		}
 		close(c[i]);
 	}
@@ -519,6 +536,8 @@ static int do_client(const char *ip, const char *port, const char *mode)
 	if (!strncmp(mode, "linger", 6)) {
 		fflush(stdout);
 		sleep(mode[6] ? atoi(mode + 6) : 3);
+	} else if (!strncmp(mode, "closeat", 7)) {
+		close_at(mode + 7);
 	} else if (!strcmp(mode, "wait")) {
 		char b;
 		ssize_t r;
@@ -1483,6 +1502,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "listen"))
 		return do_listen(argv[2], atoi(argv[3]), 1);
+	if (argc == 2 && !strcmp(argv[1], "now"))
+		return printf("%ld\n", now_ms()) < 0;
 	if (argc == 3 && !strcmp(argv[1], "bind"))
 		return do_listen(argv[2], 0, 0);
 	if (argc == 4 && !strcmp(argv[1], "connect"))
