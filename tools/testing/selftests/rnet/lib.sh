@@ -407,6 +407,13 @@ snmp6() {
 	ip netns exec "$1" awk -v f="$2" '$1 == f { print $2 }' /proc/net/snmp6
 }
 
+# tcpext NS FIELD: counter FIELD of the TcpExt line of netns NS's
+# /proc/net/netstat (the INET socket layer's, not only TCP's).
+tcpext() {
+	ip netns exec "$1" awk -v f="$2" '$1 == "TcpExt:" {
+		if (!n) { for (i = 2; i <= NF; i++) c[$i] = i; n = 1 } else print $c[f] }' /proc/net/netstat
+}
+
 # The end of a guest. run_tests.sh runs these tests after the scripts, as
 # the last part of its KTAP ("guest_end"); /init runs them at the end of any
 # other debug guest. First every driver goes, so that what it leaked is no
