@@ -47,6 +47,7 @@ use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use feat::{feature, Confirms, Features};
 use kernel::net::inet::{
     self, ConnState, Locked, Lookup, OptIn, OptOut, OutSkb, Packet, ReqLocked, ReqRx, Rx, State,
+    Undelivered,
 };
 use kernel::net::netfilter::{
     self, Family, Fragment, HookOps, HookPoint, HookSkb, HookState, Verdict,
@@ -151,9 +152,16 @@ enum DropReason {
     /// Data with a partial checksum coverage below what this end accepts
     /// (RFC 4340 9.2.1; acknowledged as received).
     LowCoverage,
+    /// The IPsec input policy or the socket's filter refused it.
+    Filtered,
+    /// A task held the socket and its backlog was full.
+    BacklogFull,
 }
 
-const REASONS: [&str; 18] = [
+/// What became of a received packet: taken in, or dropped for a reason.
+type Fate = core::result::Result<(), DropReason>;
+
+const REASONS: [&str; 20] = [
     "too_short",
     "bad_data_offset",
     "bad_type",
@@ -172,6 +180,8 @@ const REASONS: [&str; 18] = [
     "bad_icmp",
     "bad_feature",
     "low_coverage",
+    "filtered",
+    "backlog_full",
 ];
 
 impl DropReason {
@@ -197,6 +207,8 @@ impl DropReason {
             Self::BadIcmp => 15,
             Self::BadFeature => 16,
             Self::LowCoverage => 17,
+            Self::Filtered => 18,
+            Self::BacklogFull => 19,
         }
     }
 }
@@ -227,9 +239,16 @@ const NF_VALID: usize = 10;
 const NF_ADMITTED: usize = 11;
 const NF_REFUSED: usize = 12;
 
-/// Per-namespace state: the drop counters and the settings.
+/// Per-namespace state: the receive counters and the settings.
+///
+/// Every packet the protocol handler is given counts once in `rx`, and
+/// once more where it ends: in `handled` when it was taken in, else in
+/// `drops` under its reason. ICMP errors count only in `drops`
+/// (`bad_icmp`), when they are dropped.
 #[pin_data]
 struct DccpNet {
+    rx: AtomicU64,
+    handled: AtomicU64,
     drops: [AtomicU64; REASONS.len()],
     /// `/proc/sys/net/dccp_rust/timewait_ms`.
     timewait_ms: AtomicI32,
@@ -251,6 +270,8 @@ impl pernet::Operations for DccpNet {
 
     fn init(_net: &NetCtx) -> impl PinInit<Self, Error> {
         try_pin_init!(DccpNet {
+            rx: AtomicU64::new(0),
+            handled: AtomicU64::new(0),
             drops: [const { AtomicU64::new(0) }; REASONS.len()],
             timewait_ms: AtomicI32::new(TIMEWAIT_MS),
             seq_window: AtomicI32::new(SEQ_WINDOW as i32),
@@ -264,6 +285,8 @@ impl pernet::Operations for DccpNet {
     const PROC_NAME: Option<&'static CStr> = Some(c_str!("dccp_rust_stats"));
 
     fn show(&self, m: &mut SeqFile) -> Result {
+        let _ = writeln!(m, "rx_packets {}", self.rx.load(Ordering::Relaxed));
+        let _ = writeln!(m, "rx_handled {}", self.handled.load(Ordering::Relaxed));
         for (name, n) in REASONS.iter().zip(&self.drops) {
             let _ = writeln!(m, "drop_{} {}", name, n.load(Ordering::Relaxed));
         }
@@ -583,10 +606,7 @@ impl DccpNet {
 }
 
 fn count(net: &Net, r: DropReason) {
-    let guard = ReadGuard::new();
-    if let Some(s) = DCCP_NET.get(net, &guard) {
-        s.drops[r.index()].fetch_add(1, Ordering::Relaxed);
-    }
+    account(net, Err(r));
 }
 
 /// Counts a drop in the namespace of a socket (a kernel socket has none
@@ -594,6 +614,33 @@ fn count(net: &Net, r: DropReason) {
 fn count_sk(sk: &Locked<'_, Dccp>, r: DropReason) {
     if let Some(net) = sk.net() {
         count(net, r);
+    }
+}
+
+/// Counts where a received packet ended, in `net`.
+fn account(net: &Net, v: Fate) {
+    let guard = ReadGuard::new();
+    if let Some(s) = DCCP_NET.get(net, &guard) {
+        match v {
+            Ok(()) => &s.handled,
+            Err(r) => &s.drops[r.index()],
+        }
+        .fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Counts where a packet received by `sk` ended.
+fn account_sk(sk: &Locked<'_, Dccp>, v: Fate) {
+    if let Some(net) = sk.net() {
+        account(net, v);
+    }
+}
+
+/// Counts a packet given to the protocol handler in `net`.
+fn count_rx(net: &Net) {
+    let guard = ReadGuard::new();
+    if let Some(s) = DCCP_NET.get(net, &guard) {
+        s.rx.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -626,26 +673,25 @@ fn feature_opts<'p>(pkt: &'p [u8], h: &Header) -> impl Iterator<Item = (u8, bool
 
 /// Reads the feature options of `pkt` (header `h`) on a connected
 /// socket, its answers appended to `confirms`, which become the pending
-/// ones; false when the features cannot be agreed and the connection was
-/// reset.
+/// ones; `BadFeature` when the features cannot be agreed and the
+/// connection was reset.
 fn read_features(
     sk: &mut Locked<'_, Dccp>,
     pkt: &Packet<Dccp>,
     h: &Header,
     mut confirms: Confirms,
-) -> bool {
+) -> Fate {
     let d = sk.data();
     if let Err(code) = d
         .feat
         .on_options(feature_opts(pkt.data(), h), &mut confirms)
     {
-        count_sk(sk, DropReason::BadFeature);
         let _ = send_reset(sk, code);
         sk.done(reset_errno(code));
-        return false;
+        return Err(DropReason::BadFeature);
     }
     d.confirms = confirms;
-    true
+    Ok(())
 }
 
 /// Which end of the connection a socket is.
@@ -1537,14 +1583,15 @@ impl inet::Protocol for Dccp {
     fn do_rcv(sk: &mut Locked<'_, Self>, pkt: Packet<Self>) {
         // The packet was checked by `rcv`; parse its header again (it is
         // linear and unchanged) to act on it.
-        let Ok(h) = codec::parse(pkt.data()) else {
-            return;
+        let v = match codec::parse(pkt.data()) {
+            Err(m) => Err(DropReason::Malformed(m)),
+            Ok(h) => match sk.state() {
+                State::Listen => listen_rcv(sk, &pkt, &h),
+                State::SynSent => request_rcv(sk, &pkt, &h),
+                _ => conn_rcv(sk, pkt, &h),
+            },
         };
-        match sk.state() {
-            State::Listen => listen_rcv(sk, &pkt, &h),
-            State::SynSent => request_rcv(sk, &pkt, &h),
-            _ => conn_rcv(sk, pkt, &h),
-        }
+        account_sk(sk, v);
     }
 
     fn sendmsg(sk: &mut Locked<'_, Self>, skb: OutSkb<'_>) -> Result {
@@ -1672,6 +1719,7 @@ impl inet::Protocol for Dccp {
     }
 
     fn rcv(net: &Net, mut skb: Rx<Self>) {
+        count_rx(net);
         let h = match check(&mut skb) {
             Err(r) => {
                 count(net, r);
@@ -1679,30 +1727,39 @@ impl inet::Protocol for Dccp {
             }
             Ok(h) => h,
         };
-        match skb.lookup(h.len() as u32) {
+        let v = match skb.lookup(h.len() as u32) {
             Lookup::None(skb) => {
-                count(net, DropReason::NoSocket);
                 if h.ptype != PacketType::Reset {
                     let _ = reply_reset(&skb, &h, RESET_NO_CONNECTION);
                 }
+                Err(DropReason::NoSocket)
             }
-            Lookup::Sock(sock, skb) => skb.deliver(sock),
-            Lookup::Req(req) => req_rcv(net, &h, req),
-        }
+            // Counted where `do_rcv` ends, now or from the backlog.
+            Lookup::Sock(sock, skb) => match skb.deliver(sock) {
+                Ok(()) => return,
+                Err(Undelivered::Backlog) => Err(DropReason::BacklogFull),
+                Err(_) => Err(DropReason::Filtered),
+            },
+            Lookup::Req(req) => match req_rcv(&h, req) {
+                Some(v) => v,
+                // Counted where the new socket's `do_rcv` ends.
+                None => return,
+            },
+        };
+        account(net, v);
     }
 }
 
 /// A packet to a listening socket (RFC 4340 8.1.2, LISTEN).
-fn listen_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet<Dccp>, h: &Header) {
+fn listen_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet<Dccp>, h: &Header) -> Fate {
     match h.ptype {
         PacketType::Request => {
             let service = h.specific.unwrap_or(SERVICE_INVALID);
             if !sk.data().serves(service) {
                 // RFC 4340 8.1.2: refused at once, so that the client's
                 // connect fails with EBADRQC instead of retrying.
-                count_sk(sk, DropReason::BadService);
                 let _ = reply_reset_pkt(sk, pkt, h, RESET_BAD_SERVICE_CODE);
-                return;
+                return Err(DropReason::BadService);
             }
             // The Request's Changes, answered in the Response with the
             // server's own (RFC 4340 6.6).
@@ -1711,9 +1768,8 @@ fn listen_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet<Dccp>, h: &Header) {
             feat.set_coverage(send, recv);
             let mut opts = Confirms::new();
             if let Err(code) = feat.on_options(feature_opts(pkt.data(), h), &mut opts) {
-                count_sk(sk, DropReason::BadFeature);
                 let _ = reply_reset_pkt(sk, pkt, h, code);
-                return;
+                return Err(DropReason::BadFeature);
             }
             feat.initial_changes(seq_window(sk), &mut opts);
             let iss = inet::random_u64() % codec::SEQ_MOD;
@@ -1728,34 +1784,34 @@ fn listen_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet<Dccp>, h: &Header) {
                 opts,
             };
             match sk.new_request(pkt, req, RTO_INIT_MS) {
-                Ok(()) => {}
+                Ok(()) => Ok(()),
                 Err(e) if e == EBUSY => {
-                    count_sk(sk, DropReason::ListenFull);
                     let _ = reply_reset_pkt(sk, pkt, h, RESET_TOO_BUSY);
+                    Err(DropReason::ListenFull)
                 }
-                Err(_) => count_sk(sk, DropReason::Unexpected),
+                Err(_) => Err(DropReason::Unexpected),
             }
         }
-        PacketType::Reset => count_sk(sk, DropReason::Unexpected),
+        PacketType::Reset => Err(DropReason::Unexpected),
         _ => {
-            count_sk(sk, DropReason::Unexpected);
             let _ = reply_reset_pkt(sk, pkt, h, RESET_NO_CONNECTION);
+            Err(DropReason::Unexpected)
         }
     }
 }
 
 /// A packet to a socket that sent a Request (RFC 4340 8.1.3, REQUEST).
-fn request_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet<Dccp>, h: &Header) {
+fn request_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet<Dccp>, h: &Header) -> Fate {
     let (iss, gss) = (sk.data().iss, sk.data().gss);
     // A valid answer acknowledges a sequence number this socket sent.
     if !h.ack.is_some_and(|a| codec::seq_in_window(a, iss, gss)) {
-        count_sk(sk, DropReason::BadAck);
-        return;
+        return Err(DropReason::BadAck);
     }
     match h.ptype {
         PacketType::Reset => {
             let code = h.specific.map_or(0, |s| (s >> 24) as u8);
             sk.done(reset_errno(code));
+            Ok(())
         }
         PacketType::Response => {
             let d = sk.data();
@@ -1765,23 +1821,22 @@ fn request_rcv(sk: &mut Locked<'_, Dccp>, pkt: &Packet<Dccp>, h: &Header) {
             d.rx.record(h.seq);
             // The server's Confirms and Changes: the Changes are
             // confirmed on every packet of PARTOPEN.
-            if !read_features(sk, pkt, h, Confirms::new()) {
-                return;
-            }
+            read_features(sk, pkt, h, Confirms::new())?;
             if send(sk, PacketType::Ack, None).is_err() {
                 sk.done(Some(errno(kernel::bindings::ENOBUFS)));
-                return;
+                return Ok(());
             }
             // PARTOPEN until the server sends anything (RFC 4340 8.1.5).
             sk.set_state(ConnState::Proto1);
             arm(sk, PARTOPEN_MS);
+            Ok(())
         }
-        _ => count_sk(sk, DropReason::Unexpected),
+        _ => Err(DropReason::Unexpected),
     }
 }
 
 /// A packet to a socket past its handshake's first half.
-fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet<Dccp>, h: &Header) {
+fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet<Dccp>, h: &Header) -> Fate {
     let d = sk.data();
     let (gsr, gss, iss, gar) = (d.gsr, d.gss, d.iss, d.gar);
     let (w_rx, w_tx) = d.windows();
@@ -1798,12 +1853,10 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet<Dccp>, h: &Header) {
         // or skipped a run of numbers); a Sync is answered with a SyncAck
         // acknowledging it (step 15). Any other is dropped.
         if !ack.is_some_and(|a| codec::seq_in_window(a, awl, gss)) {
-            count_sk(sk, DropReason::BadAck);
-            return;
+            return Err(DropReason::BadAck);
         }
         if codec::seq_delta(seq, swl) < 0 {
-            count_sk(sk, DropReason::BadSeq);
-            return;
+            return Err(DropReason::BadSeq);
         }
         let d = sk.data();
         if codec::seq_delta(seq, gsr) > 0 {
@@ -1814,7 +1867,7 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet<Dccp>, h: &Header) {
         if h.ptype == PacketType::Sync {
             let _ = send_sync(sk, PacketType::SyncAck, seq);
         }
-        return;
+        return Ok(());
     }
     // Step 6: Close, CloseReq and Reset must be newer than anything
     // received and acknowledge no less than anything acknowledged.
@@ -1829,14 +1882,6 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet<Dccp>, h: &Header) {
     };
     let ack_ok = ack.map_or(true, |a| codec::seq_in_window(a, lawl, gss));
     if !ack_ok || !codec::seq_in_window(seq, lswl, swh) {
-        count_sk(
-            sk,
-            if ack_ok {
-                DropReason::BadSeq
-            } else {
-                DropReason::BadAck
-            },
-        );
         // Answered with a Sync acknowledging the packet (GSR for a
         // Reset), at most every SYNC_INTERVAL_MS.
         let now = Ktime::ktime_get().to_ms();
@@ -1850,7 +1895,11 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet<Dccp>, h: &Header) {
             };
             let _ = send_sync(sk, PacketType::Sync, acking);
         }
-        return;
+        return Err(if ack_ok {
+            DropReason::BadSeq
+        } else {
+            DropReason::BadAck
+        });
     }
     let d = sk.data();
     if codec::seq_delta(seq, gsr) > 0 {
@@ -1872,9 +1921,7 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet<Dccp>, h: &Header) {
         } else {
             d.confirms
         };
-        if !read_features(sk, &pkt, h, confirms) {
-            return;
-        }
+        read_features(sk, &pkt, h, confirms)?;
     }
     let d = sk.data();
     if let Some(t) = find_timestamp(pkt.data(), h) {
@@ -1902,19 +1949,13 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet<Dccp>, h: &Header) {
         (State::SynRecv, PacketType::Ack | PacketType::DataAck) => {
             sk.set_state(ConnState::Established);
         }
-        (State::SynRecv, _) => {
-            count_sk(sk, DropReason::Unexpected);
-            return;
-        }
+        (State::SynRecv, _) => return Err(DropReason::Unexpected),
         // The server did not get our Ack: send it again.
         (State::Proto1, PacketType::Response) => {
             let _ = send(sk, PacketType::Ack, None);
-            return;
+            return Ok(());
         }
-        (_, PacketType::Request | PacketType::Response) => {
-            count_sk(sk, DropReason::Unexpected);
-            return;
-        }
+        (_, PacketType::Request | PacketType::Response) => return Err(DropReason::Unexpected),
         (State::Proto1, _) => {
             sk.clear_xmit_timer();
             sk.set_state(ConnState::Established);
@@ -1954,12 +1995,15 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet<Dccp>, h: &Header) {
             sk.shutdown_rcv();
         }
         (State::Established, PacketType::Data | PacketType::DataAck) => {
-            if !sk.data().feat.accepts_coverage(h.cscov) {
-                count_sk(sk, DropReason::LowCoverage);
+            let queued = if !sk.data().feat.accepts_coverage(h.cscov) {
+                Err(DropReason::LowCoverage)
             } else if sk.queue_rcv(pkt, h.len() as u32).is_err() {
-                count_sk(sk, DropReason::RcvbufFull);
-            }
+                Err(DropReason::RcvbufFull)
+            } else {
+                Ok(())
+            };
             data_rcvd(sk, seq == codec::seq_add(gsr, 1), acks_before);
+            return queued;
         }
         (State::Established, PacketType::Ack) => {
             // A Change in an Ack is answered at once.
@@ -1970,12 +2014,15 @@ fn conn_rcv(sk: &mut Locked<'_, Dccp>, pkt: Packet<Dccp>, h: &Header) {
         (State::Closing | State::FinWait1, PacketType::Ack | PacketType::DataAck) => {}
         // Our Close answers it already (and is retransmitted).
         (State::Closing, PacketType::CloseReq) => {}
-        _ => count_sk(sk, DropReason::Unexpected),
+        _ => return Err(DropReason::Unexpected),
     }
+    Ok(())
 }
 
-/// A packet for a connection request (the server's RESPOND state).
-fn req_rcv(net: &Net, h: &Header, mut req: ReqRx<Dccp>) {
+/// A packet for a connection request (the server's RESPOND state): where
+/// it ended, or `None` when it completed the handshake and went on to the
+/// new socket, whose `do_rcv` counts it.
+fn req_rcv(h: &Header, mut req: ReqRx<Dccp>) -> Option<Fate> {
     let r = {
         let mut g = req.lock();
         match h.ptype {
@@ -1986,35 +2033,31 @@ fn req_rcv(net: &Net, h: &Header, mut req: ReqRx<Dccp>) {
                 if codec::seq_delta(h.seq, d.gsr) > 0 {
                     d.gsr = h.seq;
                     let _ = g.respond();
+                    return Some(Ok(()));
                 }
-                return;
+                return Some(Err(DropReason::BadSeq));
             }
             PacketType::Ack | PacketType::DataAck | PacketType::Reset => *g.data(),
-            _ => {
-                count(net, DropReason::Unexpected);
-                return;
-            }
+            _ => return Some(Err(DropReason::Unexpected)),
         }
     };
     let (seq, ack) = full_numbers(h, r.gsr, r.gss);
     if !ack.is_some_and(|a| codec::seq_in_window(a, r.iss, r.gss)) {
-        count(net, DropReason::BadAck);
-        return;
+        return Some(Err(DropReason::BadAck));
     }
     if h.ptype == PacketType::Reset {
         // The client gave up.
         req.drop_req();
-        return;
+        return Some(Ok(()));
     }
     // The client's Confirms of the Response's Changes (and any Change of
     // its own, confirmed on the server's first packet).
     let mut feat = r.feat;
     let mut confirms = Confirms::new();
     if let Err(code) = feat.on_options(feature_opts(req.packet().data(), h), &mut confirms) {
-        count(net, DropReason::BadFeature);
         let _ = reply_reset(req.packet(), h, code);
         req.drop_req();
-        return;
+        return Some(Err(DropReason::BadFeature));
     }
     let mut st = DccpSock {
         role: Role::Server,
@@ -2047,18 +2090,16 @@ fn req_rcv(net: &Net, h: &Header, mut req: ReqRx<Dccp>) {
     st.rx.record(r.isr);
     st.rx.record(seq);
     match req.accept(st) {
-        Ok(()) => {}
-        // Another packet completed the handshake first.
-        Err((e, _)) if e == EEXIST => {}
-        Err((e, req)) => {
-            if e == EPERM {
-                // The listener's policy or filter refused it.
-                count(net, DropReason::Unexpected);
-                return;
-            }
-            count(net, DropReason::ListenFull);
+        Ok(()) => None,
+        // Another packet completed the handshake first: this one is
+        // not the request's any more.
+        Err((e, _)) if e == EEXIST => Some(Err(DropReason::Unexpected)),
+        // The listener's policy or filter refused it.
+        Err((e, _)) if e == EPERM => Some(Err(DropReason::Filtered)),
+        Err((_, req)) => {
             let _ = reply_reset(req.packet(), h, RESET_TOO_BUSY);
             req.drop_req();
+            Some(Err(DropReason::ListenFull))
         }
     }
 }

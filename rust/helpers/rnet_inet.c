@@ -2261,10 +2261,18 @@ lookup:
  * lock, or to the backlog (proto.backlog_rcv later) when a task owns the
  * socket. Consumes @skb and the reference on @sk.
  */
-void rust_helper_rnet_inet_deliver(struct sock *sk, struct sk_buff *skb,
-				   int (*rcv)(struct sock *sk,
-					      struct sk_buff *skb))
+/*
+ * Hands @skb to @rcv now, or to @sk's backlog when a task owns @sk.
+ * Returns 0 then; else the packet was freed and the value says why:
+ * -EACCES the IPsec input policy, -EPERM the socket's filter, -ENOBUFS a
+ * full backlog.
+ */
+int rust_helper_rnet_inet_deliver(struct sock *sk, struct sk_buff *skb,
+				  int (*rcv)(struct sock *sk,
+					     struct sk_buff *skb))
 {
+	int err = 0;
+
 	/*
 	 * The handler is registered with no_policy: the IPsec input policy
 	 * is checked here, per socket, as the C protocols do.
@@ -2273,27 +2281,26 @@ void rust_helper_rnet_inet_deliver(struct sock *sk, struct sk_buff *skb,
 				!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb)) {
 		kfree_skb_reason(skb, SKB_DROP_REASON_XFRM_POLICY);
 		sock_put(sk);
-		return;
+		return -EACCES;
 	}
 	nf_reset_ct(skb);
 	if (sk_filter(sk, skb)) {
 		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_FILTER);
 		sock_put(sk);
-		return;
+		return -EPERM;
 	}
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
 		rcv(sk, skb);
 	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
 				  READ_ONCE(sk->sk_sndbuf))) {
-		bh_unlock_sock(sk);
 		atomic_inc(&sk->sk_drops);
 		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_BACKLOG);
-		sock_put(sk);
-		return;
+		err = -ENOBUFS;
 	}
 	bh_unlock_sock(sk);
 	sock_put(sk);
+	return err;
 }
 
 u64 rust_helper_rnet_get_random_u64(void)

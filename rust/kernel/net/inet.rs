@@ -701,6 +701,17 @@ pub enum Lookup<P: Protocol> {
     Req(ReqRx<P>),
 }
 
+/// Why [`Rx::deliver`] dropped a packet instead of handing it on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Undelivered {
+    /// The IPsec input policy refused it.
+    Policy,
+    /// The socket's filter (`SO_ATTACH_FILTER`) refused it.
+    Filter,
+    /// A task owned the socket and its backlog was full.
+    Backlog,
+}
+
 /// A received packet for a connection request of `P`, with a reference
 /// on the request. Like [`Rx`], it stays in the receive softirq call (it
 /// is not `Send`).
@@ -1055,17 +1066,26 @@ impl<P: Protocol> Rx<P> {
     }
 
     /// Hands the packet to `sock`'s [`Protocol::do_rcv`] now, or through
-    /// the backlog when a task owns the socket (dropped, and counted in
-    /// `sk_drops`, when the backlog is full); dropped also when the IPsec
-    /// input policy or the socket's filter refuses it.
-    pub fn deliver(self, sock: SockRef<P>) {
+    /// the backlog when a task owns the socket. Else the packet is
+    /// dropped, and the error says why, so that the protocol can count
+    /// it: the IPsec input policy or the socket's filter refused it, or
+    /// the backlog was full (also counted in `sk_drops`).
+    pub fn deliver(self, sock: SockRef<P>) -> core::result::Result<(), Undelivered> {
         let sk = sock.0.as_ptr().cast();
         core::mem::forget(sock);
         // SAFETY: in the receive softirq (type invariant: bottom halves
         // are off, as the bh lock needs); the reference is handed to the
         // helper, which puts it; the input packet is consumed;
         // `do_rcv_tramp::<P>` is `P`'s receive for `P`'s socket.
-        unsafe { bindings::rnet_inet_deliver(sk, self.skb.into_raw(), Some(do_rcv_tramp::<P>)) };
+        let r = unsafe {
+            bindings::rnet_inet_deliver(sk, self.skb.into_raw(), Some(do_rcv_tramp::<P>))
+        };
+        match r {
+            0 => Ok(()),
+            e if e == crate::error::code::EACCES.to_errno() => Err(Undelivered::Policy),
+            e if e == crate::error::code::EPERM.to_errno() => Err(Undelivered::Filter),
+            _ => Err(Undelivered::Backlog),
+        }
     }
 }
 

@@ -674,18 +674,30 @@ fn reset_name(c: u8) -> String {
 // ---- The wire --------------------------------------------------------------
 
 impl DccpPkt {
-    /// The packet's bytes, checksum zero (the IP layer fills it in):
-    /// extended sequence numbers, options padded to a word.
+    /// The packet's bytes, checksum zero (the sender fills it in):
+    /// extended sequence numbers when `x` is set, else 24-bit ones (the
+    /// low bits of `seq` and `ack`), options padded to a word. The type is
+    /// written as its 4 bits, reserved types too.
     pub fn encode(&self) -> Vec<u8> {
         let mut h = Vec::with_capacity(64 + self.data.len());
         h.extend_from_slice(&self.sport.to_be_bytes());
         h.extend_from_slice(&self.dport.to_be_bytes());
         h.extend_from_slice(&[0, (self.ccval << 4) | (self.cscov & 15), 0, 0]);
-        h.extend_from_slice(&[(self.ty << 1) | 1, 0]);
-        h.extend(be_bytes(self.seq & SEQ_MASK, 6));
-        if has_ack(self.ty) {
-            h.extend_from_slice(&[0, 0]);
-            h.extend(be_bytes(self.ack.unwrap_or(0) & SEQ_MASK, 6));
+        h.push(((self.ty & 15) << 1) | u8::from(self.x));
+        let ack = self.ack.unwrap_or(0);
+        if self.x {
+            h.push(0);
+            h.extend(be_bytes(self.seq & SEQ_MASK, 6));
+            if has_ack(self.ty) {
+                h.extend_from_slice(&[0, 0]);
+                h.extend(be_bytes(ack & SEQ_MASK, 6));
+            }
+        } else {
+            h.extend(be_bytes(self.seq & 0xff_ffff, 3));
+            if has_ack(self.ty) {
+                h.push(0);
+                h.extend(be_bytes(ack & 0xff_ffff, 3));
+            }
         }
         if self.ty == REQUEST || self.ty == RESPONSE {
             h.extend_from_slice(&self.svc.unwrap_or(0).to_be_bytes());
@@ -919,6 +931,20 @@ mod tests {
         let mut bad = b.clone();
         bad[4] = 3;
         assert!(DccpPkt::decode(&bad).is_err());
+    }
+
+    #[test]
+    fn short_sequence_numbers_round_trip() {
+        let p = DccpPkt {
+            ty: 3,
+            seq: 0x12_3456,
+            ack: Some(0xab_cdef),
+            ..Default::default()
+        };
+        let b = p.encode();
+        assert_eq!(b.len(), 16);
+        assert_eq!(b[8], 3 << 1);
+        assert_eq!(DccpPkt::decode(&b).unwrap(), p);
     }
 
     #[test]

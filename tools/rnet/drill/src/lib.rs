@@ -6,6 +6,7 @@
 pub mod ast;
 pub mod code;
 pub mod dccp;
+pub mod inject;
 pub mod packet;
 pub mod parse;
 pub mod run;

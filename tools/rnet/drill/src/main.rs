@@ -13,9 +13,14 @@
 //!
 //! Exit status 0 when every script passes, 1 at the first that fails
 //! (its line and what differed on standard error), 2 on a usage error.
+//!
+//!   rnet-drill dccp-raw SRC DST PORT KIND [ARG]
+//!   rnet-drill dccp-fuzz SRC DST PORT SPORT N SEED
+//!
+//! send crafted DCCP packets from a raw socket instead (inject.rs).
 
-use rnet_drill::parse;
 use rnet_drill::run::{self, Config, IpVersion, Runner};
+use rnet_drill::{inject, parse};
 use std::net::IpAddr;
 use std::path::Path;
 use std::process::ExitCode;
@@ -189,7 +194,35 @@ fn run_one(cli: &Opts, path: &str) -> Result<(), String> {
     r.run().map_err(|f| format!("{path}:{}: {}", f.line, f.msg))
 }
 
+/// `dccp-raw` and `dccp-fuzz` (inject.rs): crafted DCCP packets from a
+/// raw socket. Exit status 0 once sent, 1 when the system refused, 2 on
+/// a usage error.
+fn inject(cmd: &str, args: &[String]) -> ExitCode {
+    let r = match cmd {
+        "dccp-raw" => inject::raw_main(args),
+        _ => inject::fuzz_main(args),
+    };
+    match r {
+        Ok(s) => {
+            println!("{s}");
+            ExitCode::SUCCESS
+        }
+        Err(e) if e.starts_with("usage") || e.starts_with("bad ") || e.starts_with("unknown") => {
+            eprintln!("rnet-drill: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            println!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().collect();
+    if let Some(cmd @ ("dccp-raw" | "dccp-fuzz")) = argv.get(1).map(String::as_str) {
+        return inject(cmd, &argv[2..]);
+    }
     let mut o = Opts::default();
     let mut scripts = Vec::new();
     let mut args = std::env::args().skip(1);

@@ -133,7 +133,7 @@ fn field<'a>(e: &'a Expr, name: &str) -> Option<&'a Expr> {
 }
 
 /// The bytes of a sockaddr for `a`.
-fn sockaddr(a: &SocketAddr) -> Vec<u8> {
+pub(crate) fn sockaddr(a: &SocketAddr) -> Vec<u8> {
     match a {
         SocketAddr::V4(v) => {
             let mut b = vec![0u8; 16];

@@ -6,8 +6,9 @@
  *   dccpt socket                   socket(AF_INET, SOCK_DCCP, IPPROTO_DCCP)
  *
  * With DCCPT_FAMILY=6 in the environment the sockets are AF_INET6 and
- * the addresses IPv6 ones (the raw-packet commands stay IPv4 but where
- * they say otherwise); DCCPT_V6ONLY set makes them IPV6_V6ONLY.
+ * the addresses IPv6 ones (icmp stays IPv4); DCCPT_V6ONLY set makes them
+ * IPV6_V6ONLY. Crafted DCCP packets come from rnet-drill's dccp-raw and
+ * dccp-fuzz (tools/rnet/drill/src/inject.rs).
  *   dccpt now                      CLOCK_MONOTONIC in ms
  *   dccpt listen PORT SECS         bind, listen, hold the socket SECS s
  *   dccpt bind PORT                bind only, then close
@@ -31,7 +32,9 @@
  *                                  local port), then per MODE: close (at
  *                                  once), lingerN (close after N s, 3 by
  *                                  default), closeatT (as the server's),
- *                                  wait
+ *                                  filter (a socket filter that drops
+ *                                  every packet attached before "port N",
+ *                                  detached after 3 s, then close), wait
  *                                  (until the connection ends, 20 s at
  *                                  most: "hup T ERR", CLOCK_MONOTONIC in
  *                                  ms and 0 when recv() returned 0, else
@@ -78,26 +81,6 @@
  *                                  read into 2 bytes, GET_CUR_MPS set,
  *                                  AVAILABLE_CCIDS into 2 bytes, an
  *                                  unknown option read
- *   dccpt raw SRC DST PORT KIND [ARG]
- *                                  one hand-made packet on a raw socket,
- *                                  from SRC port 40000, IPv4 or (DST
- *                                  with a colon) IPv6: KIND valid (a
- *                                  Request for Service Code ARG, 0 by
- *                                  default, its checksum computed here,
- *                                  independently of dccp_rust's codec),
- *                                  badcsum (the same with a wrong
- *                                  checksum), short (8 bytes), data (a
- *                                  Data packet, sequence number 1, from
- *                                  port ARG), big / bigbad (a Data
- *                                  packet of ARG bytes, fragmented by IP;
- *                                  bigbad with a wrong checksum), or a
- *                                  Request breaking one header rule:
- *                                  doff (Data Offset past the end), type
- *                                  (reserved type 14), xshort (24-bit
- *                                  numbers), cscov (coverage past the
- *                                  end), badopt (an option running past
- *                                  the header), badmand (Mandatory with
- *                                  no option after it)
  *   dccpt sync-client ADDR PORT N  to an echo server: "first" echoed
  *                                  N + 1 times (CCID 2's window opens),
  *                                  "ready", a line on stdin, N messages,
@@ -140,11 +123,6 @@
  *                                  "cwnd C pipe P", poll() for writing
  *                                  for 0.3 s: "writable" or "not
  *                                  writable"; a line on stdin, close
- *   dccpt fuzz SRC DST PORT SPORT N SEED
- *                                  N mutated DCCP packets on a raw socket
- *                                  from SRC (port SPORT, 0: random) to
- *                                  DST:PORT, every second one with a
- *                                  valid checksum: "sent N valid V"
  *   dccpt icmp QSRC QSPORT QDST QDPORT SEQ TO
  *                                  an ICMP Host Unreachable to TO quoting
  *                                  a DCCP-Request from QSRC:QSPORT to
@@ -159,6 +137,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -528,6 +507,14 @@ static int do_client(const char *ip, const char *port, const char *mode)
 	addr_of(&a, ip, port);
 	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
 		return report(-1);
+	if (!strcmp(mode, "filter")) {
+		struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
+		struct sock_fprog prog = { .len = 1, .filter = &drop };
+
+		if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+			       sizeof(prog)) < 0)
+			return report(-1);
+	}
 	report(0);
 	if (getsockname(fd, (struct sockaddr *)&a, &len) < 0)
 		return report(-1);
@@ -536,6 +523,12 @@ static int do_client(const char *ip, const char *port, const char *mode)
 	if (!strncmp(mode, "linger", 6)) {
 		fflush(stdout);
 		sleep(mode[6] ? atoi(mode + 6) : 3);
+	} else if (!strcmp(mode, "filter")) {
+		int zero = 0;
+
+		sleep(3);
+		rc("detach", setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER,
+					&zero, sizeof(zero)));
 	} else if (!strncmp(mode, "closeat", 7)) {
 		close_at(mode + 7);
 	} else if (!strcmp(mode, "wait")) {
@@ -994,293 +987,11 @@ static uint32_t sum16(uint32_t s, const unsigned char *p, size_t len)
 }
 
 /*
- * One hand-made DCCP packet with 48-bit sequence numbers (RFC 4340 5.1)
- * from SRC port 40000 to DST (IPv4, or IPv6 when DST has a colon), its
- * checksum over the pseudo-header and the whole packet (CsCov 0, section
- * 9) computed here. A Request for Service Code ARG by default; "data",
- * "big" and "bigbad" send a Data packet (from port ARG for "data", of ARG
- * bytes for the other two, fragmented by IP). The other kinds break one
- * rule of the header each, as their names say.
- */
-static int do_raw(const char *src, const char *ip, const char *port,
-		  const char *kind, const char *arg)
-{
-	static unsigned char p[65536];
-	unsigned char ph[40] = { 0 };
-	int v6 = !!strchr(ip, ':'), off = IP_PMTUDISC_DONT;
-	uint32_t s, code = 0;
-	size_t len = 20, phlen;
-	uint16_t sport = htons(40000), dport = htons(atoi(port)), c;
-	struct sockaddr_storage from = { 0 }, to = { 0 };
-	socklen_t alen;
-	int fd, big = !strcmp(kind, "big") || !strcmp(kind, "bigbad");
-
-	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW, IPPROTO_DCCP);
-	if (fd < 0)
-		return report(-1);
-	if (v6) {
-		struct sockaddr_in6 *f = (void *)&from, *t = (void *)&to;
-
-		f->sin6_family = AF_INET6;
-		t->sin6_family = AF_INET6;
-		inet_pton(AF_INET6, src, &f->sin6_addr);
-		inet_pton(AF_INET6, ip, &t->sin6_addr);
-		memcpy(ph, &f->sin6_addr, 16);
-		memcpy(ph + 16, &t->sin6_addr, 16);
-		alen = sizeof(*t);
-		off = IPV6_PMTUDISC_DONT;
-		setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &off, sizeof(off));
-	} else {
-		struct sockaddr_in *f = (void *)&from, *t = (void *)&to;
-
-		f->sin_family = AF_INET;
-		t->sin_family = AF_INET;
-		f->sin_addr.s_addr = inet_addr(src);
-		t->sin_addr.s_addr = inet_addr(ip);
-		memcpy(ph, &f->sin_addr, 4);
-		memcpy(ph + 4, &t->sin_addr, 4);
-		alen = sizeof(*t);
-		setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &off, sizeof(off));
-	}
-	if (bind(fd, (struct sockaddr *)&from, alen))
-		return report(-1);
-	if (!strcmp(kind, "data") && arg)
-		sport = htons(atoi(arg));
-	else if (big && arg)
-		len = strtoul(arg, NULL, 0);
-	else if (arg)
-		code = htonl(strtoul(arg, NULL, 0));
-	if (len < 20 || len > sizeof(p))
-		return fprintf(stderr, "bad size %zu\n", len), 2;
-	memset(p, 0, len);
-	memcpy(p, &sport, 2);
-	memcpy(p + 2, &dport, 2);
-	p[4] = 5;		/* Data Offset: 20 bytes */
-	p[8] = 0 << 1 | 1;	/* Request, X = 1 */
-	p[15] = 1;		/* sequence number 1 */
-	memcpy(p + 16, &code, 4); /* Service Code, 0 by default */
-	if (!strcmp(kind, "data") || big) {
-		size_t i;
-
-		/* Data, X = 1, 16 bytes of header, then the data. */
-		p[4] = 4;
-		p[8] = 2 << 1 | 1;
-		memcpy(p + 16, "data", 4);
-		/* Not zeros, which would add nothing to the checksum. */
-		for (i = 20; big && i < len; i++)
-			p[i] = i * 7 + 1;
-	} else if (!strcmp(kind, "doff")) {
-		p[4] = 15;		/* 60 bytes of header in 20 */
-	} else if (!strcmp(kind, "type")) {
-		p[8] = 14 << 1 | 1;	/* a reserved type */
-	} else if (!strcmp(kind, "xshort")) {
-		p[8] = 0 << 1;		/* a Request with 24-bit numbers */
-	} else if (!strcmp(kind, "cscov")) {
-		p[5] = 15;		/* coverage past the end */
-	} else if (!strcmp(kind, "badopt")) {
-		len = 24;
-		p[4] = 6;
-		p[20] = 32;		/* an option whose length */
-		p[21] = 9;		/* runs past the header */
-	} else if (!strcmp(kind, "badmand")) {
-		len = 24;
-		p[4] = 6;
-		p[23] = 1;		/* Mandatory as the last byte */
-	} else if (strcmp(kind, "valid") && strcmp(kind, "badcsum") &&
-		   strcmp(kind, "short")) {
-		return fprintf(stderr, "unknown kind %s\n", kind), 2;
-	}
-	if (v6) {
-		ph[32] = len >> 24;
-		ph[33] = len >> 16;
-		ph[34] = len >> 8;
-		ph[35] = len;
-		ph[39] = IPPROTO_DCCP;
-		phlen = 40;
-	} else {
-		ph[9] = IPPROTO_DCCP;
-		ph[10] = len >> 8;
-		ph[11] = len;
-		phlen = 12;
-	}
-	s = sum16(sum16(0, ph, phlen), p, len);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	c = htons((uint16_t)~s);
-	memcpy(p + 6, &c, 2);
-	if (!strcmp(kind, "short"))
-		len = 8;
-	else if (!strcmp(kind, "badcsum") || !strcmp(kind, "bigbad"))
-		p[7] ^= 0x5a;
-	report(sendto(fd, p, len, 0, (struct sockaddr *)&to, alen));
-	close(fd);
-	return 0;
-}
-
-/*
  * Connects to an echo server, sends "first" and reads it back, prints
  * "ready" and waits for a line on stdin; sends N messages, prints "sent"
  * and waits for another line; sends "last", waits 300 ms, sends "again"
  * and prints "echo again" when that comes back within 3 s, else "no echo".
  */
-static uint32_t fuzz_state;
-
-/* xorshift32: the same packets for the same seed. */
-static uint32_t fuzz_rnd(void)
-{
-	fuzz_state ^= fuzz_state << 13;
-	fuzz_state ^= fuzz_state >> 17;
-	fuzz_state ^= fuzz_state << 5;
-	return fuzz_state;
-}
-
-/* One option of a random kind into @o (at most 24 bytes); its length. */
-static size_t fuzz_option(unsigned char *o)
-{
-	size_t n, i;
-
-	switch (fuzz_rnd() % 8) {
-	case 0:	/* Change/Confirm L/R of a feature, known or not */
-	case 1:
-		o[0] = 32 + fuzz_rnd() % 4;
-		n = 3 + fuzz_rnd() % 5;
-		o[1] = n;
-		o[2] = fuzz_rnd() % 4 ? fuzz_rnd() % 12 : fuzz_rnd();
-		for (i = 3; i < n; i++)
-			o[i] = fuzz_rnd() % 3 ? fuzz_rnd() % 4 : fuzz_rnd();
-		return n;
-	case 2:	/* Mandatory */
-		o[0] = 1;
-		return 1;
-	case 3:	/* an Ack Vector */
-		o[0] = 38 + fuzz_rnd() % 2;
-		n = 3 + fuzz_rnd() % 16;
-		o[1] = n;
-		for (i = 2; i < n; i++)
-			o[i] = fuzz_rnd();
-		return n;
-	case 4:	/* padding, Slow Receiver */
-		o[0] = fuzz_rnd() % 3;
-		return 1;
-	case 5:	/* NDP Count, Timestamp, Elapsed Time, Data Dropped... */
-		o[0] = 36 + fuzz_rnd() % 9;
-		n = 2 + fuzz_rnd() % 8;
-		o[1] = n;
-		for (i = 2; i < n; i++)
-			o[i] = fuzz_rnd();
-		return n;
-	default: /* anything, its length too */
-		o[0] = fuzz_rnd();
-		o[1] = fuzz_rnd() % 26;
-		n = 2 + fuzz_rnd() % 22;
-		for (i = 2; i < n; i++)
-			o[i] = fuzz_rnd();
-		return n;
-	}
-}
-
-/*
- * fuzz: N packets from SRC to DST:PORT, each a DCCP header of a random
- * type (reserved ones too), either sequence number length, random numbers,
- * options drawn from every kind (feature negotiation, Mandatory, Ack
- * Vectors, malformed lengths), sometimes a wrong Data Offset or a partial
- * coverage, and a few data bytes; every second one with a valid checksum
- * over its coverage. From source port SPORT (0: a random one each). Prints
- * "sent N valid V".
- */
-static int do_fuzz(const char *src, const char *ip, const char *port,
-		   int sport_fixed, int n, uint32_t seed)
-{
-	unsigned char p[256], ph[12] = { 0 };
-	struct sockaddr_in from = { 0 }, to = { 0 };
-	int fd, i, sent = 0, valid = 0, off = IP_PMTUDISC_DONT;
-
-	fuzz_state = seed ? seed : 1;
-	fd = socket(AF_INET, SOCK_RAW, IPPROTO_DCCP);
-	if (fd < 0)
-		return report(-1);
-	from.sin_family = AF_INET;
-	to.sin_family = AF_INET;
-	from.sin_addr.s_addr = inet_addr(src);
-	to.sin_addr.s_addr = inet_addr(ip);
-	memcpy(ph, &from.sin_addr, 4);
-	memcpy(ph + 4, &to.sin_addr, 4);
-	ph[9] = IPPROTO_DCCP;
-	setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &off, sizeof(off));
-	if (bind(fd, (struct sockaddr *)&from, sizeof(from)))
-		return report(-1);
-	for (i = 0; i < n; i++) {
-		int type = fuzz_rnd() % 8 ? fuzz_rnd() % 10 : fuzz_rnd() % 16;
-		int x = fuzz_rnd() % 8 != 0, k, cov = 0;
-		size_t len, hlen, j, data;
-		uint16_t sport = sport_fixed ? (uint16_t)sport_fixed :
-						 (uint16_t)(1024 + fuzz_rnd() % 60000);
-		uint16_t dport = atoi(port);
-		uint32_t s;
-
-		memset(p, 0, sizeof(p));
-		p[0] = sport >> 8;
-		p[1] = sport;
-		p[2] = dport >> 8;
-		p[3] = dport;
-		p[8] = type << 1 | x;
-		for (j = x ? 10 : 9; j < (x ? 16u : 12u); j++)
-			p[j] = fuzz_rnd();
-		hlen = x ? 16 : 12;
-		/* An ack number for all but Request and Data. */
-		if (type != 0 && type != 2) {
-			for (j = hlen + (x ? 2 : 1); j < hlen + (x ? 8 : 4); j++)
-				p[j] = fuzz_rnd();
-			hlen += x ? 8 : 4;
-		}
-		/* Service Code of a Request/Response (mostly 0), Reset's code. */
-		if (type <= 1 || type == 7) {
-			if (fuzz_rnd() % 4 == 0)
-				for (j = hlen; j < hlen + 4; j++)
-					p[j] = fuzz_rnd();
-			if (type == 7)
-				p[hlen] = fuzz_rnd() % 12;
-			hlen += 4;
-		}
-		for (k = fuzz_rnd() % 6; k > 0 && hlen + 24 < 120; k--)
-			hlen += fuzz_option(p + hlen);
-		hlen = (hlen + 3) & ~3u;
-		p[4] = hlen / 4;
-		if (fuzz_rnd() % 10 == 0)
-			p[4] = fuzz_rnd() % 64;
-		data = fuzz_rnd() % 40;
-		for (j = hlen; j < hlen + data; j++)
-			p[j] = fuzz_rnd();
-		len = hlen + data;
-		if (fuzz_rnd() % 6 == 0) {
-			cov = fuzz_rnd() % 16;
-			p[5] = cov;
-		}
-		/* The checksum over the coverage (whole packet when past it). */
-		ph[10] = len >> 8;
-		ph[11] = len;
-		j = cov ? (size_t)p[4] * 4 + (cov - 1) * 4 : len;
-		s = sum16(sum16(0, ph, 12), p, j < len ? j : len);
-		while (s >> 16)
-			s = (s & 0xffff) + (s >> 16);
-		s = ~s & 0xffff;
-		if (i % 2)
-			s ^= 1 + fuzz_rnd() % 0xfffe;
-		else
-			valid++;
-		p[6] = s >> 8;
-		p[7] = s;
-		if (sendto(fd, p, len, 0, (struct sockaddr *)&to, sizeof(to)) == (ssize_t)len)
-			sent++;
-		/* Paced, so that the receiver's queue keeps up. */
-		if (i % 50 == 49)
-			usleep(2000);
-	}
-	printf("sent %d valid %d\n", sent, valid);
-	close(fd);
-	return 0;
-}
-
 static int do_sync_client(const char *ip, const char *port, int n)
 {
 	struct timeval tv = { .tv_sec = 3 };
@@ -1548,14 +1259,8 @@ int main(int argc, char **argv)
 				atoi(argv[6]));
 	if (argc == 5 && !strcmp(argv[1], "sync-client"))
 		return do_sync_client(argv[2], argv[3], atoi(argv[4]));
-	if (argc == 8 && !strcmp(argv[1], "fuzz"))
-		return do_fuzz(argv[2], argv[3], argv[4], atoi(argv[5]),
-			       atoi(argv[6]), strtoul(argv[7], NULL, 0));
 	if (argc == 8 && !strcmp(argv[1], "icmp"))
 		return do_icmp(argv);
-	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "raw"))
-		return do_raw(argv[2], argv[3], argv[4], argv[5],
-			      argc == 7 ? argv[6] : NULL);
-	fprintf(stderr, "usage: see the comment at the top of dccpt.c\n");
+	fprintf(stderr, "usage: see the comment at the top of its source\n");
 	return 2;
 }
