@@ -77,6 +77,14 @@ const DCCP_SOCKOPT_AVAILABLE_CCIDS: i32 = 12;
 const DCCP_SOCKOPT_CCID: i32 = 13;
 const DCCP_SOCKOPT_TX_CCID: i32 = 14;
 const DCCP_SOCKOPT_RX_CCID: i32 = 15;
+const DCCP_SOCKOPT_QPOLICY_ID: i32 = 16;
+const DCCP_SOCKOPT_QPOLICY_TXQLEN: i32 = 17;
+/// The queue policies (`DCCP_SOCKOPT_QPOLICY_ID`): first in, first out,
+/// or by the priority each message's `DCCP_SCM_PRIORITY` gives.
+const DCCPQ_POLICY_SIMPLE: i32 = 0;
+const DCCPQ_POLICY_PRIO: i32 = 1;
+/// The control message of a message's priority (a `u32`).
+const DCCP_SCM_PRIORITY: i32 = 1;
 /// The most values of a server-priority feature list (the C DCCP's
 /// `DCCP_FEAT_MAX_SP_VALS`: what one option can carry).
 const MAX_SP_VALS: usize = 251;
@@ -1278,6 +1286,7 @@ impl inet::Protocol for Dccp {
     const DATA_OVERHEAD: u32 = 40;
     const TX_QUEUE_LEN: u32 = TX_QUEUE_LEN;
     const SOL: i32 = SOL_DCCP;
+    const SCM_PRIORITY: i32 = DCCP_SCM_PRIORITY;
 
     fn setsockopt(sk: &mut Locked<'_, Self>, name: i32, val: &OptIn) -> Result {
         // Every option but these takes an int at the least (`EINVAL`), as
@@ -1385,6 +1394,30 @@ impl inet::Protocol for Dccp {
                 d.server_timewait = i32::from_ne_bytes(v) != 0;
                 Ok(())
             }
+            DCCP_SOCKOPT_QPOLICY_ID => {
+                // The policy, chosen before the connection.
+                let mut v = [0u8; 4];
+                val.read(&mut v)?;
+                if sk.state() != State::Close {
+                    return Err(errno(kernel::bindings::EISCONN));
+                }
+                let prio = match i32::from_ne_bytes(v) {
+                    DCCPQ_POLICY_SIMPLE => false,
+                    DCCPQ_POLICY_PRIO => true,
+                    _ => return Err(EINVAL),
+                };
+                let (len, _) = sk.tx_queue();
+                sk.set_tx_queue(len, prio)
+            }
+            DCCP_SOCKOPT_QPOLICY_TXQLEN => {
+                // The most messages queued (0: no limit but the send
+                // buffer), at any time.
+                let mut v = [0u8; 4];
+                val.read(&mut v)?;
+                let len = u32::try_from(i32::from_ne_bytes(v)).map_err(|_| EINVAL)?;
+                let (_, prio) = sk.tx_queue();
+                sk.set_tx_queue(len, prio)
+            }
             _ => Err(errno(kernel::bindings::ENOPROTOOPT)),
         }
     }
@@ -1427,6 +1460,19 @@ impl inet::Protocol for Dccp {
             }
             DCCP_SOCKOPT_SERVER_TIMEWAIT => {
                 let v = i32::from(sk.data().server_timewait);
+                out.write(&v.to_ne_bytes())
+            }
+            DCCP_SOCKOPT_QPOLICY_ID => {
+                let v = if sk.tx_queue().1 {
+                    DCCPQ_POLICY_PRIO
+                } else {
+                    DCCPQ_POLICY_SIMPLE
+                };
+                out.write(&v.to_ne_bytes())
+            }
+            DCCP_SOCKOPT_QPOLICY_TXQLEN => {
+                // CAST: set from a non-negative int.
+                let v = sk.tx_queue().0 as i32;
                 out.write(&v.to_ne_bytes())
             }
             DCCP_SOCKOPT_SEND_CSCOV | DCCP_SOCKOPT_RECV_CSCOV => {

@@ -86,12 +86,27 @@ struct rnet_inet_proto {
 	void (*icmp_err)(struct sock *sk, int err);
 	unsigned int data_overhead;
 	unsigned int tx_qlen;
+	unsigned int txq_offset;
+	int sol;
+	int scm_priority;
 	unsigned int data_offset;
 	unsigned int data_size;
 	unsigned int req_size;
 	char bb_name[48];
 	char bb2_name[48];
 	int steps;
+};
+
+/*
+ * A socket's send queue settings, between its INET part and the
+ * protocol's state (at txq_offset): the most messages it holds (0: no
+ * limit), and whether it is a priority queue, where the message of the
+ * highest priority goes first and a full queue drops its lowest one to
+ * take a new one. Written under the socket lock, read locklessly by poll.
+ */
+struct rnet_inet_txq {
+	u32 qlen;
+	u32 prio;
 };
 
 /* The headroom IP output needs under a transport header. */
@@ -563,16 +578,28 @@ static int rnet_inet_wait_connect(struct sock *sk, long *timeo)
 	return err;
 }
 
+static struct rnet_inet_txq *rnet_inet_txq(const struct sock *sk)
+{
+	return (void *)((char *)sk + rnet_inet_of(sk)->txq_offset);
+}
+
+/* Whether the send queue holds as many messages as it may. */
+static bool rnet_inet_tx_full(const struct sock *sk)
+{
+	u32 qlen = READ_ONCE(rnet_inet_txq(sk)->qlen);
+
+	return qlen && skb_queue_len_lockless(&sk->sk_write_queue) >= qlen;
+}
+
 /*
  * Whether the send queue takes another message: always for a protocol
- * that does not queue (tx_qlen 0).
+ * that does not queue (tx_qlen 0) and for a priority queue (which makes
+ * room by dropping).
  */
 static bool rnet_inet_tx_room(const struct sock *sk)
 {
-	const struct rnet_inet_proto *p = rnet_inet_of(sk);
-
-	return !p->tx_qlen ||
-	       skb_queue_len_lockless(&sk->sk_write_queue) < p->tx_qlen;
+	return !rnet_inet_of(sk)->tx_qlen ||
+	       READ_ONCE(rnet_inet_txq(sk)->prio) || !rnet_inet_tx_full(sk);
 }
 
 static bool rnet_inet_tx_stop(const struct sock *sk)
@@ -615,6 +642,35 @@ static int rnet_inet_wait_room(struct sock *sk, long *timeo)
 }
 
 /*
+ * The control messages of the protocol's own level: the priority of a
+ * message (a u32 in @skb->priority while it waits in a priority queue),
+ * refused unless the socket has one; any other is refused. Other levels
+ * are not the protocol's and are ignored.
+ */
+static int rnet_inet_cmsgs(struct sock *sk, struct msghdr *msg,
+			   struct sk_buff *skb)
+{
+	const struct rnet_inet_proto *p = rnet_inet_of(sk);
+	struct cmsghdr *cmsg;
+
+	skb->priority = 0;
+	if (!msg->msg_controllen)
+		return 0;
+	for_each_cmsghdr(cmsg, msg) {
+		if (!CMSG_OK(msg, cmsg))
+			return -EINVAL;
+		if (!p->sol || cmsg->cmsg_level != p->sol)
+			continue;
+		if (!p->scm_priority || cmsg->cmsg_type != p->scm_priority ||
+		    !rnet_inet_txq(sk)->prio ||
+		    cmsg->cmsg_len != CMSG_LEN(sizeof(u32)))
+			return -EINVAL;
+		skb->priority = *(u32 *)CMSG_DATA(cmsg);
+	}
+	return 0;
+}
+
+/*
  * proto.sendmsg: one message, one packet. The protocol adds its header
  * and sends it, or queues it (send_data, under the socket lock); a
  * message larger than the current MPS fails with -EMSGSIZE. A protocol
@@ -643,9 +699,12 @@ static int rnet_inet_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 	err = sock_error(sk);
 	if (err)
 		goto out;
+	/* After shutdown(SHUT_WR), as sock_alloc_send_skb() says it. */
+	err = -EPIPE;
+	if (sk->sk_shutdown & SEND_SHUTDOWN)
+		goto out;
 	err = -ENOTCONN;
-	if (!((1 << sk->sk_state) & RNET_INETF_DATA) ||
-	    (sk->sk_shutdown & SEND_SHUTDOWN))
+	if (!((1 << sk->sk_state) & RNET_INETF_DATA))
 		goto out;
 	err = -EMSGSIZE;
 	if (!rnet_inet_fits(sk, len))
@@ -670,15 +729,20 @@ static int rnet_inet_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 	err = sock_error(sk);
 	if (err)
 		goto discard;
+	err = -EPIPE;
+	if (sk->sk_shutdown & SEND_SHUTDOWN)
+		goto discard;
 	err = -ENOTCONN;
-	if (!((1 << sk->sk_state) & RNET_INETF_DATA) ||
-	    (sk->sk_shutdown & SEND_SHUTDOWN))
+	if (!((1 << sk->sk_state) & RNET_INETF_DATA))
 		goto discard;
 	err = -EMSGSIZE;
 	if (!rnet_inet_fits(sk, len))
 		goto discard;
 	skb_reserve(skb, sk->sk_prot->max_header);
 	err = memcpy_from_msg(skb_put(skb, len), msg, len);
+	if (err)
+		goto discard;
+	err = rnet_inet_cmsgs(sk, msg, skb);
 	if (err)
 		goto discard;
 	skb_reset_transport_header(skb);
@@ -840,17 +904,69 @@ int rust_helper_rnet_inet_tx_enqueue(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);
 		return -ENOTCONN;
 	}
+	/* A full priority queue drops its first message of lowest priority. */
+	if (rnet_inet_txq(sk)->prio && rnet_inet_tx_full(sk)) {
+		struct sk_buff *worst = NULL, *q;
+
+		skb_queue_walk(&sk->sk_write_queue, q)
+			if (!worst || q->priority < worst->priority)
+				worst = q;
+		if (worst) {
+			__skb_unlink(worst, &sk->sk_write_queue);
+			kfree_skb(worst);
+		}
+	}
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 	return 0;
 }
 
+/*
+ * Takes the next message out of the send queue: the oldest, or in a
+ * priority queue the oldest of the highest priority.
+ */
 struct sk_buff *rust_helper_rnet_inet_tx_dequeue(struct sock *sk)
 {
-	struct sk_buff *skb = __skb_dequeue(&sk->sk_write_queue);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue), *q;
 
-	if (skb && rnet_inet_tx_room(sk))
+	if (skb && rnet_inet_txq(sk)->prio)
+		skb_queue_walk(&sk->sk_write_queue, q)
+			if (q->priority > skb->priority)
+				skb = q;
+	if (!skb)
+		return NULL;
+	__skb_unlink(skb, &sk->sk_write_queue);
+	skb->priority = 0;
+	if (rnet_inet_tx_room(sk))
 		sk->sk_write_space(sk);
 	return skb;
+}
+
+/*
+ * The send queue's settings (see struct rnet_inet_txq): -EOPNOTSUPP for a
+ * protocol without a queue. A longer queue, or no limit, wakes writers
+ * waiting for room.
+ */
+int rust_helper_rnet_inet_set_txq(struct sock *sk, u32 qlen, bool prio)
+{
+	struct rnet_inet_txq *q = rnet_inet_txq(sk);
+
+	if (!rnet_inet_of(sk)->tx_qlen)
+		return -EOPNOTSUPP;
+	WRITE_ONCE(q->qlen, qlen);
+	WRITE_ONCE(q->prio, prio);
+	if (rnet_inet_tx_room(sk))
+		sk->sk_write_space(sk);
+	return 0;
+}
+
+u32 rust_helper_rnet_inet_txq_len(const struct sock *sk)
+{
+	return rnet_inet_txq(sk)->qlen;
+}
+
+bool rust_helper_rnet_inet_txq_prio(const struct sock *sk)
+{
+	return rnet_inet_txq(sk)->prio;
 }
 
 u32 rust_helper_rnet_inet_tx_queued(const struct sock *sk)
@@ -1155,6 +1271,8 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 				     short type, u8 protocol,
 				     struct module *owner,
 				     unsigned int data_offset,
+				     unsigned int txq_offset,
+				     int sol, int scm_priority,
 				     const size_t *sizes)
 {
 	struct rnet_inet_proto *p;
@@ -1168,7 +1286,9 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	    sizes[1] != sizeof(*p->ops) ||
 	    sizes[2] != sizeof(struct net_protocol) ||
 	    sizes[3] != sizeof(struct inet_connection_sock) ||
-	    data_offset < sizeof(struct inet_connection_sock) ||
+	    txq_offset < sizeof(struct inet_connection_sock) ||
+	    !IS_ALIGNED(txq_offset, __alignof__(struct rnet_inet_txq)) ||
+	    data_offset < txq_offset + sizeof(struct rnet_inet_txq) ||
 	    prot->obj_size < data_offset || req_size > PAGE_SIZE) {
 		pr_err("%s: layout mismatch between Rust and C\n", prot->name);
 		return ERR_PTR(-EINVAL);
@@ -1216,6 +1336,9 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	p->icmp_err = icmp_err;
 	p->data_overhead = data_overhead;
 	p->tx_qlen = tx_qlen;
+	p->txq_offset = txq_offset;
+	p->sol = sol;
+	p->scm_priority = scm_priority;
 	p->data_offset = data_offset;
 	p->data_size = prot->obj_size - data_offset;
 	p->req_size = req_size;
@@ -2410,6 +2533,18 @@ static void rnet_inet_delack_timer(struct timer_list *t)
  * The INET part of proto.init (and of a clone's set-up): the connection
  * socket's methods the INET code may call, and its timers.
  */
+/*
+ * A new socket's send queue: the protocol's length, plain. (An accepted
+ * socket keeps its listener's, copied with the rest.)
+ */
+void rust_helper_rnet_inet_txq_init(struct sock *sk)
+{
+	struct rnet_inet_txq *q = rnet_inet_txq(sk);
+
+	q->qlen = rnet_inet_of(sk)->tx_qlen;
+	q->prio = 0;
+}
+
 void rust_helper_rnet_inet_sock_init(struct sock *sk)
 {
 	inet_csk(sk)->icsk_sync_mss = rnet_inet_sync_mss;

@@ -251,8 +251,15 @@ pub trait Protocol: Sized + Send + Sync + 'static {
     /// at most 1024; 0 for a protocol without one, which sends every
     /// message from [`Protocol::sendmsg`] at once (`tx_enqueue` refuses). While the queue is full, `sendmsg()`
     /// waits for room (`EAGAIN` on a non-blocking socket) and `poll()`
-    /// does not report the socket writable.
+    /// does not report the socket writable. This is each socket's limit
+    /// at first; [`Locked::set_tx_queue`] changes it.
     const TX_QUEUE_LEN: u32 = 0;
+
+    /// The control message type (at level [`Protocol::SOL`]) that gives a
+    /// message's priority in a priority send queue (a `u32`), 0 for none.
+    /// `sendmsg()` refuses it on a socket without a priority queue, and
+    /// any other control message of level `SOL` (`EINVAL`).
+    const SCM_PRIORITY: i32 = 0;
 
     /// The protocol's state in each connection request (a handshake a
     /// listener answered, before its socket is made). Requests are copied
@@ -364,11 +371,13 @@ pub trait Protocol: Sized + Send + Sync + 'static {
 #[repr(transparent)]
 pub struct Sock<P: Protocol>(Opaque<bindings::sock>, PhantomData<P>);
 
-/// The memory of a socket of `P`: the INET connection socket and the
-/// protocol's state.
+/// The memory of a socket of `P`: the INET connection socket, its send
+/// queue settings (the C helpers' `struct rnet_inet_txq`, theirs alone),
+/// and the protocol's state.
 #[repr(C)]
 struct SockRepr<P: Protocol> {
     icsk: Opaque<bindings::inet_connection_sock>,
+    txq: Opaque<[u32; 2]>,
     data: UnsafeCell<MaybeUninit<P::Sock>>,
 }
 
@@ -548,8 +557,9 @@ impl<'a, P: Protocol> Locked<'a, P> {
         to_result(unsafe { bindings::rnet_inet_tx_enqueue(self.sk.as_raw(), skb.skb.into_raw()) })
     }
 
-    /// Takes the oldest message out of the send queue, to be sent now
-    /// (it is dropped if not); a writer waiting for room is woken.
+    /// Takes the next message out of the send queue, to be sent now (it
+    /// is dropped if not): the oldest, or in a priority queue the oldest
+    /// of the highest priority; a writer waiting for room is woken.
     pub fn tx_dequeue(&mut self) -> Option<OutSkb<'a>> {
         // SAFETY: the socket is valid and locked by us (type invariant).
         let raw = unsafe { bindings::rnet_inet_tx_dequeue(self.sk.as_raw()) };
@@ -561,6 +571,33 @@ impl<'a, P: Protocol> Locked<'a, P> {
             skb,
             _p: PhantomData,
         })
+    }
+
+    /// Sets this socket's send queue: at most `len` messages (0: no limit
+    /// but the send buffer), and whether it is a priority queue. In a
+    /// priority queue, each message has the priority its sender gave in a
+    /// control message ([`Protocol::SCM_PRIORITY`]), the highest goes
+    /// first, and a full queue drops its (first) message of the lowest
+    /// priority to take a new one, so that `sendmsg()` never waits for
+    /// room. Every socket starts with [`Protocol::TX_QUEUE_LEN`] and a
+    /// plain queue; an accepted one has its listener's. `EOPNOTSUPP` for
+    /// a protocol without a queue. Room made wakes a waiting writer.
+    pub fn set_tx_queue(&mut self, len: u32, priority: bool) -> Result {
+        // SAFETY: the socket is valid and locked by us (type invariant).
+        to_result(unsafe { bindings::rnet_inet_set_txq(self.sk.as_raw(), len, priority) })
+    }
+
+    /// The send queue's limit and whether it is a priority queue
+    /// ([`Locked::set_tx_queue`]).
+    pub fn tx_queue(&self) -> (u32, bool) {
+        let sk = self.sk.as_raw();
+        // SAFETY: the socket is valid and locked by us (type invariant).
+        unsafe {
+            (
+                bindings::rnet_inet_txq_len(sk),
+                bindings::rnet_inet_txq_prio(sk),
+            )
+        }
     }
 
     /// The number of messages in the send queue.
@@ -1215,6 +1252,9 @@ impl<P: Protocol> Registration<P> {
                 P::PROTOCOL,
                 module.as_ptr(),
                 offset_of!(SockRepr<P>, data) as c_uint,
+                offset_of!(SockRepr<P>, txq) as c_uint,
+                P::SOL,
+                P::SCM_PRIORITY,
                 sizes.as_ptr(),
             )
         })?;
@@ -1260,6 +1300,7 @@ unsafe extern "C" fn init_tramp<P: Protocol>(sk: *mut bindings::sock) -> c_int {
             // whatever the memory held), then the destructor that drops
             // it is set.
             unsafe {
+                bindings::rnet_inet_txq_init(sk);
                 bindings::rnet_inet_sock_init(sk);
                 (*ptr::addr_of!((*repr).data))
                     .get()

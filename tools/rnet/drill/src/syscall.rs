@@ -261,11 +261,30 @@ fn optval(env: &dyn Env, e: &Expr) -> Result<Vec<u8>, String> {
     }
 }
 
-/// One cmsg a script expects from recvmsg.
+/// One cmsg a script expects from recvmsg, or gives sendmsg.
 struct WantCmsg {
     level: i64,
     ty: i64,
     data: Expr,
+}
+
+/// The control buffer of sendmsg's cmsgs, each an int (4 bytes, host
+/// order) as `cmsg_data`, laid out as CMSG_SPACE() does on x86-64.
+fn send_cmsgs(env: &dyn Env, cms: &[WantCmsg]) -> Result<Vec<u8>, String> {
+    let mut ctl = Vec::new();
+    for c in cms {
+        let v = int(env, &c.data)
+            .map_err(|_| format!("sendmsg: cmsg_data must be an int, found {}", show(&c.data)))?;
+        let v = i32::try_from(v)
+            .or_else(|_| u32::try_from(v).map(|u| u as i32))
+            .map_err(|_| format!("sendmsg: cmsg_data {v} is not 32 bits"))?;
+        ctl.extend_from_slice(&20u64.to_ne_bytes());
+        ctl.extend_from_slice(&(c.level as i32).to_ne_bytes());
+        ctl.extend_from_slice(&(c.ty as i32).to_ne_bytes());
+        ctl.extend_from_slice(&v.to_ne_bytes());
+        ctl.extend_from_slice(&[0; 4]);
+    }
+    Ok(ctl)
 }
 
 /// The `msg_iov` of a msghdr literal: the lengths of its buffers.
@@ -639,9 +658,10 @@ pub fn prepare(env: &dyn Env, sc: &Syscall) -> Result<(CallFn, VerifyFn, Effect)
             if !recv && want_flags != 0 {
                 return Err("sendmsg: msg_flags must be 0".into());
             }
-            if !recv && want_cm.as_ref().is_some_and(|c| !c.is_empty()) {
-                return Err("sendmsg with control messages is not supported".into());
-            }
+            let send_ctl = match (&want_cm, recv) {
+                (Some(c), false) => send_cmsgs(env, c)?,
+                _ => Vec::new(),
+            };
             let sock_env = EnvSnapshot::of(env);
             (
                 Box::new(move || {
@@ -662,7 +682,7 @@ pub fn prepare(env: &dyn Env, sc: &Syscall) -> Result<(CallFn, VerifyFn, Effect)
                             iov_len: *l,
                         })
                         .collect();
-                    let mut ctl = vec![0u8; if recv { 512 } else { 0 }];
+                    let mut ctl = if recv { vec![0u8; 512] } else { send_ctl };
                     let mut name = [0u8; 128];
                     let mut mh = msghdr {
                         msg_name: if recv {
