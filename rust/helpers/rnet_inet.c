@@ -531,16 +531,30 @@ static void rnet_inet_scope_release(void *entry)
 #define RNET_INETF_DATA (TCPF_ESTABLISHED | (1 << RNET_INET_PARTOPEN))
 
 /*
- * The largest message a connected socket sends in one packet: the path
- * MTU less the IP header and options and the protocol's data overhead.
+ * The largest message a connected socket (locked) sends in one packet:
+ * the path MTU less the IP header and options and the protocol's data
+ * overhead. A route that was dropped (an IP option changed, a reroute
+ * failed) is looked up again first, as a transmit would.
  */
 static int rnet_inet_mps(struct sock *sk)
 {
 	struct rnet_inet_proto *p = rnet_inet_of(sk);
 	struct dst_entry *dst = __sk_dst_get(sk);
-	int iph = rnet_inet_wire6(sk) ? sizeof(struct ipv6hdr) :
-					sizeof(struct iphdr);
-	int mtu = dst ? dst_mtu(dst) : IPV4_MIN_MTU;
+	bool v6 = rnet_inet_wire6(sk);
+	int iph = v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+	int mtu;
+
+	if (!dst && ((1 << sk->sk_state) & RNET_INETF_DATA)) {
+#if RNET_INET6
+		if (v6 ? !inet6_sk_rebuild_header(sk) :
+			 !inet_sk_rebuild_header(sk))
+			dst = __sk_dst_get(sk);
+#else
+		if (!inet_sk_rebuild_header(sk))
+			dst = __sk_dst_get(sk);
+#endif
+	}
+	mtu = dst ? dst_mtu(dst) : IPV4_MIN_MTU;
 
 	return mtu - iph - inet_csk(sk)->icsk_ext_hdr_len -
 	       (int)p->data_overhead;
@@ -2602,6 +2616,19 @@ void rust_helper_rnet_inet_time_wait(struct sock *sk, unsigned int ms)
 		return;
 	tw = inet_twsk_alloc(sk, &p->death_row, TCP_TIME_WAIT);
 	if (tw) {
+#if RNET_INET6
+		/*
+		 * inet_twsk_alloc() copies the IPv4 identity only: an IPv6 (or
+		 * mapped) socket's addresses are copied here, before the
+		 * timewait socket is hashed, or lookups and diag dumps would
+		 * read whatever its slab held.
+		 */
+		if (tw->tw_family == AF_INET6) {
+			tw->tw_v6_daddr = sk->sk_v6_daddr;
+			tw->tw_v6_rcv_saddr = sk->sk_v6_rcv_saddr;
+			tw->tw_ipv6only = sk->sk_ipv6only;
+		}
+#endif
 		local_bh_disable();
 		/* At most 2 MSL (RFC 4340 8.3), 4 minutes. */
 		inet_twsk_hashdance_schedule(tw, sk, &p->hashinfo,
@@ -2741,6 +2768,8 @@ static int rnet_inet6_req_xmit(struct request_sock *req, const void *data,
 	dst = inet6_csk_route_req(sk, &fl6, req, sk->sk_protocol);
 	if (!dst)
 		return -EHOSTUNREACH;
+	/* The route may be to a routing header's first hop: the peer's. */
+	fl6.daddr = ireq->ir_v6_rmt_addr;
 	skb = alloc_skb(MAX_HEADER + sizeof(struct ipv6hdr) + len, GFP_ATOMIC);
 	if (!skb) {
 		dst_release(dst);

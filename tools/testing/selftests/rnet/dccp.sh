@@ -467,9 +467,19 @@ dccp_ipv6() {
 	SERVER=$!
 	wait_for 3 grep -q . /tmp/dccp_echo6.out && [ "$(head -n 1 /tmp/dccp_echo6.out)" = ok ] ||
 		fail "echo server: $(cat /tmp/dccp_echo6.out)" || return
+	timewait_ms $NS_A 3000
 	out=$(echo $(in_a env DCCPT_FAMILY=6 dccpt echo-client $IP6_B $PORT $e 1420))
 	diag "client: $out"
 	[ "$out" = "$(echo_line 1420 $e)" ] || fail "echo client: $out" || return
+	# The client closed first: its TIMEWAIT socket has the connection's
+	# IPv6 addresses (as ss -d shows them).
+	out=$(in_a ss -dnH state time-wait)
+	timewait_ms $NS_A 200
+	diag "TIMEWAIT in $NS_A: $(echo $out)"
+	case $out in
+	*"[$IP6_A]:"*" [$IP6_B]:$PORT"*) ;;
+	*) fail "the IPv6 TIMEWAIT socket shows as: $out"; return ;;
+	esac
 	wait $SERVER
 	out=$(tail -n 1 /tmp/dccp_echo6.out)
 	diag "server: $out"
