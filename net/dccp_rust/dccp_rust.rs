@@ -251,8 +251,9 @@ const NF_REFUSED: usize = 12;
 ///
 /// Every packet the protocol handler is given counts once in `rx`, and
 /// once more where it ends: in `handled` when it was taken in, else in
-/// `drops` under its reason. ICMP errors count only in `drops`
-/// (`bad_icmp`), when they are dropped.
+/// `drops` under its reason (but a packet a kernel user's socket takes:
+/// such a socket has no namespace this module may count in). ICMP errors
+/// count only in `drops` (`bad_icmp`), when they are dropped.
 #[pin_data]
 struct DccpNet {
     rx: AtomicU64,
@@ -1553,10 +1554,16 @@ impl inet::Protocol for Dccp {
         match sk.state() {
             State::Established | State::Proto1 => {
                 // What the application queued goes first, past the
-                // window (at most the queue's TX_QUEUE_LEN packets), as
-                // the C DCCP flushes its queue on close.
+                // window, as the C DCCP flushes its queue on close: at
+                // most TX_QUEUE_LEN packets (a socket may queue more,
+                // QPOLICY_TXQLEN); the rest is dropped, not sent in one
+                // burst.
+                let mut n = 0;
                 while let Some(skb) = sk.tx_dequeue() {
-                    let _ = send_data(sk, skb);
+                    if n < TX_QUEUE_LEN {
+                        let _ = send_data(sk, skb);
+                        n += 1;
+                    }
                 }
                 sk.data().rto_armed = false;
                 // RFC 4340 8.3: a client closes with Close, a server

@@ -935,6 +935,25 @@ int rust_helper_rnet_inet_tx_enqueue(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * Room in the send queue wakes a writer waiting for it directly:
+ * sk_write_space() alone wakes sleepers only while the socket is under
+ * half its send buffer, which the waiter's own packet may keep it above.
+ * Then pollers and SIGIO as usual.
+ */
+static void rnet_inet_tx_wake(struct sock *sk)
+{
+	struct socket_wq *wq;
+
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM |
+						      EPOLLWRBAND);
+	rcu_read_unlock();
+	sk->sk_write_space(sk);
+}
+
+/*
  * Takes the next message out of the send queue: the oldest, or in a
  * priority queue the oldest of the highest priority.
  */
@@ -951,7 +970,7 @@ struct sk_buff *rust_helper_rnet_inet_tx_dequeue(struct sock *sk)
 	__skb_unlink(skb, &sk->sk_write_queue);
 	skb->priority = 0;
 	if (rnet_inet_tx_room(sk))
-		sk->sk_write_space(sk);
+		rnet_inet_tx_wake(sk);
 	return skb;
 }
 
@@ -969,7 +988,7 @@ int rust_helper_rnet_inet_set_txq(struct sock *sk, u32 qlen, bool prio)
 	WRITE_ONCE(q->qlen, qlen);
 	WRITE_ONCE(q->prio, prio);
 	if (rnet_inet_tx_room(sk))
-		sk->sk_write_space(sk);
+		rnet_inet_tx_wake(sk);
 	return 0;
 }
 
@@ -1302,7 +1321,8 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	    sizes[3] != sizeof(struct inet_connection_sock) ||
 	    txq_offset < sizeof(struct inet_connection_sock) ||
 	    !IS_ALIGNED(txq_offset, __alignof__(struct rnet_inet_txq)) ||
-	    data_offset < txq_offset + sizeof(struct rnet_inet_txq) ||
+	    data_offset < sizeof(struct rnet_inet_txq) ||
+	    txq_offset > data_offset - sizeof(struct rnet_inet_txq) ||
 	    prot->obj_size < data_offset || req_size > PAGE_SIZE) {
 		pr_err("%s: layout mismatch between Rust and C\n", prot->name);
 		return ERR_PTR(-EINVAL);
@@ -2396,11 +2416,8 @@ lookup:
 /*
  * Delivers @skb to @sk from the receive softirq: to @rcv under the bh
  * lock, or to the backlog (proto.backlog_rcv later) when a task owns the
- * socket. Consumes @skb and the reference on @sk.
- */
-/*
- * Hands @skb to @rcv now, or to @sk's backlog when a task owns @sk.
- * Returns 0 then; else the packet was freed and the value says why:
+ * socket. Consumes @skb and the reference on @sk. Returns 0 then; else
+ * the packet was freed and the value says why:
  * -EACCES the IPsec input policy, -EPERM the socket's filter, -ENOBUFS a
  * full backlog.
  */
@@ -2544,10 +2561,6 @@ static void rnet_inet_delack_timer(struct timer_list *t)
 }
 
 /*
- * The INET part of proto.init (and of a clone's set-up): the connection
- * socket's methods the INET code may call, and its timers.
- */
-/*
  * A new socket's send queue: the protocol's length, plain. (An accepted
  * socket keeps its listener's, copied with the rest.)
  */
@@ -2558,6 +2571,11 @@ void rust_helper_rnet_inet_txq_init(struct sock *sk)
 	q->qlen = rnet_inet_of(sk)->tx_qlen;
 	q->prio = 0;
 }
+
+/*
+ * The INET part of proto.init (and of a clone's set-up): the connection
+ * socket's methods the INET code may call, and its timers.
+ */
 
 void rust_helper_rnet_inet_sock_init(struct sock *sk)
 {

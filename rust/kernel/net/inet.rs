@@ -579,7 +579,7 @@ impl<'a, P: Protocol> Locked<'a, P> {
     /// control message ([`Protocol::SCM_PRIORITY`]), the highest goes
     /// first, and a full queue drops its (first) message of the lowest
     /// priority to take a new one, so that `sendmsg()` never waits for
-    /// room. Every socket starts with [`Protocol::TX_QUEUE_LEN`] and a
+    /// room in it (only for send buffer). Every socket starts with [`Protocol::TX_QUEUE_LEN`] and a
     /// plain queue; an accepted one has its listener's. `EOPNOTSUPP` for
     /// a protocol without a queue. Room made wakes a waiting writer.
     pub fn set_tx_queue(&mut self, len: u32, priority: bool) -> Result {
