@@ -263,8 +263,6 @@ pub const SYMBOLS: &[(&str, i64)] = &[
     ("DCCP_SCM_PRIORITY", 1),
     ("DCCPQ_POLICY_SIMPLE", 0),
     ("DCCPQ_POLICY_PRIO", 1),
-    ("DCCP_SOCKOPT_QPOLICY_ID", 16),
-    ("DCCP_SOCKOPT_QPOLICY_TXQLEN", 17),
     ("DCCP_SOCKOPT_CCID_RX_INFO", 128),
     ("DCCP_SOCKOPT_CCID_TX_INFO", 192),
     // fcntl.

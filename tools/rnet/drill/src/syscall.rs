@@ -266,10 +266,13 @@ struct WantCmsg {
     level: i64,
     ty: i64,
     data: Expr,
+    /// `cmsg_len`, when written (sendmsg: what is sent instead of 20).
+    len: Option<i64>,
 }
 
 /// The control buffer of sendmsg's cmsgs, each an int (4 bytes, host
-/// order) as `cmsg_data`, laid out as CMSG_SPACE() does on x86-64.
+/// order) as `cmsg_data`, laid out as CMSG_SPACE() does on x86-64, its
+/// `cmsg_len` CMSG_LEN(4) = 20 unless the script writes another.
 fn send_cmsgs(env: &dyn Env, cms: &[WantCmsg]) -> Result<Vec<u8>, String> {
     let mut ctl = Vec::new();
     for c in cms {
@@ -278,7 +281,7 @@ fn send_cmsgs(env: &dyn Env, cms: &[WantCmsg]) -> Result<Vec<u8>, String> {
         let v = i32::try_from(v)
             .or_else(|_| u32::try_from(v).map(|u| u as i32))
             .map_err(|_| format!("sendmsg: cmsg_data {v} is not 32 bits"))?;
-        ctl.extend_from_slice(&20u64.to_ne_bytes());
+        ctl.extend_from_slice(&(c.len.unwrap_or(20) as u64).to_ne_bytes());
         ctl.extend_from_slice(&(c.level as i32).to_ne_bytes());
         ctl.extend_from_slice(&(c.ty as i32).to_ne_bytes());
         ctl.extend_from_slice(&v.to_ne_bytes());
@@ -333,6 +336,7 @@ fn want_cmsgs(env: &dyn Env, e: Option<&Expr>) -> Result<Option<Vec<WantCmsg>>, 
             level: int(env, get("cmsg_level")?)?,
             ty: int(env, get("cmsg_type")?)?,
             data: get("cmsg_data")?.clone(),
+            len: field(it, "cmsg_len").map(|e| int(env, e)).transpose()?,
         });
     }
     Ok(Some(out))

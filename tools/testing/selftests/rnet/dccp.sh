@@ -472,13 +472,16 @@ dccp_ipv6() {
 	diag "client: $out"
 	[ "$out" = "$(echo_line 1420 $e)" ] || fail "echo client: $out" || return
 	# The client closed first: its TIMEWAIT socket has the connection's
-	# IPv6 addresses (as ss -d shows them).
+	# IPv6 addresses (as ss -d shows them), and holds its port.
 	out=$(in_a ss -dnH state time-wait)
-	timewait_ms $NS_A 200
 	diag "TIMEWAIT in $NS_A: $(echo $out)"
+	cport=$(echo "$out" | sed -n "s/^ *0  *0  *\[$IP6_A\]:\([0-9]*\)  *\[$IP6_B\]:$PORT *\$/\1/p" | head -n 1)
+	[ -n "$cport" ] || fail "the IPv6 TIMEWAIT socket shows as: $(echo $out)" || return
+	out=$(in_a env DCCPT_FAMILY=6 dccpt bind $cport)
+	timewait_ms $NS_A 200
 	case $out in
-	*"[$IP6_A]:"*" [$IP6_B]:$PORT"*) ;;
-	*) fail "the IPv6 TIMEWAIT socket shows as: $out"; return ;;
+	"errno 98 "*) ;;
+	*) fail "bind of the client's port $cport in TIMEWAIT gave: $out"; return ;;
 	esac
 	wait $SERVER
 	out=$(tail -n 1 /tmp/dccp_echo6.out)
