@@ -614,19 +614,8 @@ impl DccpNet {
     }
 }
 
-fn count(net: &Net, r: DropReason) {
-    account(net, Err(r));
-}
-
-/// Counts a drop in the namespace of a socket (a kernel socket has none
-/// this module may use: not counted).
-fn count_sk(sk: &Locked<'_, Dccp>, r: DropReason) {
-    if let Some(net) = sk.net() {
-        count(net, r);
-    }
-}
-
-/// Counts where a received packet ended, in `net`.
+/// Counts where a received packet (or a dropped ICMP error) ended, in
+/// `net`.
 fn account(net: &Net, v: Fate) {
     let guard = ReadGuard::new();
     if let Some(s) = DCCP_NET.get(net, &guard) {
@@ -638,7 +627,8 @@ fn account(net: &Net, v: Fate) {
     }
 }
 
-/// Counts where a packet received by `sk` ended.
+/// Counts where a packet received by `sk` ended, in its namespace (a
+/// kernel socket has none this module may use: not counted).
 fn account_sk(sk: &Locked<'_, Dccp>, v: Fate) {
     if let Some(net) = sk.net() {
         account(net, v);
@@ -1746,7 +1736,7 @@ impl inet::Protocol for Dccp {
         // last W sent, not before the ISS), as the C DCCP checks, so that
         // a blind forger must guess the number.
         let (Some(&b8), Some(s)) = (sent.get(8), sent.get(10..16)) else {
-            count_sk(sk, DropReason::BadIcmp);
+            account_sk(sk, Err(DropReason::BadIcmp));
             return false;
         };
         let seq = s.iter().fold(0u64, |a, b| a << 8 | u64::from(*b));
@@ -1755,7 +1745,7 @@ impl inet::Protocol for Dccp {
         let awl = ack_window_low(iss, gss, d.windows().1);
         let ok = b8 & 1 == 1 && role != Role::None && codec::seq_in_window(seq, awl, gss);
         if !ok {
-            count_sk(sk, DropReason::BadIcmp);
+            account_sk(sk, Err(DropReason::BadIcmp));
         }
         ok
     }
@@ -1775,7 +1765,7 @@ impl inet::Protocol for Dccp {
         count_rx(net);
         let h = match check(&mut skb) {
             Err(r) => {
-                count(net, r);
+                account(net, Err(r));
                 return;
             }
             Ok(h) => h,

@@ -1331,17 +1331,10 @@ dccp_cscov() {
 # still closes normally, a new echo exchange works after, no socket is
 # left, and the console scan finds no report.
 dccp_fuzz() {
-	local n=5000 out cport reasons sum rx handled csum bad
+	local n=5000 out cport reasons sum rx handled csum bad client
 	[ "$(cat /rnet/flavour 2> /dev/null)" = debug ] && n=1000
-	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
-	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
-	timewait_ms $NS_A 200
-	start_server /tmp/dccp_fuzz.out $PORT 1 5 wait || return
-	: > /tmp/dccp_fuzzc.out
-	in_a dccpt client $IP_B $PORT linger3 > /tmp/dccp_fuzzc.out &
-	local client=$!
-	wait_for 3 grep -q '^port' /tmp/dccp_fuzzc.out || fail "client: $(cat /tmp/dccp_fuzzc.out)" || return
-	cport=$(awk '$1 == "port" { print $2 }' /tmp/dccp_fuzzc.out)
+	held_connection /tmp/dccp_fuzz.out /tmp/dccp_fuzzc.out linger3 || return
+	client=$CLIENT cport=$CPORT
 	ip netns exec $NS_B cat $STATS > /tmp/dccp_fuzz0.stats
 	out=$(echo $(in_a rnet-drill dccp-fuzz $IP_A $IP_B $PORT 0 $n 7; in_a rnet-drill dccp-fuzz $IP_A $IP_B $PORT $cport $n 11))
 	diag "fuzz: $out"
@@ -1393,20 +1386,30 @@ dccp_fuzz() {
 	wait_for 5 count_is 0 || fail "dccp_rust sockets left: use count $(use_count)"
 }
 
+# held_connection SERVER_OUT CLIENT_OUT MODE: a connection across the
+# NICs from A to a server of B that waits for its end (output in
+# SERVER_OUT), the client held open as MODE says (dccpt client, output in
+# CLIENT_OUT): its process in CLIENT, its port in CPORT; TIMEWAIT of A
+# 200 ms.
+held_connection() {
+	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
+	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
+	timewait_ms $NS_A 200
+	start_server "$1" $PORT 1 5 wait || return
+	: > "$2"
+	in_a dccpt client $IP_B $PORT "$3" > "$2" &
+	CLIENT=$!
+	wait_for 3 grep -q '^port' "$2" || fail "client: $(cat "$2")" || return
+	CPORT=$(client_port "$2")
+}
+
 # A packet the socket's filter refuses (SO_ATTACH_FILTER, drop all) is
 # counted once as filtered, after it was counted received; the counters
 # of A balance after it; the connection closes normally.
 dccp_filtered() {
-	local cport f0 out
-	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
-	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
-	timewait_ms $NS_A 200
-	start_server /tmp/dccp_srv.out $PORT 1 5 wait || return
-	: > /tmp/dccp_cl.out
-	in_a dccpt client $IP_B $PORT filter > /tmp/dccp_cl.out &
-	local client=$!
-	wait_for 3 grep -q '^port' /tmp/dccp_cl.out || fail "client: $(cat /tmp/dccp_cl.out)" || return
-	cport=$(client_port /tmp/dccp_cl.out)
+	local cport f0 out client
+	held_connection /tmp/dccp_srv.out /tmp/dccp_cl.out filter || return
+	client=$CLIENT cport=$CPORT
 	f0=$(dccp_stat $NS_A filtered)
 	out=$(in_b rnet-drill dccp-raw $IP_B $IP_A $cport data $PORT)
 	[ "$out" = ok ] || fail "raw send failed: $out" || return
