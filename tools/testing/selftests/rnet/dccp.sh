@@ -19,7 +19,7 @@ TESTS="dccp_standalone dccp_autoload dccp_bind_listen dccp_refused dccp_drops
 	dccp_client_close dccp_server_close dccp_simultaneous_close dccp_echo dccp_ipv6 dccp_service dccp_diag
 	dccp_conns dccp_backlog dccp_nf_validate dccp_nf_policy dccp_icmp
 	dccp_sync dccp_ccid2 dccp_ccid_opts dccp_cscov dccp_fuzz dccp_filtered dccp_server_timewait
-	dccp_response_retransmit dccp_close_retransmit dccp_retransmit_unload
+	dccp_retransmits
 	dccp_taken_slot"
 
 STATS=/proc/net/dccp_rust_stats
@@ -632,40 +632,52 @@ dccp_service() {
 # loaded for it. On the way, forged Data outside the sequence window is
 # dropped and counted (bad_seq), never read.
 dccp_diag() {
-	local out cport m b0 a0
+	local out cport m b0 a0 client c1
 	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
 	timewait_ms $NS_A $TW_MS
 	start_server /tmp/dccp_srv.out $PORT 1 4 wait || return
 	: > /tmp/dccp_cl.out
-	in_a dccpt client $IP_B $PORT linger8 > /tmp/dccp_cl.out &
-	wait_for 3 grep -q port /tmp/dccp_cl.out || fail "client: $(cat /tmp/dccp_cl.out)" || return
+	# Held up to 20 s, closed (killed: its socket closes) once seen.
+	ip netns exec "$NS_A" dccpt client $IP_B $PORT linger20 > /tmp/dccp_cl.out &
+	client=$!
+	wait_for 3 grep -q port /tmp/dccp_cl.out ||
+		{ kill $client; fail "client: $(cat /tmp/dccp_cl.out)"; return; }
 	cport=$(client_port /tmp/dccp_cl.out)
 	out=$(in_b ss -Hdan)
 	diag "ss -d in $NS_B: $(echo $out)"
-	[ "$(echo "$out" | grep -c .)" = 2 ] || fail "want 2 sockets in $NS_B" || return
-	echo "$out" | grep -q "^LISTEN  *0  *4  .*:$PORT " || fail "no listener (backlog 4) in ss -d" || return
+	[ "$(echo "$out" | grep -c .)" = 2 ] || { kill $client; fail "want 2 sockets in $NS_B"; return; }
+	echo "$out" | grep -q "^LISTEN  *0  *4  .*:$PORT " ||
+		{ kill $client; fail "no listener (backlog 4) in ss -d"; return; }
 	echo "$out" | grep -q "^ESTAB .*$IP_B:$PORT  *$IP_A:$cport" ||
-		fail "no connection in ss -d" || return
+		{ kill $client; fail "no connection in ss -d"; return; }
 	# Data from the client's address and port with a sequence number
 	# outside the window (RFC 4340 7.5.1) is dropped, not read.
 	b0=$(dccp_stat $NS_B bad_seq) a0=$(dccp_stat $NS_A bad_ack)
 	out=$(in_a rnet-drill dccp-raw $IP_A $IP_B $PORT data "$cport")
-	[ "$out" = ok ] || fail "raw send failed: $out" || return
+	[ "$out" = ok ] || { kill $client; fail "raw send failed: $out"; return; }
 	wait_for 2 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_bad_seq\" { print \$2 }' $STATS) -gt $b0 ]" ||
-		fail "Data outside the window not counted as bad_seq" || return
+		{ kill $client; fail "Data outside the window not counted as bad_seq"; return; }
 	# B's Sync acknowledging the forged number reaches the client, which
 	# never sent it: dropped there (bad_ack), not answered.
 	wait_for 2 sh -c "[ \$(ip netns exec $NS_A awk '\$1 == \"drop_bad_ack\" { print \$2 }' $STATS) -gt $a0 ]" ||
-		fail "no Sync for the forged Data reached the client" || return
+		{ kill $client; fail "no Sync for the forged Data reached the client"; return; }
+	kill $client
 	wait
 	out=$(echo $(cat /tmp/dccp_srv.out))
 	[ "$out" = "ok accepted hup" ] || fail "server: $out (the forged Data was read?)" || return
-	wait_for 3 sh -c "ip netns exec $NS_A ss -Hdan | grep -q '^TIME-WAIT '"
+	wait_for 3 sh -c "ip netns exec $NS_A ss -Hdan | grep -q '^TIME-WAIT .*:$cport '"
+	# What ss -d lists is TIMEWAIT in A, the client's among them (the
+	# tests before may have left theirs, ending meanwhile), and no more
+	# sockets than dccp_rust had just before.
+	c1=$(use_count)
 	out=$(in_a ss -Hdan)
-	diag "ss -d in $NS_A after the close: $(echo $out)"
-	[ "$(echo "$out" | grep -c .)" = 1 ] && echo "$out" | grep -q "^TIME-WAIT .*$IP_A:$cport  *$IP_B:$PORT" ||
-		fail "want the one TIMEWAIT socket in ss -d" || return
+	diag "ss -d in $NS_A after the close: $(echo $out) (use count $c1)"
+	echo "$out" | grep -q "^TIME-WAIT .*$IP_A:$cport  *$IP_B:$PORT" ||
+		fail "no TIMEWAIT socket for the client in ss -d" || return
+	[ -z "$(echo "$out" | grep -v "^TIME-WAIT .*$IP_A:[0-9]*  *$IP_B:$PORT")" ] &&
+		[ "$(echo "$out" | grep -c .)" -le "$c1" ] ||
+		fail "want exactly the TIMEWAIT sockets in ss -d" || return
 	for m in dccp dccp_diag dccp_ipv4; do
 		loaded $m && { fail "ss -d loaded the C module $m"; return; }
 	done
@@ -738,78 +750,86 @@ dccp_backlog() {
 			"$(dccp_stat_sum $NS_B), $NS_A $a0 -> $(dccp_stat_sum $NS_A)"
 }
 
-# A connect to an address that never answers: the Request goes again
-# after about 1 s, 2 s and 4 s, each with the next sequence number, while
-# connect() still waits; rmmod is refused while the socket is open, and
-# succeeds once it closed and the TIMEWAIT sockets of the tests before
-# ended.
-dccp_retransmit_unload() {
-	local conn
-	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
-	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
-	in_a ip neigh replace 198.51.100.99 lladdr 02:00:00:00:00:99 dev "$IF_A" nud permanent ||
-		fail "cannot add the neighbour" || return
-	sniff_start $NS_A "$IF_A" 20 /tmp/dccp_sniff.out $PORT 0 4 || return
-	: > /tmp/dccp_conn.out
-	ip netns exec "$NS_A" dccpt connect 198.51.100.99 $PORT 20 > /tmp/dccp_conn.out &
-	conn=$!
-	sleep 1.5
-	if rmmod dccp_rust 2> /dev/null; then
-		fail "dccp_rust unloaded while a connect was retransmitting"
-		return
-	fi
-	wait $SNIFF
-	[ ! -s /tmp/dccp_conn.out ] || fail "the connect ended: $(cat /tmp/dccp_conn.out)" || return
-	kill $conn
-	wait
-	check_backoff /tmp/dccp_sniff.out 0 4 || return
-	wait_for 5 rmmod dccp_rust 2> /dev/null ||
-		fail "rmmod dccp_rust failed after the sockets closed: use count $(use_count)"
-}
-
-# A listener whose Responses never reach the client (B's neighbour entry
-# for A points nowhere): INET's request timer sends the Response again
-# after about 1 s and 2 s more, each with the next sequence number.
-dccp_response_retransmit() {
-	local out
-	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
-	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
-	start_server /tmp/dccp_srv.out $PORT 30 4 hold || return
-	in_b ip neigh replace $IP_A lladdr 02:00:00:00:00:99 dev "$IF_B" nud permanent ||
-		fail "cannot add the neighbour" || return
-	sniff_start $NS_B "$IF_B" 20 /tmp/dccp_sniff.out $PORT 1 3 || return
-	out=$(in_a rnet-drill dccp-raw $IP_A $IP_B $PORT valid)
-	[ "$out" = ok ] || fail "raw send failed: $out" || return
-	wait $SNIFF
-	kill $SERVER
-	wait
-	in_b ip neigh del $IP_A dev "$IF_B"
-	check_backoff /tmp/dccp_sniff.out 1 3
-}
-
-# A client whose Close gets no answer (its neighbour entry for B points
-# nowhere from then on) sends it again after about 1 s and 2 s more; once
-# the entry is right again, the next one is answered and the connection
-# ends, at both ends.
-dccp_close_retransmit() {
-	local out
+# Three retransmissions at once, each to a neighbour entry that points
+# nowhere (side by side: each waits out the same 1, 2 and 4 s timers):
+# B's Response to a Request from A (port PORT + 1, INET's request
+# timer), A's Close of a connection to B (PORT) and A's Request to an
+# address that never answers (PORT + 2, while connect() still waits).
+# Each goes again after about 1 s and 2 s more, with the next sequence
+# number (check_backoff). Once A's entry is right again, the next Close
+# is answered and the connection ends at both ends. Then the module is
+# held by the close's TIMEWAIT and the Request still retransmitting:
+# rmmod is refused, and succeeds once both are gone.
+dccp_retransmits() {
+	local out client hold_srv close_srv conn sniff_r sniff_c sniff_q
+	local nowhere=02:00:00:00:00:99
 	[ -n "$IF_A" ] || setup_pair e1000e_rust e1000e_rust || return
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
 	timewait_ms $NS_A $TW_MS
 	start_server /tmp/dccp_srv.out $PORT 1 4 wait || return
+	close_srv=$SERVER
 	: > /tmp/dccp_cl.out
-	in_a dccpt client $IP_B $PORT linger > /tmp/dccp_cl.out &
-	wait_for 3 grep -q port /tmp/dccp_cl.out || fail "client: $(cat /tmp/dccp_cl.out)" || return
-	in_a ip neigh replace $IP_B lladdr 02:00:00:00:00:99 dev "$IF_A" nud permanent ||
-		fail "cannot add the neighbour" || return
-	sniff_start $NS_A "$IF_A" 20 /tmp/dccp_sniff.out $PORT 6 3 || return
-	wait $SNIFF
+	# Held up to 20 s, closed (killed: its socket closes) when its Close
+	# is to go nowhere.
+	ip netns exec "$NS_A" dccpt client $IP_B $PORT linger20 > /tmp/dccp_cl.out &
+	client=$!
+	wait_for 3 grep -q port /tmp/dccp_cl.out ||
+		{ kill $client; fail "client: $(cat /tmp/dccp_cl.out)"; return; }
+	wait_for 3 grep -q accepted /tmp/dccp_srv.out ||
+		{ kill $client; fail "server: $(cat /tmp/dccp_srv.out)"; return; }
+	start_server /tmp/dccp_srv2.out $((PORT + 1)) 30 4 hold || { kill $client; return; }
+	hold_srv=$SERVER
+	in_b ip neigh replace $IP_A lladdr $nowhere dev "$IF_B" nud permanent ||
+		{ kill $client $hold_srv; fail "cannot add the neighbour in B"; return; }
+	sniff_start $NS_B "$IF_B" 20 /tmp/dccp_sniff_r.out $((PORT + 1)) 1 3 ||
+		{ kill $client $hold_srv; return; }
+	sniff_r=$SNIFF
+	# A raw socket's Request, routed through A's entry for B (still right).
+	out=$(in_a rnet-drill dccp-raw $IP_A $IP_B $((PORT + 1)) valid)
+	[ "$out" = ok ] || { kill $client $hold_srv; fail "raw send failed: $out"; return; }
+	in_a ip neigh replace $IP_B lladdr $nowhere dev "$IF_A" nud permanent &&
+		in_a ip neigh replace 198.51.100.99 lladdr $nowhere dev "$IF_A" nud permanent ||
+		{ kill $client $hold_srv; fail "cannot add the neighbours in A"; return; }
+	sniff_start $NS_A "$IF_A" 20 /tmp/dccp_sniff_c.out $PORT 6 3 &&
+		sniff_c=$SNIFF &&
+		sniff_start $NS_A "$IF_A" 20 /tmp/dccp_sniff_q.out $((PORT + 2)) 0 4 ||
+		{ kill $client $hold_srv; return; }
+	sniff_q=$SNIFF
+	kill $client
+	: > /tmp/dccp_conn.out
+	ip netns exec "$NS_A" dccpt connect 198.51.100.99 $((PORT + 2)) 20 > /tmp/dccp_conn.out &
+	conn=$!
+	wait $sniff_r
+	kill $hold_srv
+	in_b ip neigh del $IP_A dev "$IF_B"
+	wait $sniff_c
 	in_a ip neigh del $IP_B dev "$IF_A"
-	check_backoff /tmp/dccp_sniff.out 6 3 || return
-	wait
+	wait $close_srv
 	out=$(echo $(cat /tmp/dccp_srv.out))
 	diag "server: $out"
-	[ "$out" = "ok accepted hup" ] || fail "the server did not see the close: $out"
+	wait $sniff_q
+	check_backoff /tmp/dccp_sniff_r.out 1 3 &&
+		check_backoff /tmp/dccp_sniff_c.out 6 3 &&
+		check_backoff /tmp/dccp_sniff_q.out 0 4 || { kill $conn; return; }
+	[ "$out" = "ok accepted hup" ] ||
+		{ kill $conn; fail "the server did not see the close: $out"; return; }
+	[ ! -s /tmp/dccp_conn.out ] ||
+		{ kill $conn; fail "the connect ended: $(cat /tmp/dccp_conn.out)"; return; }
+	# Left: the close's TIMEWAIT in A (one module reference) and the
+	# connecting socket (two: its sock and its proto_ops).
+	out=$(in_a ss -Hdan)
+	diag "ss -d in $NS_A: $(echo $out)"
+	echo "$out" | grep -q "^TIME-WAIT .*$IP_A:$(client_port /tmp/dccp_cl.out)  *$IP_B:$PORT" &&
+		echo "$out" | grep -q "^SYN-SENT .*  *198.51.100.99:$((PORT + 2))" && count_is 3 ||
+		{ kill $conn; fail "want the TIMEWAIT and the connect (use count $(use_count), 3)"; return; }
+	if rmmod dccp_rust 2> /dev/null; then
+		fail "dccp_rust unloaded while a connect was retransmitting"
+		return
+	fi
+	kill $conn
+	wait
+	wait_for $((TW_MS / 1000 + 3)) rmmod dccp_rust 2> /dev/null ||
+		fail "rmmod dccp_rust failed after the sockets closed: use count $(use_count)"
 }
 
 # uptime_ms: milliseconds since boot (10 ms steps).
