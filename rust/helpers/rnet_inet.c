@@ -28,6 +28,7 @@
 #include <net/protocol.h>
 #include <net/request_sock.h>
 #include <net/route.h>
+#include <net/rps.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
 #include <net/transp_v6.h>
@@ -1605,6 +1606,32 @@ void rust_helper_rnet_inet_set_state(struct sock *sk, int state)
 	}
 }
 
+/*
+ * accept() of the protocol's sockets: inet_accept() without the check
+ * __inet_accept() makes of the child's state, which knows TCP's states
+ * only. A protocol may move a child nobody accepted yet to any of the
+ * states Rust offers (LAST_ACK, or one past TCP's), which that check
+ * would take for a bug.
+ */
+int rust_helper_rnet_inet_accept(struct socket *sock, struct socket *newsock,
+				 struct proto_accept_arg *arg)
+{
+	struct sock *sk = sock->sk, *newsk;
+
+	arg->err = -EINVAL;
+	newsk = READ_ONCE(sk->sk_prot)->accept(sk, arg);
+	if (!newsk)
+		return arg->err;
+	lock_sock(newsk);
+	sock_rps_record_flow(newsk);
+	if (test_bit(SOCK_SUPPORT_ZC, &sock->flags))
+		set_bit(SOCK_SUPPORT_ZC, &newsock->flags);
+	sock_graft(newsk, newsock);
+	newsock->state = SS_CONNECTED;
+	release_sock(newsk);
+	return 0;
+}
+
 /* Ends a connection attempt or a connection: @err for the waiters. */
 void rust_helper_rnet_inet_done(struct sock *sk, int err)
 {
@@ -1702,7 +1729,8 @@ void rust_helper_rnet_inet_disconnect(struct sock *sk)
 	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
 		inet_bhash2_reset_saddr(sk);
 	inet->inet_dport = 0;
-	sk->sk_shutdown = 0;
+	/* poll() reads it without the socket lock. */
+	WRITE_ONCE(sk->sk_shutdown, 0);
 	sock_reset_flag(sk, SOCK_DONE);
 	sk_dst_reset(sk);
 	sk_error_report(sk);
@@ -2181,6 +2209,11 @@ int rust_helper_rnet_inet4_err(struct sk_buff *skb, u32 info,
 		pmtu = false;
 		goto unlock;
 	}
+	/* @sent may have ended the connection: nothing more for it then. */
+	if (sk->sk_state == TCP_CLOSE) {
+		pmtu = false;
+		goto unlock;
+	}
 	if (type == ICMP_REDIRECT) {
 		struct dst_entry *dst = __sk_dst_check(sk, 0);
 
@@ -2269,6 +2302,9 @@ static int rnet_inet6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
 			__NET_INC_STATS(net, LINUX_MIB_OUTOFWINDOWICMPS);
 		goto unlock;
 	}
+	/* icmp_sent may have ended the connection: nothing more for it then. */
+	if (sk->sk_state == TCP_CLOSE)
+		goto unlock;
 	if (type == NDISC_REDIRECT) {
 		struct dst_entry *dst;
 
@@ -2438,7 +2474,11 @@ int rust_helper_rnet_inet_deliver(struct sock *sk, struct sk_buff *skb,
 		return -EACCES;
 	}
 	nf_reset_ct(skb);
-	if (sk_filter(sk, skb)) {
+	/*
+	 * A filter passes or drops the packet; it cannot shorten it (the cap
+	 * is its length): the protocol checked the whole packet before.
+	 */
+	if (sk_filter_trim_cap(sk, skb, skb->len)) {
 		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_FILTER);
 		sock_put(sk);
 		return -EPERM;
@@ -2699,6 +2739,8 @@ int rust_helper_rnet_inet_req_new(struct sock *sk, struct sk_buff *skb,
 	req = inet_reqsk_alloc(ops, sk, true);
 	if (!req)
 		return -ENOMEM;
+	/* Each retransmission backs off from the first timeout. */
+	req->timeout = max_t(u32, msecs_to_jiffies(timeout_ms), 1);
 	ireq = inet_rsk(req);
 	ireq->acked = 0;
 	ireq->ir_rmt_port = sport;
@@ -2972,7 +3014,7 @@ int rust_helper_rnet_inet_req_accept(struct request_sock *req,
 		pass = xfrm6_policy_check(sk, XFRM_POLICY_IN, skb);
 	else
 		pass = xfrm4_policy_check(sk, XFRM_POLICY_IN, skb);
-	if (!pass || sk_filter(sk, skb))
+	if (!pass || sk_filter_trim_cap(sk, skb, skb->len))
 		return -EPERM;
 	nf_reset_ct(skb);
 	if (sk_acceptq_is_full(sk)) {

@@ -20,7 +20,8 @@
 //! INET connection sockets: bind, port allocation, the listen queue and
 //! accept, connect's wait, shutdown and the socket options of other
 //! levels are the kernel's own (`inet_bind`, `inet_csk_get_port`,
-//! `inet_stream_connect`, `inet_accept`, ...).
+//! `inet_stream_connect`, `inet_accept` (without its check of TCP's
+//! states), ...).
 //!
 //! Each socket carries the protocol's state, a [`Protocol::Sock`], written
 //! in place by `proto.init`. The protocol reaches it only through
@@ -298,7 +299,9 @@ pub trait Protocol: Sized + Send + Sync + 'static {
 
     /// Sends (again) the answer to a connection request: from
     /// [`Locked::new_request`], and from the request's retransmission
-    /// timer (`request_sock_ops.rtx_syn_ack`). An error drops the request.
+    /// timer (`request_sock_ops.rtx_syn_ack`). An error from the timer's
+    /// call drops the request; one from the first answer leaves it to the
+    /// timer to send again.
     fn send_response(req: &mut ReqLocked<'_, Self>) -> Result;
 
     /// The retransmission timer armed with [`Locked::reset_xmit_timer`]
@@ -704,13 +707,14 @@ impl<'a, P: Protocol> Locked<'a, P> {
 
 /// A counted reference to a socket of `P`, from [`Rx::lookup`].
 ///
+/// Not `Send`: it is made and used on the receive path, and dropping the
+/// last reference frees the socket, which must not happen in hard IRQ
+/// context (a reference kept where an interrupt handler could drop it).
+///
 /// # Invariants
 ///
 /// Holds one reference on a socket for which `Sock<P>`'s invariant holds.
 pub struct SockRef<P: Protocol>(NonNull<Sock<P>>);
-
-// SAFETY: a socket reference may be dropped on any CPU.
-unsafe impl<P: Protocol> Send for SockRef<P> {}
 
 impl<P: Protocol> SockRef<P> {
     /// The socket.
@@ -743,9 +747,14 @@ pub enum Lookup<P: Protocol> {
 pub enum Undelivered {
     /// The IPsec input policy refused it.
     Policy,
-    /// The socket's filter (`SO_ATTACH_FILTER`) refused it.
+    /// The socket's filter (`SO_ATTACH_FILTER`) or a security module
+    /// (`security_sock_rcv_skb`) refused it, or it came from the
+    /// emergency reserves (pfmemalloc) to a socket not allowed them. A
+    /// filter passes or drops a packet whole: the length it returns does
+    /// not shorten the packet the protocol checked.
     Filter,
-    /// A task owned the socket and its backlog was full.
+    /// A task owned the socket and its backlog was full (or the packet
+    /// came from the emergency reserves).
     Backlog,
 }
 
@@ -1176,17 +1185,24 @@ impl<P: Protocol> Registration<P> {
     pub fn new(module: &'static ThisModule) -> Result<Self> {
         const { assert!(core::mem::align_of::<SockRepr<P>>() <= 8) };
         const { assert!(core::mem::align_of::<P::Req>() <= 8) };
+        // The state is made and moved on the kernel stack (16 KiB): a
+        // quarter of it at most.
+        const { assert!(size_of::<P::Sock>() <= 4096) };
         // SAFETY: all-zero is a valid `proto` (no method, no name).
         let mut prot: bindings::proto = unsafe { core::mem::zeroed() };
         let name = P::NAME.as_bytes();
-        // Room for the IPv6 proto's name too: the name and "v6".
-        if name.len() + 2 >= prot.name.len() {
+        // Room for the IPv6 proto's name too: the name and "v6". It
+        // names slab caches as well, whose names take no spaces.
+        if name.is_empty()
+            || name.len() + 2 >= prot.name.len()
+            || !name.iter().all(|c| c.is_ascii_graphic())
+        {
             return Err(EINVAL);
         }
         for (d, s) in prot.name.iter_mut().zip(name) {
             *d = *s as c_char;
         }
-        prot.obj_size = size_of::<SockRepr<P>>() as c_uint;
+        prot.obj_size = c_uint::try_from(size_of::<SockRepr<P>>()).map_err(|_| EINVAL)?;
         prot.max_header = P::MAX_HEADER as _;
         prot.init = Some(init_tramp::<P>);
         prot.destroy = Some(destroy_tramp);
@@ -1207,7 +1223,7 @@ impl<P: Protocol> Registration<P> {
         ops.bind = Some(bindings::inet_bind);
         ops.connect = Some(bindings::inet_stream_connect);
         ops.socketpair = Some(bindings::sock_no_socketpair);
-        ops.accept = Some(bindings::inet_accept);
+        ops.accept = Some(bindings::rnet_inet_accept);
         ops.getname = Some(bindings::inet_getname);
         ops.poll = Some(bindings::rnet_inet_poll);
         ops.ioctl = Some(bindings::inet_ioctl);
