@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/inet_diag.h>
 #include <linux/module.h>
@@ -124,6 +125,8 @@ enum {
 	RNET_INET_PROTO6 = 128,
 	RNET_INET_ADDED6 = 256,
 	RNET_INET_PROTOSW6 = 512,
+	/* The protosws wait for the module to be live. */
+	RNET_INET_PENDING = 1024,
 };
 
 /*
@@ -472,6 +475,10 @@ static void rnet_inet_hash_free(struct rnet_inet_proto *p)
 /* Stops new sockets first, then new packets; both wait out their users. */
 static void rnet_inet_stop(struct rnet_inet_proto *p)
 {
+	/* No protosw from the module notifier from now on. */
+	mutex_lock(&rnet_inet_slot_lock);
+	p->steps &= ~RNET_INET_PENDING;
+	mutex_unlock(&rnet_inet_slot_lock);
 #if RNET_INET6
 	if (p->steps & RNET_INET_PROTOSW6)
 		inet6_unregister_protosw(&p->protosw6);
@@ -520,10 +527,29 @@ static void rnet_inet_free(struct rnet_inet_proto *p)
 	mutex_unlock(&rnet_inet_slot_lock);
 }
 
+/*
+ * Called when the module goes with its registration still linked: after
+ * its exit (no reference left: rmmod waited for that), or when its init
+ * failed after registering. In the second case sockets made while it was
+ * loading, their timewait sockets and diag dumps may still hold references
+ * on it, and do_init_module() frees the module right after the GOING
+ * notifiers without waiting for them: wait here until they are gone
+ * (nothing new gets a reference on a going module), then free.
+ */
 static void rnet_inet_scope_release(void *entry)
 {
 	struct rnet_inet_proto *p = entry;
+#ifdef CONFIG_MODULE_UNLOAD
+	struct module *mod = p->prot.owner;
+	unsigned int i;
 
+	for (i = 0; mod && module_refcount(mod) > 0; i++) {
+		if (i % 500 == 0)
+			pr_warn("%s: loading failed with %d socket references left; waiting for them\n",
+				p->prot.name, module_refcount(mod));
+		msleep(20);
+	}
+#endif
 	rnet_inet_free(p);
 }
 
@@ -1281,6 +1307,57 @@ static void rnet_inet6_templates(struct rnet_inet_proto *p, const char *name)
 #endif
 
 /*
+ * Registers the protosws of @p, which make socket() reach the protocol
+ * (under rnet_inet_slot_lock): 0, or -EBUSY when the type is held by a
+ * permanent entry (inet_register_protosw only logs that).
+ */
+static int rnet_inet_open(struct rnet_inet_proto *p)
+{
+	inet_register_protosw(&p->protosw);
+	if (!p->protosw.list.next)
+		return -EBUSY;
+	p->steps |= RNET_INET_PROTOSW;
+#if RNET_INET6
+	/*
+	 * Cannot fail here: it refuses only a permanent entry of this
+	 * protocol (and type), whose protocol slots would have been taken
+	 * before. Were it to fail, IPv4 sockets made in between would
+	 * outlive the proto: hence the warning.
+	 */
+	if (p->v6) {
+		if (WARN_ON_ONCE(inet6_register_protosw(&p->protosw6)))
+			return -EBUSY;
+		p->steps |= RNET_INET_PROTOSW6;
+	}
+#endif
+	return 0;
+}
+
+/*
+ * @mod became live (from the module notifier in rnet_timer.c): the
+ * protosws its registrations made while it was loading, unless dropped.
+ */
+static void rnet_inet_module_live(struct module *mod)
+{
+	struct rnet_inet_proto *p;
+	int i;
+
+	mutex_lock(&rnet_inet_slot_lock);
+	for (i = 0; i < RNET_INET_SLOTS; i++) {
+		p = rnet_inet_slots[i];
+		if (!p || p->prot.owner != mod ||
+		    !(p->steps & RNET_INET_PENDING))
+			continue;
+		p->steps &= ~RNET_INET_PENDING;
+		if (rnet_inet_open(p))
+			pr_err("%s: socket type %d of protocol %d is taken: no sockets\n",
+			       p->prot.name, p->protosw.type,
+			       p->protosw.protocol);
+	}
+	mutex_unlock(&rnet_inet_slot_lock);
+}
+
+/*
  * Registers a protocol from Rust's templates: hash tables, the proto and
  * its slab, the control sockets, the protocol handler and, last, the
  * protosw that makes socket() reach it. A taken protocol slot (another
@@ -1482,29 +1559,19 @@ void *rust_helper_rnet_inet_register(const struct proto *prot,
 	if (err)
 		goto fail;
 	p->steps |= RNET_INET_SCOPE;
-	inet_register_protosw(&p->protosw);
-	if (!p->protosw.list.next) {
-		/* Refused (it only logs): a permanent entry holds the type. */
-		err = -EBUSY;
-		goto fail;
-	}
-	p->steps |= RNET_INET_PROTOSW;
-#if RNET_INET6
 	/*
-	 * Cannot fail here: it refuses only a permanent entry of this
-	 * protocol (and type), whose protocol slots would have been taken
-	 * above. Were it to fail, IPv4 sockets made in between would
-	 * outlive the proto: hence the warning.
+	 * A module that is still loading gets its protosws once it is live
+	 * (rnet_inet_module_live): a socket made before could outlive a
+	 * failed init, which frees the module without waiting for it.
 	 */
-	if (p->v6) {
-		err = inet6_register_protosw(&p->protosw6);
-		if (WARN_ON_ONCE(err)) {
-			err = -EBUSY;
-			goto fail;
-		}
-		p->steps |= RNET_INET_PROTOSW6;
-	}
-#endif
+	mutex_lock(&rnet_inet_slot_lock);
+	if (owner && READ_ONCE(owner->state) == MODULE_STATE_COMING)
+		p->steps |= RNET_INET_PENDING;
+	else
+		err = rnet_inet_open(p);
+	mutex_unlock(&rnet_inet_slot_lock);
+	if (err)
+		goto fail;
 	return p;
 
 fail:

@@ -139,6 +139,9 @@ static int rnet_coming_notify(struct notifier_block *nb,
 
 	if (action != MODULE_STATE_LIVE && action != MODULE_STATE_GOING)
 		return NOTIFY_DONE;
+	/* Its INET protocols take sockets from now on (rnet_inet.c). */
+	if (action == MODULE_STATE_LIVE)
+		rnet_inet_module_live(mod);
 	raw_spin_lock_irqsave(&rnet_coming_lock, flags);
 	c = rnet_coming_find(mod);
 	/* Live: its references are ordinary ones from now on. */
