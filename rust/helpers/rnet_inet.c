@@ -1728,6 +1728,15 @@ void rust_helper_rnet_inet_done(struct sock *sk, int err)
 }
 
 /*
+ * How long an orphan may live: a protocol ends its closed connections
+ * with rnet_inet_done() or rnet_inet_time_wait() (dccp_rust's Close and
+ * CloseReq retransmissions give up well before), but one that never does
+ * would keep the socket, its port, its namespace and the module for good.
+ * Two MSL, as the longest TIMEWAIT.
+ */
+#define RNET_INET_ORPHAN_TIMEOUT (240 * HZ)
+
+/*
  * proto.close's second half, after the protocol's own: the socket is
  * orphaned, and destroyed now if it reached TCP_CLOSE (else the protocol
  * ends it later, from its timers or input, with rnet_inet_done()).
@@ -1740,6 +1749,10 @@ void rust_helper_rnet_inet_close_finish(struct sock *sk)
 	sock_hold(sk);
 	sock_orphan(sk);
 	this_cpu_inc(*sk->sk_prot->orphan_count);
+	/* Stopped with the other timers when the protocol ends it. */
+	if (state != TCP_CLOSE)
+		sk_reset_timer(sk, &inet_csk(sk)->icsk_keepalive_timer,
+			       jiffies + RNET_INET_ORPHAN_TIMEOUT);
 	/* The backlog runs here: it may end (and destroy) the socket. */
 	release_sock(sk);
 	local_bh_disable();
@@ -2603,8 +2616,30 @@ static unsigned int rnet_inet_sync_mss(struct sock *sk, u32 pmtu)
 	return pmtu;
 }
 
-static void rnet_inet_timer_noop(struct timer_list *t)
+/*
+ * The keepalive timer's slot (no keepalive here), armed when the socket
+ * is orphaned and not closed yet: ends the orphan the protocol did not
+ * end in time (a task that owns it tries again shortly). It holds a
+ * socket reference while pending.
+ */
+static void rnet_inet_orphan_timer(struct timer_list *t)
 {
+	struct inet_connection_sock *icsk =
+		from_timer(icsk, t, icsk_keepalive_timer);
+	struct sock *sk = &icsk->icsk_inet.sk;
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk)) {
+		sk_reset_timer(sk, &icsk->icsk_keepalive_timer,
+			       jiffies + HZ / 20);
+	} else if (sock_flag(sk, SOCK_DEAD) && sk->sk_state != TCP_CLOSE) {
+		net_warn_ratelimited("%s: an orphan left open for %d s: ended\n",
+				     sk->sk_prot->name,
+				     RNET_INET_ORPHAN_TIMEOUT / HZ);
+		rust_helper_rnet_inet_done(sk, ETIMEDOUT);
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
 }
 
 /*
@@ -2688,7 +2723,7 @@ void rust_helper_rnet_inet_sock_init(struct sock *sk)
 {
 	inet_csk(sk)->icsk_sync_mss = rnet_inet_sync_mss;
 	inet_csk_init_xmit_timers(sk, rnet_inet_write_timer,
-				  rnet_inet_delack_timer, rnet_inet_timer_noop);
+				  rnet_inet_delack_timer, rnet_inet_orphan_timer);
 }
 
 /*
