@@ -91,8 +91,8 @@ if dc:
     print()
     print(f"{'DCCP':<14}{'C DCCP':>12}{'dccp_rust':>12}"
           f"{'Rust/C per round: median [min-max]':>38}{'of medians':>12}   goal")
-    for key, name in (('bulk_mbps', 'bulk Mbit/s'), ('crr_per_s', 'connects/s'),
-                      ('rr_per_s', 'transacts/s')):
+    for key, name in (('bulk_mbps', 'bulk Mbit/s'), ('lossy_mbps', '5% loss Mb/s'),
+                      ('crr_per_s', 'connects/s'), ('rr_per_s', 'transacts/s')):
         c, r = dc['c'].get(key, {}), dc['rust'].get(key, {})
         if not c or not r:
             continue
