@@ -2199,6 +2199,12 @@ fn reply_reset_pkt(sk: &Locked<'_, Dccp>, pkt: &Packet<Dccp>, h: &Header, code: 
     sk.reply(pkt, out.bytes())
 }
 
+kernel::module_param_int!(
+    fail_init_ms,
+    0,
+    "N > 0: wait N ms after registering, then fail init (a test of a failed load)"
+);
+
 struct DccpRust {
     // Dropped in declaration order: the protocol first, then the counters
     // its receive path uses and the netfilter hooks.
@@ -2210,6 +2216,14 @@ impl kernel::Module for DccpRust {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let net = KBox::pin_init(netfilter::Registration::new(module), GFP_KERNEL)?;
         let proto = inet::Registration::<Dccp>::new(module)?;
+        if let Ok(ms @ 1..) = u32::try_from(fail_init_ms.get()) {
+            // What a load that fails after registering must undo (dccp.sh,
+            // dccp_failed_init): socket() cannot reach the protocol
+            // meanwhile, and nothing stays registered.
+            pr_info!("dccp_rust: failing init in {} ms (fail_init_ms)\n", ms);
+            kernel::delay::msleep(ms);
+            return Err(Error::from_errno(-(kernel::bindings::ECANCELED as i32)));
+        }
         pr_info!("dccp_rust: registered\n");
         Ok(Self {
             _proto: proto,

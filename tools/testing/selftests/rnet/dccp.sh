@@ -19,7 +19,7 @@ TESTS="dccp_standalone dccp_autoload dccp_bind_listen dccp_refused dccp_drops
 	dccp_client_close dccp_server_close dccp_simultaneous_close dccp_echo dccp_ipv6 dccp_service dccp_diag
 	dccp_conns dccp_backlog dccp_nf_validate dccp_nf_policy dccp_icmp
 	dccp_sync dccp_ccid2 dccp_ccid_opts dccp_cscov dccp_fuzz dccp_filtered dccp_server_timewait
-	dccp_retransmits
+	dccp_retransmits dccp_failed_init
 	dccp_taken_slot"
 
 STATS=/proc/net/dccp_rust_stats
@@ -1522,6 +1522,46 @@ dccp_server_timewait() {
 	wait
 	check_types /tmp/dccp_sb.out "1 6" "the server" || return
 	wait_for $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
+}
+
+# A load whose init fails after the protocol registered (fail_init_ms):
+# while it loads, socket() does not reach dccp_rust (its protosws wait
+# until the module is live: a socket made then would outlive the module
+# the failed load frees), the load fails with ECANCELED, nothing stays
+# registered, and the next load works.
+dccp_failed_init() {
+	local load out mp
+	cleanup
+	loaded dccp_rust && { fail "dccp_rust is still loaded"; return; }
+	mp=$(cat /proc/sys/kernel/modprobe)
+	# No autoload meanwhile: socket() must not load a second copy.
+	echo /nonexistent > /proc/sys/kernel/modprobe
+	dmesg -c > /dev/null
+	: > /tmp/dccp_load.out
+	modprobe dccp_rust fail_init_ms=2000 > /tmp/dccp_load.out 2>&1 &
+	load=$!
+	if ! wait_for 3 sh -c "dmesg | grep -q 'dccp_rust: failing init in 2000 ms'"; then
+		wait $load
+		echo "$mp" > /proc/sys/kernel/modprobe
+		fail "the load did not reach its failing init: $(cat /tmp/dccp_load.out)"
+		return
+	fi
+	[ -n "$(proto_row DCCP_RUST)" ] || fail "DCCP_RUST not in /proc/net/protocols while loading"
+	out=$(dccpt socket)
+	diag "socket() while dccp_rust loads: $out"
+	wait $load
+	echo "$mp" > /proc/sys/kernel/modprobe
+	case $out in
+	"errno 94 "*|"errno 93 "*) ;;
+	*) fail "socket() reached the loading module: $out"; return ;;
+	esac
+	diag "modprobe: $(cat /tmp/dccp_load.out)"
+	grep -qi "cancel" /tmp/dccp_load.out || fail "the load did not fail with ECANCELED" || return
+	loaded dccp_rust && { fail "dccp_rust stayed loaded"; return; }
+	[ -z "$(proto_row DCCP_RUST)" ] || fail "DCCP_RUST left in /proc/net/protocols" || return
+	[ ! -e $STATS ] || fail "$STATS left behind" || return
+	modprobe dccp_rust && [ "$(dccpt socket)" = ok ] && rmmod dccp_rust ||
+		fail "load, socket, unload after the failed load failed"
 }
 
 dccp_taken_slot() {
