@@ -673,8 +673,8 @@ dccp_diag() {
 	c1=$(use_count)
 	out=$(in_a ss -Hdan)
 	diag "ss -d in $NS_A after the close: $(echo $out) (use count $c1)"
-	echo "$out" | grep -q "^TIME-WAIT .*$IP_A:$cport  *$IP_B:$PORT" ||
-		fail "no TIMEWAIT socket for the client in ss -d" || return
+	[ "$(echo "$out" | grep -c "^TIME-WAIT .*$IP_A:$cport  *$IP_B:$PORT")" = 1 ] ||
+		fail "want one TIMEWAIT socket for the client in ss -d" || return
 	[ -z "$(echo "$out" | grep -v "^TIME-WAIT .*$IP_A:[0-9]*  *$IP_B:$PORT")" ] &&
 		[ "$(echo "$out" | grep -c .)" -le "$c1" ] ||
 		fail "want exactly the TIMEWAIT sockets in ss -d" || return
@@ -828,6 +828,12 @@ dccp_retransmits() {
 	fi
 	kill $conn
 	wait
+	# The TIMEWAIT alone still holds the module.
+	wait_for 2 count_is 1 || fail "use count $(use_count) once the connect closed, want 1" || return
+	if rmmod dccp_rust 2> /dev/null; then
+		fail "dccp_rust unloaded under a TIMEWAIT socket"
+		return
+	fi
 	wait_for $((TW_MS / 1000 + 3)) rmmod dccp_rust 2> /dev/null ||
 		fail "rmmod dccp_rust failed after the sockets closed: use count $(use_count)"
 }
@@ -1530,7 +1536,7 @@ dccp_server_timewait() {
 # the failed load frees), the load fails with ECANCELED, nothing stays
 # registered, and the next load works.
 dccp_failed_init() {
-	local load out mp
+	local load out out4 out6 mp still
 	cleanup
 	loaded dccp_rust && { fail "dccp_rust is still loaded"; return; }
 	mp=$(cat /proc/sys/kernel/modprobe)
@@ -1546,15 +1552,22 @@ dccp_failed_init() {
 		fail "the load did not reach its failing init: $(cat /tmp/dccp_load.out)"
 		return
 	fi
-	[ -n "$(proto_row DCCP_RUST)" ] || fail "DCCP_RUST not in /proc/net/protocols while loading"
-	out=$(dccpt socket)
-	diag "socket() while dccp_rust loads: $out"
+	out=$(proto_row DCCP_RUST)
+	out6=$(DCCPT_FAMILY=6 dccpt socket)
+	out4=$(dccpt socket)
+	# Still loading when socket() was called (else it proves nothing).
+	grep -q "^dccp_rust .* Loading " /proc/modules && still=1 || still=0
 	wait $load
 	echo "$mp" > /proc/sys/kernel/modprobe
-	case $out in
-	"errno 94 "*|"errno 93 "*) ;;
-	*) fail "socket() reached the loading module: $out"; return ;;
-	esac
+	[ -n "$out" ] || fail "DCCP_RUST not in /proc/net/protocols while loading" || return
+	[ $still = 1 ] || fail "the load ended before socket() was tried" || return
+	diag "socket() while dccp_rust loads: IPv4 $out4, IPv6 $out6"
+	for out in "$out4" "$out6"; do
+		case $out in
+		"errno 94 "*|"errno 93 "*) ;;
+		*) fail "socket() reached the loading module: $out"; return ;;
+		esac
+	done
 	diag "modprobe: $(cat /tmp/dccp_load.out)"
 	grep -qi "cancel" /tmp/dccp_load.out || fail "the load did not fail with ECANCELED" || return
 	loaded dccp_rust && { fail "dccp_rust stayed loaded"; return; }

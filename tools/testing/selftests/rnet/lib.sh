@@ -189,6 +189,12 @@ cleanup_pair() {
 ktap_run() {
 	local n=0 t t0 took rc failed=0 passed=0 skipped=0
 	if [ -n "${RNET_CASES:-}" ]; then
+		for t in $RNET_CASES; do
+			case " $(echo $TESTS) " in
+			*" $t "*) ;;
+			*) echo "Bail out! RNET_CASES names $t, not a test of this script"; exit $ksft_fail ;;
+			esac
+		done
 		TESTS=$(for t in $TESTS; do
 			case " $RNET_CASES " in *" $t "*) echo $t ;; esac
 		done)
