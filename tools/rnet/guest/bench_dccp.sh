@@ -49,7 +49,9 @@ bulk=$(awk -v b="${got:-0}" -v ms="${ms:-0}" 'BEGIN { printf "%.1f", (ms > 0 ? b
 in_a tc qdisc add dev "$IF_A" root netem loss 5% ||
 	{ echo "bench: dccp netem failed"; exit 1; }
 serve bulk-server 5004
-in_a taskset -c 0 dccpt bulk-client $IP_B 5004 "$n" 1400 > /dev/null
+# The sender's CCID 2 state (dccp_rust only): its window halvings show
+# that it backed off.
+halvings=$(field halvings "$(in_a taskset -c 0 dccpt bulk-client $IP_B 5004 "$n" 1400)")
 wait
 in_a tc qdisc del dev "$IF_A" root
 out=$(cat /tmp/bench_dccp.out)
@@ -64,5 +66,5 @@ serve rr-server 5003 $((secs + 1))
 rr=$(field per_s "$(in_a taskset -c 0 dccpt rr-client $IP_B 5003 8 $secs)")
 wait
 
-echo "bench: dccp=$stack round=$round bulk_mbps=${bulk:-0} lossy_mbps=${lossy:-0} crr_per_s=${crr:-0} rr_per_s=${rr:-0} bulk_msgs=${got:-0} lossy_msgs=${lgot:-0}"
+echo "bench: dccp=$stack round=$round bulk_mbps=${bulk:-0} lossy_mbps=${lossy:-0} crr_per_s=${crr:-0} rr_per_s=${rr:-0} bulk_msgs=${got:-0} lossy_msgs=${lgot:-0} lossy_halvings=${halvings:-0}"
 cleanup_pair
