@@ -1068,11 +1068,9 @@ impl<P: Protocol> Rx<P> {
         };
         let mut req = false;
         // SAFETY: an IP input packet with its route, in the receive
-        // softirq under RCU (type invariant). The lookup is in the hash
-        // tables of the protocol its IP header names, `P`'s (only `P`'s
-        // handler makes an `Rx<P>`), and the helper returns only a
-        // socket of that protocol's proto, or a request of its request
-        // ops, with a reference.
+        // softirq under RCU (type invariant), looked up in `P`'s tables
+        // (only `P`'s handler makes an `Rx<P>`); the helper returns only a
+        // socket of `P`'s proto or a request of its ops, with a reference.
         let sk = unsafe {
             bindings::rnet_inet_lookup(
                 self.skb.raw(),
