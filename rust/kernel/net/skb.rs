@@ -152,12 +152,11 @@ impl SkBuff {
     /// ```
     /// use kernel::net::skb::SkBuff;
     ///
-    /// // A buffer full of ones, freed: the next one of its size likely
-    /// // reuses its memory.
-    /// let mut old = SkBuff::alloc(64, GFP_KERNEL)?;
-    /// old.put_data(&[0xff; 64])?;
-    /// drop(old);
+    /// // A buffer full of ones, trimmed back to nothing: its memory still
+    /// // holds the ones.
     /// let mut skb = SkBuff::alloc(64, GFP_KERNEL)?;
+    /// skb.put_data(&[0xff; 64])?;
+    /// skb.trim(0)?;
     /// assert_eq!(skb.len(), 0);
     /// // `put` adds zeroed bytes, never what the memory held before.
     /// skb.put(16)?;
@@ -269,6 +268,25 @@ impl SkBuff {
         // SAFETY: linear, not shared, with room for `bytes` (checked above); `bytes` is valid
         // for reads of `len` bytes.
         unsafe { bindings::skb_put_data(self.raw(), bytes.as_ptr().cast(), len) };
+        Ok(())
+    }
+
+    /// Shortens the packet to its first `len` bytes (`skb_trim`), e.g. to
+    /// drop a trailer; a packet not longer is left as it is. `EINVAL` for a
+    /// non-linear buffer (`skb_trim` cuts linear data only), `EBUSY` if
+    /// another holder shares the `sk_buff`. The bytes cut off stay in the
+    /// buffer's memory; a later [`Self::put`] zeroes them.
+    #[inline]
+    pub fn trim(&mut self, len: u32) -> Result {
+        if self.is_shared() {
+            return Err(EBUSY);
+        }
+        if self.is_nonlinear() {
+            return Err(EINVAL);
+        }
+        // SAFETY: valid, owned and linear (type invariant, checked above); only the length and
+        // the tail move back, never past the data.
+        unsafe { bindings::skb_trim(self.raw(), len) };
         Ok(())
     }
 
