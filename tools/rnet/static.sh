@@ -7,7 +7,10 @@
 #   clippy     - the last build (made with CLIPPY=1, project files recompiled
 #                by RNET_LINT=1) has no warning in a project file;
 #   checkpatch - checkpatch.pl --strict passes on the project's C files and
-#                on every patch of the series.
+#                on every patch of the series;
+#   results_parser - results.py counts made-up consoles right
+#                (tools/rnet/results_test.sh): later KUnit runs, guest exit
+#                statuses, missing tests.
 
 set -u
 
@@ -47,7 +50,7 @@ result() {	# name ok|fail [diagnostics file]
 }
 
 echo "KTAP version 1"
-echo "1..5"
+echo "1..6"
 out=$(mktemp)
 canary=$(mktemp -d)
 trap 'rm -rf "$out" "$canary"' EXIT
@@ -134,4 +137,11 @@ else
 	done
 fi
 if [ -s "$out" ]; then result helpers_used fail "$out"; else result helpers_used ok; fi
+
+# The counting of the results themselves, on consoles whose count is known.
+if bash "$TOP/tools/rnet/results_test.sh" "$KSRC" > "$out" 2>&1; then
+	result results_parser ok
+else
+	result results_parser fail "$out"
+fi
 exit $bad
