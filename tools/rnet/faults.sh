@@ -32,12 +32,13 @@ timeout=300
 
 # class:signature (an extended regular expression without spaces), in the
 # guest's order.
-classes="clean: warning:WARNING: ubsan:UBSAN: rcu_stall:detected.stall
+classes="clean: tx_timeout:NETDEV.WATCHDOG warning:WARNING: ubsan:UBSAN: rcu_stall:detected.stall
 	 hung_task:blocked.for.more.than soft_lockup:soft.lockup bug:Oops"
 if [ "$RNET_DEBUG" = 1 ]; then
 	classes="clean: lockdep:possible.circular.locking
 		 atomic_sleep:sleeping.function.called.from.invalid.context
-		 dma_api:DMA-API:.*pending.DMA.allocations warning:WARNING: ubsan:UBSAN:
+		 dma_api:DMA-API:.*pending.DMA.allocations tx_timeout:NETDEV.WATCHDOG
+		 warning:WARNING: ubsan:UBSAN:
 		 kasan:KASAN: kmemleak:suspected.memory.leak rcu_stall:detected.stall
 		 hung_task:blocked.for.more.than soft_lockup:soft.lockup bug:Oops"
 fi

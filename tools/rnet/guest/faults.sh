@@ -15,7 +15,8 @@
 # the kmemleak sample module, and the rnet_fault_* sample modules: lockdep
 # (a lock order inversion), atomic_sleep (a sleeping call under a spinlock),
 # dma (a receive mapping kept past its binding) and stall (a CPU held for some seconds
-# with preemption off, which stalls RCU).
+# with preemption off, which stalls RCU); e1000e_rust with its transmitter
+# turned off under it (tx_timeout).
 
 lkdtm=/sys/kernel/debug/provoke-crash/DIRECT
 
@@ -71,6 +72,38 @@ fi
 if has DMA_API_DEBUG; then
 	mark dma_api
 	load rnet_fault_dma && wait_report 20 "DMA-API: .* pending DMA allocations"
+fi
+
+# A transmit queue the device no longer takes packets from: e1000e_rust's
+# transmitter turned off under it (TCTL.EN cleared through the BAR),
+# datagrams queued until the driver stops the queue, and after 5 s the
+# stack's watchdog reports the queue and calls the driver's tx_timeout.
+mark tx_timeout
+if load e1000e_rust; then
+	nic=$(ls -d /sys/bus/pci/drivers/e1000e_rust/0000:* 2>/dev/null | head -n 1)
+	ifc=$(ls "$nic/net" 2>/dev/null)
+	if [ -z "$ifc" ]; then
+		echo "fault: no e1000e_rust interface"
+	else
+		ip link set "$ifc" up
+		ip addr add 192.0.2.1/24 dev "$ifc"
+		ip neigh replace 192.0.2.2 lladdr 02:00:00:00:00:99 dev "$ifc" nud permanent
+		i=0
+		while [ "$(cat "/sys/class/net/$ifc/carrier" 2>/dev/null)" != 1 ] && [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		regpoke "$nic/resource0" 0x400 0 0x2
+		# Room in the sender's buffer for all 400: the driver must stop
+		# the queue before the sender blocks (it blocks anyway, later:
+		# its datagrams are freed only once sent).
+		echo 4194304 > /proc/sys/net/core/wmem_default
+		xfer udp-send 192.0.2.2 9 400 200 &
+		wait_report 30 "NETDEV WATCHDOG"
+		regpoke "$nic/resource0" 0x400 0x2 0
+		wait
+		ip link set "$ifc" down
+	fi
 fi
 
 mark warning

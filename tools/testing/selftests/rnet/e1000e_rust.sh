@@ -14,9 +14,9 @@
 
 TESTS="rust_kunit rust_bind_both rust_msix rust_link rust_ping rust_ping6 rust_tcp_100M rust_udp
        rust_counters rust_frame_sizes rust_udp6_csum rust_udp6_exthdr rust_rx_csum rust_ethtool rust_regs_dma64 rust_tso rust_tso6 rust_offloads_off
-       rust_tso_counters rust_promisc rust_multicast rust_mtu rust_mac_address
+       rust_tso_counters rust_promisc rust_multicast rust_mtu rust_mac_address rust_tx_stall
        rust_alloc_faults rust_open_fail_each rust_bar_release rust_reload_cycles
-       rust_unload_under_traffic mixed_rust_c mixed_c_rust"
+       rust_unload_under_traffic mixed_rust_c rust_rx_frame_limit mixed_c_rust"
 
 # The module's KUnit suite runs when it loads; its KTAP block is in dmesg.
 rust_kunit() {
@@ -639,6 +639,81 @@ mtu_checks() {
 	[ "$d" = "1 1442 1 1442" ] || fail "want one 1442-byte frame each way"
 }
 
+# The transmit queue stopped and woken at run time. QEMU's device sends
+# during the doorbell write, so the ring never fills by itself: A's
+# transmitter is turned off under the driver (TCTL.EN cleared through the
+# BAR from user space, regpoke) and the device takes no descriptor. 400
+# datagrams fill the ring: the driver stops the queue while the next packet
+# still fits (the qdisc keeps the rest: a backlog), and drops nothing. Back
+# on within about a second (the stack's transmit watchdog waits 5), the
+# device sends what the ring holds; the completions free the ring and wake
+# the queue, the backlog drains, and B receives all 400 datagrams intact.
+TCTL=0x400 TCTL_EN=0x2
+
+rust_tx_stall() {
+	local res
+	res=$(in_a readlink -f "/sys/class/net/$IF_A/device")/resource0
+	[ -e "$res" ] || fail "no BAR file for A: $res" || return
+	static_neigh on || return
+	# A send buffer for all 400 datagrams: with the default one the sender
+	# blocks (its datagrams are freed only once sent) about when the ring
+	# fills, before the queue has to stop.
+	local wmem
+	wmem=$(cat /proc/sys/net/core/wmem_default)
+	echo 4194304 > /proc/sys/net/core/wmem_default
+	tx_stall_checks "$res"
+	local rc=$?
+	# The transmitter on again, whatever happened.
+	regpoke "$res" $TCTL $TCTL_EN 0 > /dev/null
+	echo "$wmem" > /proc/sys/net/core/wmem_default
+	static_neigh off
+	return $rc
+}
+
+# qdisc_backlog NS IF: the packets IF's root qdisc holds.
+qdisc_backlog() {
+	ip netns exec "$1" tc -s qdisc show dev "$2" |
+		awk '$1 == "backlog" { sub(/p$/, "", $3); print $3; exit }'
+}
+
+tx_stall_checks() {
+	local res=$1 a0 a1 a2 backlog left pid spid rc
+	in_b xfer udp-recv 5003 400 200 10 > /tmp/.rnet_recv.out 2>&1 &
+	pid=$!
+	sleep 0.5
+	a0=$(counters $NS_A "$IF_A")
+	local poke
+	poke=$(regpoke "$res" $TCTL 0 $TCTL_EN) ||
+		{ kill $pid; fail "cannot turn A's transmitter off"; return; }
+	diag "A's TCTL: $poke"
+	in_a xfer udp-send $IP_B 5003 400 200 &
+	spid=$!
+	sleep 1
+	backlog=$(qdisc_backlog $NS_A "$IF_A")
+	a1=$(counters $NS_A "$IF_A")
+	regpoke "$res" $TCTL $TCTL_EN 0 > /dev/null ||
+		{ kill $pid $spid; fail "cannot turn A's transmitter on"; return; }
+	wait $spid || { kill $pid; fail "udp-send failed"; return; }
+	wait $pid
+	rc=$?
+	cat /tmp/.rnet_recv.out
+	left=$(qdisc_backlog $NS_A "$IF_A")
+	a2=$(counters $NS_A "$IF_A")
+	# counters: rx_packets rx_bytes tx_packets tx_bytes rx_dropped
+	# rx_missed_errors tx_dropped rx_errors
+	set -- $(minus "$a1" "$a0")
+	diag "transmitter off, 400 datagrams being sent: qdisc backlog $backlog packets;" \
+	     "A's tx_packets +$3, tx_dropped +$7"
+	[ "${backlog:-0}" -gt 0 ] || fail "no backlog: the queue never stopped" || return
+	[ "$3 $7" = "0 0" ] || fail "want nothing sent or dropped while the transmitter is off" || return
+	set -- $(minus "$a2" "$a0")
+	diag "transmitter on: qdisc backlog $left packets; A's tx_packets +$3, tx_dropped +$7"
+	[ $rc = 0 ] || fail "B did not receive all 400 datagrams intact" || return
+	[ "$left" = 0 ] || fail "the backlog did not drain: the queue was not woken" || return
+	# A's own traffic may add a packet or two (an IPv6 report).
+	[ "$3" -ge 400 ] && [ "$7" = 0 ] || fail "want at least 400 packets sent, none dropped"
+}
+
 MAC_NEW1=02:00:00:00:01:01
 MAC_NEW2=02:00:00:00:01:02
 
@@ -825,9 +900,10 @@ rust_alloc_faults() {
 	diag "under faults: B dropped $b_rxd received frames, A $a_txd sent ones"
 	[ $b_rxd -gt 0 ] || fail "no receive refill failed" || return
 	# The transmit path's fragment tables come with the ring now, yet
-	# A still drops some packets under the faults (23 in a run of
-	# 2026-12-02): which allocation of its call stacks fails is not
-	# known yet, so this is printed, not asserted.
+	# A still drops some packets under the faults (23 and 24 in runs of
+	# 2026-12-02 and -04, also with GSO off): tx_dropped adds the core's
+	# drops to the driver's, and which allocation fails is not known yet,
+	# so this is printed, not asserted.
 	[ $a_txd = 0 ] || diag "A's transmit path dropped $a_txd packets under the faults"
 	tcp_checked 5000000 || return
 	# Every receive slot still holds a buffer for the device: with the
@@ -1144,6 +1220,53 @@ mixed_rust_c() {
 	setup_pair e1000e_rust e1000e || return
 	ping_all $NS_A 3 $IP_B || return
 	tcp_checked "$(bulk 50000000)"
+}
+
+# The receive buffers hold the longest frame the device lets through with
+# long packet reception off: 1522 bytes (the datasheet counts the CRC in
+# them, which the device strips; QEMU's model does not, so 1522 bytes
+# reach memory there). B, on the C driver with its MTU raised, sends A a
+# ping in a 1522-byte frame: A answers it (in two fragments), so A's
+# driver took the frame whole. One byte more and A's device discards the
+# frame and counts it oversize (rx_length_errors); A's driver sees nothing
+# of it. Red if the buffers were shorter than that frame (the mapping
+# refuses it: rx_dropped), or if the device let longer frames through.
+rust_rx_frame_limit() {
+	setup_pair e1000e_rust e1000e > /dev/null || return
+	in_b ip link set dev "$IF_B" mtu 1600 || fail "B (C e1000e) refused MTU 1600" || return
+	static_neigh on || return
+	# The C driver resets its device for a new MTU: wait until B's pings
+	# get through again.
+	wait_for 15 ping_one $NS_B $IP_A || fail "B does not reach A after its MTU change" || return
+	rx_frame_limit_checks
+	local rc=$?
+	static_neigh off
+	in_b ip link set dev "$IF_B" mtu 1500
+	return $rc
+}
+
+# frame_to_a SIZE: one ping of SIZE data bytes from B to A; prints how A's
+# "Icmp InEchos, rx_dropped, rx_length_errors" grew.
+frame_to_a() {
+	local e0 d0 l0
+	e0=$(snmp $NS_A Icmp InEchos)
+	d0=$(stat $NS_A "$IF_A" rx_dropped)
+	l0=$(stat $NS_A "$IF_A" rx_length_errors)
+	in_b ping -c 1 -W 1 -s $1 $IP_A > /dev/null 2>&1
+	sleep 0.2
+	echo $(($(snmp $NS_A Icmp InEchos) - e0)) \
+	     $(($(stat $NS_A "$IF_A" rx_dropped) - d0)) \
+	     $(($(stat $NS_A "$IF_A" rx_length_errors) - l0))
+}
+
+rx_frame_limit_checks() {
+	local d
+	d=$(frame_to_a 1480)
+	diag "a 1522-byte frame from B: A's InEchos, rx_dropped, rx_length_errors +$d"
+	[ "$d" = "1 0 0" ] || fail "want the request received, nothing dropped" || return
+	d=$(frame_to_a 1481)
+	diag "a 1523-byte frame from B: A's InEchos, rx_dropped, rx_length_errors +$d"
+	[ "$d" = "0 0 1" ] || fail "want the frame discarded by the device, counted oversize"
 }
 
 mixed_c_rust() {

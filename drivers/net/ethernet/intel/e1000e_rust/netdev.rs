@@ -465,7 +465,7 @@ impl DeviceOperations for Nic {
     }
 
     fn change_mtu(_dev: &Device<Self>, new_mtu: u32) -> Result {
-        // Receive buffers are 2048 bytes and long packets are not enabled.
+        // Long packet reception stays off: receive buffers hold 1522 bytes.
         if new_mtu > 1500 {
             return Err(EINVAL);
         }

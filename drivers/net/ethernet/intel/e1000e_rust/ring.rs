@@ -19,8 +19,16 @@ use kernel::{
     prelude::*,
 };
 
-/// Receive buffer size: RCTL.BSIZE 2048, enough for a 1522-byte frame.
-pub(crate) const RX_BUF_LEN: u32 = 2048;
+/// The bytes of a receive buffer that are allocated, zeroed and mapped, as
+/// the C driver maps them: the longest frame the device lets through with
+/// long packet reception off (RCTL.LPE clear), 1522 bytes (a 1500-byte
+/// packet with a VLAN tag and the CRC, which the device strips; QEMU's
+/// model counts without the CRC and so writes up to 1522 bytes). The
+/// device is told the buffers hold 2048 bytes (RCTL.BSIZE, the smallest
+/// size it has) and discards longer frames before they reach memory; a
+/// descriptor reporting more than this is refused by the mapping
+/// (`unmap_filled`) and the frame dropped.
+pub(crate) const RX_BUF_LEN: u32 = 1522;
 
 /// Frames up to this size are copied out of their ring buffer, which goes
 /// straight back to the device (no unmap, allocation and map of a 2 KiB
