@@ -18,7 +18,7 @@ log "benchmark: $reps rounds per driver, alternating (console: $LOGDIR/bench.con
 # unloaded to make room for dccp_rust), as many vCPUs as the bench guest,
 # joined to it by a socket netdev; DCCP=0 leaves them out.
 peer=()
-if [ "${DCCP:-1}" != 0 ]; then
+if [ "${DCCP:-1}" != 0 ] && [ "${BENCH_ONLY:-}" != drivers ]; then
 	port=$((20000 + $$ % 20000))
 	peer=(--peer "listen:$port")
 	(

@@ -11,7 +11,8 @@ SELFTEST_DIR=/rnet/selftests
 REPS=${1:-3}
 TCP_SECS=${2:-5}
 UDP_SECS=${3:-4}
-# "dccp": the DCCP rounds only (make bench BENCH_ONLY=dccp).
+# "dccp": the DCCP rounds only (make bench BENCH_ONLY=dccp); "drivers":
+# the driver rounds only (make bench BENCH_ONLY=drivers).
 ONLY=${4:-}
 
 measure() {	# driver round
@@ -86,7 +87,7 @@ nf_measure() {	# mode round
 # tools/testing/selftests/rnet/interop_peer.sh), alternating which goes
 # first. Without a peer (make bench DCCP=0) there are none.
 modprobe e1000e_rust || exit 1
-if wait_for 10 ifname_by_mac "" 52:54:00:00:01:01; then
+if [ "$ONLY" != drivers ] && wait_for 10 ifname_by_mac "" 52:54:00:00:01:01; then
 	ifc=$(ifname_by_mac "" 52:54:00:00:01:01)
 	ip addr add 10.0.9.1/24 dev "$ifc" && ip link set "$ifc" up
 	peer() { echo "$*" | nc -w 10 10.0.9.2 7000; }
@@ -120,6 +121,7 @@ while [ $r -le "$REPS" ]; do
 	fi
 	r=$((r + 1))
 done
+[ "$ONLY" = drivers ] && exit 0
 
 # Hook cost rounds: the three modes in a rotating order.
 setup_pair e1000e_rust e1000e_rust > /dev/null || { echo "bench: setup failed for nf"; exit 1; }
