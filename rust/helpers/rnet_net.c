@@ -245,7 +245,7 @@ int rust_helper_rnet_netdev_mc_count(const struct net_device *dev)
 /*
  * napi_gro_receive() for a buffer that may come from anywhere: it is
  * received on @napi's device, whatever skb->dev said (possibly nothing, or
- * a device that is gone).
+ * a device that is gone), with no socket, route or transmit offload state.
  */
 void rust_helper_rnet_napi_gro_receive(struct napi_struct *napi,
 				       struct sk_buff *skb)
@@ -264,6 +264,15 @@ void rust_helper_rnet_napi_gro_receive(struct napi_struct *napi,
 	}
 	skb_orphan(skb);
 	skb_dst_drop(skb);
+	/*
+	 * A transmit path's offload requests (a buffer emptied and reused)
+	 * mean nothing on receive: CHECKSUM_PARTIAL would skip the checksum
+	 * check, and warn if forwarded with its start past the data.
+	 */
+	if (skb->ip_summed == CHECKSUM_PARTIAL)
+		skb->ip_summed = CHECKSUM_NONE;
+	if (skb_is_gso(skb))
+		skb_gso_reset(skb);
 	skb->dev = napi->dev;
 	napi_gro_receive(napi, skb);
 }

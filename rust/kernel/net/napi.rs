@@ -271,7 +271,9 @@ impl<'a> PollCtx<'a> {
     /// packet without a MAC header (no `eth_type_trans`), which GRO would
     /// compare with the headers of the packets it holds, and a shared or
     /// cloned one (GRO takes the buffer as the driver's alone: it steals
-    /// its head and frees it whatever other references exist).
+    /// its head and frees it whatever other references exist). What a
+    /// transmit path left on a reused buffer is dropped: its socket (whose
+    /// memory is given back), route, checksum request and segmentation.
     #[inline]
     pub fn gro_receive(&self, skb: SkBuff) {
         if self.budget == 0 {
