@@ -194,13 +194,16 @@ impl Regs<'_> {
         self.write(regs::ITR, regs::ITR_20K);
         // CAST: ring indices are below 4096.
         self.write(regs::RDT, tail as u32);
-        self.write(regs::RCTL, rctl::EN | rctl::BAM | rctl::SECRC | rx_mode);
+        self.write(
+            regs::RCTL,
+            rctl::rx_bits(rctl::EN | rctl::BAM | rctl::SECRC | rx_mode),
+        );
     }
 
     /// Updates the filter bits of a running receiver.
     pub(crate) fn set_rx_mode(&self, bits: u32) {
         let v = self.read(regs::RCTL) & !(rctl::UPE | rctl::MPE);
-        self.write(regs::RCTL, v | bits);
+        self.write(regs::RCTL, rctl::rx_bits(v | bits));
     }
 
     /// Routes the causes to the MSI-X vectors: a vector fires, clears and

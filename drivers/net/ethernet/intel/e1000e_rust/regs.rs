@@ -191,9 +191,21 @@ pub(crate) mod rctl {
     pub(crate) const MPE: u32 = 1 << 4;
     /// Accept broadcast.
     pub(crate) const BAM: u32 = 1 << 15;
+    /// Long packet reception: must stay clear (see [`rx_bits`]).
+    pub(crate) const LPE: u32 = 1 << 5;
+    /// Store bad packets: must stay clear (see [`rx_bits`]).
+    pub(crate) const SBP: u32 = 1 << 2;
     /// Strip the Ethernet CRC.
     pub(crate) const SECRC: u32 = 1 << 26;
     // Buffer size 2048: BSIZE = 00 with BSEX clear, the reset value.
+
+    /// `bits` as written to RCTL: never with long packet reception or bad
+    /// packets stored, the two settings under which the device writes
+    /// frames longer than 1522 bytes, the receive buffers' length
+    /// (`ring::RX_BUF_LEN`), though it is told they hold 2048.
+    pub(crate) const fn rx_bits(bits: u32) -> u32 {
+        bits & !(LPE | SBP)
+    }
 }
 
 /// TCTL fields.
