@@ -74,8 +74,8 @@ for c in $classes; do
 	fi
 	# The report's own lines, as a log of their own.
 	grep -aE "$sig" "$piece" > "$res/faults/$name-report.console.log"
-	if grep -q "rnet-fault: cannot load" "$piece"; then
-		echo "# $name: $(grep -m1 "rnet-fault: cannot load" "$piece" | sed 's/^\[[ 0-9.]*\] //')"
+	if grep -qE "rnet-fault: (cannot load|failed)" "$piece"; then
+		echo "# $name: $(grep -m1 -E "rnet-fault: (cannot load|failed)" "$piece" | sed 's/^\[[ 0-9.]*\] //')"
 		echo "not ok $n fault_$name"; bad=1
 	elif [ $scan = 0 ]; then
 		echo "# $name: the console scan did not catch it"

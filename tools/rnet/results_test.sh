@@ -6,7 +6,8 @@
 # A KUnit run after the boot one (a module loading) that fails, or is cut
 # short, must fail the run; a passing run is counted; a guest whose exit
 # status is not 0 fails the run whatever its KTAP says; a test that
-# expected-tests lists and that did not run fails it. Prints what went
+# expected-tests lists and that did not run, or skipped, fails it, and so
+# does a skip without a reason and a results file without KTAP. Prints what went
 # wrong, one line per case; exits 1 if any case did.
 
 set -u
@@ -69,5 +70,19 @@ check guest_status_counts 1 "3 passed, 1 failed, 0 skipped" --guest selftests:ma
 
 suite_doc boot boot_case ok > "$tmp/c4"
 check expected_missing 1 "2 passed, 1 failed, 0 skipped" kunit:"$tmp/c4" selftests:"$tmp/sel.ktap"
+
+# Skips: an expected test may not skip; any skip needs a reason.
+printf 'KTAP version 1\n1..1\nok 1 t1 # SKIP no device\n' > "$tmp/skip1.ktap"
+check expected_skipped 1 "2 passed, 1 failed, 1 skipped" kunit:"$tmp/c1" selftests:"$tmp/skip1.ktap"
+printf 'KTAP version 1\n1..2\nok 1 t1\nok 2 t2 # SKIP\n' > "$tmp/skip2.ktap"
+check skip_without_reason 1 "3 passed, 1 failed, 1 skipped" kunit:"$tmp/c1" selftests:"$tmp/skip2.ktap"
+printf 'KTAP version 1\n1..2\nok 1 t1\nok 2 t2 # SKIP not here\n' > "$tmp/skip3.ktap"
+check skip_with_reason 0 "3 passed, 0 failed, 1 skipped" kunit:"$tmp/c1" selftests:"$tmp/skip3.ktap"
+
+# A results file without KTAP, and a boot run that fails.
+echo "the guest printed nothing" > "$tmp/none.ktap"
+check no_ktap 1 "2 passed, 2 failed, 0 skipped" kunit:"$tmp/c1" selftests:"$tmp/none.ktap"
+{ suite_doc boot boot_case "not ok"; suite_doc mod mod_case ok; } > "$tmp/c5"
+check boot_run_failing 1 "2 passed, 1 failed, 0 skipped" kunit:"$tmp/c5" selftests:"$tmp/sel.ktap"
 
 exit $fails

@@ -38,6 +38,13 @@ wait_report() {
 
 has() { zcat /proc/config.gz | grep -qx "CONFIG_$1=y"; }
 
+# failed WHY: the class's step found something wrong besides its report;
+# the host fails the class (as for a module that cannot be loaded).
+failed() {
+	echo "fault: $*"
+	echo "rnet-fault: failed: $*" > /dev/kmsg
+}
+
 # load MODULE [PARAM...]: load a fault module, saying so when it cannot be.
 # The console log says so too, in the class's piece: the host fails the
 # class then, whatever the piece holds (a module may provoke its report
@@ -100,8 +107,19 @@ if load e1000e_rust; then
 		echo 4194304 > /proc/sys/net/core/wmem_default
 		xfer udp-send 192.0.2.2 9 400 200 &
 		wait_report 30 "NETDEV WATCHDOG"
+		# The driver's tx_timeout ran (its own line, not the core's).
+		wait_report 5 "e1000e_rust: $ifc: transmit queue 0 timed out" ||
+			failed "e1000e_rust's tx_timeout did not run"
 		regpoke "$nic/resource0" 0x400 0x2 0
 		wait
+		# The transmitter back on, the queue is woken and drains.
+		i=0
+		while [ "$(tc -s qdisc show dev "$ifc" | awk '$1 == "backlog" { print $3; exit }')" != 0p ] &&
+			[ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		[ $i -lt 50 ] || failed "the queue did not drain once the transmitter was back"
 		ip link set "$ifc" down
 	fi
 fi

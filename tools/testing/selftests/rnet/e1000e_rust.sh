@@ -644,10 +644,12 @@ mtu_checks() {
 # transmitter is turned off under the driver (TCTL.EN cleared through the
 # BAR from user space, regpoke) and the device takes no descriptor. 400
 # datagrams fill the ring: the driver stops the queue while the next packet
-# still fits (the qdisc keeps the rest: a backlog), and drops nothing. Back
-# on within about a second (the stack's transmit watchdog waits 5), the
-# device sends what the ring holds; the completions free the ring and wake
-# the queue, the backlog drains, and B receives all 400 datagrams intact.
+# still fits (the qdisc keeps the rest: a backlog; the driver never finds
+# the ring full with the queue awake), and drops nothing. Back on within
+# about a second (the stack's transmit watchdog waits 5), the device sends
+# what the ring holds; the completions free the ring and wake the queue,
+# the backlog drains, and B receives the 400 datagrams intact (any B's
+# device lost in the burst with its ring full shows as an overrun).
 TCTL=0x400 TCTL_EN=0x2
 
 rust_tx_stall() {
@@ -670,48 +672,66 @@ rust_tx_stall() {
 	return $rc
 }
 
-# qdisc_backlog NS IF: the packets IF's root qdisc holds.
-qdisc_backlog() {
-	ip netns exec "$1" tc -s qdisc show dev "$2" |
-		awk '$1 == "backlog" { sub(/p$/, "", $3); print $3; exit }'
+# tx_state: "backlog requeues tx_packets tx_dropped" of A: its root
+# qdisc's backlog (packets) and requeues (packets it took back, having
+# dequeued them for a stopped queue or been handed them back as busy),
+# and two of its counters, read in one go.
+tx_state() {
+	in_a sh -c 'tc -s qdisc show dev "$0" |
+		awk '"'"'$1 == "backlog" { sub(/p$/, "", $3); print $3, $5; exit }'"'"'
+		cd "/sys/class/net/$0/statistics" && cat tx_packets tx_dropped' "$IF_A" | tr '\n' ' '
 }
 
 tx_stall_checks() {
-	local res=$1 a0 a1 a2 backlog left pid spid rc
-	in_b xfer udp-recv 5003 400 200 10 > /tmp/.rnet_recv.out 2>&1 &
+	local res=$1 poke a0 a1 a2 pid spid rc got o0 o1
+	# B's receiver passes with any count: the count is checked below.
+	in_b env RNET_UDP_MIN=1 xfer udp-recv 5003 400 200 10 > /tmp/.rnet_recv.out 2>&1 &
 	pid=$!
 	sleep 0.5
-	a0=$(counters $NS_A "$IF_A")
-	local poke
+	o0=$(stat $NS_B "$IF_B" rx_over_errors)
 	poke=$(regpoke "$res" $TCTL 0 $TCTL_EN) ||
 		{ kill $pid; fail "cannot turn A's transmitter off"; return; }
-	diag "A's TCTL: $poke"
+	a0=$(tx_state)
 	in_a xfer udp-send $IP_B 5003 400 200 &
 	spid=$!
-	sleep 1
-	backlog=$(qdisc_backlog $NS_A "$IF_A")
-	a1=$(counters $NS_A "$IF_A")
+	# The stack's transmit watchdog reports a queue stopped for 5 s: the
+	# transmitter goes back on well before that.
+	sleep 0.5
+	a1=$(tx_state)
 	regpoke "$res" $TCTL $TCTL_EN 0 > /dev/null ||
 		{ kill $pid $spid; fail "cannot turn A's transmitter on"; return; }
+	diag "A's TCTL: $poke and back"
 	wait $spid || { kill $pid; fail "udp-send failed"; return; }
 	wait $pid
 	rc=$?
 	cat /tmp/.rnet_recv.out
-	left=$(qdisc_backlog $NS_A "$IF_A")
-	a2=$(counters $NS_A "$IF_A")
-	# counters: rx_packets rx_bytes tx_packets tx_bytes rx_dropped
-	# rx_missed_errors tx_dropped rx_errors
-	set -- $(minus "$a1" "$a0")
-	diag "transmitter off, 400 datagrams being sent: qdisc backlog $backlog packets;" \
-	     "A's tx_packets +$3, tx_dropped +$7"
-	[ "${backlog:-0}" -gt 0 ] || fail "no backlog: the queue never stopped" || return
-	[ "$3 $7" = "0 0" ] || fail "want nothing sent or dropped while the transmitter is off" || return
-	set -- $(minus "$a2" "$a0")
-	diag "transmitter on: qdisc backlog $left packets; A's tx_packets +$3, tx_dropped +$7"
-	[ $rc = 0 ] || fail "B did not receive all 400 datagrams intact" || return
-	[ "$left" = 0 ] || fail "the backlog did not drain: the queue was not woken" || return
+	a2=$(tx_state)
+	o1=$(stat $NS_B "$IF_B" rx_over_errors)
+	set -- $a0 $a1
+	diag "transmitter off, datagrams being sent: qdisc backlog $5 packets, requeues $(($6 - $2));" \
+	     "A's tx_packets +$(($7 - $3)), tx_dropped +$(($8 - $4))"
+	[ "$5" -gt 0 ] || fail "no backlog: the queue never stopped" || return
+	# One requeue is the qdisc's own: the packet it took out as the
+	# driver stopped the queue goes back in. A driver that let the ring
+	# fill with the queue awake says so (and hands a packet back).
+	[ $(($6 - $2)) -le 1 ] && [ "$(($7 - $3)) $(($8 - $4))" = "0 0" ] ||
+		fail "want nothing sent or dropped while the transmitter is off" || return
+	! dmesg | grep -q "transmit ring full while the queue was awake" ||
+		fail "the ring filled with the queue awake" || return
+	set -- $a0 $a2
+	diag "transmitter on: qdisc backlog $5 packets, requeues $(($6 - $2));" \
+	     "A's tx_packets +$(($7 - $3)), tx_dropped +$(($8 - $4)); B's overruns +$((o1 - o0))"
+	[ "$5" = 0 ] || fail "the backlog did not drain: the queue was not woken" || return
 	# A's own traffic may add a packet or two (an IPv6 report).
-	[ "$3" -ge 400 ] && [ "$7" = 0 ] || fail "want at least 400 packets sent, none dropped"
+	[ $(($7 - $3)) -ge 400 ] && [ $(($8 - $4)) = 0 ] ||
+		fail "want at least 400 packets sent, none dropped" || return
+	# B's device may lose frames of the burst when its ring is full for a
+	# moment (QEMU 7.2 counts nothing; the driver counts an overrun).
+	got=$(sed -n 's/^xfer: udp \([0-9]*\)\/400 .*/\1/p' /tmp/.rnet_recv.out)
+	[ $rc = 0 ] && [ -n "$got" ] || fail "B's receiver failed" || return
+	[ "$got" = 400 ] || [ $((o1 - o0)) -gt 0 ] ||
+		fail "B received $got of 400 datagrams with no overrun to account for the rest" || return
+	! dmesg | grep -q "NETDEV WATCHDOG" || fail "the transmit watchdog fired"
 }
 
 MAC_NEW1=02:00:00:00:01:01
