@@ -398,7 +398,10 @@ impl DeviceOperations for Nic {
         if must_stop(ring.unused()) {
             // Should not happen: the queue is stopped before the ring fills
             // (said, as the C driver says it; rust_tx_stall checks).
-            pr_err!("{}: transmit ring full while the queue was awake\n", dev.name());
+            pr_err!(
+                "{}: transmit ring full while the queue was awake\n",
+                dev.name()
+            );
             dev.stop_queue();
             return NetdevTx::Busy(skb);
         }
