@@ -31,7 +31,7 @@ use kernel::{
 pub(crate) const RX_BUF_LEN: u32 = 1522;
 
 /// Frames up to this size are copied out of their ring buffer, which goes
-/// straight back to the device (no unmap, allocation and map of a 2 KiB
+/// straight back to the device (no unmap, allocation and map of a full
 /// buffer for a 64-byte datagram or a TCP ACK).
 pub(crate) const RX_COPYBREAK: u32 = 256;
 
