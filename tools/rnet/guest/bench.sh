@@ -15,26 +15,44 @@ UDP_SECS=${3:-4}
 # the driver rounds only (make bench BENCH_ONLY=drivers).
 ONLY=${4:-}
 
+# udp_flood: unlimited rate, 64-byte payloads, from A to B's iperf3 server
+# (running): prints the datagrams per second B received and A sent.
+udp_flood() {
+	in_a taskset -c 0 iperf3 -c $IP_B -u -l 64 -b 0 -t "$UDP_SECS" 2>/dev/null |
+		awk '/sender|receiver/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) {
+			split($i, a, "/"); n[$NF] = int((a[2] - a[1]) / '"$UDP_SECS"'); } }
+		END { print n["receiver"] + 0, n["sender"] + 0 }'
+}
+
 measure() {	# driver round
-	local drv=$1 round=$2
+	local drv=$1 round=$2 other
 	setup_pair "$drv" "$drv" > /dev/null || { echo "bench: setup failed for $drv"; return 1; }
 	pin_pair
 	in_b taskset -c 1 iperf3 -s -D -I /tmp/iperf3.pid > /dev/null 2>&1
 	sleep 0.5
 	tcp=$(in_a taskset -c 0 iperf3 -c $IP_B -t "$TCP_SECS" -f m 2>/dev/null |
 		awk '/receiver/ { print $(NF-2) }')
-	# Unlimited rate, 64-byte payloads: what the receiver got per second.
-	# Also what the sender offered: past the receiver's capacity, more
-	# offered load means more receive work for datagrams the socket drops.
-	set -- $(in_a taskset -c 0 iperf3 -c $IP_B -u -l 64 -b 0 -t "$UDP_SECS" 2>/dev/null |
-		awk '/sender|receiver/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) {
-			split($i, a, "/"); n[$NF] = int((a[2] - a[1]) / '"$UDP_SECS"'); } }
-		END { print n["receiver"] + 0, n["sender"] + 0 }')
+	# What the receiver got per second, and what the sender offered: past
+	# the receiver's capacity, more offered load means more receive work
+	# for datagrams B's socket drops, so a faster sender lowers this pair's
+	# figure; the cross pair below compares receivers behind one sender.
+	set -- $(udp_flood)
 	udp=$1 udp_sent=$2
 	rtt=$(in_a taskset -c 0 ping -c 20 -i 0.05 -q $IP_B 2>/dev/null |
 		sed -n 's|.*min/avg/max = [0-9.]*/\([0-9.]*\)/.*|\1|p')
 	kill "$(cat /tmp/iperf3.pid 2>/dev/null)" 2>/dev/null
-	echo "bench: driver=$drv round=$round tcp_mbps=${tcp:-0} udp_pps=${udp:-0} udp_sent_pps=${udp_sent:-0} rtt_ms=${rtt:-0}"
+	# The cross pair: the other driver sends, this one receives. With the
+	# same-driver pair of the other driver's round, each sender's flood is
+	# then received by both drivers.
+	case $drv in e1000e) other=e1000e_rust ;; *) other=e1000e ;; esac
+	cleanup_pair
+	setup_pair "$other" "$drv" > /dev/null || { echo "bench: setup failed for $other/$drv"; return 1; }
+	pin_pair
+	in_b taskset -c 1 iperf3 -s -D -I /tmp/iperf3.pid > /dev/null 2>&1
+	sleep 0.5
+	set -- $(udp_flood)
+	kill "$(cat /tmp/iperf3.pid 2>/dev/null)" 2>/dev/null
+	echo "bench: driver=$drv round=$round tcp_mbps=${tcp:-0} udp_pps=${udp:-0} udp_sent_pps=${udp_sent:-0} rtt_ms=${rtt:-0} udp_xrx_pps=${1:-0} udp_xsent_pps=${2:-0}"
 	cleanup_pair
 }
 
