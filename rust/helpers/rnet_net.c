@@ -321,6 +321,17 @@ bool rust_helper_rnet_skb_tcp_gso(const struct sk_buff *skb, u32 *mss,
 }
 
 /*
+ * For tests of what refuses a segmentation offload buffer: marks @skb as a
+ * TCPv4 one of @mss-byte segments.
+ */
+void rust_helper_rnet_skb_mark_tcp_gso(struct sk_buff *skb, u16 mss)
+{
+	skb_shinfo(skb)->gso_size = mss;
+	skb_shinfo(skb)->gso_segs = 1;
+	skb_shinfo(skb)->gso_type = SKB_GSO_TCPV4;
+}
+
+/*
  * Prepares the headers of a TCP segmentation offload buffer the way the
  * hardware expects: the IPv4 length and checksum zeroed and the TCP
  * checksum seeded with the pseudo-header sum (without the length). Gives

@@ -188,6 +188,18 @@ impl SkBuff {
     /// assert_eq!(skb.checksum_help(), Err(EINVAL));
     /// assert_eq!(skb.pull(64), Err(EINVAL));
     ///
+    /// // A segmentation offload buffer is refused too (segmentation sums
+    /// // each segment), not warned about.
+    /// let mut gso = SkBuff::alloc(128, GFP_KERNEL)?;
+    /// gso.put(100)?;
+    /// gso.set_partial_checksum(20, 16)?;
+    /// // SAFETY: `gso` is only dropped after this.
+    /// unsafe { gso.mark_tcp_gso(1448) };
+    /// assert!(gso.tcp_gso().is_some());
+    /// assert_eq!(gso.checksum_help(), Err(EINVAL));
+    /// assert_eq!(gso.set_partial_checksum(20, 16), Err(EINVAL));
+    /// drop(gso);
+    ///
     /// // Padding is bounded: `skb_pad` takes an `int`.
     /// assert_eq!(skb.pad_to(u32::MAX).err(), Some(EINVAL));
     /// let short = SkBuff::alloc(64, GFP_KERNEL)?;
@@ -399,6 +411,21 @@ impl SkBuff {
         // SAFETY: valid (type invariant); the out-pointers are valid for writes.
         let gso = unsafe { bindings::rnet_skb_tcp_gso(self.raw(), &mut mss, &mut segs, &mut ipv4) };
         gso.then_some(TcpGso { mss, segs, ipv4 })
+    }
+
+    /// Marks the buffer as a TCPv4 segmentation offload buffer of
+    /// `mss`-byte segments, whatever it holds: for tests of what must refuse
+    /// one (see [`SkBuff::alloc`]'s example).
+    ///
+    /// # Safety
+    ///
+    /// The buffer is only dropped after this: never handed to the stack or
+    /// a device, which would segment it by headers it may not have.
+    #[doc(hidden)]
+    pub unsafe fn mark_tcp_gso(&mut self, mss: u16) {
+        // SAFETY: valid and owned (type invariant); only its shared info's segmentation fields
+        // change, which the caller keeps from being acted on.
+        unsafe { bindings::rnet_skb_mark_tcp_gso(self.as_raw(), mss) }
     }
 
     /// Prepares a TCP segmentation offload buffer's headers for the device
