@@ -107,6 +107,7 @@ unsafe impl<T: Send + Sync> Sync for Inner<T> {}
 /// static EARLY_DROPPED: AtomicU32 = AtomicU32::new(0);
 /// static CYCLES_DROPPED: AtomicU32 = AtomicU32::new(0);
 /// static KEPT: AtomicPtr<Devres<u64>> = AtomicPtr::new(core::ptr::null_mut());
+/// static NEWER: AtomicPtr<Devres<u64>> = AtomicPtr::new(core::ptr::null_mut());
 /// static SLOT: AtomicPtr<Devres<Cycle>> = AtomicPtr::new(core::ptr::null_mut());
 ///
 /// // Counts its drops in `EARLY_DROPPED`.
@@ -153,11 +154,20 @@ unsafe impl<T: Send + Sync> Sync for Inner<T> {}
 ///         if early_gone && readable {
 ///             GOOD.fetch_add(1, SeqCst);
 ///         }
-///         // Kept past the binding, as a driver may leak it.
-///         let old = KEPT.swap(KBox::into_raw(KBox::new(res, GFP_KERNEL)?), SeqCst);
-///         if !old.is_null() {
-///             // SAFETY: made by `KBox::into_raw` above, taken out of `KEPT` once.
-///             drop(unsafe { KBox::from_raw(old) });
+///         // Two entries of one type: dropping the older takes its own entry
+///         // off the device's list, not the newer one's (the first match,
+///         // newest first, if entries were known by their type), which the
+///         // unbind below must still revoke.
+///         let older = Devres::new(dev, 1u64)?;
+///         let newer = Devres::new(dev, 2u64)?;
+///         drop(older);
+///         // Kept past the binding, as a driver may leak them.
+///         for (slot, v) in [(&KEPT, res), (&NEWER, newer)] {
+///             let old = slot.swap(KBox::into_raw(KBox::new(v, GFP_KERNEL)?), SeqCst);
+///             if !old.is_null() {
+///                 // SAFETY: made by `KBox::into_raw` above, taken out of the slot once.
+///                 drop(unsafe { KBox::from_raw(old) });
+///             }
 ///         }
 ///         if first {
 ///             let cycle = KBox::new(Devres::new(dev, Cycle)?, GFP_KERNEL)?;
@@ -178,6 +188,10 @@ unsafe impl<T: Send + Sync> Sync for Inner<T> {}
 /// let kept = unsafe { KBox::from_raw(KEPT.swap(core::ptr::null_mut(), SeqCst)) };
 /// assert!(kept.try_access().is_none());
 /// drop(kept);
+/// // SAFETY: as for `KEPT`.
+/// let newer = unsafe { KBox::from_raw(NEWER.swap(core::ptr::null_mut(), SeqCst)) };
+/// assert!(newer.try_access().is_none());
+/// drop(newer);
 /// assert_eq!(CYCLES_DROPPED.load(SeqCst), 1);
 /// assert!(SLOT.load(SeqCst).is_null());
 /// assert_eq!(EARLY_DROPPED.load(SeqCst), probes);
