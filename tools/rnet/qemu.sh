@@ -64,16 +64,19 @@ cat "$base" "$work/run.cpio" > "$work/initrd"
 console="$LOGDIR/$name.console.log"
 : > "$console"
 
+# NIC A in slot 2 and NIC B in slot 6 share one INTx line (the PIIX3 swizzle
+# maps both slots' INTA to PIRQB): e1000e_intmode.sh's legacy mode runs both
+# handlers on it. The peer-link NIC, slot 7, comes after both in PCI order.
 netargs=(
-	-netdev hubport,id=hp0,hubid=0 -device e1000e,netdev=hp0,mac=52:54:00:00:00:01
-	-netdev hubport,id=hp1,hubid=0 -device e1000e,netdev=hp1,mac=52:54:00:00:00:02
+	-netdev hubport,id=hp0,hubid=0 -device e1000e,netdev=hp0,mac=52:54:00:00:00:01,addr=0x2
+	-netdev hubport,id=hp1,hubid=0 -device e1000e,netdev=hp1,mac=52:54:00:00:00:02,addr=0x6
 )
 case $peer in
 "") ;;
 listen:*) netargs+=(-netdev "socket,id=pn,listen=127.0.0.1:${peer#listen:}"
-		    -device e1000e,netdev=pn,mac=52:54:00:00:01:01) ;;
+		    -device e1000e,netdev=pn,mac=52:54:00:00:01:01,addr=0x7) ;;
 connect:*) netargs+=(-netdev "socket,id=pn,connect=127.0.0.1:${peer#connect:}"
-		     -device e1000e,netdev=pn,mac=52:54:00:00:01:02) ;;
+		     -device e1000e,netdev=pn,mac=52:54:00:00:01:02,addr=0x7) ;;
 *) die "--peer listen:PORT or connect:PORT" ;;
 esac
 
