@@ -547,10 +547,25 @@ pub trait DeviceOperations: Sized + Send + Sync + 'static {
     fn get_regs(_dev: &Device<Self>, _regs: &mut [u32]) -> u32 {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+
+    /// The names of the driver's own counters in `ethtool -S`, in the order
+    /// [`DeviceOperations::get_ethtool_stats`] gives their values (at most
+    /// [`MAX_STATS_LEN`]; more are left out). A name is cut to 31 bytes.
+    const STATS: &'static [&'static CStr] = &[];
+
+    /// `ethtool -S`, under RTNL (process context): fills `stats`, one zeroed
+    /// value per name of `STATS`, while the data path may be updating them.
+    /// Installed only with `STATS` not empty.
+    fn get_ethtool_stats(_dev: &Device<Self>, _stats: &mut [u64]) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// The longest register dump, in 32-bit words.
 pub const MAX_REGS_LEN: usize = 1 << 16;
+
+/// The most counters `ethtool -S` shows of a driver.
+pub const MAX_STATS_LEN: usize = 1 << 10;
 
 struct Adapter<T: DeviceOperations>(PhantomData<T>);
 
@@ -796,6 +811,65 @@ impl<T: DeviceOperations> Adapter<T> {
         unsafe { (*regs).version = version };
     }
 
+    const STATS_LEN: usize = if T::STATS.len() < MAX_STATS_LEN {
+        T::STATS.len()
+    } else {
+        MAX_STATS_LEN
+    };
+
+    /// # Safety
+    ///
+    /// Only the C core calls this, through the ops table, with valid arguments.
+    unsafe extern "C" fn get_sset_count(
+        _dev: *mut bindings::net_device,
+        sset: crate::ffi::c_int,
+    ) -> crate::ffi::c_int {
+        // CAST: a small enumeration value.
+        if sset == bindings::ethtool_stringset_ETH_SS_STATS as crate::ffi::c_int {
+            // CAST: at most `MAX_STATS_LEN`, which fits.
+            Self::STATS_LEN as crate::ffi::c_int
+        } else {
+            // CAST: a small errno.
+            -(bindings::EOPNOTSUPP as crate::ffi::c_int)
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Only the C core calls this, through the ops table, with valid arguments.
+    unsafe extern "C" fn get_strings(_dev: *mut bindings::net_device, sset: u32, data: *mut u8) {
+        const LEN: usize = bindings::ETH_GSTRING_LEN as usize;
+        if sset != bindings::ethtool_stringset_ETH_SS_STATS {
+            return;
+        }
+        // SAFETY: for `ETH_SS_STATS` the core passes room for as many `ETH_GSTRING_LEN`-byte
+        // strings as `get_sset_count` said, `STATS_LEN`, which nothing else uses during the
+        // call.
+        let buf = unsafe { core::slice::from_raw_parts_mut(data, Self::STATS_LEN * LEN) };
+        for (slot, name) in buf.chunks_exact_mut(LEN).zip(T::STATS.iter()) {
+            let bytes = name.as_bytes();
+            let n = bytes.len().min(LEN - 1);
+            slot[..n].copy_from_slice(&bytes[..n]);
+            slot[n..].fill(0);
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Only the C core calls this, through the ops table, with valid arguments.
+    unsafe extern "C" fn get_ethtool_stats(
+        dev: *mut bindings::net_device,
+        _stats: *mut bindings::ethtool_stats,
+        data: *mut u64,
+    ) {
+        // SAFETY: the core passes a zeroed array of as many values as `get_sset_count` said for
+        // `ETH_SS_STATS`, `STATS_LEN` (not zero: the operation is installed only then), from
+        // `vzalloc`, so aligned; nothing else uses it during the call.
+        let stats = unsafe { core::slice::from_raw_parts_mut(data, Self::STATS_LEN) };
+        // SAFETY: called by the core on a device with our ops.
+        T::get_ethtool_stats(unsafe { Self::dev(dev) }, stats);
+    }
+
     /// # Safety
     ///
     /// Only the C core calls this, through the ops table, with valid arguments.
@@ -861,6 +935,21 @@ impl<T: DeviceOperations> Adapter<T> {
         },
         get_regs: if T::HAS_GET_REGS && Self::REGS_WORDS > 0 {
             Some(Self::get_regs)
+        } else {
+            None
+        },
+        get_sset_count: if T::HAS_GET_ETHTOOL_STATS && Self::STATS_LEN > 0 {
+            Some(Self::get_sset_count)
+        } else {
+            None
+        },
+        get_strings: if T::HAS_GET_ETHTOOL_STATS && Self::STATS_LEN > 0 {
+            Some(Self::get_strings)
+        } else {
+            None
+        },
+        get_ethtool_stats: if T::HAS_GET_ETHTOOL_STATS && Self::STATS_LEN > 0 {
+            Some(Self::get_ethtool_stats)
         } else {
             None
         },

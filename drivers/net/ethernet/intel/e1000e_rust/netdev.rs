@@ -520,6 +520,39 @@ impl DeviceOperations for Nic {
 
     const REGS_LEN: usize = regs::DUMP.len();
 
+    // The driver's own counts, apart from what the stack adds to the
+    // interface's (its own drops in `tx_dropped` and `rx_dropped`), and
+    // the device's error counts before they are summed into `rx_errors`.
+    const STATS: &'static [&'static CStr] = &[
+        c_str!("tx_driver_dropped"),
+        c_str!("rx_driver_dropped"),
+        c_str!("rx_bad_frames"),
+        c_str!("rx_overrun_irqs"),
+        c_str!("hw_rx_missed"),
+        c_str!("hw_rx_crc_errors"),
+        c_str!("hw_rx_length_errors"),
+        c_str!("hw_rx_other_errors"),
+    ];
+
+    fn get_ethtool_stats(dev: &Device<Self>, stats: &mut [u64]) {
+        let nic = dev.data();
+        nic.update_hw_stats(&nic.hw.regs());
+        let c = &nic.counters;
+        let values = [
+            &c.tx_dropped,
+            &c.rx_dropped,
+            &c.rx_errors,
+            &c.overruns,
+            &c.hw_missed,
+            &c.hw_crc,
+            &c.hw_length,
+            &c.hw_other,
+        ];
+        for (out, v) in stats.iter_mut().zip(values) {
+            *out = v.load(Relaxed);
+        }
+    }
+
     fn get_regs(dev: &Device<Self>, out: &mut [u32]) -> u32 {
         dev.data().hw.regs().dump(out);
         regs::DUMP_VERSION
