@@ -322,13 +322,19 @@ bool rust_helper_rnet_skb_tcp_gso(const struct sk_buff *skb, u32 *mss,
 
 /*
  * For tests of what refuses a segmentation offload buffer: marks @skb as a
- * TCPv4 one of @mss-byte segments.
+ * TCPv4 one of @mss-byte segments. The shared info is written, so a
+ * buffer whose data another holder may read (cloned or shared) is refused.
  */
-void rust_helper_rnet_skb_mark_tcp_gso(struct sk_buff *skb, u16 mss)
+int rust_helper_rnet_skb_mark_tcp_gso(struct sk_buff *skb, u16 mss)
 {
+	if (!mss)
+		return -EINVAL;
+	if (skb_cloned(skb) || skb_shared(skb))
+		return -EBUSY;
 	skb_shinfo(skb)->gso_size = mss;
 	skb_shinfo(skb)->gso_segs = 1;
 	skb_shinfo(skb)->gso_type = SKB_GSO_TCPV4;
+	return 0;
 }
 
 /*

@@ -842,9 +842,11 @@ impl<T: DeviceOperations> Adapter<T> {
         if sset != bindings::ethtool_stringset_ETH_SS_STATS {
             return;
         }
-        // SAFETY: for `ETH_SS_STATS` the core passes room for as many `ETH_GSTRING_LEN`-byte
-        // strings as `get_sset_count` said, `STATS_LEN`, which nothing else uses during the
-        // call.
+        // SAFETY: for `ETH_SS_STATS` the core passes room for at least as many
+        // `ETH_GSTRING_LEN`-byte strings as `get_sset_count` said, `STATS_LEN` (a constant:
+        // the count cannot change between the calls), which nothing else uses during the call.
+        // Only `ETH_SS_STATS` has a count here: another string set gets no write (a caller,
+        // such as DSA's, may ask for one `get_sset_count` refused).
         let buf = unsafe { core::slice::from_raw_parts_mut(data, Self::STATS_LEN * LEN) };
         for (slot, name) in buf.chunks_exact_mut(LEN).zip(T::STATS.iter()) {
             let bytes = name.as_bytes();
@@ -862,9 +864,9 @@ impl<T: DeviceOperations> Adapter<T> {
         _stats: *mut bindings::ethtool_stats,
         data: *mut u64,
     ) {
-        // SAFETY: the core passes a zeroed array of as many values as `get_sset_count` said for
-        // `ETH_SS_STATS`, `STATS_LEN` (not zero: the operation is installed only then), from
-        // `vzalloc`, so aligned; nothing else uses it during the call.
+        // SAFETY: the core passes a zeroed, aligned array of at least as many values as
+        // `get_sset_count` said for `ETH_SS_STATS`, the constant `STATS_LEN` (not zero: the
+        // operation is installed only then); nothing else uses it during the call.
         let stats = unsafe { core::slice::from_raw_parts_mut(data, Self::STATS_LEN) };
         // SAFETY: called by the core on a device with our ops.
         T::get_ethtool_stats(unsafe { Self::dev(dev) }, stats);

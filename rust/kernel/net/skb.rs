@@ -193,8 +193,12 @@ impl SkBuff {
     /// let mut gso = SkBuff::alloc(128, GFP_KERNEL)?;
     /// gso.put(100)?;
     /// gso.set_partial_checksum(20, 16)?;
-    /// // SAFETY: `gso` is only dropped after this.
-    /// unsafe { gso.mark_tcp_gso(1448) };
+    /// let clone = gso.try_clone(GFP_KERNEL)?;
+    /// // SAFETY: neither `gso` nor its clone goes to the stack or a device.
+    /// assert_eq!(unsafe { gso.mark_tcp_gso(1448) }, Err(EBUSY));
+    /// drop(clone);
+    /// // SAFETY: as above.
+    /// unsafe { gso.mark_tcp_gso(1448) }?;
     /// assert!(gso.tcp_gso().is_some());
     /// assert_eq!(gso.checksum_help(), Err(EINVAL));
     /// assert_eq!(gso.set_partial_checksum(20, 16), Err(EINVAL));
@@ -415,17 +419,23 @@ impl SkBuff {
 
     /// Marks the buffer as a TCPv4 segmentation offload buffer of
     /// `mss`-byte segments, whatever it holds: for tests of what must refuse
-    /// one (see [`SkBuff::alloc`]'s example).
+    /// one (see [`SkBuff::alloc`]'s example). `EINVAL` for an `mss` of 0,
+    /// `EBUSY` for a cloned or shared buffer (the fields written are shared
+    /// with every clone).
     ///
     /// # Safety
     ///
-    /// The buffer is only dropped after this: never handed to the stack or
-    /// a device, which would segment it by headers it may not have.
+    /// Neither the buffer nor any clone of it is given to the stack or a
+    /// device afterwards (no `dma_map_tx` or `dma_map`, no
+    /// [`NetdevTx::Busy`](super::dev::NetdevTx::Busy), no receive), which
+    /// would segment it by headers it may not have; the other methods may
+    /// be used, and it may be dropped.
     #[doc(hidden)]
-    pub unsafe fn mark_tcp_gso(&mut self, mss: u16) {
-        // SAFETY: valid and owned (type invariant); only its shared info's segmentation fields
-        // change, which the caller keeps from being acted on.
-        unsafe { bindings::rnet_skb_mark_tcp_gso(self.as_raw(), mss) }
+    pub unsafe fn mark_tcp_gso(&mut self, mss: u16) -> Result {
+        // SAFETY: valid and owned (type invariant); the helper writes the shared info's
+        // segmentation fields only if no other holder can see them (not cloned, not shared),
+        // and the caller keeps them from being acted on.
+        to_result(unsafe { bindings::rnet_skb_mark_tcp_gso(self.as_raw(), mss) })
     }
 
     /// Prepares a TCP segmentation offload buffer's headers for the device
