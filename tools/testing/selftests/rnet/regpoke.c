@@ -32,9 +32,12 @@ static int number(const char *s, unsigned long *out)
 {
 	char *end;
 
+	/* strtoul() takes "-4" as a huge number: no sign at all. */
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return -1;
 	errno = 0;
 	*out = strtoul(s, &end, 0);
-	return errno || !*s || *end ? -1 : 0;
+	return errno || *end ? -1 : 0;
 }
 
 /* OFFSET=VALUE into its two numbers. */
@@ -92,7 +95,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < n; i++) {
-		if (offs[i] % 4 || offs[i] + 4 > (unsigned long)st.st_size) {
+		if (offs[i] % 4 || st.st_size < 4 ||
+		    offs[i] > (unsigned long)st.st_size - 4) {
 			fprintf(stderr, "regpoke: offset %#lx outside the %ld-byte BAR\n",
 				offs[i], (long)st.st_size);
 			return 1;
