@@ -39,14 +39,20 @@ fi
 python3 - "$out" <<'PY'
 import os, re, statistics, sys
 
+# rows[driver][key][round]: a figure of 0 (a run that measured nothing)
+# is left out, and a ratio is taken only for a round both drivers have.
 rows = {}
+failed = []
 for line in open(sys.argv[1]):
-    m = re.match(r'bench: driver=(\S+) round=\d+ (.*)', line)
+    if re.match(r'bench: .*(setup failed|does not answer|counted nothing)', line):
+        failed.append(line.strip())
+    m = re.match(r'bench: driver=(\S+) round=(\d+) (.*)', line)
     if not m:
         continue
     d = rows.setdefault(m.group(1), {})
-    for k, v in re.findall(r'(\w+)=([\d.]+)', m.group(2)):
-        d.setdefault(k, []).append(float(v))
+    for k, v in re.findall(r'(\w+)=([\d.]+)', m.group(3)):
+        if float(v) > 0:
+            d.setdefault(k, {})[int(m.group(2))] = float(v)
 
 c, r = rows.get('e1000e'), rows.get('e1000e_rust')
 if os.environ.get('BENCH_ONLY') == 'dccp':
@@ -74,9 +80,9 @@ for ck, rk, name, goal in () if c is None else (
         ('udp_xrx_pps', 'udp_pps', 'UDP rx, Rust sends', '>= 1.00')):
     if ck not in c or rk not in r:
         continue
-    mc, mr = statistics.median(c[ck]), statistics.median(r[rk])
+    mc, mr = statistics.median(c[ck].values()), statistics.median(r[rk].values())
     ratio = mr / mc if mc else float('nan')
-    per = [b / a for a, b in zip(c[ck], r[rk]) if a]
+    per = [r[rk][k] / c[ck][k] for k in sorted(set(c[ck]) & set(r[rk]))]
     if per:
         spread = (f"{statistics.median(per):.2f} [{min(per):.2f}-{max(per):.2f}]"
                   f" of {len(per)}")
@@ -137,4 +143,11 @@ if nf:
         vs_none = meds[1] / meds[0] if meds[0] else float('nan')
         print(f"{name:<12}{meds[0]:>12.1f}{meds[1]:>12.1f}{meds[2]:>12.1f}{spread:>40}"
               f"{vs_none:>11.2f}   >= 1.00")
+# A round that could not be set up is missing from its rows: say so, and
+# fail, rather than print ratios of fewer rounds as if nothing happened.
+if failed:
+    print()
+    for f in failed:
+        print(f)
+    sys.exit(f'bench: {len(failed)} measurement(s) failed; the figures above leave them out')
 PY
