@@ -40,11 +40,12 @@ python3 - "$out" <<'PY'
 import os, re, statistics, sys
 
 # rows[driver][key][round]: a figure of 0 (a run that measured nothing)
-# is left out, and a ratio is taken only for a round both drivers have.
+# is left out and makes the bench fail; a ratio is taken only for a round
+# both drivers have.
 rows = {}
 failed = []
 for line in open(sys.argv[1]):
-    if re.match(r'bench: .*(setup failed|does not answer|counted nothing)', line):
+    if re.match(r'bench: .*(failed|does not answer|counted nothing)', line):
         failed.append(line.strip())
     m = re.match(r'bench: driver=(\S+) round=(\d+) (.*)', line)
     if not m:
@@ -53,6 +54,8 @@ for line in open(sys.argv[1]):
     for k, v in re.findall(r'(\w+)=([\d.]+)', m.group(3)):
         if float(v) > 0:
             d.setdefault(k, {})[int(m.group(2))] = float(v)
+        else:
+            failed.append(f'bench: {m.group(1)} round {m.group(2)}: {k} measured nothing')
 
 c, r = rows.get('e1000e'), rows.get('e1000e_rust')
 if os.environ.get('BENCH_ONLY') == 'dccp':

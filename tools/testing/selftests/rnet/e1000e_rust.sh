@@ -295,7 +295,7 @@ rust_ethtool() {
 # ethstat NS IF NAME: the driver's counter NAME from ethtool -S.
 ethstat() {
 	ip netns exec "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k { print $2; f = 1 }
-		END { exit !f }' || fail "no $3 in ethtool -S of $2"
+		END { exit !f }' || fail "no $3 in ethtool -S of $2" >&2
 }
 
 # regs NS IF: the driver's ethtool -d dump, one 32-bit word per line in

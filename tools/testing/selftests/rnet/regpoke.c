@@ -16,6 +16,7 @@
  * with a message on any error, before anything is written.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -32,8 +33,8 @@ static int number(const char *s, unsigned long *out)
 {
 	char *end;
 
-	/* strtoul() takes "-4" as a huge number: no sign at all. */
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+	/* strtoul() skips blanks and takes "-4" as a huge number: digits only. */
+	if (!isdigit((unsigned char)*s))
 		return -1;
 	errno = 0;
 	*out = strtoul(s, &end, 0);
@@ -86,7 +87,8 @@ int main(int argc, char **argv)
 	} else {
 		n = 1;
 		if ((argc != 3 && argc != 5) || number(argv[2], &offs[0]) ||
-		    (argc == 5 && (number(argv[3], &set) || number(argv[4], &clear))))
+		    (argc == 5 && (number(argv[3], &set) || number(argv[4], &clear) ||
+				   set > UINT32_MAX || clear > UINT32_MAX)))
 			return bad_args();
 	}
 	fd = open(argv[1], O_RDWR | O_SYNC);
