@@ -817,6 +817,10 @@ impl<T: DeviceOperations> Adapter<T> {
         MAX_STATS_LEN
     };
 
+    /// Whether `ethtool -S` has anything to show: the three operations
+    /// come together or not at all.
+    const HAS_STATS: bool = T::HAS_GET_ETHTOOL_STATS && Self::STATS_LEN > 0;
+
     /// # Safety
     ///
     /// Only the C core calls this, through the ops table, with valid arguments.
@@ -940,17 +944,17 @@ impl<T: DeviceOperations> Adapter<T> {
         } else {
             None
         },
-        get_sset_count: if T::HAS_GET_ETHTOOL_STATS && Self::STATS_LEN > 0 {
+        get_sset_count: if Self::HAS_STATS {
             Some(Self::get_sset_count)
         } else {
             None
         },
-        get_strings: if T::HAS_GET_ETHTOOL_STATS && Self::STATS_LEN > 0 {
+        get_strings: if Self::HAS_STATS {
             Some(Self::get_strings)
         } else {
             None
         },
-        get_ethtool_stats: if T::HAS_GET_ETHTOOL_STATS && Self::STATS_LEN > 0 {
+        get_ethtool_stats: if Self::HAS_STATS {
             Some(Self::get_ethtool_stats)
         } else {
             None
