@@ -10,7 +10,10 @@
 #                on every patch of the series;
 #   results_parser - results.py counts made-up consoles right
 #                (tools/rnet/results_test.sh): later KUnit runs, guest exit
-#                statuses, missing tests.
+#                statuses, missing tests;
+#   compile_fail - misuses of the kernel crate's lifetime brands and context
+#                types are refused by the compiler (tools/rnet/compile_fail.sh,
+#                against the last build).
 
 set -u
 
@@ -50,7 +53,7 @@ result() {	# name ok|fail [diagnostics file]
 }
 
 echo "KTAP version 1"
-echo "1..6"
+echo "1..7"
 out=$(mktemp)
 canary=$(mktemp -d)
 trap 'rm -rf "$out" "$canary"' EXIT
@@ -143,5 +146,14 @@ if bash "$TOP/tools/rnet/results_test.sh" "$KSRC" > "$out" 2>&1; then
 	result results_parser ok
 else
 	result results_parser fail "$out"
+fi
+
+# Compile-fail cases: each must fail at its marked line, with its message,
+# and build with the marked line corrected.
+if "$TOP/tools/rnet/compile_fail.sh" "$KSRC" "$KBUILD" > "$out" 2>&1; then
+	sed 's/^ok /# compile_fail: /' "$out"
+	result compile_fail ok
+else
+	result compile_fail fail "$out"
 fi
 exit $bad
