@@ -92,11 +92,13 @@ unsafe impl<T: Send + Sync> Sync for Inner<T> {}
 /// A driver for QEMU's 82574L, registered while nothing else is bound to it
 /// (KUnit runs the kernel crate's examples at boot, before the e1000e
 /// modules load). Its probe puts values under the binding; the unbind, when
-/// the driver is unregistered, revokes what the driver kept.
+/// the driver is unregistered, revokes what the driver kept. A register
+/// window kept that way reads nothing after the unbind, and its region is
+/// released for the next binding, though the `Devres` holding it lives on.
 ///
 /// ```
 /// use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering::SeqCst};
-/// use kernel::{c_str, devres::Devres, pci, ThisModule};
+/// use kernel::{c_str, devres::Devres, pci, pci::Bar, ThisModule};
 ///
 /// static IDS: pci::IdArray<1> = pci::IdArray::new([pci::DeviceId::new(0x8086, 0x10d3)]);
 /// // SAFETY: code built into the kernel has no module structure.
@@ -109,6 +111,8 @@ unsafe impl<T: Send + Sync> Sync for Inner<T> {}
 /// static KEPT: AtomicPtr<Devres<u64>> = AtomicPtr::new(core::ptr::null_mut());
 /// static NEWER: AtomicPtr<Devres<u64>> = AtomicPtr::new(core::ptr::null_mut());
 /// static SLOT: AtomicPtr<Devres<Cycle>> = AtomicPtr::new(core::ptr::null_mut());
+/// static BAR: AtomicPtr<Devres<Bar<16>>> = AtomicPtr::new(core::ptr::null_mut());
+/// static REMAPPED: AtomicU32 = AtomicU32::new(0);
 ///
 /// // Counts its drops in `EARLY_DROPPED`.
 /// struct Early;
@@ -151,7 +155,13 @@ unsafe impl<T: Send + Sync> Sync for Inner<T> {}
 ///         let res = Devres::new(dev, 42u64)?;
 ///         let readable = res.try_access().map(|v| *v) == Some(42)
 ///             && res.access(dev).copied() == Ok(42);
-///         if early_gone && readable {
+///         // The device's registers (STATUS at 8: never all ones on a
+///         // device that answers).
+///         dev.enable_device_mem()?;
+///         let bar = dev.iomap_region::<16>(0, c_str!("rnet_doctest_devres"))?;
+///         let status = bar.try_access().map(|b| b.try_read32(8));
+///         let answers = matches!(status, Some(Ok(v)) if v != u32::MAX);
+///         if early_gone && readable && answers {
 ///             GOOD.fetch_add(1, SeqCst);
 ///         }
 ///         // Two entries of one type: dropping the older takes its own entry
@@ -169,11 +179,31 @@ unsafe impl<T: Send + Sync> Sync for Inner<T> {}
 ///                 drop(unsafe { KBox::from_raw(old) });
 ///             }
 ///         }
+///         let old = BAR.swap(KBox::into_raw(KBox::new(bar, GFP_KERNEL)?), SeqCst);
+///         if !old.is_null() {
+///             // SAFETY: as for the slots above.
+///             drop(unsafe { KBox::from_raw(old) });
+///         }
 ///         if first {
 ///             let cycle = KBox::new(Devres::new(dev, Cycle)?, GFP_KERNEL)?;
 ///             SLOT.store(KBox::into_raw(cycle), SeqCst);
 ///         }
 ///         Ok(KBox::pin(Keeper, GFP_KERNEL)?)
+///     }
+/// }
+///
+/// // Binds after `Keeper`: the region `Keeper` mapped must be free again.
+/// struct Remapper;
+///
+/// impl pci::Driver for Remapper {
+///     const NAME: &'static CStr = c_str!("rnet_doctest_remap");
+///     const ID_TABLE: pci::IdTable = IDS.as_table();
+///
+///     fn probe(dev: &pci::Device<pci::Core>, _id: &pci::DeviceId) -> Result<Pin<KBox<Self>>> {
+///         if dev.iomap_region::<16>(0, c_str!("rnet_doctest_remap")).is_ok() {
+///             REMAPPED.fetch_add(1, SeqCst);
+///         }
+///         Err(ENODEV)
 ///     }
 /// }
 ///
@@ -184,6 +214,15 @@ unsafe impl<T: Send + Sync> Sync for Inner<T> {}
 /// assert_eq!(CYCLES_DROPPED.load(SeqCst), 0);
 /// // Unregistering the driver unbinds every device it probed.
 /// drop(reg);
+/// // The last device's window, kept: no register can be reached through
+/// // it, and its region was released at the unbind, as another binding
+/// // shows while the `Devres` still lives.
+/// // SAFETY: made by `KBox::into_raw` in a probe, taken out of `BAR` once.
+/// let bar = unsafe { KBox::from_raw(BAR.swap(core::ptr::null_mut(), SeqCst)) };
+/// assert!(bar.try_access().is_none());
+/// drop(KBox::pin_init(pci::Registration::<Remapper>::new(&THIS), GFP_KERNEL)?);
+/// assert_eq!(REMAPPED.load(SeqCst), probes);
+/// drop(bar);
 /// // SAFETY: made by `KBox::into_raw` in a probe, taken out of `KEPT` once.
 /// let kept = unsafe { KBox::from_raw(KEPT.swap(core::ptr::null_mut(), SeqCst)) };
 /// assert!(kept.try_access().is_none());
