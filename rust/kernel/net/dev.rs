@@ -533,6 +533,14 @@ pub trait DeviceOperations: Sized + Send + Sync + 'static {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
+    /// `ethtool -G`, under RTNL: sets the receive and transmit ring sizes
+    /// to `rx` and `tx` descriptors, on a running device too (the core
+    /// refuses sizes above [`Self::get_ringparam`]'s largest before this,
+    /// and so any for the mini and jumbo rings, whose largest is 0).
+    fn set_ringparam(_dev: &Device<Self>, _rx: u32, _tx: u32) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// `ethtool -r`, under RTNL: restarts autonegotiation.
     fn nway_reset(_dev: &Device<Self>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
@@ -779,6 +787,28 @@ impl<T: DeviceOperations> Adapter<T> {
         ring.tx_pending = r.tx;
     }
 
+    /// # Safety
+    ///
+    /// Only the C core calls this, through the ops table, with valid arguments.
+    unsafe extern "C" fn set_ringparam(
+        dev: *mut bindings::net_device,
+        ring: *mut bindings::ethtool_ringparam,
+        _kring: *mut bindings::kernel_ethtool_ringparam,
+        _extack: *mut bindings::netlink_ext_ack,
+    ) -> crate::ffi::c_int {
+        from_result(|| {
+            // SAFETY: `ring` is valid for reads for the call.
+            let ring = unsafe { &*ring };
+            // The core refuses these already (their largest is 0).
+            if ring.rx_mini_pending != 0 || ring.rx_jumbo_pending != 0 {
+                return Err(EINVAL);
+            }
+            // SAFETY: called by the core on a device with our ops.
+            T::set_ringparam(unsafe { Self::dev(dev) }, ring.rx_pending, ring.tx_pending)?;
+            Ok(0)
+        })
+    }
+
     const REGS_WORDS: usize = if T::REGS_LEN < MAX_REGS_LEN {
         T::REGS_LEN
     } else {
@@ -926,6 +956,11 @@ impl<T: DeviceOperations> Adapter<T> {
         },
         get_ringparam: if T::HAS_GET_RINGPARAM {
             Some(Self::get_ringparam)
+        } else {
+            None
+        },
+        set_ringparam: if T::HAS_GET_RINGPARAM && T::HAS_SET_RINGPARAM {
+            Some(Self::set_ringparam)
         } else {
             None
         },

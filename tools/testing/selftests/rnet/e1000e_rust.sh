@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 
 TESTS="rust_kunit rust_bind_both rust_msix rust_link rust_ping rust_ping6 rust_tcp_100M rust_udp
-       rust_counters rust_frame_sizes rust_udp6_csum rust_udp6_exthdr rust_rx_csum rust_ethtool rust_regs_dma64 rust_tso rust_tso6 rust_offloads_off
+       rust_counters rust_frame_sizes rust_udp6_csum rust_udp6_exthdr rust_rx_csum rust_ethtool rust_ringparam rust_regs_dma64 rust_tso rust_tso6 rust_offloads_off
        rust_tso_counters rust_promisc rust_multicast rust_mtu rust_mac_address rust_tx_stall
        rust_alloc_faults rust_open_fail_each rust_bar_release rust_reload_cycles
        rust_unload_under_traffic mixed_rust_c rust_rx_frame_limit mixed_c_rust"
@@ -290,6 +290,85 @@ rust_ethtool() {
 		[ "$v" = "$(stat $NS_A "$IF_A" ${k#*:})" ] ||
 			fail "ethtool -S ${k%:*} $v, ${k#*:} $(stat $NS_A "$IF_A" ${k#*:})" || return
 	done
+}
+
+# ring_sizes NS IF [max]: "RX TX" ring sizes from ethtool -g, the current
+# ones or (max) the largest.
+ring_sizes() {
+	ip netns exec "$1" ethtool -g "$2" | awk -v want="${3:-cur}" '
+		/^Pre-set maximums:/ { sec = "max" } /^Current hardware settings:/ { sec = "cur" }
+		sec == want && $1 == "RX:" { rx = $2 } sec == want && $1 == "TX:" { tx = $2 }
+		END { print rx, tx }'
+}
+
+# ring_lens NS IF: "RX TX" descriptor counts the device was given (its
+# RDLEN and TDLEN over the 16 bytes of a descriptor, from ethtool -d).
+ring_lens() {
+	set -- $(regs "$1" "$2")
+	echo $((0x${13} / 16)) $((0x${18} / 16))
+}
+
+# ethtool -G, within the C driver's limits (64 to 4096 descriptors, a
+# size below 64 raised to it, every size rounded up to a multiple of 8,
+# one above 4096 refused by the core with the sizes kept). While the
+# interface runs, each change makes new rings and restarts the device on
+# them, under a TCP stream that must stay intact (packets in flight at a
+# restart are dropped and sent again) and keep flowing. While it is down, the next
+# open takes the sizes. The device's ring lengths (ethtool -d) follow.
+rust_ringparam() {
+	local sz pid spid out b0 b1 err=
+	[ "$(ring_sizes $NS_A "$IF_A" max)" = "4096 4096" ] ||
+		fail "ethtool -g maximums: $(ring_sizes $NS_A "$IF_A" max)" || return
+	[ "$(ring_sizes $NS_A "$IF_A")" = "256 256" ] && [ "$(ring_lens $NS_A "$IF_A")" = "256 256" ] ||
+		fail "rings at first: $(ring_sizes $NS_A "$IF_A"), device $(ring_lens $NS_A "$IF_A")" ||
+		return
+	# A stream longer than the test, checked byte for byte as it comes
+	# (the receiver stops at the first wrong byte); stopped at the end.
+	in_b xfer tcp-recv 5001 4000000000 > /tmp/.rnet_recv.out 2>&1 &
+	pid=$!
+	in_a xfer tcp-send $IP_B 5001 4000000000 > /tmp/.rnet_send.out 2>&1 &
+	spid=$!
+	sleep 1
+	for sz in "64 128" "4096 4096" "1024 64" "256 256"; do
+		set -- $sz
+		if ! in_a ethtool -G "$IF_A" rx $1 tx $2; then
+			err="ethtool -G rx $1 tx $2 failed"
+			break
+		fi
+		out="$(ring_sizes $NS_A "$IF_A") / $(ring_lens $NS_A "$IF_A")"
+		diag "rx $1 tx $2: ethtool -g and the device: $out"
+		[ "$out" = "$1 $2 / $1 $2" ] || { err="after ethtool -G rx $1 tx $2: $out"; break; }
+	done
+	if [ -z "$err" ]; then
+		b0=$(stat $NS_B "$IF_B" rx_bytes)
+		sleep 1
+		b1=$(stat $NS_B "$IF_B" rx_bytes)
+		diag "B received $(((b1 - b0) / 1000)) kB in the second after the resizes"
+		[ $((b1 - b0)) -gt 1000000 ] || err="the transfer stalled after the resizes"
+	fi
+	kill -0 $pid 2> /dev/null ||
+		err="${err:-the receiver ended: $(cat /tmp/.rnet_recv.out)}"
+	kill $pid $spid 2> /dev/null
+	wait $pid $spid
+	[ -z "$err" ] || fail "$err" || return
+	# Raised and rounded; too large refused, nothing changed.
+	in_a ethtool -G "$IF_A" rx 100 tx 10 || fail "ethtool -G rx 100 tx 10 failed" || return
+	[ "$(ring_sizes $NS_A "$IF_A")" = "104 64" ] ||
+		fail "rx 100 tx 10 gave $(ring_sizes $NS_A "$IF_A"), want 104 64" || return
+	! in_a ethtool -G "$IF_A" rx 4097 2> /dev/null || fail "rx 4097 was taken" || return
+	[ "$(ring_sizes $NS_A "$IF_A") / $(ring_lens $NS_A "$IF_A")" = "104 64 / 104 64" ] ||
+		fail "after the refused rx 4097: $(ring_sizes $NS_A "$IF_A")" || return
+	ping_all $NS_A 2 $IP_B > /dev/null || fail "no ping on 104/64 rings" || return
+	# Down: the sizes wait for the next open.
+	in_a ip link set "$IF_A" down || return
+	in_a ethtool -G "$IF_A" rx 512 tx 256 || fail "ethtool -G while down failed" || return
+	in_a ip link set "$IF_A" up || return
+	wait_for 10 link_up $NS_A "$IF_A" || fail "no link after the open" || return
+	in_a ip -6 addr replace $IP6_A/64 dev "$IF_A" nodad || return
+	[ "$(ring_lens $NS_A "$IF_A")" = "512 256" ] ||
+		fail "the open gave the device $(ring_lens $NS_A "$IF_A"), want 512 256" || return
+	in_a ethtool -G "$IF_A" rx 256 tx 256 || return
+	ping_all $NS_A 2 $IP_B > /dev/null || fail "no ping after the last resize"
 }
 
 # ethstat NS IF NAME: the driver's counter NAME from ethtool -S.

@@ -44,9 +44,14 @@ use kernel::{
     sync::{Arc, Mutex, SpinLock},
 };
 
-/// Descriptors per ring.
-pub(crate) const TX_RING_SIZE: usize = 256;
-pub(crate) const RX_RING_SIZE: usize = 256;
+/// Descriptors per ring at first; `ethtool -G` sets other sizes between
+/// `RING_MIN` and `RING_MAX`, as the C driver does (a size below the least
+/// is raised to it, and every size is rounded up to a multiple of 8: a
+/// ring's length in bytes must be a multiple of 128).
+pub(crate) const RING_DEFAULT: u32 = 256;
+pub(crate) const RING_MIN: u32 = 64;
+pub(crate) const RING_MAX: u32 = 4096;
+const RING_MULTIPLE: u32 = 8;
 
 /// The offloads the device offers (`ethtool -K` toggles them).
 pub(crate) const FEATURES: Features = FEATURES_ON.or(Features::TSO6);
@@ -103,6 +108,10 @@ pub(crate) struct Nic {
     irq: Mutex<[Option<IrqReg>; 3]>,
     /// Causes read by the handler, not yet handled by the poll.
     causes: AtomicU32,
+    /// The ring sizes the next open uses (`ethtool -G`): changed and read
+    /// under RTNL only, as are `open` and `stop`.
+    rx_count: AtomicU32,
+    tx_count: AtomicU32,
     counters: Counters,
 }
 
@@ -116,6 +125,8 @@ impl Nic {
             rx <- new_spinlock!(None, "e1000e_rust:rx"),
             irq <- new_mutex!([None, None, None], "e1000e_rust:irq"),
             causes: AtomicU32::new(0),
+            rx_count: AtomicU32::new(RING_DEFAULT),
+            tx_count: AtomicU32::new(RING_DEFAULT),
             counters: Counters::default(),
         }? Error)
     }
@@ -259,32 +270,112 @@ impl Nic {
         Ok(())
     }
 
-    /// Stops the hardware and releases what `open` took, in reverse order.
-    fn teardown(&self, dev: &Device<Self>) {
+    /// Allocates rings of the sizes `ethtool -G` set, receive buffers
+    /// included.
+    fn alloc_rings(&self, dev: &Device<Self>) -> Result<(TxRing, RxRing)> {
+        // CAST: ring sizes are at most `RING_MAX`.
+        let tx = TxRing::new(dev.parent(), self.tx_count.load(Relaxed) as usize)?;
+        let rx = RxRing::new(dev.parent(), self.rx_count.load(Relaxed) as usize, || {
+            dev.alloc_skb_ip_align(RX_BUF_LEN)
+        })?;
+        Ok((tx, rx))
+    }
+
+    /// Gives `tx` and `rx` to the device (just reset: its address is set
+    /// again, which the reset reloaded from the NVM) and to the driver.
+    fn start_rings(&self, dev: &Device<Self>, tx: TxRing, rx: RxRing) {
+        let mode = Hw::rx_mode_bits(dev.promisc(), dev.wants_multicast());
+        {
+            let regs = self.hw.regs();
+            regs.set_mac(&dev.mac());
+            regs.start_tx(tx.desc.dma_handle(), tx.count());
+            regs.start_rx(rx.desc.dma_handle(), rx.count(), rx.tail(), mode);
+        }
+        with_bh_disabled(|| {
+            *self.tx.lock() = Some(tx);
+            *self.rx.lock() = Some(rx);
+        });
+    }
+
+    /// With the interrupt handlers in place: routes the vectors, enables
+    /// polling, takes the link state and unmasks the interrupts. The
+    /// caller starts the transmit queue.
+    fn start_polling(&self, dev: &Device<Self>) -> Result {
+        self.hw.regs().configure_msix();
+        self.napi.enable()?;
+        let regs = self.hw.regs();
+        self.update_link(dev, &regs);
+        regs.enable_irqs();
+        Ok(())
+    }
+
+    /// Stops transmit, interrupts, polling and the device's DMA (a reset),
+    /// and takes the rings back. `None` if the device did not come out of
+    /// reset: its DMA cannot be known to have stopped, so the rings were
+    /// leaked where they are.
+    fn stop_rings(&self, dev: &Device<Self>) -> Option<(Option<TxRing>, Option<RxRing>)> {
         dev.tx_disable();
         self.hw.regs().disable_irqs();
         self.napi.disable();
-        // Frees the IRQs: no handler runs after this.
-        *self.irq.lock() = [None, None, None];
-        if self.hw.regs().stop_dma().is_err() {
-            // The device did not come out of reset: its DMA cannot be
-            // known to have stopped, so its buffers stay where they are.
-            pr_err!("{}: reset failed; leaking the rings\n", dev.name());
-            let tx = with_bh_disabled(|| self.tx.lock().take());
-            let rx = with_bh_disabled(|| self.rx.lock().take());
-            core::mem::forget((tx, rx));
-            self.causes.store(0, Relaxed);
-            dev.carrier_off();
-            return;
-        }
-        // DMA is stopped: unmap and free every buffer (outside the locks).
+        let stopped = self.hw.regs().stop_dma().is_ok();
         // One lock at a time: the poll holds the receive lock while the
         // stack may transmit (and so take the transmit lock) from GRO.
         let tx = with_bh_disabled(|| self.tx.lock().take());
         let rx = with_bh_disabled(|| self.rx.lock().take());
-        drop((tx, rx));
         self.causes.store(0, Relaxed);
+        if stopped {
+            return Some((tx, rx));
+        }
+        pr_err!("{}: reset failed; leaking the rings\n", dev.name());
+        core::mem::forget((tx, rx));
+        None
+    }
+
+    /// Stops the hardware and releases what `open` took, in reverse order.
+    fn teardown(&self, dev: &Device<Self>) {
+        let rings = self.stop_rings(dev);
+        // Frees the IRQs: no handler runs after this.
+        *self.irq.lock() = [None, None, None];
+        // DMA is stopped (or the rings were leaked): unmap and free every
+        // buffer, outside the locks.
+        drop(rings);
         dev.carrier_off();
+    }
+
+    /// `ethtool -G` on a running interface: new rings are allocated while
+    /// the old ones run (a failure leaves those as they were), then the
+    /// device is stopped and reset, and started again on the new rings.
+    /// The interrupt handlers stay; the queued packets of the old transmit
+    /// ring are dropped, as the C driver's are.
+    fn resize_running(&self, dev: &Device<Self>, rx: u32, tx: u32) -> Result {
+        let (old_rx, old_tx) = (self.rx_count.load(Relaxed), self.tx_count.load(Relaxed));
+        self.rx_count.store(rx, Relaxed);
+        self.tx_count.store(tx, Relaxed);
+        let rings = match self.alloc_rings(dev) {
+            Ok(rings) => rings,
+            Err(e) => {
+                self.rx_count.store(old_rx, Relaxed);
+                self.tx_count.store(old_tx, Relaxed);
+                return Err(e);
+            }
+        };
+        if self.stop_rings(dev).is_none() {
+            // Reset failed: nothing can run on this device any more.
+            drop(rings);
+            dev.carrier_off();
+            return Err(EIO);
+        }
+        self.start_rings(dev, rings.0, rings.1);
+        if let Err(e) = self.start_polling(dev) {
+            pr_err!(
+                "{}: polling did not restart after a ring resize\n",
+                dev.name()
+            );
+            return Err(e);
+        }
+        // Packets the stack queued meanwhile go out now.
+        dev.wake_queue();
+        Ok(())
     }
 }
 
@@ -349,36 +440,16 @@ impl irq::Handler for IrqHandler {
 impl DeviceOperations for Nic {
     fn open(dev: &Device<Self>) -> Result {
         let nic = dev.data();
-        // The reset at the last `stop` reloaded the address from the NVM.
-        nic.hw.regs().set_mac(&dev.mac());
-        let tx = TxRing::new(dev.parent(), TX_RING_SIZE)?;
-        let rx = RxRing::new(dev.parent(), RX_RING_SIZE, || {
-            dev.alloc_skb_ip_align(RX_BUF_LEN)
-        })?;
-        let mode = Hw::rx_mode_bits(dev.promisc(), dev.wants_multicast());
-        {
-            let regs = nic.hw.regs();
-            regs.start_tx(tx.desc.dma_handle(), tx.count());
-            regs.start_rx(rx.desc.dma_handle(), rx.count(), rx.tail(), mode);
-        }
-        with_bh_disabled(|| {
-            *nic.tx.lock() = Some(tx);
-            *nic.rx.lock() = Some(rx);
-        });
-
+        let (tx, rx) = nic.alloc_rings(dev)?;
+        nic.start_rings(dev, tx, rx);
         if let Err(e) = nic.request_irqs(dev) {
             nic.teardown(dev);
             return Err(e);
         }
-        nic.hw.regs().configure_msix();
-        if let Err(e) = nic.napi.enable() {
+        if let Err(e) = nic.start_polling(dev) {
             nic.teardown(dev);
             return Err(e);
         }
-        let regs = nic.hw.regs();
-        nic.update_link(dev, &regs);
-        regs.enable_irqs();
-        drop(regs);
         dev.start_queue();
         Ok(())
     }
@@ -492,13 +563,30 @@ impl DeviceOperations for Nic {
         });
     }
 
-    fn get_ringparam(_dev: &Device<Self>) -> RingParam {
+    fn get_ringparam(dev: &Device<Self>) -> RingParam {
+        let nic = dev.data();
         RingParam {
-            rx_max: RX_RING_SIZE as u32,
-            tx_max: TX_RING_SIZE as u32,
-            rx: RX_RING_SIZE as u32,
-            tx: TX_RING_SIZE as u32,
+            rx_max: RING_MAX,
+            tx_max: RING_MAX,
+            rx: nic.rx_count.load(Relaxed),
+            tx: nic.tx_count.load(Relaxed),
         }
+    }
+
+    fn set_ringparam(dev: &Device<Self>, rx: u32, tx: u32) -> Result {
+        // The core refused sizes above `RING_MAX`.
+        let size = |n: u32| n.clamp(RING_MIN, RING_MAX).next_multiple_of(RING_MULTIPLE);
+        let (rx, tx) = (size(rx), size(tx));
+        let nic = dev.data();
+        if rx == nic.rx_count.load(Relaxed) && tx == nic.tx_count.load(Relaxed) {
+            return Ok(());
+        }
+        if dev.is_running() {
+            return nic.resize_running(dev, rx, tx);
+        }
+        nic.rx_count.store(rx, Relaxed);
+        nic.tx_count.store(tx, Relaxed);
+        Ok(())
     }
 
     fn nway_reset(dev: &Device<Self>) -> Result {
