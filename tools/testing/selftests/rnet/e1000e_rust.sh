@@ -1084,16 +1084,20 @@ rx_all_lent() {
 # makes every open and stop, so that its counter is set before a command
 # and read after it.
 #
-# A first open with the counter out of reach counts the allocations M an
-# open makes (rings, fragment tables, receive buffers, interrupt handlers:
-# more than the 256 receive buffers). Then for N = 1..12, about 20 more up
-# to M - 32 and each N from there until an open takes fewer than N: an
-# open whose Nth allocation failed returns ENOMEM and leaves the interface
-# down, and the next open works (a ping gets through). An open may also
-# survive its failure when the failed allocation had a fallback in the
-# kernel: a slab's page of a higher order, the page fragment cache's
-# 32 KiB page, kvmalloc's kmalloc, kmemleak's metadata. Those callers ask
-# with __GFP_NOWARN, whose failures fault injection does not log (verbose
+# The rings are set to their least size first (64 descriptors, ethtool
+# -G), so that an open makes fewer allocations. A first open with the
+# counter out of reach counts the allocations M an open makes (rings,
+# fragment tables, receive buffers, interrupt handlers: more than the 64
+# receive buffers). Then for each N (in the debug flavour: 1..12, 5 more
+# up to M - 32, each from there) until an open takes fewer than N: an
+# open whose Nth allocation failed returns ENOMEM and leaves the
+# interface down, and the next open works (the interface is up; a ping
+# gets through, checked for the first 12, the last 32 and every 29th N
+# between). An open may also survive its failure when the failed
+# allocation had a fallback in the kernel: a slab's page of a higher
+# order, the page fragment cache's 32 KiB page, kvmalloc's kmalloc (the
+# transmit slot table's first try), kmemleak's metadata. Those callers
+# ask with __GFP_NOWARN, whose failures fault injection does not log (verbose
 # 1 logs the others); or it was the interrupt core's /proc/irq/N/NAME
 # directory, best effort, then missing. Any other failure an open survived
 # is an error swallowed. Kept out (reject range): allocations under the
@@ -1115,7 +1119,9 @@ rust_open_fail_each() {
 	fi
 	ofe_faults off
 	rm -f $OFE_CMD $OFE_ERRF
-	# Whatever happened: A up again, with the IPv6 address the downs took.
+	# Whatever happened: A up again on its usual rings, with the IPv6
+	# address the downs took.
+	in_a ethtool -G "$IF_A" rx 256 tx 256 || rc=1
 	in_a ip link set dev "$IF_A" up || rc=1
 	wait_for 10 link_up $NS_A "$IF_A" || rc=1
 	in_a ip -6 addr replace $IP6_A/64 dev "$IF_A" nodad || rc=1
@@ -1175,9 +1181,10 @@ ofe_ip() {
 
 # ofe_open N: an open whose Nth allocation under e1000e_rust fails;
 # OFE_LEFT is what fail-nth has left of N after it (0: failed). A marker
-# in the kernel log tells which logged failures belong to it.
+# in the kernel log (with the batch ip's pid: unique to this run of the
+# test) tells which logged failures belong to it.
 ofe_open() {
-	echo "rnet: open_fail_each N=$1" > /dev/kmsg
+	echo "rnet: open_fail_each $OFE_PID N=$1" > /dev/kmsg
 	echo $1 > /proc/$OFE_PID/fail-nth || return
 	ofe_ip link set dev "$IF_A" up || return
 	read -r OFE_LEFT < /proc/$OFE_PID/fail-nth || OFE_LEFT=
@@ -1214,7 +1221,11 @@ ofe_irq_dirs() {
 
 open_fail_each_checks() {
 	local ring pci pid m0 dirs step tail cap n log name
-	local tried=0 failed=0 nowarn=0 irqproc=0 maxfail=0 err1= tol=
+	local tried=0 failed=0 nowarn=0 irqproc=0 maxfail=0 err1= tol= pinged=0 survived
+	# The least rings (ethtool -G), so that there are fewer N: the same
+	# allocations, 64 receive buffers and transmit fragment tables instead
+	# of 256 each.
+	in_a ethtool -G "$IF_A" rx 64 tx 64 || fail "ethtool -G rx 64 tx 64 failed" || return
 	ring=$(in_a ethtool -g "$IF_A" | awk '/^Current/ { c = 1 } c && $1 == "RX:" { print $2; exit }')
 	[ -n "$ring" ] || fail "no receive ring size from ethtool -g" || return
 	pci=$(nic_of $NS_A "$IF_A")
@@ -1250,12 +1261,16 @@ open_fail_each_checks() {
 		return
 	[ "$dirs" -gt 0 ] || fail "no e1000e_rust handler in /proc/irq for $pci" || return
 
-	# Between the first 12 and the last 32, N samples the receive ring's
-	# fill, one allocation path: 20 samples, 5 in the debug flavour
-	# (about 2.3 s an open there).
-	step=$((m0 / 20))
-	[ "$(cat /rnet/flavour 2> /dev/null)" = debug ] && step=$((m0 / 5))
-	[ $step -ge 16 ] || step=16; step=$((step | 1))
+	# Every N. Between the first 12 and the last 32 (the receive ring's
+	# fill, one allocation path but for the page fragment cache's refills,
+	# which fall back), a ping checks the reopened interface only every
+	# 29th N: the reopen and the flags check the rest. In the debug flavour
+	# (about 2.3 s an open) N samples that stretch instead, 5 times, each
+	# checked with a ping.
+	step=1 check=29
+	if [ "$(cat /rnet/flavour 2> /dev/null)" = debug ]; then
+		step=$((m0 / 5)); [ $step -ge 16 ] || step=16; step=$((step | 1)) check=1
+	fi
 	tail=$((m0 - 32)); [ $tail -gt 12 ] || tail=13
 	cap=$((m0 + 64))
 	n=0
@@ -1266,7 +1281,7 @@ open_fail_each_checks() {
 			n=$((n + step)); [ $n -le $tail ] || n=$tail
 		fi
 		[ $n -le $cap ] || fail "opens still made $n allocations, the first one $m0" || return
-		tried=$((tried + 1))
+		tried=$((tried + 1)) survived=0
 		ofe_open $n || return
 		if [ "$OFE_LEFT" != 0 ]; then
 			# Fewer than N allocations: the end of the sweep.
@@ -1287,7 +1302,8 @@ open_fail_each_checks() {
 			[ -z "$OFE_ERR" ] || fail "N=$n: the next open failed too: $OFE_ERR" || return
 		else
 			# The open survived its failed allocation: which one was it?
-			log=$(dmesg | sed -n "/rnet: open_fail_each N=$n\$/,\$p")
+			survived=1
+			log=$(dmesg | sed -n "/rnet: open_fail_each $pid N=$n\$/,\$p")
 			if ! echo "$log" | grep -q "FAULT_INJECTION: forcing a failure"; then
 				nowarn=$((nowarn + 1)) tol="$tol $n"
 			elif [ "$(ofe_irq_dirs $pci)" -lt "$dirs" ]; then
@@ -1299,12 +1315,19 @@ open_fail_each_checks() {
 				return
 			fi
 		fi
-		ofe_usable "N=$n" || return
+		# Always after an open that survived its failure.
+		if [ $n -le 12 ] || [ $n -ge $tail ] || [ $(((n - 12) % check)) = 0 ] ||
+			[ $survived = 1 ]; then
+			ofe_usable "N=$n" || return
+			pinged=$((pinged + 1))
+		else
+			ofe_up || fail "N=$n: the interface is not up after the next open" || return
+		fi
 		ofe_ip link set dev "$IF_A" down || return
 	done
 	diag "an open makes about $m0 allocations under e1000e_rust ($ring receive buffers);" \
 		"$tried opens with a failure armed (N = 1-12, then in steps of $step, then each" \
-		"from $tail):" \
+		"from $tail; $pinged checked with a ping):" \
 		"$failed failed with '$err1', the largest N that failed $maxfail, and at N=$n" \
 		"the open made $((n - OFE_LEFT)): none failed"
 	diag "$nowarn opens survived the failure of a __GFP_NOWARN allocation, $irqproc that" \

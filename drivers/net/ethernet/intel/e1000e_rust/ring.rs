@@ -170,7 +170,9 @@ pub(crate) struct TxRing {
 impl TxRing {
     pub(crate) fn new(dev: &Device<Bound>, count: usize) -> Result<Self> {
         let desc = CoherentAllocation::alloc_zeroed(dev, count, GFP_KERNEL)?;
-        let mut slots = KVVec::with_capacity(count, GFP_KERNEL)?;
+        // The slot table's first try has a fallback (kvmalloc retries, and
+        // past a page goes to vmalloc): its failure is no error to warn of.
+        let mut slots = KVVec::with_capacity(count, GFP_KERNEL | __GFP_NOWARN)?;
         for _ in 0..count {
             slots.push(None, GFP_KERNEL)?;
         }
