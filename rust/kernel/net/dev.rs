@@ -534,9 +534,12 @@ pub trait DeviceOperations: Sized + Send + Sync + 'static {
     }
 
     /// `ethtool -G`, under RTNL: sets the receive and transmit ring sizes
-    /// to `rx` and `tx` descriptors, on a running device too (the core
-    /// refuses sizes above [`Self::get_ringparam`]'s largest before this,
-    /// and so any for the mini and jumbo rings, whose largest is 0).
+    /// to `rx` and `tx` descriptors, on a running device too. The core
+    /// refuses sizes above [`Self::get_ringparam`]'s largest before this
+    /// (and so any for the mini and jumbo rings, whose largest is 0), and
+    /// nothing else: either may be 0 or below the device's least, and a
+    /// size the request left out comes as the current one. Needs
+    /// `get_ringparam` (a build error without it).
     fn set_ringparam(_dev: &Device<Self>, _rx: u32, _tx: u32) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -959,7 +962,9 @@ impl<T: DeviceOperations> Adapter<T> {
         } else {
             None
         },
-        set_ringparam: if T::HAS_GET_RINGPARAM && T::HAS_SET_RINGPARAM {
+        set_ringparam: if T::HAS_SET_RINGPARAM {
+            // The core checks requests against `get_ringparam`'s largest.
+            assert!(T::HAS_GET_RINGPARAM, "set_ringparam needs get_ringparam");
             Some(Self::set_ringparam)
         } else {
             None

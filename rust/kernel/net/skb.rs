@@ -799,14 +799,14 @@ impl FragSegs {
 ///
 /// `tables[..free]` are `Some`, the rest `None`.
 pub struct TxFragPool {
-    tables: KVec<Option<KBox<FragSegs>>>,
+    tables: KVVec<Option<KBox<FragSegs>>>,
     free: usize,
 }
 
 impl TxFragPool {
     /// A pool of `n` tables.
     pub fn new(n: usize, gfp: crate::alloc::Flags) -> Result<Self> {
-        let mut tables = KVec::with_capacity(n, gfp)?;
+        let mut tables = KVVec::with_capacity(n, gfp)?;
         for _ in 0..n {
             tables.push(Some(KBox::new(FragSegs::EMPTY, gfp)?), gfp)?;
         }

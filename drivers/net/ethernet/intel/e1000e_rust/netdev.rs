@@ -24,9 +24,12 @@
 use crate::{
     hw::{Hw, Regs, VEC_OTHER, VEC_RX, VEC_TX},
     regs::{self, int},
-    ring::{may_wake, must_stop, RxFrame, RxRing, TxOffload, TxRing, RX_BUF_LEN},
+    ring::{may_wake, must_stop, RxFrame, RxRing, TxOffload, TxRing, RX_BUF_LEN, TX_WAKE},
 };
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use core::sync::atomic::{
+    AtomicBool, AtomicU32, AtomicU64,
+    Ordering::{Acquire, Relaxed, Release},
+};
 use kernel::{
     c_str,
     irq::{self, IrqReturn},
@@ -45,13 +48,27 @@ use kernel::{
 };
 
 /// Descriptors per ring at first; `ethtool -G` sets other sizes between
-/// `RING_MIN` and `RING_MAX`, as the C driver does (a size below the least
-/// is raised to it, and every size is rounded up to a multiple of 8: a
-/// ring's length in bytes must be a multiple of 128).
+/// `RING_MIN` (`TX_RING_MIN` for transmit) and `RING_MAX`, as the C
+/// driver does (a size below the least is raised to it, and every size is
+/// rounded up to a multiple of 8: a ring's length in bytes must be a
+/// multiple of 128).
 pub(crate) const RING_DEFAULT: u32 = 256;
 pub(crate) const RING_MIN: u32 = 64;
 pub(crate) const RING_MAX: u32 = 4096;
 const RING_MULTIPLE: u32 = 8;
+/// The least transmit ring: one whose free descriptors can reach the wake
+/// threshold, or a stopped queue would never wake (it grows with
+/// `CONFIG_MAX_SKB_FRAGS`; 64 with the default of 17).
+// CAST: `TX_WAKE` is a few dozen.
+const TX_RING_MIN: u32 = {
+    let least = (TX_WAKE as u32 + 1).next_multiple_of(RING_MULTIPLE);
+    if least > RING_MIN {
+        least
+    } else {
+        RING_MIN
+    }
+};
+const _: () = assert!(TX_RING_MIN <= RING_DEFAULT && RING_DEFAULT <= RING_MAX);
 
 /// The offloads the device offers (`ethtool -K` toggles them).
 pub(crate) const FEATURES: Features = FEATURES_ON.or(Features::TSO6);
@@ -112,6 +129,10 @@ pub(crate) struct Nic {
     /// under RTNL only, as are `open` and `stop`.
     rx_count: AtomicU32,
     tx_count: AtomicU32,
+    /// Set while the device resets under a running interface (a ring
+    /// resize): its statistics registers are not read then, as the C
+    /// driver skips them while resetting.
+    resetting: AtomicBool,
     counters: Counters,
 }
 
@@ -127,6 +148,7 @@ impl Nic {
             causes: AtomicU32::new(0),
             rx_count: AtomicU32::new(RING_DEFAULT),
             tx_count: AtomicU32::new(RING_DEFAULT),
+            resetting: AtomicBool::new(false),
             counters: Counters::default(),
         }? Error)
     }
@@ -134,6 +156,9 @@ impl Nic {
     /// Adds what the device's statistics registers counted since they were
     /// last read.
     fn update_hw_stats(&self, regs: &Regs<'_>) {
+        if self.resetting.load(Acquire) {
+            return;
+        }
         let s = regs.take_rx_stats();
         let c = &self.counters;
         c.hw_missed.fetch_add(u64::from(s.missed), Relaxed);
@@ -314,10 +339,15 @@ impl Nic {
     /// reset: its DMA cannot be known to have stopped, so the rings were
     /// leaked where they are.
     fn stop_rings(&self, dev: &Device<Self>) -> Option<(Option<TxRing>, Option<RxRing>)> {
-        dev.tx_disable();
         self.hw.regs().disable_irqs();
+        // No poll runs after this, so none wakes the queue stopped next.
         self.napi.disable();
+        dev.tx_disable();
+        // What the device counted until now, before the reset clears it.
+        self.update_hw_stats(&self.hw.regs());
+        self.resetting.store(true, Release);
         let stopped = self.hw.regs().stop_dma().is_ok();
+        self.resetting.store(false, Release);
         // One lock at a time: the poll holds the receive lock while the
         // stack may transmit (and so take the transmit lock) from GRO.
         let tx = with_bh_disabled(|| self.tx.lock().take());
@@ -334,8 +364,10 @@ impl Nic {
     /// Stops the hardware and releases what `open` took, in reverse order.
     fn teardown(&self, dev: &Device<Self>) {
         let rings = self.stop_rings(dev);
-        // Frees the IRQs: no handler runs after this.
+        // Frees the IRQs: no handler runs after this, so none leaves a
+        // cause for the next open.
         *self.irq.lock() = [None, None, None];
+        self.causes.store(0, Relaxed);
         // DMA is stopped (or the rings were leaked): unmap and free every
         // buffer, outside the locks.
         drop(rings);
@@ -360,17 +392,25 @@ impl Nic {
             }
         };
         if self.stop_rings(dev).is_none() {
-            // Reset failed: nothing can run on this device any more.
+            // The device never ran on the new rings, and nothing runs on
+            // this device until it is taken down and up again (which
+            // resets it again).
             drop(rings);
+            self.rx_count.store(old_rx, Relaxed);
+            self.tx_count.store(old_tx, Relaxed);
             dev.carrier_off();
             return Err(EIO);
         }
         self.start_rings(dev, rings.0, rings.1);
         if let Err(e) = self.start_polling(dev) {
+            // Cannot happen while the interface runs (`Napi::enable`
+            // refuses only a device that is not open); the queue stays
+            // stopped until the interface is taken down and up again.
             pr_err!(
                 "{}: polling did not restart after a ring resize\n",
                 dev.name()
             );
+            dev.carrier_off();
             return Err(e);
         }
         // Packets the stack queued meanwhile go out now.
@@ -575,8 +615,8 @@ impl DeviceOperations for Nic {
 
     fn set_ringparam(dev: &Device<Self>, rx: u32, tx: u32) -> Result {
         // The core refused sizes above `RING_MAX`.
-        let size = |n: u32| n.clamp(RING_MIN, RING_MAX).next_multiple_of(RING_MULTIPLE);
-        let (rx, tx) = (size(rx), size(tx));
+        let size = |n: u32, least: u32| n.clamp(least, RING_MAX).next_multiple_of(RING_MULTIPLE);
+        let (rx, tx) = (size(rx, RING_MIN), size(tx, TX_RING_MIN));
         let nic = dev.data();
         if rx == nic.rx_count.load(Relaxed) && tx == nic.tx_count.load(Relaxed) {
             return Ok(());

@@ -170,9 +170,7 @@ pub(crate) struct TxRing {
 impl TxRing {
     pub(crate) fn new(dev: &Device<Bound>, count: usize) -> Result<Self> {
         let desc = CoherentAllocation::alloc_zeroed(dev, count, GFP_KERNEL)?;
-        // The slot table's first try has a fallback (kvmalloc retries, and
-        // past a page goes to vmalloc): its failure is no error to warn of.
-        let mut slots = KVVec::with_capacity(count, GFP_KERNEL | __GFP_NOWARN)?;
+        let mut slots = KVVec::with_capacity(count, GFP_KERNEL)?;
         for _ in 0..count {
             slots.push(None, GFP_KERNEL)?;
         }
@@ -309,7 +307,7 @@ pub(crate) struct RxRing {
     pub(crate) desc: CoherentAllocation<RawDesc>,
     /// What the buffers are mapped through.
     mapper: Mapper,
-    bufs: KVec<Option<MappedSkb>>,
+    bufs: KVVec<Option<MappedSkb>>,
     pub(crate) next_to_clean: usize,
 }
 
@@ -332,7 +330,7 @@ impl RxRing {
         let mut ring = Self {
             desc: CoherentAllocation::alloc_zeroed(dev, count, GFP_KERNEL)?,
             mapper: Mapper::new(dev),
-            bufs: KVec::with_capacity(count, GFP_KERNEL)?,
+            bufs: KVVec::with_capacity(count, GFP_KERNEL)?,
             next_to_clean: 0,
         };
         // On error, dropping `ring` unmaps the buffers mapped so far.
