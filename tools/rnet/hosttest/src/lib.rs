@@ -1006,6 +1006,26 @@ mod tests {
     }
 
     #[test]
+    fn ring_sizes_not_powers_of_two() {
+        // `ethtool -G` sizes: multiples of 8 from 64 to 4096, most of them
+        // not powers of two (a mask would wrap at the wrong place).
+        for n in [64usize, 72, 104, 1000, 4096] {
+            assert_eq!(next(n - 1, n), 0, "n = {n}");
+            assert_eq!(next(n - 2, n), n - 1, "n = {n}");
+            assert_eq!(prev(0, n), n - 1, "n = {n}");
+            assert_eq!(unused(0, 0, n), n - 1, "n = {n}");
+            assert_eq!(unused(n - 1, 0, n), 0, "n = {n}: full");
+            assert_eq!(unused(3, n - 5, n), n - 9, "n = {n}: wrapped");
+            let mut i = 0;
+            for _ in 0..n {
+                assert_eq!(prev(next(i, n), n), i);
+                i = next(i, n);
+            }
+            assert_eq!(i, 0, "n = {n}: all the way round");
+        }
+    }
+
+    #[test]
     fn tx_context_tso_ipv4_layout() {
         // Ethernet 14, IPv4 20, TCP 32 (timestamps): 66 header bytes.
         let c = TxContext {

@@ -313,7 +313,8 @@ ring_lens() {
 # one above 4096 refused by the core with the sizes kept). While the
 # interface runs, each change makes new rings and restarts the device on
 # them, under a TCP stream that must stay intact (packets in flight at a
-# restart are dropped and sent again) and keep flowing. While it is down, the next
+# restart are dropped and sent again) and keep flowing, at each size long
+# enough for both of A's rings to go all the way round. While it is down, the next
 # open takes the sizes. The device's ring lengths (ethtool -d) follow.
 rust_ringparam() {
 	local sz pid spid out b0 b1 err=
@@ -324,28 +325,31 @@ rust_ringparam() {
 		return
 	# A stream longer than the test, checked byte for byte as it comes
 	# (the receiver stops at the first wrong byte); stopped at the end.
-	in_b xfer tcp-recv 5001 4000000000 > /tmp/.rnet_recv.out 2>&1 &
+	# (Not through in_a and in_b: $! must be xfer's own pid, to stop it.)
+	ip netns exec $NS_B xfer tcp-recv 5001 4000000000 > /tmp/.rnet_recv.out 2>&1 &
 	pid=$!
-	in_a xfer tcp-send $IP_B 5001 4000000000 > /tmp/.rnet_send.out 2>&1 &
+	ip netns exec $NS_A xfer tcp-send $IP_B 5001 4000000000 > /tmp/.rnet_send.out 2>&1 &
 	spid=$!
 	sleep 1
-	for sz in "64 128" "4096 4096" "1024 64" "256 256"; do
+	for sz in "64 128" "104 72" "4096 4096" "1024 64" "256 256"; do
 		set -- $sz
 		if ! in_a ethtool -G "$IF_A" rx $1 tx $2; then
 			err="ethtool -G rx $1 tx $2 failed"
 			break
 		fi
 		out="$(ring_sizes $NS_A "$IF_A") / $(ring_lens $NS_A "$IF_A")"
-		diag "rx $1 tx $2: ethtool -g and the device: $out"
 		[ "$out" = "$1 $2 / $1 $2" ] || { err="after ethtool -G rx $1 tx $2: $out"; break; }
+		# The stream goes on: each ring goes all the way round (A sends
+		# the data and receives the ACKs), which takes a few seconds at
+		# 4096 (GRO on B makes few ACKs).
+		b0=$(stat $NS_A "$IF_A" tx_packets) b1=$(stat $NS_A "$IF_A" rx_packets)
+		if ! wait_for 30 wrapped $b0 $b1 $2 $1; then
+			err="rx $1 tx $2: A sent $(($(stat $NS_A "$IF_A" tx_packets) - b0)) and received"
+			err="$err $(($(stat $NS_A "$IF_A" rx_packets) - b1)) frames in 30 s"
+			break
+		fi
+		diag "rx $1 tx $2: ethtool -g and the device: $out; each ring went round"
 	done
-	if [ -z "$err" ]; then
-		b0=$(stat $NS_B "$IF_B" rx_bytes)
-		sleep 1
-		b1=$(stat $NS_B "$IF_B" rx_bytes)
-		diag "B received $(((b1 - b0) / 1000)) kB in the second after the resizes"
-		[ $((b1 - b0)) -gt 1000000 ] || err="the transfer stalled after the resizes"
-	fi
 	kill -0 $pid 2> /dev/null ||
 		err="${err:-the receiver ended: $(cat /tmp/.rnet_recv.out)}"
 	kill $pid $spid 2> /dev/null
@@ -367,8 +371,16 @@ rust_ringparam() {
 	in_a ip -6 addr replace $IP6_A/64 dev "$IF_A" nodad || return
 	[ "$(ring_lens $NS_A "$IF_A")" = "512 256" ] ||
 		fail "the open gave the device $(ring_lens $NS_A "$IF_A"), want 512 256" || return
+	ping_all $NS_A 2 $IP_B > /dev/null || fail "no ping on 512/256 rings" || return
 	in_a ethtool -G "$IF_A" rx 256 tx 256 || return
 	ping_all $NS_A 2 $IP_B > /dev/null || fail "no ping after the last resize"
+}
+
+# wrapped TX0 RX0 TX RX: A sent more than TX frames since its tx_packets
+# read TX0 and received more than RX since rx_packets read RX0.
+wrapped() {
+	[ $(($(stat $NS_A "$IF_A" tx_packets) - $1)) -gt $3 ] &&
+		[ $(($(stat $NS_A "$IF_A" rx_packets) - $2)) -gt $4 ]
 }
 
 # ethstat NS IF NAME: the driver's counter NAME from ethtool -S.
@@ -1057,18 +1069,24 @@ rust_alloc_faults() {
 	done
 }
 
-# rx_ring NS IF: "head H, tail T: N buffers lent" for the receive ring of
-# IF (RDH and RDT, words 14 and 15 of the register dump), or why not.
+# rx_ring NS IF: "head H, tail T: N buffers lent of C" for the receive
+# ring of IF (RDH and RDT, words 14 and 15 of the register dump; C
+# descriptors, RDLEN over 16, word 13), or why not.
 rx_ring() {
+	local c
 	set -- $(regs "$1" "$2" | tr '\n' ' ')
 	[ $# -ge 15 ] || { echo "no register dump ($# words)"; return 1; }
-	echo "head ${14}, tail ${15}: $(( (0x${15} - 0x${14}) & 255 )) buffers lent"
+	c=$((0x${13} / 16))
+	[ $c -gt 0 ] || { echo "no receive ring (RDLEN ${13})"; return 1; }
+	echo "head ${14}, tail ${15}: $(( (0x${15} - 0x${14} + c) % c )) buffers lent of $c"
 }
 
-# rx_all_lent NS IF: the receive ring of IF holds 255 buffers for the
-# device.
+# rx_all_lent NS IF: the receive ring of IF holds all its buffers but one
+# for the device.
 rx_all_lent() {
-	rx_ring "$1" "$2" | grep -q ": 255 buffers lent$"
+	local r
+	r=$(rx_ring "$1" "$2") || return
+	[ "${r#*: }" = "$(( ${r##* } - 1 )) buffers lent of ${r##* }" ]
 }
 
 # Open failing at each of its allocations in turn. The kernel's per-task
@@ -1095,12 +1113,14 @@ rx_all_lent() {
 # gets through, checked for the first 12, the last 32 and every 29th N
 # between). An open may also survive its failure when the failed
 # allocation had a fallback in the kernel: a slab's page of a higher
-# order, the page fragment cache's 32 KiB page, kvmalloc's kmalloc (the
-# transmit slot table's first try), kmemleak's metadata. Those callers
-# ask with __GFP_NOWARN, whose failures fault injection does not log (verbose
-# 1 logs the others); or it was the interrupt core's /proc/irq/N/NAME
-# directory, best effort, then missing. Any other failure an open survived
-# is an error swallowed. Kept out (reject range): allocations under the
+# order, the page fragment cache's 32 KiB page, kvmalloc's kmalloc past a
+# page, kmemleak's metadata. Those callers ask with __GFP_NOWARN, whose
+# failures fault injection does not log (verbose 1 logs the others); or it
+# was the interrupt core's /proc/irq/N/NAME directory, best effort, then
+# missing; or krealloc's try inside kvrealloc, which then tries kvmalloc
+# (a table of a page or less: at 64 descriptors, the rings' tables), told
+# by the stack of the same open run again (ofe_traced). Any other failure
+# an open survived is an error swallowed. Kept out (reject range): allocations under the
 # percpu allocator (page allocator), which dumps a stack on failure, and
 # under radix_tree_insert (slab), where DMA-API debugging turns itself off
 # when its cacheline tracking fails.
@@ -1157,6 +1177,7 @@ ofe_faults() {
 		echo ${r#* } > $p/reject-end
 		echo 0 > $p/verbose_ratelimit_interval_ms
 		echo 1 > $p/verbose
+		[ "$(cat $p/verbose)" = 1 ] || fail "$p/verbose does not read 1" || return
 	done
 }
 
@@ -1179,17 +1200,43 @@ ofe_ip() {
 	fail "the batch ip exited${OFE_ERR:+: $OFE_ERR}"
 }
 
-# ofe_open N: an open whose Nth allocation under e1000e_rust fails;
+# ofe_open N [TAG]: an open whose Nth allocation under e1000e_rust fails;
 # OFE_LEFT is what fail-nth has left of N after it (0: failed). A marker
 # in the kernel log (with the batch ip's pid: unique to this run of the
-# test) tells which logged failures belong to it.
+# test, and TAG if given) tells which logged failures belong to it.
 ofe_open() {
-	echo "rnet: open_fail_each $OFE_PID N=$1" > /dev/kmsg
+	echo "rnet: open_fail_each $OFE_PID N=$1${2:+ $2}" > /dev/kmsg
 	echo $1 > /proc/$OFE_PID/fail-nth || return
 	ofe_ip link set dev "$IF_A" up || return
 	read -r OFE_LEFT < /proc/$OFE_PID/fail-nth || OFE_LEFT=
 	echo 0 > /proc/$OFE_PID/fail-nth
 	[ -n "$OFE_LEFT" ] || fail "N=$1: cannot read the batch ip's fail-nth"
+}
+
+# ofe_traced N: after an open that survived the logged failure of its Nth
+# allocation (the interface up), the same open again, down first, with a
+# stack printed for the failure. Succeeds if this open survives too and
+# the failed allocation was krealloc's try inside kvrealloc, which then
+# tries kvmalloc: a table of a page or less (KVVec), whose first failure
+# is logged and not an error. Otherwise says what happened and fails.
+ofe_traced() {
+	local a rc=0 frames
+	ofe_ip link set dev "$IF_A" down || return
+	for a in fail_page_alloc failslab; do echo 2 > $FI/$a/verbose; done
+	ofe_open $1 traced || rc=1
+	for a in fail_page_alloc failslab; do echo 1 > $FI/$a/verbose; done
+	[ $rc = 0 ] || return
+	[ "$OFE_LEFT" = 0 ] || fail "N=$1, again: the open made fewer than $1 allocations" || return
+	[ -z "$OFE_ERR" ] || fail "N=$1, again: this open failed ($OFE_ERR): not the same allocation" ||
+		return
+	# The reliable frames (no "?") of the first stack after the marker.
+	frames=$(dmesg | sed -n "/rnet: open_fail_each $OFE_PID N=$1 traced\$/,\$p" | awk '
+		/FAULT_INJECTION: forcing a failure/ { on = 1; next }
+		on && /<\/TASK>/ { exit }
+		on && / [a-zA-Z_][a-zA-Z0-9_.]*\+0x/ && !/ \? / { sub(/\+0x.*/, ""); print $NF }')
+	case " $(echo $frames) " in *" krealloc_noprof kvrealloc_noprof "*) return 0 ;; esac
+	fail "N=$1: the open succeeded though its allocation $1 failed, not one with a fallback:" \
+		"an error was swallowed; stack: $(echo "$frames" | head -n 8 | tr '\n' ' ')"
 }
 
 # A's flags and operstate, read in the /sys the batch ip mounted for its
@@ -1203,6 +1250,18 @@ ofe_usable() {
 	in_a ping -c 1 -W 2 $IP_B > /dev/null 2>&1 && return
 	wait_for 10 ofe_link_up && in_a ping -c 1 -W 2 $IP_B > /dev/null 2>&1 ||
 		fail "$1: no answer to a ping after the open"
+}
+
+# ofe_irq_actions PCI: how many of PCI's interrupt lines have an
+# e1000e_rust handler (/proc/interrupts).
+ofe_irq_actions() {
+	local irqs i c=0
+	irqs=$(ls /sys/bus/pci/devices/$1/msi_irqs 2> /dev/null) ||
+		irqs=$(cat /sys/bus/pci/devices/$1/irq)
+	for i in $irqs; do
+		grep -q "^ *$i:.* e1000e_rust[-a-z]*\$" /proc/interrupts && c=$((c + 1))
+	done
+	echo $c
 }
 
 # ofe_irq_dirs PCI: how many e1000e_rust handler directories PCI's
@@ -1220,8 +1279,8 @@ ofe_irq_dirs() {
 }
 
 open_fail_each_checks() {
-	local ring pci pid m0 dirs step tail cap n log name
-	local tried=0 failed=0 nowarn=0 irqproc=0 maxfail=0 err1= tol= pinged=0 survived
+	local ring pci pid m0 dirs actions step tail cap n log name
+	local tried=0 failed=0 nowarn=0 irqproc=0 maxfail=0 err1= tol= pinged=0 survived retried=0
 	# The least rings (ethtool -G), so that there are fewer N: the same
 	# allocations, 64 receive buffers and transmit fragment tables instead
 	# of 256 each.
@@ -1254,7 +1313,7 @@ open_fail_each_checks() {
 	[ -z "$OFE_ERR" ] || fail "the open failed with nothing failing: $OFE_ERR" || return
 	m0=$((1000000 - OFE_LEFT))
 	ofe_usable "the open with nothing failing" || return
-	dirs=$(ofe_irq_dirs $pci)
+	dirs=$(ofe_irq_dirs $pci) actions=$(ofe_irq_actions $pci)
 	ofe_ip link set dev "$IF_A" down || return
 	[ "$m0" -gt "$ring" ] ||
 		fail "an open made $m0 allocations under e1000e_rust, fewer than its $ring receive buffers" ||
@@ -1304,15 +1363,21 @@ open_fail_each_checks() {
 			# The open survived its failed allocation: which one was it?
 			survived=1
 			log=$(dmesg | sed -n "/rnet: open_fail_each $pid N=$n\$/,\$p")
+			[ -n "$log" ] || fail "N=$n: no marker in the kernel log" || return
+			# Every buffer of the ring given to the device.
+			rx_all_lent $NS_A "$IF_A" ||
+				fail "N=$n: the open survived, its ring: $(rx_ring $NS_A "$IF_A")" || return
 			if ! echo "$log" | grep -q "FAULT_INJECTION: forcing a failure"; then
 				nowarn=$((nowarn + 1)) tol="$tol $n"
 			elif [ "$(ofe_irq_dirs $pci)" -lt "$dirs" ]; then
+				# Only the directory: every handler is there.
+				[ "$(ofe_irq_actions $pci)" = "$actions" ] ||
+					fail "N=$n: the open survived with $(ofe_irq_actions $pci) of its" \
+						"$actions interrupt handlers" || return
 				irqproc=$((irqproc + 1)) tol="$tol $n(/proc/irq)"
 			else
-				name=$(echo "$log" | sed -n 's/.*name \([a-z_]*\), interval.*/\1/p' | head -n 1)
-				fail "N=$n: the open succeeded though its allocation $n ($name) failed:" \
-					"an error was swallowed"
-				return
+				ofe_traced $n || return
+				retried=$((retried + 1)) tol="$tol $n(kvrealloc)"
 			fi
 		fi
 		# Always after an open that survived its failure.
@@ -1331,9 +1396,15 @@ open_fail_each_checks() {
 		"$failed failed with '$err1', the largest N that failed $maxfail, and at N=$n" \
 		"the open made $((n - OFE_LEFT)): none failed"
 	diag "$nowarn opens survived the failure of a __GFP_NOWARN allocation, $irqproc that" \
-		"of the interrupt core's /proc entry${tol:+ (N =$tol)}"
+		"of the interrupt core's /proc entry, $retried that of kvrealloc's first try" \
+		"${tol:+ (N =$tol)}"
 	[ $maxfail -gt $ring ] ||
-		fail "no open failed past allocation $ring: the sweep did not reach the receive buffers"
+		fail "no open failed past allocation $ring: the sweep did not reach the receive buffers" ||
+		return
+	# The last open made about as many allocations as the first (a few
+	# page fragment refills come and go).
+	[ $((n - OFE_LEFT)) -ge $((m0 - 16)) ] && [ $((n - OFE_LEFT)) -le $((m0 + 16)) ] ||
+		fail "the last open made $((n - OFE_LEFT)) allocations, the first $m0"
 }
 
 rust_reload_cycles() {
