@@ -161,7 +161,10 @@ unsafe impl<T: Send + Sync> Sync for Inner<T> {}
 ///         let bar = dev.iomap_region::<16>(0, c_str!("rnet_doctest_devres"))?;
 ///         let status = bar.try_access().map(|b| b.try_read32(8));
 ///         let answers = matches!(status, Some(Ok(v)) if v != u32::MAX);
-///         if early_gone && readable && answers {
+///         // The region is this binding's while it lasts.
+///         let again = dev.iomap_region::<16>(0, c_str!("rnet_doctest_again"));
+///         let held = again.err() == Some(EBUSY);
+///         if early_gone && readable && answers && held {
 ///             GOOD.fetch_add(1, SeqCst);
 ///         }
 ///         // Two entries of one type: dropping the older takes its own entry

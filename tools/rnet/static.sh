@@ -52,8 +52,11 @@ result() {	# name ok|fail [diagnostics file]
 	fi
 }
 
+# One result per compile-fail case too (expected-tests names each).
+cf_cases=$(cd "$TOP/tools/rnet/compile_fail" 2>/dev/null && ls *.rs 2>/dev/null | sed 's/\.rs$//')
+
 echo "KTAP version 1"
-echo "1..7"
+echo "1..$((7 + $(echo $cf_cases | wc -w)))"
 out=$(mktemp)
 canary=$(mktemp -d)
 trap 'rm -rf "$out" "$canary"' EXIT
@@ -149,11 +152,21 @@ else
 fi
 
 # Compile-fail cases: each must fail at its marked line, with its message,
-# and build with the marked line corrected.
+# and build with the marked line corrected; compile_fail is the script's
+# own verdict, compile_fail_NAME each case's.
 if "$TOP/tools/rnet/compile_fail.sh" "$KSRC" "$KBUILD" > "$out" 2>&1; then
-	sed 's/^ok /# compile_fail: /' "$out"
 	result compile_fail ok
 else
 	result compile_fail fail "$out"
 fi
+for c in $cf_cases; do
+	if grep -q "^ok $c: " "$out"; then
+		grep "^ok $c: " "$out" | sed 's/^ok /# /'
+		result compile_fail_$c ok
+	else
+		grep "^not ok $c: " "$out" > "$out.case" || echo "no verdict for $c" > "$out.case"
+		result compile_fail_$c fail "$out.case"
+	fi
+done
+rm -f "$out.case"
 exit $bad

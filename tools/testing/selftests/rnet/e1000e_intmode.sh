@@ -151,13 +151,16 @@ intmode_intx_not_ours() {
 
 # 82574L: CTRL_EXT and its IAME bit (an ICR read clears every cause), the
 # MSI-X queue causes and the "other" cause.
-CTRL_EXT=0x18 IAME=0x8000000 RXQ0=0x100000 OTHER=0x1000000
+CTRL_EXT=0x18 IAME=0x8000000 RXQ0=0x100000 TXQ0=0x400000 OTHER=0x1000000
 
-# msix_count PCI: interrupts delivered so far on the device's vectors.
-msix_count() {
+# vec_count PCI NAME: interrupts delivered so far on the device's vector
+# whose handler is NAME (e1000e_rust-rx, e1000e_rust-tx, or e1000e_rust
+# for the other causes).
+vec_count() {
 	local irq t=0
 	for irq in $(ls /sys/bus/pci/devices/$1/msi_irqs); do
-		t=$((t + $(awk -v l="$irq:" '$1 == l { for (i = 2; i < NF; i++) if ($i ~ /^[0-9]+$/) s += $i }
+		t=$((t + $(awk -v l="$irq:" -v name="$2" '$1 == l && $NF == name {
+				for (i = 2; i < NF; i++) if ($i ~ /^[0-9]+$/) s += $i }
 			END { print s + 0 }' /proc/interrupts)))
 	done
 	echo $t
@@ -170,9 +173,12 @@ msix_count() {
 # waits in the ring for the next. Behind A's driver: IAME set and the
 # receive cause masked. B sends one frame, which A's ring holds, not yet
 # counted. The "other" vector then fires for a cause that needs no poll;
-# once the receive cause is unmasked, the frame must arrive. Another frame
-# of B's (neighbour discovery, MLD) would bring it in anyway: a round in
-# which A counts more than one frame is run again, up to three times.
+# the transmit cause A left pending must fire once unmasked; once the
+# receive cause is unmasked, the frame must arrive, through the receive
+# vector (whose count must move: a poll for a transmit completion
+# of A's own would bring the frame in too). Another frame of B's
+# (neighbour discovery, MLD) would bring it in anyway: a round in which A
+# counts more than one frame is run again, up to three times.
 intmode_msix_requeue() {
 	local pa round=0 n
 	set -- $(nic_pci_all)
@@ -192,23 +198,40 @@ intmode_msix_requeue() {
 # requeue_round PCI: one round of intmode_msix_requeue on A (at PCI); prints
 # how many frames A counted (at least the held one), or what failed.
 requeue_round() {
-	local res=/sys/bus/pci/devices/$1/resource0 r0 i0 i1 err=
+	local res=/sys/bus/pci/devices/$1/resource0 r0 i0 i1 v0 t0 err=
+	# A sends: its transmit cause is left pending, masked (the driver
+	# unmasks it only while packets are in flight, and QEMU sends them
+	# during the doorbell write).
+	in_a ping -c 1 -W 1 $IP_B > /dev/null
 	r0=$(stat $NS_A "$IF_A" rx_packets)
 	regpoke $res $CTRL_EXT $IAME 0 > /dev/null && regpoke $res -w $IMC=$RXQ0 ||
 		{ echo "regpoke failed"; return 1; }
+	# The receive vector cannot fire from here until the cause is unmasked.
+	v0=$(vec_count $1 e1000e_rust-rx)
 	in_b ping -c 1 -W 1 $IP_A > /dev/null
 	if [ "$(stat $NS_A "$IF_A" rx_packets)" != "$r0" ]; then
 		err="A received with its receive cause masked"
 	else
-		i0=$(msix_count $1)
+		i0=$(vec_count $1 e1000e_rust)
 		regpoke $res -w $ICS=$OTHER || err="regpoke failed"
 		sleep 0.5
-		i1=$(msix_count $1)
-		echo "# A's interrupts: $i0 before the other cause, $i1 after" >&2
+		i1=$(vec_count $1 e1000e_rust)
+		echo "# A's other-cause interrupts: $i0 before the ICS write, $i1 after" >&2
 		if [ "$i1" -le "$i0" ]; then
 			err="no interrupt for the other cause"
 		elif [ "$(stat $NS_A "$IF_A" rx_packets)" != "$r0" ]; then
 			err="the other cause's handler polled the ring"
+		else
+			# The transmit cause the handler read must be pending
+			# again: unmasked, it fires the transmit vector (whose
+			# poll may take the held frame in; the receive vector
+			# must still fire below), then masked again.
+			t0=$(vec_count $1 e1000e_rust-tx)
+			regpoke $res -w $IMS=$TXQ0 || err="regpoke failed"
+			sleep 0.3
+			regpoke $res -w $IMC=$TXQ0 || err="regpoke failed"
+			[ "$(vec_count $1 e1000e_rust-tx)" -gt "$t0" ] ||
+				err="${err:-the transmit cause the other handler read was lost}"
 		fi
 	fi
 	regpoke $res -w $IMS=$RXQ0 && regpoke $res $CTRL_EXT 0 $IAME > /dev/null ||
@@ -216,6 +239,8 @@ requeue_round() {
 	[ -z "$err" ] || { echo "$err"; return 1; }
 	wait_for 2 rx_moved $NS_A "$IF_A" $r0 ||
 		{ echo "the frame held while the receive cause was masked never arrived"; return 1; }
+	[ "$(vec_count $1 e1000e_rust-rx)" -gt "$v0" ] ||
+		{ echo "the frame arrived without a receive interrupt (another poll took it)"; return 1; }
 	echo $(($(stat $NS_A "$IF_A" rx_packets) - r0))
 }
 
