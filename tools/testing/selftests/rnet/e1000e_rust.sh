@@ -1219,13 +1219,22 @@ ofe_open() {
 # the failed allocation was krealloc's try inside kvrealloc, which then
 # tries kvmalloc: a table of a page or less (KVVec), whose first failure
 # is logged and not an error. Otherwise says what happened and fails.
+# The stack goes to the kernel log only, not to the console, whose scan
+# takes any stack for a report (console_loglevel 1 for that open); the
+# test checks that open's part of the log for reports itself.
 ofe_traced() {
-	local a rc=0 frames
+	local a rc=0 frames lvl rest
 	ofe_ip link set dev "$IF_A" down || return
+	read -r lvl rest < /proc/sys/kernel/printk
+	echo 1 > /proc/sys/kernel/printk
 	for a in fail_page_alloc failslab; do echo 2 > $FI/$a/verbose; done
 	ofe_open $1 traced || rc=1
 	for a in fail_page_alloc failslab; do echo 1 > $FI/$a/verbose; done
+	echo $lvl > /proc/sys/kernel/printk
 	[ $rc = 0 ] || return
+	dmesg | sed -n "/rnet: open_fail_each $OFE_PID N=$1 traced\$/,\$p" |
+		grep -E "WARNING:|BUG|Oops|KASAN|UBSAN|kmemleak|lockdep|DMA-API|stall" &&
+		fail "N=$1, again: a report while the console was quiet" && return
 	[ "$OFE_LEFT" = 0 ] || fail "N=$1, again: the open made fewer than $1 allocations" || return
 	[ -z "$OFE_ERR" ] || fail "N=$1, again: this open failed ($OFE_ERR): not the same allocation" ||
 		return
