@@ -37,13 +37,15 @@ for f in $cases; do
 	# The marked line's number, MESSAGE and CODE, from the first ERROR
 	# comment directly followed by an OK comment.
 	if ! awk -v out="$work/$name.mark" '
-		/^[ \t]*\/\/ ERROR: *[^ ]/ && !found { e = NR; msg = $0; sub(/^[ \t]*\/\/ ERROR: */, "", msg); next }
+		/^[ \t]*\/\/ ERROR: / && !found { msg = $0; sub(/^[ \t]*\/\/ ERROR: */, "", msg)
+			if (length(msg) >= 8) { e = NR; next } }
 		e && NR == e + 1 && /^[ \t]*\/\/ OK: / { code = $0; sub(/^[ \t]*\/\/ OK: /, "", code); next }
 		e && NR == e + 2 && code != "" && !found { found = 1
 			print NR > out; print msg > out; print code > out }
 		{ e = e && NR <= e + 1 ? e : 0 }
 		END { exit !found }' "$f"; then
-		echo "not ok $name: no ERROR comment with a message, followed by an OK comment and a line"
+		echo "not ok $name: no ERROR comment with a message (8 characters or more)," \
+			"followed by an OK comment and a line"
 		bad=1
 		continue
 	fi

@@ -804,7 +804,10 @@ pub struct TxFragPool {
 }
 
 impl TxFragPool {
-    /// A pool of `n` tables.
+    /// A pool of `n` tables. Its table of tables may be in vmalloc memory
+    /// (past a page, with flags that may sleep), which `vfree` gives back:
+    /// drop the pool where sleeping is allowed or in softirq (where
+    /// `vfree` defers), not under a spinlock in process context.
     pub fn new(n: usize, gfp: crate::alloc::Flags) -> Result<Self> {
         let mut tables = KVVec::with_capacity(n, gfp)?;
         for _ in 0..n {

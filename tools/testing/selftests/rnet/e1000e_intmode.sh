@@ -198,14 +198,19 @@ intmode_msix_requeue() {
 # requeue_round PCI: one round of intmode_msix_requeue on A (at PCI); prints
 # how many frames A counted (at least the held one), or what failed.
 requeue_round() {
-	local res=/sys/bus/pci/devices/$1/resource0 r0 i0 i1 v0 t0 err=
+	local res=/sys/bus/pci/devices/$1/resource0 r0 i0 i1 v0 t0 ext err=
 	# A sends: its transmit cause is left pending, masked (the driver
 	# unmasks it only while packets are in flight, and QEMU sends them
 	# during the doorbell write).
 	in_a ping -c 1 -W 1 $IP_B > /dev/null
 	r0=$(stat $NS_A "$IF_A" rx_packets)
-	regpoke $res $CTRL_EXT $IAME 0 > /dev/null && regpoke $res -w $IMC=$RXQ0 ||
-		{ echo "regpoke failed"; return 1; }
+	# CTRL_EXT as the driver set it, put back whatever happens below.
+	ext=$(regpoke $res $CTRL_EXT) || { echo "regpoke failed"; return 1; }
+	if ! regpoke $res -w $CTRL_EXT=$((ext | IAME)) $IMC=$RXQ0; then
+		regpoke $res -w $CTRL_EXT=$ext $IMS=$RXQ0
+		echo "regpoke failed"
+		return 1
+	fi
 	# The receive vector cannot fire from here until the cause is unmasked.
 	v0=$(vec_count $1 e1000e_rust-rx)
 	in_b ping -c 1 -W 1 $IP_A > /dev/null
@@ -234,7 +239,7 @@ requeue_round() {
 				err="${err:-the transmit cause the other handler read was lost}"
 		fi
 	fi
-	regpoke $res -w $IMS=$RXQ0 && regpoke $res $CTRL_EXT 0 $IAME > /dev/null ||
+	regpoke $res -w $IMS=$RXQ0 $CTRL_EXT=$ext ||
 		err="regpoke failed to restore IMS and CTRL_EXT"
 	[ -z "$err" ] || { echo "$err"; return 1; }
 	wait_for 2 rx_moved $NS_A "$IF_A" $r0 ||

@@ -317,7 +317,20 @@ ring_lens() {
 # enough for both of A's rings to go all the way round. While it is down, the next
 # open takes the sizes. The device's ring lengths (ethtool -d) follow.
 rust_ringparam() {
-	local sz pid spid out b0 b1 err=
+	ringparam_checks
+	local rc=$?
+	# Whatever happened: A up again on its usual rings.
+	in_a ethtool -G "$IF_A" rx 256 tx 256 || rc=1
+	if ! link_up $NS_A "$IF_A"; then
+		in_a ip link set "$IF_A" up || rc=1
+		wait_for 10 link_up $NS_A "$IF_A" || rc=1
+		in_a ip -6 addr replace $IP6_A/64 dev "$IF_A" nodad || rc=1
+	fi
+	return $rc
+}
+
+ringparam_checks() {
+	local sz pid spid out err=
 	[ "$(ring_sizes $NS_A "$IF_A" max)" = "4096 4096" ] ||
 		fail "ethtool -g maximums: $(ring_sizes $NS_A "$IF_A" max)" || return
 	[ "$(ring_sizes $NS_A "$IF_A")" = "256 256" ] && [ "$(ring_lens $NS_A "$IF_A")" = "256 256" ] ||
@@ -339,13 +352,10 @@ rust_ringparam() {
 		fi
 		out="$(ring_sizes $NS_A "$IF_A") / $(ring_lens $NS_A "$IF_A")"
 		[ "$out" = "$1 $2 / $1 $2" ] || { err="after ethtool -G rx $1 tx $2: $out"; break; }
-		# The stream goes on: each ring goes all the way round (A sends
-		# the data and receives the ACKs), which takes a few seconds at
-		# 4096 (GRO on B makes few ACKs).
-		b0=$(stat $NS_A "$IF_A" tx_packets) b1=$(stat $NS_A "$IF_A" rx_packets)
-		if ! wait_for 30 wrapped $b0 $b1 $2 $1; then
-			err="rx $1 tx $2: A sent $(($(stat $NS_A "$IF_A" tx_packets) - b0)) and received"
-			err="$err $(($(stat $NS_A "$IF_A" rx_packets) - b1)) frames in 30 s"
+		# The stream goes on: each ring wraps (A sends the data and
+		# receives the ACKs), seen as its head register going down.
+		if ! ring_wraps 30; then
+			err="rx $1 tx $2: in 30 s, $RW_SEEN"
 			break
 		fi
 		diag "rx $1 tx $2: ethtool -g and the device: $out; each ring went round"
@@ -376,11 +386,22 @@ rust_ringparam() {
 	ping_all $NS_A 2 $IP_B > /dev/null || fail "no ping after the last resize"
 }
 
-# wrapped TX0 RX0 TX RX: A sent more than TX frames since its tx_packets
-# read TX0 and received more than RX since rx_packets read RX0.
-wrapped() {
-	[ $(($(stat $NS_A "$IF_A" tx_packets) - $1)) -gt $3 ] &&
-		[ $(($(stat $NS_A "$IF_A" rx_packets) - $2)) -gt $4 ]
+# ring_wraps SECONDS: within SECONDS, both of A's rings wrap: the device's
+# head (RDH, TDH: words 14 and 19 of the register dump) is seen to go down
+# from one read to the next. RW_SEEN says what was seen.
+ring_wraps() {
+	local end=$(($(date +%s) + $1)) rx=0 tx=0 rh th prh= pth=
+	while [ $(date +%s) -lt $end ]; do
+		set -- $(regs $NS_A "$IF_A" | tr '\n' ' ')
+		rh=$((0x${14})) th=$((0x${19}))
+		[ -n "$prh" ] && [ $rh -lt $prh ] && rx=1
+		[ -n "$pth" ] && [ $th -lt $pth ] && tx=1
+		prh=$rh pth=$th
+		RW_SEEN="receive ring wrapped: $rx, transmit ring wrapped: $tx"
+		[ $rx = 1 ] && [ $tx = 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # ethstat NS IF NAME: the driver's counter NAME from ethtool -S.
@@ -1213,6 +1234,15 @@ ofe_open() {
 	[ -n "$OFE_LEFT" ] || fail "N=$1: cannot read the batch ip's fail-nth"
 }
 
+# The reports of tools/rnet/scanlogs.sh but the stack (Call Trace), which
+# ofe_traced prints for itself.
+OFE_REPORTS='Oops|BUG:|WARNING:|KASAN:|UBSAN:|kmemleak: [0-9]+ new suspected|unreferenced object'
+OFE_REPORTS="$OFE_REPORTS|memory leak detector disabled|possible (circular|recursive) locking"
+OFE_REPORTS="$OFE_REPORTS|inconsistent lock state|INFO: task .* blocked|general protection fault"
+OFE_REPORTS="$OFE_REPORTS|Kernel panic|stalls? on|stall on CPU|kthread starved|hard LOCKUP"
+OFE_REPORTS="$OFE_REPORTS|DMA-API: [^ ]+ [^ ]+: [a-z]|dma-debug disabled|NETDEV WATCHDOG"
+OFE_REPORTS="$OFE_REPORTS|transmit queue [0-9]+ timed out|waiting for|leaking|printk messages dropped"
+
 # ofe_traced N: after an open that survived the logged failure of its Nth
 # allocation (the interface up), the same open again, down first, with a
 # stack printed for the failure. Succeeds if this open survives too and
@@ -1232,9 +1262,12 @@ ofe_traced() {
 	for a in fail_page_alloc failslab; do echo 1 > $FI/$a/verbose; done
 	echo $lvl > /proc/sys/kernel/printk
 	[ $rc = 0 ] || return
-	dmesg | sed -n "/rnet: open_fail_each $OFE_PID N=$1 traced\$/,\$p" |
-		grep -E "WARNING:|BUG|Oops|KASAN|UBSAN|kmemleak|lockdep|DMA-API|stall" &&
-		fail "N=$1, again: a report while the console was quiet" && return
+	# What the console scan looks for (tools/rnet/scanlogs.sh), but the
+	# stack itself, in the lines that are not stack frames.
+	a=$(dmesg | sed -n "/rnet: open_fail_each $OFE_PID N=$1 traced\$/,\$p" |
+		grep -vE '^\[[ 0-9.]*\] +(\? )?[A-Za-z_][A-Za-z0-9_.]*\+0x|<TASK>|</TASK>|Call Trace:' |
+		grep -E "$OFE_REPORTS" | head -n 3)
+	[ -z "$a" ] || { fail "N=$1, again: a report while the console was quiet: $a"; return 1; }
 	[ "$OFE_LEFT" = 0 ] || fail "N=$1, again: the open made fewer than $1 allocations" || return
 	[ -z "$OFE_ERR" ] || fail "N=$1, again: this open failed ($OFE_ERR): not the same allocation" ||
 		return
@@ -1374,7 +1407,7 @@ open_fail_each_checks() {
 			log=$(dmesg | sed -n "/rnet: open_fail_each $pid N=$n\$/,\$p")
 			[ -n "$log" ] || fail "N=$n: no marker in the kernel log" || return
 			# Every buffer of the ring given to the device.
-			rx_all_lent $NS_A "$IF_A" ||
+			wait_for 2 rx_all_lent $NS_A "$IF_A" ||
 				fail "N=$n: the open survived, its ring: $(rx_ring $NS_A "$IF_A")" || return
 			if ! echo "$log" | grep -q "FAULT_INJECTION: forcing a failure"; then
 				nowarn=$((nowarn + 1)) tol="$tol $n"

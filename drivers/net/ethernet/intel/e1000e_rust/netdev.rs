@@ -28,10 +28,11 @@ use crate::{
 };
 use core::sync::atomic::{
     AtomicBool, AtomicU32, AtomicU64,
-    Ordering::{Acquire, Relaxed, Release},
+    Ordering::{Relaxed, SeqCst},
 };
 use kernel::{
     c_str,
+    delay::msleep,
     irq::{self, IrqReturn},
     net::{
         dev::{
@@ -131,8 +132,10 @@ pub(crate) struct Nic {
     tx_count: AtomicU32,
     /// Set while the device resets under a running interface (a ring
     /// resize): its statistics registers are not read then, as the C
-    /// driver skips them while resetting.
+    /// driver skips them while resetting. `stats_readers` counts the
+    /// readers past that check, whom the reset waits for.
     resetting: AtomicBool,
+    stats_readers: AtomicU32,
     counters: Counters,
 }
 
@@ -149,6 +152,7 @@ impl Nic {
             rx_count: AtomicU32::new(RING_DEFAULT),
             tx_count: AtomicU32::new(RING_DEFAULT),
             resetting: AtomicBool::new(false),
+            stats_readers: AtomicU32::new(0),
             counters: Counters::default(),
         }? Error)
     }
@@ -156,10 +160,16 @@ impl Nic {
     /// Adds what the device's statistics registers counted since they were
     /// last read.
     fn update_hw_stats(&self, regs: &Regs<'_>) {
-        if self.resetting.load(Acquire) {
+        // Announced before the check (both sequentially consistent, as in
+        // `stop_rings`): either this reader sees the reset coming, or the
+        // reset sees this reader and waits for it.
+        self.stats_readers.fetch_add(1, SeqCst);
+        if self.resetting.load(SeqCst) {
+            self.stats_readers.fetch_sub(1, SeqCst);
             return;
         }
         let s = regs.take_rx_stats();
+        self.stats_readers.fetch_sub(1, SeqCst);
         let c = &self.counters;
         c.hw_missed.fetch_add(u64::from(s.missed), Relaxed);
         c.hw_crc.fetch_add(u64::from(s.crc), Relaxed);
@@ -345,9 +355,15 @@ impl Nic {
         dev.tx_disable();
         // What the device counted until now, before the reset clears it.
         self.update_hw_stats(&self.hw.regs());
-        self.resetting.store(true, Release);
+        // No statistics read runs during the reset: new readers see the
+        // flag, and those already past it are waited for (a few register
+        // reads each).
+        self.resetting.store(true, SeqCst);
+        while self.stats_readers.load(SeqCst) != 0 {
+            msleep(1);
+        }
         let stopped = self.hw.regs().stop_dma().is_ok();
-        self.resetting.store(false, Release);
+        self.resetting.store(false, SeqCst);
         // One lock at a time: the poll holds the receive lock while the
         // stack may transmit (and so take the transmit lock) from GRO.
         let tx = with_bh_disabled(|| self.tx.lock().take());
