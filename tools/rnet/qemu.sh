@@ -94,10 +94,12 @@ esac
 # keep the largest threshold (120 s) as a margin; the fault suite lowers it
 # for its own trigger.
 [ "$RNET_DEBUG" = 1 ] && append="watchdog_thresh=60${append:+ $append}"
+# log_buf_len: room for what a test keeps off the console and reads back
+# (rust_open_fail_each's stacks, about 160 of them).
 qemu=(qemu-system-x86_64 -accel tcg -machine pc -cpu max,la57=off -smp "$smp" -m "$mem"
 	-nodefaults -no-user-config -display none -no-reboot
 	-kernel "$kernel" -initrd "$work/initrd"
-	-append "console=ttyS0 panic=-1 oops=panic rdinit=/init acpi=noirq${append:+ $append}"
+	-append "console=ttyS0 panic=-1 oops=panic rdinit=/init acpi=noirq log_buf_len=8M${append:+ $append}"
 	-serial "file:$console"
 	"${netargs[@]}")
 

@@ -312,9 +312,9 @@ ring_lens() {
 # size below 64 raised to it, every size rounded up to a multiple of 8,
 # one above 4096 refused by the core with the sizes kept). While the
 # interface runs, each change makes new rings and restarts the device on
-# them, under a TCP stream that must stay intact (packets in flight at a
-# restart are dropped and sent again) and keep flowing, at each size long
-# enough for both of A's rings to go all the way round. While it is down, the next
+# them, under a TCP stream each way that must stay intact (packets in
+# flight at a restart are dropped and sent again) and keep flowing, at each
+# size long enough for both of A's rings to go all the way round. While it is down, the next
 # open takes the sizes. The device's ring lengths (ethtool -d) follow.
 rust_ringparam() {
 	ringparam_checks
@@ -330,21 +330,30 @@ rust_ringparam() {
 }
 
 ringparam_checks() {
-	local sz pid spid out err=
+	local sz pid spid pid2 spid2 out big err=
 	[ "$(ring_sizes $NS_A "$IF_A" max)" = "4096 4096" ] ||
 		fail "ethtool -g maximums: $(ring_sizes $NS_A "$IF_A" max)" || return
 	[ "$(ring_sizes $NS_A "$IF_A")" = "256 256" ] && [ "$(ring_lens $NS_A "$IF_A")" = "256 256" ] ||
 		fail "rings at first: $(ring_sizes $NS_A "$IF_A"), device $(ring_lens $NS_A "$IF_A")" ||
 		return
-	# A stream longer than the test, checked byte for byte as it comes
-	# (the receiver stops at the first wrong byte); stopped at the end.
-	# (Not through in_a and in_b: $! must be xfer's own pid, to stop it.)
+	# Streams longer than the test, one each way, checked byte for byte as
+	# they come (a receiver stops at the first wrong byte); stopped at the
+	# end. (Not through in_a and in_b: $! must be xfer's own pid, to stop
+	# it.)
 	ip netns exec $NS_B xfer tcp-recv 5001 4000000000 > /tmp/.rnet_recv.out 2>&1 &
 	pid=$!
+	ip netns exec $NS_A xfer tcp-recv 5002 4000000000 > /tmp/.rnet_recv2.out 2>&1 &
+	pid2=$!
 	ip netns exec $NS_A xfer tcp-send $IP_B 5001 4000000000 > /tmp/.rnet_send.out 2>&1 &
 	spid=$!
+	ip netns exec $NS_B xfer tcp-send $IP_A 5002 4000000000 > /tmp/.rnet_send2.out 2>&1 &
+	spid2=$!
 	sleep 1
-	for sz in "64 128" "104 72" "4096 4096" "1024 64" "256 256"; do
+	# The largest rings take long to fill in the debug flavour (KASAN):
+	# 2048 there, past a page of table all the same.
+	big=4096
+	[ "$(cat /rnet/flavour 2> /dev/null)" = debug ] && big=2048
+	for sz in "64 128" "104 72" "$big $big" "1024 64" "256 256"; do
 		set -- $sz
 		if ! in_a ethtool -G "$IF_A" rx $1 tx $2; then
 			err="ethtool -G rx $1 tx $2 failed"
@@ -352,8 +361,8 @@ ringparam_checks() {
 		fi
 		out="$(ring_sizes $NS_A "$IF_A") / $(ring_lens $NS_A "$IF_A")"
 		[ "$out" = "$1 $2 / $1 $2" ] || { err="after ethtool -G rx $1 tx $2: $out"; break; }
-		# The stream goes on: each ring wraps (A sends the data and
-		# receives the ACKs), seen as its head register going down.
+		# The streams go on: each of A's rings wraps, seen as its head
+		# register going down.
 		if ! ring_wraps 30; then
 			err="rx $1 tx $2: in 30 s, $RW_SEEN"
 			break
@@ -361,9 +370,11 @@ ringparam_checks() {
 		diag "rx $1 tx $2: ethtool -g and the device: $out; each ring went round"
 	done
 	kill -0 $pid 2> /dev/null ||
-		err="${err:-the receiver ended: $(cat /tmp/.rnet_recv.out)}"
-	kill $pid $spid 2> /dev/null
-	wait $pid $spid
+		err="${err:-B's receiver ended: $(cat /tmp/.rnet_recv.out)}"
+	kill -0 $pid2 2> /dev/null ||
+		err="${err:-A's receiver ended: $(cat /tmp/.rnet_recv2.out)}"
+	kill $pid $spid $pid2 $spid2 2> /dev/null
+	wait $pid $spid $pid2 $spid2
 	[ -z "$err" ] || fail "$err" || return
 	# Raised and rounded; too large refused, nothing changed.
 	in_a ethtool -G "$IF_A" rx 100 tx 10 || fail "ethtool -G rx 100 tx 10 failed" || return
@@ -1136,12 +1147,13 @@ rx_all_lent() {
 # allocation had a fallback in the kernel: a slab's page of a higher
 # order, the page fragment cache's 32 KiB page, kvmalloc's kmalloc past a
 # page, kmemleak's metadata. Those callers ask with __GFP_NOWARN, whose
-# failures fault injection does not log (verbose 1 logs the others); or it
+# failures fault injection does not log (it logs the others); or it
 # was the interrupt core's /proc/irq/N/NAME directory, best effort, then
 # missing; or krealloc's try inside kvrealloc, which then tries kvmalloc
 # (a table of a page or less: at 64 descriptors, the rings' tables), told
-# by the stack of the same open run again (ofe_traced). Any other failure
-# an open survived is an error swallowed. Kept out (reject range): allocations under the
+# by the failure's stack (fault injection's verbose 2, with the console's
+# log level at 1 for the sweep). Any other failure an open survived is an
+# error swallowed. Kept out (reject range): allocations under the
 # percpu allocator (page allocator), which dumps a stack on failure, and
 # under radix_tree_insert (slab), where DMA-API debugging turns itself off
 # when its cacheline tracking fails.
@@ -1149,9 +1161,26 @@ OFE_CMD=/tmp/.rnet_ofe.cmd
 OFE_ERRF=/tmp/.rnet_ofe.err
 
 rust_open_fail_each() {
+	local lvl rest reports
 	OFE_PID=
+	# Each injected failure prints a stack (to tell the fallbacks apart),
+	# to the kernel log only: the console scan takes any stack for a
+	# report. The sweep's part of the log is scanned for reports below.
+	read -r lvl rest < /proc/sys/kernel/printk
+	echo 1 > /proc/sys/kernel/printk
 	open_fail_each_checks
 	local rc=$?
+	echo $lvl > /proc/sys/kernel/printk
+	# What the console scan looks for (tools/rnet/scanlogs.sh), in the
+	# lines that are not stack frames: the sweep's log must have none.
+	if [ -n "$OFE_PID" ]; then
+		reports=$(dmesg | sed -n "/rnet: open_fail_each $OFE_PID N=1000000\$/,\$p")
+		[ -n "$reports" ] || { diag "no sweep in the kernel log (wrapped?)"; rc=1; }
+		reports=$(echo "$reports" |
+			grep -vE '^\[[ 0-9.]*\] +(\? )?[A-Za-z_][A-Za-z0-9_.]*\+0x|<TASK>|</TASK>|Call Trace:' |
+			grep -E "$OFE_REPORTS" | head -n 3)
+		[ -z "$reports" ] || { diag "reports in the sweep's kernel log: $reports"; rc=1; }
+	fi
 	if [ -n "$OFE_PID" ]; then
 		echo 0 > /proc/$OFE_PID/fail-nth 2> /dev/null
 		exec 3>&-
@@ -1197,8 +1226,8 @@ ofe_faults() {
 		echo ${r% *} > $p/reject-start
 		echo ${r#* } > $p/reject-end
 		echo 0 > $p/verbose_ratelimit_interval_ms
-		echo 1 > $p/verbose
-		[ "$(cat $p/verbose)" = 1 ] || fail "$p/verbose does not read 1" || return
+		echo 2 > $p/verbose
+		[ "$(cat $p/verbose)" = 2 ] || fail "$p/verbose does not read 2" || return
 	done
 }
 
@@ -1235,7 +1264,7 @@ ofe_open() {
 }
 
 # The reports of tools/rnet/scanlogs.sh but the stack (Call Trace), which
-# ofe_traced prints for itself.
+# rust_open_fail_each has fault injection print for every failure.
 OFE_REPORTS='Oops|BUG:|WARNING:|KASAN:|UBSAN:|kmemleak: [0-9]+ new suspected|unreferenced object'
 OFE_REPORTS="$OFE_REPORTS|memory leak detector disabled|possible (circular|recursive) locking"
 OFE_REPORTS="$OFE_REPORTS|inconsistent lock state|INFO: task .* blocked|general protection fault"
@@ -1243,42 +1272,13 @@ OFE_REPORTS="$OFE_REPORTS|Kernel panic|stalls? on|stall on CPU|kthread starved|h
 OFE_REPORTS="$OFE_REPORTS|DMA-API: [^ ]+ [^ ]+: [a-z]|dma-debug disabled|NETDEV WATCHDOG"
 OFE_REPORTS="$OFE_REPORTS|transmit queue [0-9]+ timed out|waiting for|leaking|printk messages dropped"
 
-# ofe_traced N: after an open that survived the logged failure of its Nth
-# allocation (the interface up), the same open again, down first, with a
-# stack printed for the failure. Succeeds if this open survives too and
-# the failed allocation was krealloc's try inside kvrealloc, which then
-# tries kvmalloc: a table of a page or less (KVVec), whose first failure
-# is logged and not an error. Otherwise says what happened and fails.
-# The stack goes to the kernel log only, not to the console, whose scan
-# takes any stack for a report (console_loglevel 1 for that open); the
-# test checks that open's part of the log for reports itself.
-ofe_traced() {
-	local a rc=0 frames lvl rest
-	ofe_ip link set dev "$IF_A" down || return
-	read -r lvl rest < /proc/sys/kernel/printk
-	echo 1 > /proc/sys/kernel/printk
-	for a in fail_page_alloc failslab; do echo 2 > $FI/$a/verbose; done
-	ofe_open $1 traced || rc=1
-	for a in fail_page_alloc failslab; do echo 1 > $FI/$a/verbose; done
-	echo $lvl > /proc/sys/kernel/printk
-	[ $rc = 0 ] || return
-	# What the console scan looks for (tools/rnet/scanlogs.sh), but the
-	# stack itself, in the lines that are not stack frames.
-	a=$(dmesg | sed -n "/rnet: open_fail_each $OFE_PID N=$1 traced\$/,\$p" |
-		grep -vE '^\[[ 0-9.]*\] +(\? )?[A-Za-z_][A-Za-z0-9_.]*\+0x|<TASK>|</TASK>|Call Trace:' |
-		grep -E "$OFE_REPORTS" | head -n 3)
-	[ -z "$a" ] || { fail "N=$1, again: a report while the console was quiet: $a"; return 1; }
-	[ "$OFE_LEFT" = 0 ] || fail "N=$1, again: the open made fewer than $1 allocations" || return
-	[ -z "$OFE_ERR" ] || fail "N=$1, again: this open failed ($OFE_ERR): not the same allocation" ||
-		return
-	# The reliable frames (no "?") of the first stack after the marker.
-	frames=$(dmesg | sed -n "/rnet: open_fail_each $OFE_PID N=$1 traced\$/,\$p" | awk '
-		/FAULT_INJECTION: forcing a failure/ { on = 1; next }
+# ofe_frames: the reliable frames (no "?") of the first stack in the
+# kernel log on standard input after a fault injection's message.
+ofe_frames() {
+	awk '/FAULT_INJECTION: forcing a failure/ { on = 1; next }
 		on && /<\/TASK>/ { exit }
-		on && / [a-zA-Z_][a-zA-Z0-9_.]*\+0x/ && !/ \? / { sub(/\+0x.*/, ""); print $NF }')
-	case " $(echo $frames) " in *" krealloc_noprof kvrealloc_noprof "*) return 0 ;; esac
-	fail "N=$1: the open succeeded though its allocation $1 failed, not one with a fallback:" \
-		"an error was swallowed; stack: $(echo "$frames" | head -n 8 | tr '\n' ' ')"
+		on && / [a-zA-Z_][a-zA-Z0-9_.]*\+0x/ && !/ \? / { sub(/\+0x.*/, ""); print $NF }' |
+		tr '\n' ' '
 }
 
 # A's flags and operstate, read in the /sys the batch ip mounted for its
@@ -1321,7 +1321,7 @@ ofe_irq_dirs() {
 }
 
 open_fail_each_checks() {
-	local ring pci pid m0 dirs actions step tail cap n log name
+	local ring pci pid m0 dirs actions step tail cap n log name frames
 	local tried=0 failed=0 nowarn=0 irqproc=0 maxfail=0 err1= tol= pinged=0 survived retried=0
 	# The least rings (ethtool -G), so that there are fewer N: the same
 	# allocations, 64 receive buffers and transmit fragment tables instead
@@ -1418,7 +1418,18 @@ open_fail_each_checks() {
 						"$actions interrupt handlers" || return
 				irqproc=$((irqproc + 1)) tol="$tol $n(/proc/irq)"
 			else
-				ofe_traced $n || return
+				# krealloc's try inside kvrealloc, which then tries
+				# kvmalloc: a table of a page or less, whose first
+				# failure is logged and not an error.
+				frames=" $(echo "$log" | ofe_frames)"
+				case $frames in
+				*" krealloc_noprof kvrealloc_noprof "*) ;;
+				*)
+					fail "N=$n: the open succeeded though its allocation $n failed," \
+						"not one with a fallback: an error was swallowed; stack:" \
+						"$(echo $frames | cut -d' ' -f1-8)"
+					return ;;
+				esac
 				retried=$((retried + 1)) tol="$tol $n(kvrealloc)"
 			fi
 		fi
