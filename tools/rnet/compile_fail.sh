@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Compile-fail cases for the kernel crate's types (the kernel's doc-tests
-# cannot run `compile_fail`): every tools/rnet/compile_fail/NAME.rs is a
-# small module whose misuse of an abstraction (a lifetime brand, a context
-# a type carries) must be refused. Above the offending line, two comments:
+# cannot run `compile_fail`): every tools/rnet/compile_fail/NAME.rs holds a
+# misuse of an abstraction (a lifetime brand, a context a type carries)
+# that must be refused; this script puts it in a module of its own (the
+# prelude, `module!` and an empty module type come first). Above the
+# offending line, two comments:
 #
 #   // ERROR: MESSAGE      what rustc must report, at the line below
 #   // OK: CODE            a correct line for its place
@@ -32,6 +34,18 @@ cases=$(ls "$HERE"/compile_fail/*.rs 2>/dev/null)
 
 mkdir -p "$work/fail" "$work/ok"
 bad=0
+
+# module NAME: what comes before a case's own lines ($head lines).
+module() {
+	cat <<-EOT
+	#![allow(dead_code, unused_variables, unused_imports)]
+	use kernel::prelude::*;
+	module! { type: Case, name: "cf_$1", author: "rnet developers", description: "rnet compile-fail case", license: "GPL", }
+	struct Case;
+	impl kernel::Module for Case { fn init(_m: &'static ThisModule) -> Result<Self> { Ok(Case) } }
+	EOT
+}
+head=$(module x | wc -l)
 for f in $cases; do
 	name=$(basename "$f" .rs)
 	# The marked line's number, MESSAGE and CODE, from the first ERROR
@@ -49,12 +63,13 @@ for f in $cases; do
 		bad=1
 		continue
 	fi
-	cp "$f" "$work/fail/$name.rs"
+	{ module $name; cat "$f"; } > "$work/fail/$name.rs"
 	line=$(sed -n 1p "$work/$name.mark")
 	code=$(sed -n 3p "$work/$name.mark")
 	# The OK variant: the marked line's indentation, then CODE.
-	awk -v l="$line" -v code="$code" 'NR == l { match($0, /^[ \t]*/); $0 = substr($0, 1, RLENGTH) code } { print }' \
-		"$f" > "$work/ok/$name.rs"
+	{ module $name; awk -v l="$line" -v code="$code" \
+		'NR == l { match($0, /^[ \t]*/); $0 = substr($0, 1, RLENGTH) code } { print }' "$f"; } \
+		> "$work/ok/$name.rs"
 	echo "obj-m += $name.o" >> "$work/fail/Kbuild"
 	echo "obj-m += $name.o" >> "$work/ok/Kbuild"
 done
@@ -68,7 +83,8 @@ make -k -j1 -s -C "$KSRC" O="$KBUILD" LLVM=1 M="$work/ok" modules > "$work/ok.ou
 for f in $cases; do
 	name=$(basename "$f" .rs)
 	[ -f "$work/$name.mark" ] || continue
-	line=$(sed -n 1p "$work/$name.mark")
+	# The marked line in the module built.
+	line=$(($(sed -n 1p "$work/$name.mark") + head))
 	msg=$(sed -n 2p "$work/$name.mark")
 	# Every error of this file's: "LINE<TAB>MESSAGE", located by the
 	# first "-->" after the error line.
@@ -89,7 +105,7 @@ for f in $cases; do
 	elif [ ! -f "$work/ok/$name.o" ]; then
 		why="the OK variant does not build"
 	else
-		echo "ok $name: line $line: $(printf '%s\n' "$errs" | cut -f 2- | grep -F -- "$msg" | head -n 1)"
+		echo "ok $name: line $((line - head)): $(printf '%s\n' "$errs" | cut -f 2- | grep -F -- "$msg" | head -n 1)"
 		continue
 	fi
 	echo "not ok $name: $why"
