@@ -1167,20 +1167,24 @@ rust_open_fail_each() {
 	# to the kernel log only: the console scan takes any stack for a
 	# report. The sweep's part of the log is scanned for reports below.
 	read -r lvl rest < /proc/sys/kernel/printk
+	# Put back however this shell ends.
+	trap "echo $lvl > /proc/sys/kernel/printk" EXIT
 	echo 1 > /proc/sys/kernel/printk
+	OFE_START="rnet: open_fail_each start $$.$(date +%s)"
+	echo "$OFE_START" > /dev/kmsg
 	open_fail_each_checks
 	local rc=$?
 	echo $lvl > /proc/sys/kernel/printk
+	trap - EXIT
 	# What the console scan looks for (tools/rnet/scanlogs.sh), in the
 	# lines that are not stack frames: the sweep's log must have none.
-	if [ -n "$OFE_PID" ]; then
-		reports=$(dmesg | sed -n "/rnet: open_fail_each $OFE_PID N=1000000\$/,\$p")
-		[ -n "$reports" ] || { diag "no sweep in the kernel log (wrapped?)"; rc=1; }
-		reports=$(echo "$reports" |
-			grep -vE '^\[[ 0-9.]*\] +(\? )?[A-Za-z_][A-Za-z0-9_.]*\+0x|<TASK>|</TASK>|Call Trace:' |
-			grep -E "$OFE_REPORTS" | head -n 3)
-		[ -z "$reports" ] || { diag "reports in the sweep's kernel log: $reports"; rc=1; }
-	fi
+	# From before anything of the test ran with the console quiet.
+	reports=$(dmesg | sed -n "/$OFE_START\$/,\$p")
+	[ -n "$reports" ] || { diag "no start marker in the kernel log (wrapped?)"; rc=1; }
+	reports=$(echo "$reports" |
+		grep -vE '^\[[ 0-9.]*\] +(\? )?[A-Za-z_][A-Za-z0-9_.]*\+0x|<TASK>|</TASK>|Call Trace:' |
+		grep -E "$OFE_REPORTS" | head -n 3)
+	[ -z "$reports" ] || { diag "reports in the sweep's kernel log: $reports"; rc=1; }
 	if [ -n "$OFE_PID" ]; then
 		echo 0 > /proc/$OFE_PID/fail-nth 2> /dev/null
 		exec 3>&-
