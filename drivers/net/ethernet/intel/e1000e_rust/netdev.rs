@@ -305,12 +305,12 @@ impl Nic {
         Ok(())
     }
 
-    /// Allocates rings of the sizes `ethtool -G` set, receive buffers
+    /// Allocates rings of `rx` and `tx` descriptors, receive buffers
     /// included.
-    fn alloc_rings(&self, dev: &Device<Self>) -> Result<(TxRing, RxRing)> {
+    fn alloc_rings(dev: &Device<Self>, rx: u32, tx: u32) -> Result<(TxRing, RxRing)> {
         // CAST: ring sizes are at most `RING_MAX`.
-        let tx = TxRing::new(dev.parent(), self.tx_count.load(Relaxed) as usize)?;
-        let rx = RxRing::new(dev.parent(), self.rx_count.load(Relaxed) as usize, || {
+        let tx = TxRing::new(dev.parent(), tx as usize)?;
+        let rx = RxRing::new(dev.parent(), rx as usize, || {
             dev.alloc_skb_ip_align(RX_BUF_LEN)
         })?;
         Ok((tx, rx))
@@ -396,27 +396,17 @@ impl Nic {
     /// The interrupt handlers stay; the queued packets of the old transmit
     /// ring are dropped, as the C driver's are.
     fn resize_running(&self, dev: &Device<Self>, rx: u32, tx: u32) -> Result {
-        let (old_rx, old_tx) = (self.rx_count.load(Relaxed), self.tx_count.load(Relaxed));
-        self.rx_count.store(rx, Relaxed);
-        self.tx_count.store(tx, Relaxed);
-        let rings = match self.alloc_rings(dev) {
-            Ok(rings) => rings,
-            Err(e) => {
-                self.rx_count.store(old_rx, Relaxed);
-                self.tx_count.store(old_tx, Relaxed);
-                return Err(e);
-            }
-        };
+        let rings = Self::alloc_rings(dev, rx, tx)?;
         if self.stop_rings(dev).is_none() {
-            // The device never ran on the new rings, and nothing runs on
-            // this device until it is taken down and up again (which
-            // resets it again).
+            // The device never ran on the new rings (the sizes stay), and
+            // nothing runs on this device until it is taken down and up
+            // again (which resets it again).
             drop(rings);
-            self.rx_count.store(old_rx, Relaxed);
-            self.tx_count.store(old_tx, Relaxed);
             dev.carrier_off();
             return Err(EIO);
         }
+        self.rx_count.store(rx, Relaxed);
+        self.tx_count.store(tx, Relaxed);
         self.start_rings(dev, rings.0, rings.1);
         if let Err(e) = self.start_polling(dev) {
             // Cannot happen while the interface runs (`Napi::enable`
@@ -496,7 +486,8 @@ impl irq::Handler for IrqHandler {
 impl DeviceOperations for Nic {
     fn open(dev: &Device<Self>) -> Result {
         let nic = dev.data();
-        let (tx, rx) = nic.alloc_rings(dev)?;
+        let (tx, rx) =
+            Self::alloc_rings(dev, nic.rx_count.load(Relaxed), nic.tx_count.load(Relaxed))?;
         nic.start_rings(dev, tx, rx);
         if let Err(e) = nic.request_irqs(dev) {
             nic.teardown(dev);
