@@ -1325,7 +1325,7 @@ ofe_irq_dirs() {
 }
 
 open_fail_each_checks() {
-	local ring pci pid m0 dirs actions step tail cap n log name frames
+	local ring pci pid m0 dirs actions step tail cap n log name frames slack
 	local tried=0 failed=0 nowarn=0 irqproc=0 maxfail=0 err1= tol= pinged=0 survived retried=0
 	# The least rings (ethtool -G), so that there are fewer N: the same
 	# allocations, 64 receive buffers and transmit fragment tables instead
@@ -1458,10 +1458,14 @@ open_fail_each_checks() {
 	[ $maxfail -gt $ring ] ||
 		fail "no open failed past allocation $ring: the sweep did not reach the receive buffers" ||
 		return
-	# The last open made about as many allocations as the first (a few
-	# page fragment refills come and go).
-	[ $((n - OFE_LEFT)) -ge $((m0 - 16)) ] && [ $((n - OFE_LEFT)) -le $((m0 + 16)) ] ||
-		fail "the last open made $((n - OFE_LEFT)) allocations, the first $m0"
+	# The last open made about as many allocations as the first. Slab and
+	# page fragment refills under the driver's allocations count too, and
+	# come and go: a few in the default flavour; in the debug flavour,
+	# where KASAN's quarantine holds freed objects back, unarmed opens
+	# made 314 to 341 (m0 326). An eighth of m0, 16 at least.
+	slack=$((m0 / 8)); [ $slack -ge 16 ] || slack=16
+	[ $((n - OFE_LEFT)) -ge $((m0 - slack)) ] && [ $((n - OFE_LEFT)) -le $((m0 + slack)) ] ||
+		fail "the last open made $((n - OFE_LEFT)) allocations, the first $m0 (at most $slack apart)"
 }
 
 rust_reload_cycles() {
