@@ -330,7 +330,7 @@ rust_ringparam() {
 }
 
 ringparam_checks() {
-	local sz pid spid pid2 spid2 out big err=
+	local sz pid spid pid2 spid2 out sizes err=
 	[ "$(ring_sizes $NS_A "$IF_A" max)" = "4096 4096" ] ||
 		fail "ethtool -g maximums: $(ring_sizes $NS_A "$IF_A" max)" || return
 	[ "$(ring_sizes $NS_A "$IF_A")" = "256 256" ] && [ "$(ring_lens $NS_A "$IF_A")" = "256 256" ] ||
@@ -349,25 +349,36 @@ ringparam_checks() {
 	ip netns exec $NS_B xfer tcp-send $IP_A 5002 4000000000 > /tmp/.rnet_send2.out 2>&1 &
 	spid2=$!
 	sleep 1
-	# The largest rings take long to fill in the debug flavour (KASAN):
-	# 2048 there, past a page of table all the same.
-	big=4096
-	[ "$(cat /rnet/flavour 2> /dev/null)" = debug ] && big=2048
-	for sz in "64 128" "104 72" "$big $big" "1024 64" "256 256"; do
-		set -- $sz
+	# Sizes at the least, not powers of two, the largest, one ring small
+	# and the other large, and back. In the debug flavour, where each
+	# resize under the two streams takes about 18 s, three: not a power of
+	# two with the transmit ring at its least, 2048 (past a page of table
+	# all the same: the largest take long to fill under KASAN) and back.
+	sizes="64:128 104:72 4096:4096 1024:64 256:256"
+	[ "$(cat /rnet/flavour 2> /dev/null)" = debug ] && sizes="104:64 2048:2048 256:256"
+	for sz in $sizes; do
+		set -- ${sz%:*} ${sz#*:}
 		if ! in_a ethtool -G "$IF_A" rx $1 tx $2; then
 			err="ethtool -G rx $1 tx $2 failed"
 			break
 		fi
 		out="$(ring_sizes $NS_A "$IF_A") / $(ring_lens $NS_A "$IF_A")"
 		[ "$out" = "$1 $2 / $1 $2" ] || { err="after ethtool -G rx $1 tx $2: $out"; break; }
-		# The streams go on: each of A's rings wraps, seen as its head
-		# register going down.
+		# The streams go on, both of them: each of A's rings wraps,
+		# seen as its head register going down, and each stream moves
+		# (A's transmit ring would also wrap on the ACKs of B's stream
+		# alone, its receive ring on those of A's).
+		set -- $1 $2 $(stream_bytes)
 		if ! ring_wraps 30; then
 			err="rx $1 tx $2: in 30 s, $RW_SEEN"
 			break
 		fi
-		diag "rx $1 tx $2: ethtool -g and the device: $out; each ring went round"
+		if ! wait_for 10 streams_moved $3 $4; then
+			err="rx $1 tx $2: the streams moved $(streams_delta $3 $4) bytes (A to B, B to A)"
+			break
+		fi
+		diag "rx $1 tx $2: ethtool -g and the device: $out; each ring went round," \
+			"the streams moved $(streams_delta $3 $4) bytes"
 	done
 	kill -0 $pid 2> /dev/null ||
 		err="${err:-B's receiver ended: $(cat /tmp/.rnet_recv.out)}"
@@ -395,6 +406,33 @@ ringparam_checks() {
 	ping_all $NS_A 2 $IP_B > /dev/null || fail "no ping on 512/256 rings" || return
 	in_a ethtool -G "$IF_A" rx 256 tx 256 || return
 	ping_all $NS_A 2 $IP_B > /dev/null || fail "no ping after the last resize"
+}
+
+# stream_bytes: the bytes of rust_ringparam's two streams so far, as A's
+# sockets count them: A's to B acknowledged (port 5001), B's to A received
+# (port 5002). 0 for a stream with no socket.
+stream_bytes() {
+	ip netns exec $NS_A ss -tinH state established '( dport = :5001 or sport = :5002 )' |
+		awk '{ for (i = 1; i <= NF; i++) {
+				if ($i ~ /:5001$/ && i == NF) cur = "tx"
+				else if ($i ~ /:5002$/ && i == NF - 1) cur = "rx"
+				if (cur == "tx" && $i ~ /^bytes_acked:/) { sub(/.*:/, "", $i); tx = $i; cur = "" }
+				if (cur == "rx" && $i ~ /^bytes_received:/) { sub(/.*:/, "", $i); rx = $i; cur = "" }
+			} }
+			END { print tx + 0, rx + 0 }'
+}
+
+# streams_delta TX0 RX0: how far each stream went since stream_bytes said
+# TX0 RX0.
+streams_delta() {
+	set -- $1 $2 $(stream_bytes)
+	echo "$(($3 - $1)) $(($4 - $2))"
+}
+
+# streams_moved TX0 RX0: each stream moved 256 kB or more since.
+streams_moved() {
+	set -- $(streams_delta $1 $2)
+	[ $1 -ge 262144 ] && [ $2 -ge 262144 ]
 }
 
 # ring_wraps SECONDS: within SECONDS, both of A's rings wrap: the device's
