@@ -8,6 +8,8 @@
 #                by RNET_LINT=1) has no warning in a project file;
 #   checkpatch - checkpatch.pl --strict passes on the project's C files and
 #                on every patch of the series;
+#   no_quiet_alloc - no kernel code of the project asks for __GFP_NOWARN,
+#                __GFP_NORETRY or GFP_NOWAIT (rust_open_fail_each relies on it);
 #   results_parser - results.py counts made-up consoles right
 #                (tools/rnet/results_test.sh): later KUnit runs, guest exit
 #                statuses, missing tests;
@@ -56,7 +58,7 @@ result() {	# name ok|fail [diagnostics file]
 cf_cases=$(cd "$TOP/tools/rnet/compile_fail" 2>/dev/null && ls *.rs 2>/dev/null | sed 's/\.rs$//')
 
 echo "KTAP version 1"
-echo "1..$((7 + $(echo $cf_cases | wc -w)))"
+echo "1..$((8 + $(echo $cf_cases | wc -w)))"
 out=$(mktemp)
 canary=$(mktemp -d)
 trap 'rm -rf "$out" "$canary"' EXIT
@@ -143,6 +145,26 @@ else
 	done
 fi
 if [ -s "$out" ]; then result helpers_used fail "$out"; else result helpers_used ok; fi
+
+# No rnet code asks for an allocation whose failure is quiet or expected
+# (__GFP_NOWARN, __GFP_NORETRY, GFP_NOWAIT, which includes NOWARN): fault
+# injection logs no failure of those, and rust_open_fail_each accepts an
+# open that survived a failure it did not log as the kernel's own fallback
+# (page fragment and slab refills, kvmalloc's first try). Comments aside;
+# the lines the patches add included.
+quiet=$( (echo "$rs"; echo "$cfiles") | grep -vE '^tools/' | sort -u)
+if [ -z "$quiet" ]; then
+	echo "no kernel sources found" > "$out"
+	result no_quiet_alloc fail "$out"
+elif { for f in $quiet; do
+		sed -E 's://.*$::; s:/\*.*\*/::' "$f" | grep -nE 'NOWARN|NORETRY|GFP_NOWAIT' | sed "s|^|$f:|"
+	done
+	# What the patches add to the tree.
+	grep -nHE '^\+.*(NOWARN|NORETRY|GFP_NOWAIT)' patches/*.patch; } > "$out"; [ -s "$out" ]; then
+	result no_quiet_alloc fail "$out"
+else
+	result no_quiet_alloc ok
+fi
 
 # The counting of the results themselves, on consoles whose count is known.
 if bash "$TOP/tools/rnet/results_test.sh" "$KSRC" > "$out" 2>&1; then
