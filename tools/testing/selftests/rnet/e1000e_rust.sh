@@ -352,10 +352,10 @@ ringparam_checks() {
 	# Sizes at the least, not powers of two, the largest, one ring small
 	# and the other large, and back. In the debug flavour, where each
 	# resize under the two streams takes about 18 s, three: not a power of
-	# two with the transmit ring at its least, 2048 (past a page of table
+	# two with the transmit ring at its least, 1024 (past a page of table
 	# all the same: the largest take long to fill under KASAN) and back.
 	sizes="64:128 104:72 4096:4096 1024:64 256:256"
-	[ "$(cat /rnet/flavour 2> /dev/null)" = debug ] && sizes="104:64 2048:2048 256:256"
+	[ "$(cat /rnet/flavour 2> /dev/null)" = debug ] && sizes="104:64 1024:1024 256:256"
 	for sz in $sizes; do
 		set -- ${sz%:*} ${sz#*:}
 		if ! in_a ethtool -G "$IF_A" rx $1 tx $2; then
@@ -365,20 +365,23 @@ ringparam_checks() {
 		out="$(ring_sizes $NS_A "$IF_A") / $(ring_lens $NS_A "$IF_A")"
 		[ "$out" = "$1 $2 / $1 $2" ] || { err="after ethtool -G rx $1 tx $2: $out"; break; }
 		# The streams go on, both of them: each of A's rings wraps,
-		# seen as its head register going down, and each stream moves
-		# (A's transmit ring would also wrap on the ACKs of B's stream
-		# alone, its receive ring on those of A's).
-		set -- $1 $2 $(stream_bytes)
+		# seen as its head register going down, and each stream's data
+		# alone takes more than a lap of its ring of A's (A's transmit
+		# ring would also wrap on the ACKs of B's stream, its receive
+		# ring on those of A's): TX+1 descriptors of at most 8 KiB
+		# (MAX_PER_TXD), RX+1 frames of at most 1460 bytes of payload.
+		out="$out / $(stream_bytes)" || { err="rx $1 tx $2: $out"; break; }
+		set -- $1 $2 ${out##*/ } $((($2 + 1) * 8192)) $((($1 + 1) * 1460))
 		if ! ring_wraps 30; then
 			err="rx $1 tx $2: in 30 s, $RW_SEEN"
 			break
 		fi
-		if ! wait_for 10 streams_moved $3 $4; then
-			err="rx $1 tx $2: the streams moved $(streams_delta $3 $4) bytes (A to B, B to A)"
+		if ! wait_for 20 streams_moved $3 $4 $5 $6; then
+			err="rx $1 tx $2: the streams moved $(streams_delta $3 $4) bytes (A to B, B to A), want $5 $6"
 			break
 		fi
-		diag "rx $1 tx $2: ethtool -g and the device: $out; each ring went round," \
-			"the streams moved $(streams_delta $3 $4) bytes"
+		diag "rx $1 tx $2: ethtool -g and the device: ${out% / *}; each ring went round," \
+			"the streams moved $(streams_delta $3 $4) bytes (at least $5 $6)"
 	done
 	kill -0 $pid 2> /dev/null ||
 		err="${err:-B's receiver ended: $(cat /tmp/.rnet_recv.out)}"
@@ -409,30 +412,39 @@ ringparam_checks() {
 }
 
 # stream_bytes: the bytes of rust_ringparam's two streams so far, as A's
-# sockets count them: A's to B acknowledged (port 5001), B's to A received
-# (port 5002). 0 for a stream with no socket.
+# sockets count them: A's to B acknowledged (to port 5001), B's to A
+# received (on port 5002). Fails unless there is exactly one established
+# socket of each (ss prints a socket's line, then its information on lines
+# that start with a tab).
 stream_bytes() {
 	ip netns exec $NS_A ss -tinH state established '( dport = :5001 or sport = :5002 )' |
-		awk '{ for (i = 1; i <= NF; i++) {
-				if ($i ~ /:5001$/ && i == NF) cur = "tx"
-				else if ($i ~ /:5002$/ && i == NF - 1) cur = "rx"
-				if (cur == "tx" && $i ~ /^bytes_acked:/) { sub(/.*:/, "", $i); tx = $i; cur = "" }
-				if (cur == "rx" && $i ~ /^bytes_received:/) { sub(/.*:/, "", $i); rx = $i; cur = "" }
-			} }
-			END { print tx + 0, rx + 0 }'
+		awk '/^[^[:space:]]/ { cur = "" }
+			/^[^[:space:]]/ && $NF ~ /:5001$/ { cur = "tx"; ntx++ }
+			/^[^[:space:]]/ && $(NF - 1) ~ /:5002$/ { cur = "rx"; nrx++ }
+			/^[[:space:]]/ { for (i = 1; i <= NF; i++) {
+				if (cur == "tx" && $i ~ /^bytes_acked:/) { sub(/.*:/, "", $i); tx = $i }
+				if (cur == "rx" && $i ~ /^bytes_received:/) { sub(/.*:/, "", $i); rx = $i } } }
+			END { if (ntx != 1 || nrx != 1 || tx == "" || rx == "") {
+					print "ss shows " ntx + 0 " and " nrx + 0 " streams"; exit 1 }
+				print tx, rx }'
 }
 
 # streams_delta TX0 RX0: how far each stream went since stream_bytes said
 # TX0 RX0.
 streams_delta() {
-	set -- $1 $2 $(stream_bytes)
+	local b
+	b=$(stream_bytes) || { echo "$b"; return 1; }
+	set -- $1 $2 $b
 	echo "$(($3 - $1)) $(($4 - $2))"
 }
 
-# streams_moved TX0 RX0: each stream moved 256 kB or more since.
+# streams_moved TX0 RX0 TXMIN RXMIN: since, A's stream moved TXMIN bytes
+# or more and B's RXMIN or more.
 streams_moved() {
-	set -- $(streams_delta $1 $2)
-	[ $1 -ge 262144 ] && [ $2 -ge 262144 ]
+	local d
+	d=$(streams_delta $1 $2) || return
+	set -- $d $3 $4
+	[ $1 -ge $3 ] && [ $2 -ge $4 ]
 }
 
 # ring_wraps SECONDS: within SECONDS, both of A's rings wrap: the device's
@@ -1242,9 +1254,11 @@ rust_open_fail_each() {
 
 # ofe_faults on|off: (on) failslab and fail_page_alloc count every
 # allocation under e1000e_rust for fail-nth, sleeping or not, failing none
-# by themselves, and log each failure they inject into an allocation
-# without __GFP_NOWARN; the percpu allocator and radix_tree_insert are
-# left out. (off) Back to nothing and quiet.
+# by themselves, log each failure they inject into an allocation without
+# __GFP_NOWARN, and count their injected failures down from OFE_TIMES in
+# "times"; the percpu allocator and radix_tree_insert are left out. (off)
+# Back to nothing and quiet.
+OFE_TIMES=1000000
 ofe_faults() {
 	local a p r
 	if [ "$1" = off ]; then
@@ -1253,6 +1267,7 @@ ofe_faults() {
 			echo 0 > $FI/$a/verbose
 			echo 0 > $FI/$a/reject-start
 			echo 0 > $FI/$a/reject-end
+			echo -1 > $FI/$a/times
 		done
 		return 0
 	fi
@@ -1267,6 +1282,9 @@ ofe_faults() {
 		p=$FI/${a%:*}
 		echo ${r% *} > $p/reject-start
 		echo ${r#* } > $p/reject-end
+		# Each failure it injects takes one off (probability 0: none of
+		# its own), which tells which injector failed an allocation.
+		echo $OFE_TIMES > $p/times
 		echo 0 > $p/verbose_ratelimit_interval_ms
 		echo 2 > $p/verbose
 		[ "$(cat $p/verbose)" = 2 ] || fail "$p/verbose does not read 2" || return
@@ -1303,6 +1321,17 @@ ofe_open() {
 	read -r OFE_LEFT < /proc/$OFE_PID/fail-nth || OFE_LEFT=
 	echo 0 > /proc/$OFE_PID/fail-nth
 	[ -n "$OFE_LEFT" ] || fail "N=$1: cannot read the batch ip's fail-nth"
+}
+
+# ofe_injected: how many failures failslab and fail_page_alloc injected
+# since ofe_faults on, in that order.
+ofe_injected() {
+	local a t out=
+	for a in failslab fail_page_alloc; do
+		read -r t < $FI/$a/times || return
+		out="$out $((OFE_TIMES - t))"
+	done
+	echo $out
 }
 
 # The reports of tools/rnet/scanlogs.sh but the stack (Call Trace), which
@@ -1363,8 +1392,10 @@ ofe_irq_dirs() {
 }
 
 open_fail_each_checks() {
-	local ring pci pid m0 dirs actions step tail cap n log name frames slack
+	local ring pci pid m0 dirs actions step tail cap n log name frames slack last inj inj0 debug=
 	local tried=0 failed=0 nowarn=0 irqproc=0 maxfail=0 err1= tol= pinged=0 survived retried=0
+	local quietslab=0 retails=0
+	[ "$(cat /rnet/flavour 2> /dev/null)" = debug ] && debug=1
 	# The least rings (ethtool -G), so that there are fewer N: the same
 	# allocations, 64 receive buffers and transmit fragment tables instead
 	# of 256 each.
@@ -1411,12 +1442,12 @@ open_fail_each_checks() {
 	# (about 2.3 s an open) N samples that stretch instead, 5 times, each
 	# checked with a ping.
 	step=1 check=29
-	if [ "$(cat /rnet/flavour 2> /dev/null)" = debug ]; then
+	if [ -n "$debug" ]; then
 		step=$((m0 / 5)); [ $step -ge 16 ] || step=16; step=$((step | 1)) check=1
 	fi
 	tail=$((m0 - 32)); [ $tail -gt 12 ] || tail=13
 	cap=$((m0 + 64))
-	n=0
+	n=0 inj0=$(ofe_injected) || return
 	while :; do
 		if [ $n -lt 12 ] || [ $n -ge $tail ]; then
 			n=$((n + 1))
@@ -1426,11 +1457,30 @@ open_fail_each_checks() {
 		[ $n -le $cap ] || fail "opens still made $n allocations, the first one $m0" || return
 		tried=$((tried + 1)) survived=0
 		ofe_open $n || return
+		# Which injector failed allocation N (failslab, fail_page_alloc):
+		# exactly one of them, if it was reached.
+		inj=$(ofe_injected) || return
+		set -- $inj $inj0
+		inj0=$inj inj="$(($1 - $3)) $(($2 - $4))"
+		case "$OFE_LEFT:$inj" in
+		0:"1 0" | 0:"0 1" | [1-9]*:"0 0") ;;
+		*) fail "N=$n: fail-nth left $OFE_LEFT, failslab and fail_page_alloc injected $inj"; return ;;
+		esac
 		if [ "$OFE_LEFT" != 0 ]; then
 			# Fewer than N allocations: the end of the sweep.
 			[ -z "$OFE_ERR" ] || fail "N=$n: the open failed with nothing failing: $OFE_ERR" || return
 			ofe_usable "N=$n, not reached" || return
 			ofe_ip link set dev "$IF_A" down || return
+			last=$((n - OFE_LEFT))
+			# Each of the open's last 32 allocations failed one at a
+			# time (in steps, if this open made fewer than the first:
+			# refills come and go): its last 32 once more from there.
+			if [ $step -gt 1 ] && [ $((last - tail)) -lt 31 ] && [ $retails -lt 3 ]; then
+				retails=$((retails + 1)) tail=$((last - 32))
+				[ $tail -gt 12 ] || tail=13
+				n=$((tail - 1))
+				continue
+			fi
 			break
 		fi
 		if [ -n "$OFE_ERR" ]; then
@@ -1452,7 +1502,22 @@ open_fail_each_checks() {
 			wait_for 2 rx_all_lent $NS_A "$IF_A" ||
 				fail "N=$n: the open survived, its ring: $(rx_ring $NS_A "$IF_A")" || return
 			if ! echo "$log" | grep -q "FAULT_INJECTION: forcing a failure"; then
-				nowarn=$((nowarn + 1)) tol="$tol $n"
+				# Nothing logged: __GFP_NOWARN. The kernel's own
+				# fallbacks of those under the driver are page
+				# allocations (the page fragment cache's and the
+				# slab's larger first tries); a quiet slab one has
+				# none (__alloc_skb's data, say) but in the debug
+				# flavour (kmemleak's metadata, debugobjects' pool).
+				if [ "$inj" = "1 0" ]; then
+					[ -n "$debug" ] ||
+						fail "N=$n: the open survived the quiet failure of a slab" \
+							"allocation, which has no fallback: an error was swallowed" ||
+						return
+					quietslab=$((quietslab + 1)) tol="$tol $n(slab)"
+				else
+					tol="$tol $n"
+				fi
+				nowarn=$((nowarn + 1))
 			elif [ "$(ofe_irq_dirs $pci)" -lt "$dirs" ]; then
 				# Only the directory: every handler is there.
 				[ "$(ofe_irq_actions $pci)" = "$actions" ] ||
@@ -1489,10 +1554,10 @@ open_fail_each_checks() {
 		"$tried opens with a failure armed (N = 1-12, then in steps of $step, then each" \
 		"from $tail; $pinged checked with a ping):" \
 		"$failed failed with '$err1', the largest N that failed $maxfail, and at N=$n" \
-		"the open made $((n - OFE_LEFT)): none failed"
-	diag "$nowarn opens survived the failure of a __GFP_NOWARN allocation, $irqproc that" \
-		"of the interrupt core's /proc entry, $retried that of kvrealloc's first try" \
-		"${tol:+ (N =$tol)}"
+		"the open made $last: none failed ($retails times the last 32 again from there)"
+	diag "$nowarn opens survived the failure of a __GFP_NOWARN allocation ($quietslab of" \
+		"them a slab one), $irqproc that of the interrupt core's /proc entry, $retried" \
+		"that of kvrealloc's first try${tol:+ (N =$tol)}"
 	[ $maxfail -gt $ring ] ||
 		fail "no open failed past allocation $ring: the sweep did not reach the receive buffers" ||
 		return
@@ -1502,8 +1567,11 @@ open_fail_each_checks() {
 	# where KASAN's quarantine holds freed objects back, unarmed opens
 	# made 314 to 341 (m0 326). An eighth of m0, 16 at least.
 	slack=$((m0 / 8)); [ $slack -ge 16 ] || slack=16
-	[ $((n - OFE_LEFT)) -ge $((m0 - slack)) ] && [ $((n - OFE_LEFT)) -le $((m0 + slack)) ] ||
-		fail "the last open made $((n - OFE_LEFT)) allocations, the first $m0 (at most $slack apart)"
+	[ $last -ge $((m0 - slack)) ] && [ $last -le $((m0 + slack)) ] ||
+		fail "the last open made $last allocations, the first $m0 (at most $slack apart)" ||
+		return
+	[ $step = 1 ] || [ $((last - tail)) -ge 31 ] ||
+		fail "only $((last - tail + 1)) of the last open's final allocations failed one at a time"
 }
 
 rust_reload_cycles() {
