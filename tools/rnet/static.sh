@@ -148,7 +148,8 @@ if [ -s "$out" ]; then result helpers_used fail "$out"; else result helpers_used
 
 # No rnet code asks for an allocation whose failure is quiet or expected
 # (__GFP_NOWARN, __GFP_NORETRY, GFP_NOWAIT and GFP_TRANSHUGE*, which
-# include NOWARN): fault injection logs no failure of those, and
+# include NOWARN; vmalloc and the page allocations of dev_alloc_page and
+# page_pool, quiet inside): fault injection logs no failure of those, and
 # rust_open_fail_each accepts an open that survived an unlogged failure of
 # a page allocation (in the debug flavour of any) as the kernel's own
 # fallback (page fragment and slab refills; in the debug flavour also
@@ -157,12 +158,15 @@ if [ -s "$out" ]; then result helpers_used fail "$out"; else result helpers_used
 # macro or written as a number; the default flavour's run, which tells the
 # injector of each survival, fails on an unlogged slab one.
 quiet=$( (echo "$rs"; echo "$cfiles") | grep -vE '^tools/' | sort -u)
-quiet_re='NOWARN|NORETRY|GFP_NOWAIT|GFP_TRANSHUGE'
+quiet_re='NOWARN|NORETRY|GFP_NOWAIT|GFP_TRANSHUGE|\b(__)?(vmalloc|vzalloc|VVec|VBox|Vmalloc)\b'
+quiet_re="$quiet_re|\\b(__)?dev_alloc_pages?\\b|\\bpage_pool_(dev_)?alloc"
 if [ -z "$quiet" ] || [ ! -s patches/series ]; then
 	echo "no kernel sources or patch series found" > "$out"
 	result no_quiet_alloc fail "$out"
 elif { for f in $quiet; do
-		perl -0777 -pe 's{/\*.*?\*/}{ "\n" x ($& =~ tr/\n//) }gse; s{(?<!:)//[^\n]*}{}g' "$f" |
+		# One pass from the left: a string or character literal stays,
+		# a comment goes (its line breaks kept).
+		perl -0777 -pe 's{("(?:\\.|[^"\\])*"|'"'"'(?:\\.|[^'"'"'\\\n])'"'"')|//[^\n]*|/\*.*?\*/}{ defined $1 ? $1 : "\n" x ($& =~ tr/\n//) }gse' "$f" |
 			grep -nE "$quiet_re" | sed "s|^|$f:|"
 	done
 	# What the patches add to the tree.

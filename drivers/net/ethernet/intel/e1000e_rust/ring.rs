@@ -303,6 +303,17 @@ impl Drop for TxRing {
     }
 }
 
+// The least rings' tables fit in a page, so `kvmalloc` takes them from
+// the slab in one try, logged if it fails (beyond a page its first try is
+// quiet and falls back to vmalloc): rust_open_fail_each, which sweeps
+// opens at the least rings, takes a quiet slab failure for a swallowed
+// error.
+const _: () = {
+    let least = crate::netdev::RING_MIN as usize;
+    assert!(least * core::mem::size_of::<Option<TxPacket>>() <= kernel::page::PAGE_SIZE);
+    assert!(least * core::mem::size_of::<Option<MappedSkb>>() <= kernel::page::PAGE_SIZE);
+};
+
 pub(crate) struct RxRing {
     pub(crate) desc: CoherentAllocation<RawDesc>,
     /// What the buffers are mapped through.
