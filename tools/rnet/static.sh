@@ -164,9 +164,9 @@ if [ -z "$quiet" ] || [ ! -s patches/series ]; then
 	echo "no kernel sources or patch series found" > "$out"
 	result no_quiet_alloc fail "$out"
 elif { for f in $quiet; do
-		# One pass from the left: a string or character literal stays,
-		# a comment goes (its line breaks kept).
-		perl -0777 -pe 's{("(?:\\.|[^"\\])*"|'"'"'(?:\\.|[^'"'"'\\\n])'"'"')|//[^\n]*|/\*.*?\*/}{ defined $1 ? $1 : "\n" x ($& =~ tr/\n//) }gse' "$f" |
+		# One pass from the left: a string (raw ones too) or character
+		# literal stays, a comment goes (its line breaks kept).
+		perl -0777 -pe 's{((?<![A-Za-z0-9_])b?r(#*)".*?"\g{-1}|"(?:\\.|[^"\\])*"|'"'"'(?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|[0-7]{1,3}|.)|[^'"'"'\\\n])'"'"')|//[^\n]*|/\*.*?\*/}{ defined $1 ? $1 : "\n" x ($& =~ tr/\n//) }gse' "$f" |
 			grep -nE "$quiet_re" | sed "s|^|$f:|"
 	done
 	# What the patches add to the tree.

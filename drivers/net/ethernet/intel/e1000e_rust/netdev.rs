@@ -61,7 +61,7 @@ const RING_MULTIPLE: u32 = 8;
 /// threshold, or a stopped queue would never wake (it grows with
 /// `CONFIG_MAX_SKB_FRAGS`; 64 with the default of 17).
 // CAST: `TX_WAKE` is a few dozen.
-const TX_RING_MIN: u32 = {
+pub(crate) const TX_RING_MIN: u32 = {
     let least = (TX_WAKE as u32 + 1).next_multiple_of(RING_MULTIPLE);
     if least > RING_MIN {
         least

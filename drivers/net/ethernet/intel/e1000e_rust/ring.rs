@@ -309,9 +309,12 @@ impl Drop for TxRing {
 // opens at the least rings, takes a quiet slab failure for a swallowed
 // error.
 const _: () = {
-    let least = crate::netdev::RING_MIN as usize;
-    assert!(least * core::mem::size_of::<Option<TxPacket>>() <= kernel::page::PAGE_SIZE);
-    assert!(least * core::mem::size_of::<Option<MappedSkb>>() <= kernel::page::PAGE_SIZE);
+    let (tx, rx) = (
+        crate::netdev::TX_RING_MIN as usize,
+        crate::netdev::RING_MIN as usize,
+    );
+    assert!(tx * core::mem::size_of::<Option<TxPacket>>() <= kernel::page::PAGE_SIZE);
+    assert!(rx * core::mem::size_of::<Option<MappedSkb>>() <= kernel::page::PAGE_SIZE);
 };
 
 pub(crate) struct RxRing {
