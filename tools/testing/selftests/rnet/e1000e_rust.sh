@@ -1327,6 +1327,18 @@ ofe_open() {
 	[ -n "$OFE_LEFT" ] || fail "N=$1: cannot read the batch ip's fail-nth"
 }
 
+# ofe_failed WHAT: the open just made failed (its error in OFE_ERR): with
+# ENOMEM, leaving A down, and the next open (unarmed) works.
+ofe_failed() {
+	case $OFE_ERR in
+	*"Cannot allocate memory"*) ;;
+	*) fail "$1: the open failed with '$OFE_ERR', want ENOMEM"; return ;;
+	esac
+	! ofe_up || fail "$1: the interface is up after its open failed" || return
+	ofe_ip link set dev "$IF_A" up || return
+	[ -z "$OFE_ERR" ] || fail "$1: the next open failed too: $OFE_ERR"
+}
+
 # ofe_quiet_slab_again N: the open at N survived a quiet slab failure.
 # N-2 to N+2 once more (A up from the first): a swallowed error is near
 # the same place every time (refills shift it by one or two); the
@@ -1344,15 +1356,7 @@ ofe_quiet_slab_again() {
 		set -- $1 $inj $inj0
 		inj0="$2 $3"
 		if [ -n "$OFE_ERR" ]; then
-			case $OFE_ERR in
-			*"Cannot allocate memory"*) ;;
-			*) fail "N=$m (again): the open failed with '$OFE_ERR', want ENOMEM"; return ;;
-			esac
-			! ofe_up || fail "N=$m (again): the interface is up after its open failed" ||
-				return
-			ofe_ip link set dev "$IF_A" up || return
-			[ -z "$OFE_ERR" ] || fail "N=$m (again): the next open failed too: $OFE_ERR" ||
-				return
+			ofe_failed "N=$m (again)" || return
 		elif [ "$OFE_LEFT" = 0 ] && [ $(($2 - $4)) = 1 ] &&
 			! dmesg | sed -n "/$OFE_MARK\$/,\$p" |
 				grep -q "FAULT_INJECTION: forcing a failure"; then
@@ -1524,15 +1528,9 @@ open_fail_each_checks() {
 			break
 		fi
 		if [ -n "$OFE_ERR" ]; then
-			case $OFE_ERR in
-			*"Cannot allocate memory"*) ;;
-			*) fail "N=$n: the open failed with '$OFE_ERR', want ENOMEM"; return ;;
-			esac
-			! ofe_up || fail "N=$n: the interface is up after its open failed" || return
 			failed=$((failed + 1)) maxfail=$n
 			[ -n "$err1" ] || err1=$OFE_ERR
-			ofe_ip link set dev "$IF_A" up || return
-			[ -z "$OFE_ERR" ] || fail "N=$n: the next open failed too: $OFE_ERR" || return
+			ofe_failed "N=$n" || return
 		else
 			# The open survived its failed allocation: which one was it?
 			survived=1
