@@ -29,12 +29,18 @@ every selftest but those of the C e1000e (a reference peer), the host
 tests and the guests' exit statuses.
 
 TOP/tools/rnet/expected-tests lists, one "suite: test" per line (or
-"suite[flavour]: test" for one flavour, $RNET_FLAVOUR), the tests that must
+"suite[flavour]: test" for one flavour, $RNET_FLAVOUR; "suite[each]: test",
+or "suite[flavour,each]", for a test that must have run in every file
+given for the suite, such as the end of each guest), the tests that must
 have run: a missing one is a failure, and so is a skip of one of
 them. Any skip must state a reason ("# SKIP reason"). Suites named in
 $RNET_PARTIAL (make check TESTS=...) are not checked for missing tests.
 
-Prints a line per FILE and, last, "N passed, N failed, N skipped"; exits 1
+Several FILEs may share a NAME (the two guests that run the selftests
+side by side, each with its console's KUnit runs): they are counted as one
+suite, and a test expected in it must have run in one of them.
+
+Prints a line per suite and, last, "N passed, N failed, N skipped"; exits 1
 if anything failed.
 """
 
@@ -166,6 +172,8 @@ def main() -> int:
 
     flavour = os.environ.get('RNET_FLAVOUR', 'default')
     expected = {}
+    # Of those, the tests that every file of the suite must hold.
+    each = {}
     # A line naming no known suite or flavour would expect nothing: it
     # fails the run instead of dropping its test.
     suites = {'static', 'hosttest', 'kunit', 'selftests', 'interop', 'faults',
@@ -177,17 +185,23 @@ def main() -> int:
                 line = line.split('#', 1)[0].strip()
                 if line:
                     suite, _, name = (x.strip() for x in line.partition(':'))
-                    only = None
-                    # "suite[flavour]": expected in that flavour only.
+                    marks = []
+                    # "suite[flavour]": expected in that flavour only;
+                    # "each": in every file of the suite.
                     if suite.endswith(']') and '[' in suite:
-                        suite, only = suite[:-1].split('[', 1)
-                    if suite not in suites or only not in (None, 'default', 'debug') \
-                            or not name:
+                        suite, rest = suite[:-1].split('[', 1)
+                        marks = rest.split(',')
+                    flavours = [m for m in marks if m != 'each']
+                    if suite not in suites or not name or len(flavours) > 1 \
+                            or any(m not in ('default', 'debug', 'each') for m in marks) \
+                            or len(set(marks)) != len(marks):
                         bad_lines.append(line)
                         continue
-                    if only is not None and only != flavour:
+                    if flavours and flavours[0] != flavour:
                         continue
                     expected.setdefault(suite, set()).add(name)
+                    if 'each' in marks:
+                        each.setdefault(suite, set()).add(name)
     except OSError as e:
         print(f'rnet: cannot read the expected tests: {e}')
         expected = None
@@ -199,8 +213,12 @@ def main() -> int:
     rows = []
     problems = [f'expected-tests: line not understood: {line}' for line in bad_lines]
     failed += len(bad_lines)
+    # The files of each suite, in the order the suites were first named.
+    by_suite = {}
     for arg in files:
         name, path = arg.split(':', 1)
+        by_suite.setdefault(name, []).append(path)
+    for name, paths in by_suite.items():
         sp = sb = ss = 0
         own = [0, 0, 0]
         seen = set()
@@ -218,78 +236,90 @@ def main() -> int:
                 sb += 1
                 own[1] += 1
 
-        lines = None
-        try:
-            with open(path, errors='replace') as f:
-                lines = f.readlines()
-        except OSError as e:
-            problems.append(f'{name}: cannot read {path}: {e}')
-            sb += 1
-
-        docs = documents(lines) if lines is not None else []
-        if lines is not None and not docs:
-            # Let the parser say that there is no KTAP at all.
-            docs = [(1, [line.rstrip('\r\n') for line in lines])]
-        runs = {}
-        for num, (start, doc) in enumerate(docs, 1):
-            if num > 1:
-                if disabled_run(doc):
-                    problems.append(f'{name}: KTAP document {num} (line {start}):'
-                                    ' KUnit disabled, not counted')
-                    continue
-                doc = rename_runs(doc, runs)
-            else:
-                for line in doc:
-                    m = SUITE_HEADER_RE.match(line.rstrip())
-                    if m:
-                        runs[m.group(1)] = runs.get(m.group(1), 0) + 1
+        for path in paths:
+            lines = None
             try:
-                test = kunit_parser.parse_run_tests(doc)
-            except ValueError as e:
-                problems.append(f'{name}: cannot parse KTAP document {num} '
-                                f'(line {start}) of {path}: {e}')
+                with open(path, errors='replace') as f:
+                    lines = f.readlines()
+            except OSError as e:
+                problems.append(f'{name}: cannot read {path}: {e}')
                 sb += 1
-                continue
-            c = test.counts
-            bad = c.failed + c.crashed + c.errors
-            if test.status == status.FAILURE_TO_PARSE_TESTS:
-                bad = max(bad, 1)
-            if bad and len(docs) > 1:
-                which = [f'{".".join(p[1:] + (leaf.name or "<missing>",))}'
-                         for p, leaf in leaves(test) if not leaf.ok_status()]
-                more = f' ({", ".join(which[:5])}{", ..." if len(which) > 5 else ""})'
-                problems.append(f'{name}: KTAP document {num} (line {start}): '
-                                f'{bad} failed, crashed or missing'
-                                f'{more if which else ""}')
-            sp += c.passed
-            sb += bad
-            ss += c.skipped
 
-            for lpath, leaf in leaves(test):
-                seen.add(leaf.name)
-                if is_own(name, lpath, leaf.name, stems):
-                    if leaf.status == status.SUCCESS:
-                        own[0] += 1
-                    elif leaf.status == status.SKIPPED:
-                        own[2] += 1
-                    else:
-                        own[1] += 1
+            docs = documents(lines) if lines is not None else []
+            if lines is not None and not docs:
+                # Let the parser say that there is no KTAP at all.
+                docs = [(1, [line.rstrip('\r\n') for line in lines])]
+            runs = {}
+            file_seen = set()
+            # Which file, when the suite has more than one.
+            where = f' of {os.path.basename(path)}' if len(paths) > 1 else ''
+            for num, (start, doc) in enumerate(docs, 1):
+                if num > 1:
+                    if disabled_run(doc):
+                        problems.append(f'{name}: KTAP document {num} (line {start})'
+                                        f'{where}: KUnit disabled, not counted')
+                        continue
+                    doc = rename_runs(doc, runs)
+                else:
+                    for line in doc:
+                        m = SUITE_HEADER_RE.match(line.rstrip())
+                        if m:
+                            runs[m.group(1)] = runs.get(m.group(1), 0) + 1
+                try:
+                    test = kunit_parser.parse_run_tests(doc)
+                except ValueError as e:
+                    problems.append(f'{name}: cannot parse KTAP document {num} '
+                                    f'(line {start}) of {path}: {e}')
+                    sb += 1
+                    continue
+                c = test.counts
+                bad = c.failed + c.crashed + c.errors
+                if test.status == status.FAILURE_TO_PARSE_TESTS:
+                    bad = max(bad, 1)
+                if bad and len(docs) > 1:
+                    which = [f'{".".join(p[1:] + (leaf.name or "<missing>",))}'
+                             for p, leaf in leaves(test) if not leaf.ok_status()]
+                    more = f' ({", ".join(which[:5])}{", ..." if len(which) > 5 else ""})'
+                    problems.append(f'{name}: KTAP document {num} (line {start}){where}: '
+                                    f'{bad} failed, crashed or missing'
+                                    f'{more if which else ""}')
+                sp += c.passed
+                sb += bad
+                ss += c.skipped
 
-        # Skips: every one needs a reason; an expected test may not skip.
-        for line in lines or []:
-            m = SKIP_RE.match(line)
-            if not m:
-                continue
-            test_name, reason = m.group(1), m.group(2).strip()
-            if not reason:
-                problems.append(f'{name}: {test_name} skipped without a reason')
-                sb += 1
-            elif expected is not None and test_name in expected.get(name, ()):
-                problems.append(f'{name}: {test_name} skipped ({reason}), '
-                                'but it must run')
-                sb += 1
-            else:
-                problems.append(f'{name}: {test_name} skipped: {reason}')
+                for lpath, leaf in leaves(test):
+                    seen.add(leaf.name)
+                    file_seen.add(leaf.name)
+                    if is_own(name, lpath, leaf.name, stems):
+                        if leaf.status == status.SUCCESS:
+                            own[0] += 1
+                        elif leaf.status == status.SKIPPED:
+                            own[2] += 1
+                        else:
+                            own[1] += 1
+
+            # With more than one file, the tests each of them must hold
+            # (with one, the check below covers them).
+            if len(paths) > 1 and expected is not None and name not in partial:
+                for m in sorted(each.get(name, set()) - file_seen):
+                    problems.append(f'{name}: {m} did not run in {os.path.basename(path)}')
+                    sb += 1
+
+            # Skips: every one needs a reason; an expected test may not skip.
+            for line in lines or []:
+                m = SKIP_RE.match(line)
+                if not m:
+                    continue
+                test_name, reason = m.group(1), m.group(2).strip()
+                if not reason:
+                    problems.append(f'{name}: {test_name} skipped without a reason')
+                    sb += 1
+                elif expected is not None and test_name in expected.get(name, ()):
+                    problems.append(f'{name}: {test_name} skipped ({reason}), '
+                                    'but it must run')
+                    sb += 1
+                else:
+                    problems.append(f'{name}: {test_name} skipped: {reason}')
 
         missing = []
         if expected is None:

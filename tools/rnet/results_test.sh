@@ -4,7 +4,8 @@
 # results_test.sh KSRC: the counting of make check's results
 # (tools/rnet/results.py) on made-up consoles whose right count is known.
 # A KUnit run after the boot one (a module loading) that fails, or is cut
-# short, must fail the run; a passing run is counted; a guest whose exit
+# short, must fail the run; a passing run is counted, in any of the files
+# given for one suite; a guest whose exit
 # status is not 0 fails the run whatever its KTAP says; a test that
 # expected-tests lists and that did not run, or skipped, fails it, and so
 # does a skip without a reason and a results file without KTAP. Prints what went
@@ -84,5 +85,29 @@ echo "the guest printed nothing" > "$tmp/none.ktap"
 check no_ktap 1 "2 passed, 2 failed, 0 skipped" kunit:"$tmp/c1" selftests:"$tmp/none.ktap"
 { suite_doc boot boot_case "not ok"; suite_doc mod mod_case ok; } > "$tmp/c5"
 check boot_run_failing 1 "2 passed, 1 failed, 0 skipped" kunit:"$tmp/c5" selftests:"$tmp/sel.ktap"
+
+# Two guests' files for one suite: counted together, an expected test may
+# come from either, and a failure in the second counts.
+printf 'KTAP version 1\n1..1\nok 1 t2\n' > "$tmp/sel2.ktap"
+check two_files_expected 0 "4 passed, 0 failed, 0 skipped" kunit:"$tmp/c1" \
+	selftests:"$tmp/sel2.ktap" selftests:"$tmp/sel.ktap"
+check two_files_missing 1 "4 passed, 1 failed, 0 skipped" kunit:"$tmp/c1" \
+	selftests:"$tmp/sel2.ktap" selftests:"$tmp/sel2.ktap"
+printf 'KTAP version 1\n1..1\nnot ok 1 t2\n' > "$tmp/sel3.ktap"
+check two_files_failing 1 "3 passed, 1 failed, 0 skipped" kunit:"$tmp/c1" \
+	selftests:"$tmp/sel.ktap" selftests:"$tmp/sel3.ktap"
+check two_consoles 1 "4 passed, 1 failed, 0 skipped" kunit:"$tmp/c1" kunit:"$tmp/c2" \
+	selftests:"$tmp/sel.ktap"
+# A test marked [each] must be in every file: a console without its boot
+# run fails though the other has it.
+printf 'kunit[each]: boot_case\nkunit: mod_case\nselftests: t1\n' > "$tmp/top/tools/rnet/expected-tests"
+{ echo "[    2.0] e1000e_rust: loading"; suite_doc mod mod_case ok; } > "$tmp/c6"
+check each_missing_in_one 1 "4 passed, 1 failed, 0 skipped" kunit:"$tmp/c1" kunit:"$tmp/c6" \
+	selftests:"$tmp/sel.ktap"
+check each_in_both 0 "5 passed, 0 failed, 0 skipped" kunit:"$tmp/c1" kunit:"$tmp/c1" \
+	selftests:"$tmp/sel.ktap"
+printf 'kunit[each,each]: boot_case\nselftests: t1\n' > "$tmp/top/tools/rnet/expected-tests"
+check each_twice_not_understood 1 "3 passed, 1 failed, 0 skipped" kunit:"$tmp/c1" \
+	selftests:"$tmp/sel.ktap"
 
 exit $fails
