@@ -17,6 +17,12 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tools/rnet/common.sh"
 
 t0=$(date +%s)
+# kill_tree PID: PID and every process below it.
+kill_tree() { local c; for c in $(pgrep -P "$1"); do kill_tree "$c"; done; kill "$1" 2>/dev/null || :; }
+# A guest still running in the background when this script ends, however
+# it ends, is stopped: it must not outlive the run and write into the next.
+dpid=
+trap '[ -z "$dpid" ] || kill_tree $dpid' EXIT
 "$TOP/tools/rnet/setup.sh"
 RNET_LINT=1 "$TOP/tools/rnet/kernel.sh"
 "$TOP/tools/rnet/mkinitramfs.sh"
@@ -48,35 +54,71 @@ done |
 	     END { if (n == 0) { print "1..1"; print "not ok 1 hosttest_build"; exit }
 		   print "1.." n; for (i = 1; i <= n; i++) print r[i] }' > "$res/hosttest.ktap"
 
-# TESTS: the scripts of the main guest, and whether the interop pair runs.
-main_tests="" interop=1 run_main=1
+# The selftests run in two guests side by side. Most of e1000e_rust's
+# tests keep one vCPU busy at a time, and TCG runs a vCPU on one host
+# core: the driver guest (the scripts of DRIVER_PROGS) leaves the other
+# core to the protocol guest (every other script), which the interop pair
+# and the fault suite follow. DEBUG=1 leaves out the selftests Makefile's
+# TEST_PROGS_DEFAULT_ONLY unless TESTS names them.
+#
+# TESTS: the scripts to run, and whether the interop pair runs.
+sdir="$TOP/tools/testing/selftests/rnet"
+DRIVER_PROGS="e1000e_c.sh e1000e_rust.sh e1000e_intmode.sh tcp_wire.sh"
+progs=$(sed -n 's/^TEST_PROGS *[+:]*= *//p' "$sdir/Makefile")
+interop=1
 if [ -n "$(echo ${TESTS:-})" ]; then
-	interop=0
+	interop=0 progs=
 	for t in $TESTS; do
-		if [ "$t" = dccp_interop.sh ]; then interop=1; else main_tests="$main_tests $t"; fi
+		if [ "$t" = dccp_interop.sh ]; then interop=1; else progs="$progs $t"; fi
 	done
-	[ -n "$main_tests" ] || run_main=0
+elif [ "$RNET_DEBUG" = 1 ]; then
+	for p in $(sed -n 's/^TEST_PROGS_DEFAULT_ONLY *[+:]*= *//p' "$sdir/Makefile"); do
+		progs=$(echo $progs | tr ' ' '\n' | grep -vxF -e "$p" | tr '\n' ' ')
+	done
 fi
+driver_tests="" proto_tests=""
+for p in $progs; do
+	case " $DRIVER_PROGS " in
+	*" $p "*) driver_tests="$driver_tests $p" ;;
+	*) proto_tests="$proto_tests $p" ;;
+	esac
+done
+run_driver=0 run_proto=0
+[ -n "$driver_tests" ] && run_driver=1
+[ -n "$proto_tests" ] && run_proto=1
 
-# 2. The guest: KUnit runs at boot, then the selftests. 5 GiB of memory,
-# most of it above 4 GiB, where the page allocator serves first: the
-# drivers' rings and buffers get 64-bit bus addresses (rust_regs_dma64).
-log "booting the guest for the selftests (console: $LOGDIR/check-$FLAVOUR.console.log)"
+# selftests_guest NAME SCRIPTS...: one guest that runs KUnit at boot, then
+# SCRIPTS, its KTAP in $res/NAME.ktap, its exit status in $res/NAME.rc.
+# 5 GiB of memory, most of it above 4 GiB, where the page allocator
+# serves first: the drivers' rings and buffers get 64-bit bus addresses
+# (rust_regs_dma64).
+selftests_guest() {
+	local name=$1 rc=0
+	shift
+	"$TOP/tools/rnet/qemu.sh" --name "$name" --timeout $timeout --mem 5G -- \
+		sh /rnet/selftests/run_tests.sh "$@" > "$res/$name.ktap" || rc=$?
+	echo $rc > "$res/$name.rc"
+}
+
+# 2. The two selftests guests, KUnit at boot in each.
 timeout=1200
 [ "$RNET_DEBUG" = 1 ] && timeout=3600
-grc=0
-if [ $run_main = 1 ]; then
-	"$TOP/tools/rnet/qemu.sh" --name "check-$FLAVOUR" --timeout $timeout --mem 5G -- \
-		sh /rnet/selftests/run_tests.sh $main_tests \
-		| tee "$res/selftests.ktap" | sed -n 's/^ *# TEST: /rnet: /p'
-	grc=${PIPESTATUS[0]}
-	cp "$LOGDIR/check-$FLAVOUR.console.log" "$res/kunit.log" 2>/dev/null || :
+dguest=check-$FLAVOUR pguest=check-$FLAVOUR-proto
+if [ $run_driver = 1 ]; then
+	log "driver guest:$driver_tests (console: $LOGDIR/$dguest.console.log)"
+	selftests_guest $dguest $driver_tests &
+	dpid=$!
+fi
+if [ $run_proto = 1 ]; then
+	log "protocol guest:$proto_tests (console: $LOGDIR/$pguest.console.log)"
+	selftests_guest $pguest $proto_tests
+	sed -n 's/^ *# TEST: /rnet: /p' "$res/$pguest.ktap"
 fi
 
 # 2b. The interop pair (dccp_interop.sh): dccp_rust in one guest, the C
 # DCCP in a one-vCPU peer joined to it by a socket netdev on 127.0.0.1.
 # The listening side boots first; the peer's connect is retried until it
-# is up. Neither runs the boot KUnit suites (the main guest does).
+# is up. Neither runs the boot KUnit suites (the selftests guests do).
 irc=0 prc=0
 if [ $interop = 1 ]; then
 	log "interop pair: dccp_rust and the C DCCP (consoles: $LOGDIR/check-$FLAVOUR-interop, -peer)"
@@ -105,11 +147,10 @@ if [ $interop = 1 ]; then
 	# The peer ends when told to; not told (a failed test), it is stopped:
 	# its QEMU, its qemu.sh and the loop above, none of another run's.
 	for i in $(seq 60); do kill -0 $ppid 2>/dev/null || break; sleep 1; done
-	kill_tree() { local c; for c in $(pgrep -P "$1"); do kill_tree "$c"; done; kill "$1" 2>/dev/null; }
 	kill -0 $ppid 2>/dev/null && kill_tree $ppid
 	wait $ppid || prc=$?
 	sed -n 's/^ *# TEST: /rnet: /p' "$res/interop.ktap"
-	sed 's/^/rnet: peer: /' "$res/peer.out"
+	sed 's/^/rnet: peer: /' "$res/peer.out" 2>/dev/null || :
 fi
 
 # 3. The fault suite: a guest that provokes every class of report the
@@ -118,12 +159,28 @@ log "fault suite (console: $LOGDIR/faults-$FLAVOUR.console.log)"
 "$TOP/tools/rnet/faults.sh" "$res" > "$res/faults.ktap" || true
 sed -n 's/^# \([a-z_]*\): /rnet: fault \1: /p' "$res/faults.ktap"
 
+# The driver guest, which ran all along.
+grc=0 g2rc=0
+if [ $run_driver = 1 ]; then
+	log "waiting for the driver guest"
+	wait $dpid || :
+	dpid=
+	sed -n 's/^ *# TEST: /rnet: /p' "$res/$dguest.ktap"
+	grc=$(cat "$res/$dguest.rc" 2>/dev/null || echo 125)
+	cp "$LOGDIR/$dguest.console.log" "$res/kunit.log" 2>/dev/null || :
+fi
+if [ $run_proto = 1 ]; then
+	g2rc=$(cat "$res/$pguest.rc" 2>/dev/null || echo 125)
+	cp "$LOGDIR/$pguest.console.log" "$res/kunit-proto.log" 2>/dev/null || :
+fi
+
 # 4. Every console log of this run: no oops, BUG, WARNING, KASAN, lockdep,
 # kmemleak, DMA-API report. One KTAP test per log. The logs of the guests
 # above are named here, so that a missing one fails rather than drops out;
 # any other log of this run's guests is scanned too.
 consoles=()
-[ $run_main = 1 ] && consoles+=("$LOGDIR/check-$FLAVOUR.console.log")
+[ $run_driver = 1 ] && consoles+=("$LOGDIR/$dguest.console.log")
+[ $run_proto = 1 ] && consoles+=("$LOGDIR/$pguest.console.log")
 [ $interop = 1 ] && consoles+=("$LOGDIR/check-$FLAVOUR-interop.console.log"
 			       "$LOGDIR/check-$FLAVOUR-peer.console.log")
 for f in "$LOGDIR"/check-"$FLAVOUR"*.console.log; do
@@ -133,16 +190,21 @@ for f in "$LOGDIR"/check-"$FLAVOUR"*.console.log; do
 done
 "$TOP/tools/rnet/scanlogs.sh" "${consoles[@]}" > "$res/consoles.ktap" || true
 
-log "results (guest exit status $grc, $(( $(date +%s) - t0 )) s in all)"
+log "results (guest exit statuses $grc $g2rc, $(( $(date +%s) - t0 )) s in all)"
 set +e
 # Only a TESTS naming scripts runs part of the selftests.
 partial=
 [ -n "$(echo ${TESTS:-})" ] && partial=selftests
 [ $interop = 1 ] || partial="$partial interop consoles"
-[ $run_main = 1 ] || partial="$partial kunit consoles"
+# dccp_rust's KUnit suite runs only in the protocol guest (e1000e_rust's
+# and the boot suites in both).
+[ $run_proto = 1 ] || partial="$partial kunit"
+[ $run_driver = 1 ] && [ $run_proto = 1 ] || partial="$partial consoles"
 suites=("static:$res/static.ktap" "hosttest:$res/hosttest.ktap")
-[ $run_main = 1 ] && suites+=(--guest "selftests:check-$FLAVOUR:$grc"
-			      "kunit:$res/kunit.log" "selftests:$res/selftests.ktap")
+[ $run_driver = 1 ] && suites+=(--guest "selftests:$dguest:$grc"
+				"kunit:$res/kunit.log" "selftests:$res/$dguest.ktap")
+[ $run_proto = 1 ] && suites+=(--guest "selftests:$pguest:$g2rc"
+			       "kunit:$res/kunit-proto.log" "selftests:$res/$pguest.ktap")
 [ $interop = 1 ] && suites+=(--guest "interop:check-$FLAVOUR-interop:$irc"
 			     --guest "interop:check-$FLAVOUR-peer:$prc"
 			     "interop:$res/interop.ktap")
@@ -154,7 +216,7 @@ grep -E '^\[[0-9:]+\] .*(FAILED|CRASHED|\[SKIPPED\])' "$res/summary.txt" | head 
 # Why each failed script test failed: the last lines it printed before
 # its "not ok" (where fail() writes the reason), so that a log that keeps
 # only the end of this output still says what went wrong.
-for k in "$res/selftests.ktap" "$res/interop.ktap"; do
+for k in "$res/$dguest.ktap" "$res/$pguest.ktap" "$res/interop.ktap"; do
 	[ -e "$k" ] || continue
 	awk '{ sub(/^[ \t]+/, "") }
 	     /^(not )?ok [0-9]+ / {

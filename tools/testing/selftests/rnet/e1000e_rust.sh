@@ -17,6 +17,11 @@ TESTS="rust_kunit rust_bind_both rust_msix rust_link rust_ping rust_ping6 rust_t
        rust_tso_counters rust_promisc rust_multicast rust_mtu rust_mac_address rust_tx_stall
        rust_alloc_faults rust_open_fail_each rust_bar_release rust_reload_cycles
        rust_unload_under_traffic mixed_rust_c rust_rx_frame_limit mixed_c_rust"
+# The transfers with the C driver at one end take no path of e1000e_rust's
+# that the Rust pair's do not: the debug flavour leaves them out.
+if [ "$(cat /rnet/flavour 2> /dev/null)" = debug ]; then
+	TESTS=$(echo $TESTS | tr ' ' '\n' | grep -vxF -e mixed_rust_c -e mixed_c_rust | tr '\n' ' ')
+fi
 
 # The module's KUnit suite runs when it loads; its KTAP block is in dmesg.
 rust_kunit() {
@@ -351,11 +356,12 @@ ringparam_checks() {
 	sleep 1
 	# Sizes at the least, not powers of two, the largest, one ring small
 	# and the other large, and back. In the debug flavour, where each
-	# resize under the two streams takes about 18 s, three: not a power of
-	# two with the transmit ring at its least, 1024 (past a page of table
-	# all the same: the largest take long to fill under KASAN) and back.
+	# resize under the two streams takes about 18 s, two: not a power of
+	# two with the transmit ring at its least (tables within a page), and
+	# back (tables past a page, as for every larger size; the largest take
+	# long to fill under KASAN).
 	sizes="64:128 104:72 4096:4096 1024:64 256:256"
-	[ "$(cat /rnet/flavour 2> /dev/null)" = debug ] && sizes="104:64 1024:1024 256:256"
+	[ "$(cat /rnet/flavour 2> /dev/null)" = debug ] && sizes="104:64 256:256"
 	for sz in $sizes; do
 		set -- ${sz%:*} ${sz#*:}
 		if ! in_a ethtool -G "$IF_A" rx $1 tx $2; then

@@ -10,11 +10,12 @@
 
 dir=$(cd "$(dirname "$0")" && pwd)
 progs=${*:-$(sed -n 's/^TEST_PROGS *[+:]*= *//p' "$dir/Makefile")}
-# e1000e_c.sh runs only upstream's C driver and packetdrill.sh only the
-# C TCP stack: the debug flavour, which is there to check rnet's own code,
-# leaves them out unless asked for by name.
+# The debug flavour leaves out the Makefile's TEST_PROGS_DEFAULT_ONLY
+# unless they are asked for by name.
 if [ $# = 0 ] && [ "$(cat /rnet/flavour 2> /dev/null)" = debug ]; then
-	progs=$(echo $progs | tr ' ' '\n' | grep -vxF -e e1000e_c.sh -e packetdrill.sh)
+	for p in $(sed -n 's/^TEST_PROGS_DEFAULT_ONLY *[+:]*= *//p' "$dir/Makefile"); do
+		progs=$(echo $progs | tr ' ' '\n' | grep -vxF -e "$p")
+	done
 fi
 
 # result N NAME RC: the KTAP line of one subtest from its kselftest code.
