@@ -34,7 +34,7 @@ cleanup() {
 # dccp_stat NS REASON: the drop counter of REASON in NS ("" for init_net).
 dccp_stat() {
 	if [ -n "$1" ]; then
-		ip netns exec "$1" awk -v f="drop_$2" '$1 == f { print $2 }' $STATS
+		nsexec "$1" awk -v f="drop_$2" '$1 == f { print $2 }' $STATS
 	else
 		awk -v f="drop_$2" '$1 == f { print $2 }' $STATS
 	fi
@@ -42,7 +42,7 @@ dccp_stat() {
 
 # dccp_stat_sum NS: the sum of every drop counter of NS.
 dccp_stat_sum() {
-	ip netns exec "$1" awk '/^drop_/ { s += $2 } END { print s + 0 }' $STATS
+	nsexec "$1" awk '/^drop_/ { s += $2 } END { print s + 0 }' $STATS
 }
 
 # use_count: dccp_rust's use count (its sockets, timewait ones included).
@@ -50,7 +50,7 @@ use_count() { awk '$1 == "dccp_rust" { print $3 }' /proc/modules; }
 
 # timewait_ms NS MS: NS's TIMEWAIT length.
 timewait_ms() {
-	ip netns exec "$1" sh -c "echo $2 > /proc/sys/net/dccp_rust/timewait_ms"
+	nsexec "$1" sh -c "echo $2 > /proc/sys/net/dccp_rust/timewait_ms"
 }
 
 # start_server OUT ARGS...: dccpt server ARGS in B, output to OUT, up;
@@ -59,7 +59,7 @@ start_server() {
 	local out=$1
 	shift
 	: > "$out"
-	ip netns exec "$NS_B" dccpt server "$@" > "$out" &
+	nsexec "$NS_B" dccpt server "$@" > "$out" &
 	SERVER=$!
 	wait_for 3 grep -q . "$out" && [ "$(head -n 1 "$out")" = ok ] ||
 		fail "server: $(cat "$out")"
@@ -79,7 +79,7 @@ check_timewait() {
 	local out
 	wait_for 2 sh -c "[ \$(awk '\$1 == \"dccp_rust\" { print \$3 }' /proc/modules) -le 1 ]"
 	count_is 1 || fail "use count $(use_count) after the close, want 1 (TIMEWAIT)" || return
-	out=$(ip netns exec "$1" dccpt bind "$2")
+	out=$(nsexec "$1" dccpt bind "$2")
 	case $out in
 	"errno 98 "*) ;;
 	*) fail "bind of the client's port $2 in TIMEWAIT gave: $out"; return ;;
@@ -89,7 +89,7 @@ check_timewait() {
 	sleep 1
 	count_is 1 || fail "TIMEWAIT ended within 1 s of its $TW_MS ms: use count $(use_count)" || return
 	wait_for $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)" || return
-	out=$(ip netns exec "$1" dccpt bind "$2")
+	out=$(nsexec "$1" dccpt bind "$2")
 	[ "$out" = ok ] || fail "the client's port stayed taken after TIMEWAIT: $out"
 }
 
@@ -98,7 +98,7 @@ check_timewait() {
 # until N packets of TYPE, output to OUT, up; its pid in SNIFF.
 sniff_start() {
 	: > "$4"
-	${1:+ip netns exec "$1"} dccpt sniff "$2" "${5:-$PORT}" "$3" $6 $7 > "$4" &
+	${1:+nsexec "$1"} dccpt sniff "$2" "${5:-$PORT}" "$3" $6 $7 > "$4" &
 	SNIFF=$!
 	wait_for 3 grep -q . "$4" && [ "$(head -n 1 "$4")" = ok ] ||
 		fail "sniff: $(cat "$4")"
@@ -257,7 +257,7 @@ dccp_drops() {
 	[ "$out" = ok ] || fail "raw send failed: $out" || return
 	out=$(in_a rnet-drill dccp-raw $IP_A $IP_B $PORT short)
 	[ "$out" = ok ] || fail "raw send failed: $out" || return
-	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '/^drop_/ { s += \$2 } END { print s + 0 }' $STATS) -ge $((s0 + 2)) ]"
+	wait_for 3 sh -c "[ \$(nsexec $NS_B awk '/^drop_/ { s += \$2 } END { print s + 0 }' $STATS) -ge $((s0 + 2)) ]"
 	s1=$(dccp_stat_sum $NS_B) c1=$(dccp_stat $NS_B bad_checksum)
 	t1=$(dccp_stat $NS_B too_short)
 	diag "$NS_B drops: bad_checksum $c0 -> $c1, too_short $t0 -> $t1, all $s0 -> $s1"
@@ -273,7 +273,7 @@ dccp_drops() {
 	# malformed, and not answered.
 	out=$(in_a rnet-drill dccp-raw $IP_A $IP_B $PORT valid)
 	[ "$out" = ok ] || fail "raw send failed: $out" || return
-	wait_for 3 sh -c "[ \$(ip netns exec $NS_A awk '/^drop_/ { s += \$2 } END { print s + 0 }' $STATS) -gt $a0 ]"
+	wait_for 3 sh -c "[ \$(nsexec $NS_A awk '/^drop_/ { s += \$2 } END { print s + 0 }' $STATS) -gt $a0 ]"
 	sleep 0.3
 	diag "valid Request: $NS_B no_socket $n0 -> $(dccp_stat $NS_B no_socket)," \
 		"$NS_A no_socket $(dccp_stat $NS_A no_socket)"
@@ -389,7 +389,7 @@ dccp_echo() {
 	timewait_ms $NS_A $TW_MS
 	a0=$(dccp_stat_sum $NS_A) b0=$(dccp_stat_sum $NS_B)
 	: > /tmp/dccp_echo.out
-	ip netns exec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_echo.out &
+	nsexec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_echo.out &
 	SERVER=$!
 	wait_for 3 grep -q . /tmp/dccp_echo.out && [ "$(head -n 1 /tmp/dccp_echo.out)" = ok ] ||
 		fail "echo server: $(cat /tmp/dccp_echo.out)" || return
@@ -463,7 +463,7 @@ dccp_ipv6() {
 	[ "$(dccp_stat_sum $NS_A)" = "$a0" ] || fail "$NS_A dropped packets: $a0 -> $(dccp_stat_sum $NS_A)" || return
 	a0=$(dccp_stat_sum $NS_A) b0=$(dccp_stat_sum $NS_B)
 	: > /tmp/dccp_echo6.out
-	DCCPT_FAMILY=6 ip netns exec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_echo6.out &
+	DCCPT_FAMILY=6 nsexec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_echo6.out &
 	SERVER=$!
 	wait_for 3 grep -q . /tmp/dccp_echo6.out && [ "$(head -n 1 /tmp/dccp_echo6.out)" = ok ] ||
 		fail "echo server: $(cat /tmp/dccp_echo6.out)" || return
@@ -488,7 +488,7 @@ dccp_ipv6() {
 	diag "server: $out"
 	[ "$out" = "$(echo_want $e 1420)" ] || fail "echo server: $out" || return
 	: > /tmp/dccp_bulk6.out
-	DCCPT_FAMILY=6 ip netns exec "$NS_B" dccpt bulk-server $PORT > /tmp/dccp_bulk6.out &
+	DCCPT_FAMILY=6 nsexec "$NS_B" dccpt bulk-server $PORT > /tmp/dccp_bulk6.out &
 	SERVER=$!
 	wait_for 3 grep -q . /tmp/dccp_bulk6.out || fail "bulk server: $(cat /tmp/dccp_bulk6.out)" || return
 	out=$(echo $(in_a env DCCPT_FAMILY=6 dccpt bulk-client $IP6_B $PORT $n 1400))
@@ -503,15 +503,15 @@ dccp_ipv6() {
 	# listener (a mapped child).
 	for fam in 6 4; do
 		: > /tmp/dccp_srv6.out
-		DCCPT_FAMILY=6 ip netns exec "$NS_B" dccpt server $PORT 1 4 wait > /tmp/dccp_srv6.out &
+		DCCPT_FAMILY=6 nsexec "$NS_B" dccpt server $PORT 1 4 wait > /tmp/dccp_srv6.out &
 		wait_for 3 grep -q . /tmp/dccp_srv6.out && [ "$(head -n 1 /tmp/dccp_srv6.out)" = ok ] ||
 			fail "server: $(cat /tmp/dccp_srv6.out)" || return
 		: > /tmp/dccp_cl6.out
 		# Held up to 20 s, ended (killed: its socket closes) once seen.
 		if [ $fam = 6 ]; then
-			ip netns exec "$NS_A" env DCCPT_FAMILY=6 dccpt client $IP6_B $PORT linger20 > /tmp/dccp_cl6.out &
+			nsexec "$NS_A" env DCCPT_FAMILY=6 dccpt client $IP6_B $PORT linger20 > /tmp/dccp_cl6.out &
 		else
-			ip netns exec "$NS_A" dccpt client $IP_B $PORT linger20 > /tmp/dccp_cl6.out &
+			nsexec "$NS_A" dccpt client $IP_B $PORT linger20 > /tmp/dccp_cl6.out &
 		fi
 		pid=$!
 		wait_for 3 grep -q port /tmp/dccp_cl6.out ||
@@ -533,7 +533,7 @@ dccp_ipv6() {
 	done
 	# Dual stack, both ways.
 	: > /tmp/dccp_echo6.out
-	DCCPT_FAMILY=6 ip netns exec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_echo6.out &
+	DCCPT_FAMILY=6 nsexec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_echo6.out &
 	SERVER=$!
 	wait_for 3 grep -q . /tmp/dccp_echo6.out || fail "echo server: $(cat /tmp/dccp_echo6.out)" || return
 	out=$(echo $(in_a dccpt echo-client $IP_B $PORT 20 1440))
@@ -543,7 +543,7 @@ dccp_ipv6() {
 	[ "$(tail -n 1 /tmp/dccp_echo6.out)" = "$(echo_want 20 1440)" ] ||
 		fail "IPv6 server of an IPv4 client: $(tail -n 1 /tmp/dccp_echo6.out)" || return
 	: > /tmp/dccp_echo6.out
-	ip netns exec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_echo6.out &
+	nsexec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_echo6.out &
 	SERVER=$!
 	wait_for 3 grep -q . /tmp/dccp_echo6.out || fail "echo server: $(cat /tmp/dccp_echo6.out)" || return
 	out=$(echo $(in_a env DCCPT_FAMILY=6 dccpt echo-client ::ffff:$IP_B $PORT 20 1440))
@@ -564,7 +564,7 @@ dccp_ipv6() {
 	in_a ip -6 route del default via $IP6_B
 	case $out in "errno 101 "*) ;; *) fail "IPv6-only socket to a mapped peer: $out (want ENETUNREACH)"; return ;; esac
 	: > /tmp/dccp_srv6.out
-	DCCPT_FAMILY=6 DCCPT_V6ONLY=1 ip netns exec "$NS_B" dccpt listen $PORT 2 > /tmp/dccp_srv6.out &
+	DCCPT_FAMILY=6 DCCPT_V6ONLY=1 nsexec "$NS_B" dccpt listen $PORT 2 > /tmp/dccp_srv6.out &
 	pid=$!
 	wait_for 3 grep -q . /tmp/dccp_srv6.out && [ "$(head -n 1 /tmp/dccp_srv6.out)" = ok ] ||
 		fail "IPv6-only listener: $(cat /tmp/dccp_srv6.out)" || return
@@ -613,7 +613,7 @@ dccp_service() {
 	# answers for its raw sender's port.
 	out=$(in_a rnet-drill dccp-raw $IP_A $IP_B $PORT valid 7)
 	[ "$out" = ok ] || fail "raw send failed: $out" || return
-	wait_for 3 sh -c "[ \$(ip netns exec $NS_A awk '\$1 == \"drop_no_socket\" { print \$2 }' $STATS) -gt $n0 ]" ||
+	wait_for 3 sh -c "[ \$(nsexec $NS_A awk '\$1 == \"drop_no_socket\" { print \$2 }' $STATS) -gt $n0 ]" ||
 		fail "the Request for code 7 was not answered" || return
 	[ "$(dccp_stat $NS_B bad_service)" = $((s0 + 2)) ] ||
 		fail "bad_service $s0 -> $(dccp_stat $NS_B bad_service), want +2" || return
@@ -639,7 +639,7 @@ dccp_diag() {
 	start_server /tmp/dccp_srv.out $PORT 1 4 wait || return
 	: > /tmp/dccp_cl.out
 	# Held up to 20 s, closed (killed: its socket closes) once seen.
-	ip netns exec "$NS_A" dccpt client $IP_B $PORT linger20 > /tmp/dccp_cl.out &
+	nsexec "$NS_A" dccpt client $IP_B $PORT linger20 > /tmp/dccp_cl.out &
 	client=$!
 	wait_for 3 grep -q port /tmp/dccp_cl.out ||
 		{ kill $client; fail "client: $(cat /tmp/dccp_cl.out)"; return; }
@@ -656,17 +656,17 @@ dccp_diag() {
 	b0=$(dccp_stat $NS_B bad_seq) a0=$(dccp_stat $NS_A bad_ack)
 	out=$(in_a rnet-drill dccp-raw $IP_A $IP_B $PORT data "$cport")
 	[ "$out" = ok ] || { kill $client; fail "raw send failed: $out"; return; }
-	wait_for 2 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_bad_seq\" { print \$2 }' $STATS) -gt $b0 ]" ||
+	wait_for 2 sh -c "[ \$(nsexec $NS_B awk '\$1 == \"drop_bad_seq\" { print \$2 }' $STATS) -gt $b0 ]" ||
 		{ kill $client; fail "Data outside the window not counted as bad_seq"; return; }
 	# B's Sync acknowledging the forged number reaches the client, which
 	# never sent it: dropped there (bad_ack), not answered.
-	wait_for 2 sh -c "[ \$(ip netns exec $NS_A awk '\$1 == \"drop_bad_ack\" { print \$2 }' $STATS) -gt $a0 ]" ||
+	wait_for 2 sh -c "[ \$(nsexec $NS_A awk '\$1 == \"drop_bad_ack\" { print \$2 }' $STATS) -gt $a0 ]" ||
 		{ kill $client; fail "no Sync for the forged Data reached the client"; return; }
 	kill $client
 	wait
 	out=$(echo $(cat /tmp/dccp_srv.out))
 	[ "$out" = "ok accepted hup" ] || fail "server: $out (the forged Data was read?)" || return
-	wait_for 3 sh -c "ip netns exec $NS_A ss -Hdan | grep -q '^TIME-WAIT .*:$cport '"
+	wait_for 3 sh -c "nsexec $NS_A ss -Hdan | grep -q '^TIME-WAIT .*:$cport '"
 	# What ss -d lists is TIMEWAIT in A, the client's among them (the
 	# tests before may have left theirs, ending meanwhile), and no more
 	# sockets than dccp_rust had just before.
@@ -771,7 +771,7 @@ dccp_retransmits() {
 	: > /tmp/dccp_cl.out
 	# Held up to 20 s, closed (killed: its socket closes) when its Close
 	# is to go nowhere.
-	ip netns exec "$NS_A" dccpt client $IP_B $PORT linger20 > /tmp/dccp_cl.out &
+	nsexec "$NS_A" dccpt client $IP_B $PORT linger20 > /tmp/dccp_cl.out &
 	client=$!
 	wait_for 3 grep -q port /tmp/dccp_cl.out ||
 		{ kill $client; fail "client: $(cat /tmp/dccp_cl.out)"; return; }
@@ -797,7 +797,7 @@ dccp_retransmits() {
 	sniff_q=$SNIFF
 	kill $client
 	: > /tmp/dccp_conn.out
-	ip netns exec "$NS_A" dccpt connect 198.51.100.99 $((PORT + 2)) 20 > /tmp/dccp_conn.out &
+	nsexec "$NS_A" dccpt connect 198.51.100.99 $((PORT + 2)) 20 > /tmp/dccp_conn.out &
 	conn=$!
 	wait $sniff_r
 	kill $hold_srv
@@ -843,27 +843,27 @@ uptime_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
 
 # nf_stat NS NAME: the netfilter hooks' counter NAME in NS.
 nf_stat() {
-	ip netns exec "$1" awk -v f="nf_$2" '$1 == f { print $2 }' $STATS
+	nsexec "$1" awk -v f="nf_$2" '$1 == f { print $2 }' $STATS
 }
 
 # nf_sum NS: the sum of NS's netfilter hook counters.
 nf_sum() {
-	ip netns exec "$1" awk '/^nf_/ { s += $2 } END { print s + 0 }' $STATS
+	nsexec "$1" awk '/^nf_/ { s += $2 } END { print s + 0 }' $STATS
 }
 
 # nf_sysctl NS NAME [VALUE]: reads (or writes) net.dccp_rust.NAME in NS.
 nf_sysctl() {
 	if [ $# = 3 ]; then
-		echo "$3" | ip netns exec "$1" tee /proc/sys/net/dccp_rust/"$2" > /dev/null
+		echo "$3" | nsexec "$1" tee /proc/sys/net/dccp_rust/"$2" > /dev/null
 	else
-		ip netns exec "$1" cat /proc/sys/net/dccp_rust/"$2"
+		nsexec "$1" cat /proc/sys/net/dccp_rust/"$2"
 	fi
 }
 
 # nf_off: B's DCCP hooks off, as a test that failed half-way may have
 # left them (so that its failure does not become the next test's).
 nf_off() {
-	[ -n "$NS_B" ] && ip netns exec "$NS_B" test -e /proc/sys/net/dccp_rust/nf_policy || return 0
+	[ -n "$NS_B" ] && nsexec "$NS_B" test -e /proc/sys/net/dccp_rust/nf_policy || return 0
 	nf_sysctl $NS_B nf_validate 0
 	nf_sysctl $NS_B nf_policy 0
 }
@@ -898,7 +898,7 @@ dccp_nf_validate() {
 		reason=${kind#*:} kind=${kind%%:*}
 		out=$(in_a rnet-drill dccp-raw $IP_A $IP_B $PORT $kind)
 		[ "$out" = ok ] || fail "raw $kind: $out" || return
-		wait_for 3 sh -c "[ \"\$(ip netns exec $NS_B awk '\$1 == \"nf_$reason\" { print \$2 }' $STATS)\" = 1 ]" ||
+		wait_for 3 sh -c "[ \"\$(nsexec $NS_B awk '\$1 == \"nf_$reason\" { print \$2 }' $STATS)\" = 1 ]" ||
 			fail "$kind not counted once as nf_$reason: $(nf_stat $NS_B $reason)" || return
 	done
 	# IPv6: what passes reaches dccp_rust's IPv6 socket layer (no socket
@@ -906,18 +906,18 @@ dccp_nf_validate() {
 	u0=$(dccp_stat $NS_B no_socket)
 	out=$(in_a rnet-drill dccp-raw $IP6_A $IP6_B $PORT badcsum)
 	[ "$out" = ok ] || fail "raw IPv6 badcsum: $out" || return
-	wait_for 3 sh -c "[ \"\$(ip netns exec $NS_B awk '\$1 == \"nf_bad_checksum\" { print \$2 }' $STATS)\" = 2 ]" ||
+	wait_for 3 sh -c "[ \"\$(nsexec $NS_B awk '\$1 == \"nf_bad_checksum\" { print \$2 }' $STATS)\" = 2 ]" ||
 		fail "the IPv6 bad checksum was not counted" || return
 	out=$(in_a rnet-drill dccp-raw $IP6_A $IP6_B $PORT valid)
 	[ "$out" = ok ] || fail "raw IPv6 valid: $out" || return
-	wait_for 3 sh -c "[ \"\$(ip netns exec $NS_B awk '\$1 == \"nf_valid\" { print \$2 }' $STATS)\" = 1 ]" ||
+	wait_for 3 sh -c "[ \"\$(nsexec $NS_B awk '\$1 == \"nf_valid\" { print \$2 }' $STATS)\" = 1 ]" ||
 		fail "the valid IPv6 packet was not counted valid" || return
-	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_no_socket\" { print \$2 }' $STATS) = $((u0 + 1)) ]" ||
+	wait_for 3 sh -c "[ \$(nsexec $NS_B awk '\$1 == \"drop_no_socket\" { print \$2 }' $STATS) = $((u0 + 1)) ]" ||
 		fail "IPv6 saw $(($(dccp_stat $NS_B no_socket) - u0)) DCCP packets, want the valid one only" || return
 	# IPv6 in three fragments: counted and passed, reassembled by IPv6.
 	out=$(in_a rnet-drill dccp-raw $IP6_A $IP6_B $PORT big 3000)
 	[ "$out" = ok ] || fail "raw IPv6 big: $out" || return
-	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_no_socket\" { print \$2 }' $STATS) = $((u0 + 2)) ]" ||
+	wait_for 3 sh -c "[ \$(nsexec $NS_B awk '\$1 == \"drop_no_socket\" { print \$2 }' $STATS) = $((u0 + 2)) ]" ||
 		fail "the fragmented IPv6 packet did not pass" || return
 	nf_expect $NS_B fragment 3 || return
 	[ "$(dccp_stat_sum $NS_B)" = "$((d0 + 2))" ] ||
@@ -930,11 +930,11 @@ dccp_nf_validate() {
 		out=$(in_a rnet-drill dccp-raw $IP_A $IP_B $PORT $out)
 		[ "$out" = ok ] || fail "raw valid: $out" || return
 	done
-	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_no_socket\" { print \$2 }' $STATS) = $((n0 + 2)) ]" ||
+	wait_for 3 sh -c "[ \$(nsexec $NS_B awk '\$1 == \"drop_no_socket\" { print \$2 }' $STATS) = $((n0 + 2)) ]" ||
 		fail "valid packets did not reach the socket layer: no_socket $n0 -> $(dccp_stat $NS_B no_socket)" || return
 	nf_expect $NS_B valid 3 || return
 	out=$(in_a rnet-drill dccp-raw $IP_A $IP_B $PORT bigbad 1400)
-	wait_for 3 sh -c "[ \"\$(ip netns exec $NS_B awk '\$1 == \"nf_bad_checksum\" { print \$2 }' $STATS)\" = 3 ]" ||
+	wait_for 3 sh -c "[ \"\$(nsexec $NS_B awk '\$1 == \"nf_bad_checksum\" { print \$2 }' $STATS)\" = 3 ]" ||
 		fail "a 1400-byte bad checksum was not dropped by the hook" || return
 	# 3000 bytes of DCCP in three fragments on a 1500-byte path: each
 	# counted, none checked; reassembled, the socket layer takes the
@@ -942,13 +942,13 @@ dccp_nf_validate() {
 	b0=$(dccp_stat $NS_B bad_checksum)
 	out=$(in_a rnet-drill dccp-raw $IP_A $IP_B $PORT big 3000)
 	[ "$out" = ok ] || fail "raw big: $out" || return
-	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_no_socket\" { print \$2 }' $STATS) -gt $((n0 + 2)) ]" ||
+	wait_for 3 sh -c "[ \$(nsexec $NS_B awk '\$1 == \"drop_no_socket\" { print \$2 }' $STATS) -gt $((n0 + 2)) ]" ||
 		fail "the fragmented packet did not reach the socket layer" || return
 	out=$(in_a rnet-drill dccp-raw $IP_A $IP_B $PORT bigbad 3000)
 	[ "$out" = ok ] || fail "raw bigbad: $out" || return
-	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_bad_checksum\" { print \$2 }' $STATS) -gt $b0 ]" ||
+	wait_for 3 sh -c "[ \$(nsexec $NS_B awk '\$1 == \"drop_bad_checksum\" { print \$2 }' $STATS) -gt $b0 ]" ||
 		fail "the fragmented bad checksum was not dropped after reassembly" || return
-	diag "$NS_B hook counters: $(ip netns exec $NS_B awk '/^nf_/ && $2 { printf "%s ", $0 }' $STATS)"
+	diag "$NS_B hook counters: $(nsexec $NS_B awk '/^nf_/ && $2 { printf "%s ", $0 }' $STATS)"
 	nf_expect $NS_B fragment 9 || return
 	nf_expect $NS_B bad_checksum 3 || return
 	nf_expect $NS_B valid 3 || return
@@ -959,7 +959,7 @@ dccp_nf_validate() {
 	b0=$(dccp_stat $NS_B bad_checksum)
 	out=$(in_a rnet-drill dccp-raw $IP_A $IP_B $PORT badcsum)
 	out=$(in_a rnet-drill dccp-raw $IP6_A $IP6_B $PORT badcsum)
-	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_bad_checksum\" { print \$2 }' $STATS) = $((b0 + 2)) ]" ||
+	wait_for 3 sh -c "[ \$(nsexec $NS_B awk '\$1 == \"drop_bad_checksum\" { print \$2 }' $STATS) = $((b0 + 2)) ]" ||
 		fail "with the hook off, the socket layer counted $(($(dccp_stat $NS_B bad_checksum) - b0)) bad checksums, want 2" || return
 	nf_expect $NS_B bad_checksum 3 || return
 	[ "$(nf_sum $NS_A)" = 0 ] || fail "$NS_A, whose hooks are off, counted $(nf_sum $NS_A)"
@@ -996,11 +996,11 @@ dccp_nf_policy() {
 	nf_sysctl $NS_B nf_services "$out" || fail "16 values refused" || return
 	[ "$(nf_sysctl $NS_B nf_services | tr '\t' ' ')" = "$out" ] || fail "16 values not kept" || return
 	nf_sysctl $NS_B nf_services "1000 42" || return
-	out=$(ip netns exec $NS_B xfer write-nobody /proc/sys/net/dccp_rust/nf_services 7)
+	out=$(nsexec $NS_B xfer write-nobody /proc/sys/net/dccp_rust/nf_services 7)
 	[ "$out" = "open EACCES" ] || fail "uid 65534: $out, want open EACCES" || return
-	out=$(ip netns exec $NS_B xfer write-nocap /proc/sys/net/dccp_rust/nf_services 7)
+	out=$(nsexec $NS_B xfer write-nocap /proc/sys/net/dccp_rust/nf_services 7)
 	[ "$out" = "write EPERM" ] || fail "root without CAP_NET_ADMIN: $out, want write EPERM" || return
-	out=$(ip netns exec $NS_B xfer write-nocap /proc/sys/net/dccp_rust/nf_policy 1)
+	out=$(nsexec $NS_B xfer write-nocap /proc/sys/net/dccp_rust/nf_policy 1)
 	[ "$out" = "write EPERM" ] || fail "nf_policy without CAP_NET_ADMIN: $out" || return
 	[ "$(nf_sysctl $NS_B nf_services | tr '\t' ' ')" = "1000 42" ] && [ "$(nf_sysctl $NS_B nf_policy)" = 0 ] ||
 		fail "an unprivileged write changed the policy" || return
@@ -1024,7 +1024,7 @@ dccp_nf_policy() {
 	# A malformed Request is not the policy's: the socket layer drops it.
 	b0=$(dccp_stat $NS_B bad_checksum)
 	out=$(in_a rnet-drill dccp-raw $IP_A $IP_B $PORT badcsum 7)
-	wait_for 3 sh -c "[ \$(ip netns exec $NS_B awk '\$1 == \"drop_bad_checksum\" { print \$2 }' $STATS) -gt $b0 ]" ||
+	wait_for 3 sh -c "[ \$(nsexec $NS_B awk '\$1 == \"drop_bad_checksum\" { print \$2 }' $STATS) -gt $b0 ]" ||
 		fail "the malformed Request did not reach the socket layer" || return
 	out=$(in_a env DCCPT_SERVICE=42 dccpt client $IP_B $PORT close | head -n 1)
 	[ "$out" = ok ] || fail "connect for 42, in the policy, gave: $out" || return
@@ -1082,14 +1082,14 @@ dccp_icmp() {
 	[ $((t1 - t0)) -lt 5000 ] || fail "the error did not end the connect at once" || return
 	i0=$(dccp_stat $NS_A bad_icmp)
 	: > /tmp/dccp_icmp.out
-	ip netns exec "$NS_A" dccpt connect 203.0.113.6 $PORT 3 > /tmp/dccp_icmp.out &
+	nsexec "$NS_A" dccpt connect 203.0.113.6 $PORT 3 > /tmp/dccp_icmp.out &
 	pid=$!
-	wait_for 2 sh -c "ip netns exec $NS_A ss -Hdan | grep -q ' 203.0.113.6:$PORT'" ||
+	wait_for 2 sh -c "nsexec $NS_A ss -Hdan | grep -q ' 203.0.113.6:$PORT'" ||
 		fail "no connecting socket in ss -d" || return
 	cport=$(in_a ss -Hdan | awk -v p="203.0.113.6:$PORT" '$5 == p { n = split($4, a, ":"); print a[n] }')
 	out=$(in_b dccpt icmp $IP_A "$cport" 203.0.113.6 $PORT 0 $IP_A)
 	[ "$out" = ok ] || fail "forging the ICMP error failed: $out" || return
-	wait_for 2 sh -c "[ \$(ip netns exec $NS_A awk '\$1 == \"drop_bad_icmp\" { print \$2 }' $STATS) -gt $i0 ]" ||
+	wait_for 2 sh -c "[ \$(nsexec $NS_A awk '\$1 == \"drop_bad_icmp\" { print \$2 }' $STATS) -gt $i0 ]" ||
 		fail "the forged ICMP error was not counted as bad_icmp" || return
 	wait $pid
 	out=$(cat /tmp/dccp_icmp.out)
@@ -1116,13 +1116,13 @@ dccp_sync() {
 	nf_off
 	timewait_ms $NS_A $TW_MS
 	: > /tmp/dccp_echo.out
-	ip netns exec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_echo.out &
+	nsexec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_echo.out &
 	srv=$!
 	wait_for 3 grep -q . /tmp/dccp_echo.out || fail "echo server: $(cat /tmp/dccp_echo.out)" || return
 	rm -f $f
 	mkfifo $f || return
 	: > /tmp/dccp_sync.out
-	ip netns exec "$NS_A" dccpt sync-client $IP_B $PORT 80 < $f > /tmp/dccp_sync.out &
+	nsexec "$NS_A" dccpt sync-client $IP_B $PORT 80 < $f > /tmp/dccp_sync.out &
 	pid=$!
 	exec 3> $f
 	if ! wait_for 3 grep -q ready /tmp/dccp_sync.out; then
@@ -1155,7 +1155,7 @@ dccp_sync() {
 # client's line in BULK_C, the server's in BULK_S.
 bulk() {
 	: > /tmp/dccp_bulk.out
-	ip netns exec "$NS_B" dccpt bulk-server $PORT > /tmp/dccp_bulk.out &
+	nsexec "$NS_B" dccpt bulk-server $PORT > /tmp/dccp_bulk.out &
 	local srv=$!
 	wait_for 3 grep -q . /tmp/dccp_bulk.out || fail "bulk server: $(cat /tmp/dccp_bulk.out)" || return
 	BULK_C=$(in_a dccpt bulk-client $IP_B $PORT "$1" 1000)
@@ -1187,7 +1187,7 @@ dccp_ccid2() {
 	timewait_ms $NS_A 200
 
 	: > /tmp/dccp_bulk.out
-	ip netns exec "$NS_B" dccpt bulk-server $PORT > /tmp/dccp_bulk.out &
+	nsexec "$NS_B" dccpt bulk-server $PORT > /tmp/dccp_bulk.out &
 	srv=$!
 	wait_for 3 grep -q . /tmp/dccp_bulk.out || fail "bulk server: $(cat /tmp/dccp_bulk.out)" || return
 	rm -f $f
@@ -1297,7 +1297,7 @@ dccp_cscov() {
 		fail "coverage options: $out" || return
 	for recv in 5 0 2; do
 		: > /tmp/dccp_cscov.out
-		DCCPT_RECV_CSCOV=$recv ip netns exec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_cscov.out &
+		DCCPT_RECV_CSCOV=$recv nsexec "$NS_B" dccpt echo-server $PORT > /tmp/dccp_cscov.out &
 		SERVER=$!
 		wait_for 3 grep -q . /tmp/dccp_cscov.out || fail "no echo server" || return
 		sniff_start $NS_A "$IF_A" 20 /tmp/dccp_sniff.out $PORT || return
@@ -1361,7 +1361,7 @@ dccp_fuzz() {
 	[ "$(cat /rnet/flavour 2> /dev/null)" = debug ] && n=1000
 	held_connection /tmp/dccp_fuzz.out /tmp/dccp_fuzzc.out linger3 || return
 	client=$CLIENT cport=$CPORT
-	ip netns exec $NS_B cat $STATS > /tmp/dccp_fuzz0.stats
+	nsexec $NS_B cat $STATS > /tmp/dccp_fuzz0.stats
 	out=$(echo $(in_a rnet-drill dccp-fuzz $IP_A $IP_B $PORT 0 $n 7; in_a rnet-drill dccp-fuzz $IP_A $IP_B $PORT $cport $n 11))
 	diag "fuzz: $out"
 	case $out in
@@ -1376,7 +1376,7 @@ dccp_fuzz() {
 	rx=$(awk '$1 == "rx_packets" { print $2 }' /tmp/dccp_fuzz0.stats)
 	wait_for 5 fuzz_settled $((rx + n * 2)) ||
 		fail "the counters never balanced: $(tr '\n' ' ' < /tmp/dccp_fuzz1.stats)" || return
-	ip netns exec $NS_B cat $STATS > /tmp/dccp_fuzz1.stats
+	nsexec $NS_B cat $STATS > /tmp/dccp_fuzz1.stats
 	out=$(awk 'NR == FNR { a[$1] = $2; next } /^drop_/ && $2 > a[$1] { printf "%s:%d ", substr($1, 6), $2 - a[$1] }' \
 		/tmp/dccp_fuzz0.stats /tmp/dccp_fuzz1.stats)
 	rx=$(fuzz_delta rx_packets) handled=$(fuzz_delta rx_handled)
@@ -1397,7 +1397,7 @@ dccp_fuzz() {
 	diag "the connection under fire: server $out"
 	[ "$out" = "ok accepted hup" ] || fail "server: $out" || return
 	: > /tmp/dccp_fuzz.out
-	ip netns exec "$NS_B" dccpt echo-server $((PORT + 1)) > /tmp/dccp_fuzz.out &
+	nsexec "$NS_B" dccpt echo-server $((PORT + 1)) > /tmp/dccp_fuzz.out &
 	SERVER=$!
 	wait_for 3 grep -q . /tmp/dccp_fuzz.out || fail "no echo server" || return
 	out=$(echo $(in_a dccpt echo-client $IP_B $((PORT + 1)) 20 1440))
@@ -1439,7 +1439,7 @@ dccp_filtered() {
 	f0=$(dccp_stat $NS_A filtered)
 	out=$(in_b rnet-drill dccp-raw $IP_B $IP_A $cport data $PORT)
 	[ "$out" = ok ] || fail "raw send failed: $out" || return
-	wait_for 3 sh -c "[ \$(ip netns exec $NS_A awk '\$1 == \"drop_filtered\" { print \$2 }' $STATS) -gt $f0 ]" ||
+	wait_for 3 sh -c "[ \$(nsexec $NS_A awk '\$1 == \"drop_filtered\" { print \$2 }' $STATS) -gt $f0 ]" ||
 		fail "the filtered packet was not counted: filtered $f0 -> $(dccp_stat $NS_A filtered)" || return
 	fuzz_settled 0 $NS_A ||
 		fail "$NS_A's counters do not balance: $(tr '\n' ' ' < /tmp/dccp_fuzz1.stats)" || return
@@ -1461,7 +1461,7 @@ fuzz_delta() {
 # MIN and equals its rx_handled plus its drops but bad_icmp (the snapshot
 # in /tmp/dccp_fuzz1.stats).
 fuzz_settled() {
-	ip netns exec ${2:-$NS_B} cat $STATS > /tmp/dccp_fuzz1.stats
+	nsexec ${2:-$NS_B} cat $STATS > /tmp/dccp_fuzz1.stats
 	awk -v min="$1" '$1 == "rx_packets" { r = $2 } $1 == "rx_handled" { h = $2 }
 		/^drop_/ && $1 != "drop_bad_icmp" { d += $2 }
 		END { exit !(r >= min && r == h + d) }' /tmp/dccp_fuzz1.stats
@@ -1480,7 +1480,7 @@ dccp_ccid_opts() {
 	modprobe dccp_rust || fail "modprobe dccp_rust failed" || return
 	timewait_ms $NS_A 200
 	: > /tmp/dccp_bulk.out
-	ip netns exec "$NS_B" dccpt bulk-server $PORT > /tmp/dccp_bulk.out &
+	nsexec "$NS_B" dccpt bulk-server $PORT > /tmp/dccp_bulk.out &
 	srv=$!
 	wait_for 3 grep -q . /tmp/dccp_bulk.out || fail "bulk server: $(cat /tmp/dccp_bulk.out)" || return
 	out=$(in_a dccpt ccidopts $IP_B $PORT | tr '\n' ';')

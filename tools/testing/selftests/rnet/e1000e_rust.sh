@@ -65,7 +65,7 @@ irq_count() {
 }
 
 # nic_of NS IF: the PCI address of interface IF in netns NS.
-nic_of() { basename "$(ip netns exec "$1" readlink "/sys/class/net/$2/device")"; }
+nic_of() { basename "$(nsexec "$1" readlink "/sys/class/net/$2/device")"; }
 
 # MSI-X: the receive vector fires; the transmit vector stays quiet while
 # start_xmit finds its packets already sent (QEMU sends during the doorbell
@@ -94,7 +94,7 @@ rust_msix() {
 }
 
 # carrier_changes_from NS IF N: IF's carrier changed N times or more.
-carrier_changes_from() { [ "$(ip netns exec "$1" cat "/sys/class/net/$2/carrier_changes")" -ge "$3" ]; }
+carrier_changes_from() { [ "$(nsexec "$1" cat "/sys/class/net/$2/carrier_changes")" -ge "$3" ]; }
 
 # ethtool -r restarts autonegotiation through the PHY (MDIC): the carrier
 # drops at once and comes back on the link status change interrupt, which
@@ -300,7 +300,7 @@ rust_ethtool() {
 # ring_sizes NS IF [max]: "RX TX" ring sizes from ethtool -g, the current
 # ones or (max) the largest.
 ring_sizes() {
-	ip netns exec "$1" ethtool -g "$2" | awk -v want="${3:-cur}" '
+	nsexec "$1" ethtool -g "$2" | awk -v want="${3:-cur}" '
 		/^Pre-set maximums:/ { sec = "max" } /^Current hardware settings:/ { sec = "cur" }
 		sec == want && $1 == "RX:" { rx = $2 } sec == want && $1 == "TX:" { tx = $2 }
 		END { print rx, tx }'
@@ -345,13 +345,13 @@ ringparam_checks() {
 	# they come (a receiver stops at the first wrong byte); stopped at the
 	# end. (Not through in_a and in_b: $! must be xfer's own pid, to stop
 	# it.)
-	ip netns exec $NS_B xfer tcp-recv 5001 4000000000 > /tmp/.rnet_recv.out 2>&1 &
+	nsexec $NS_B xfer tcp-recv 5001 4000000000 > /tmp/.rnet_recv.out 2>&1 &
 	pid=$!
-	ip netns exec $NS_A xfer tcp-recv 5002 4000000000 > /tmp/.rnet_recv2.out 2>&1 &
+	nsexec $NS_A xfer tcp-recv 5002 4000000000 > /tmp/.rnet_recv2.out 2>&1 &
 	pid2=$!
-	ip netns exec $NS_A xfer tcp-send $IP_B 5001 4000000000 > /tmp/.rnet_send.out 2>&1 &
+	nsexec $NS_A xfer tcp-send $IP_B 5001 4000000000 > /tmp/.rnet_send.out 2>&1 &
 	spid=$!
-	ip netns exec $NS_B xfer tcp-send $IP_A 5002 4000000000 > /tmp/.rnet_send2.out 2>&1 &
+	nsexec $NS_B xfer tcp-send $IP_A 5002 4000000000 > /tmp/.rnet_send2.out 2>&1 &
 	spid2=$!
 	sleep 1
 	# Sizes at the least, not powers of two, the largest, one ring small
@@ -423,7 +423,7 @@ ringparam_checks() {
 # socket of each (ss prints a socket's line, then its information on lines
 # that start with a tab).
 stream_bytes() {
-	ip netns exec $NS_A ss -tinH state established '( dport = :5001 or sport = :5002 )' |
+	nsexec $NS_A ss -tinH state established '( dport = :5001 or sport = :5002 )' |
 		awk '/^[^[:space:]]/ { cur = "" }
 			/^[^[:space:]]/ && $NF ~ /:5001$/ { cur = "tx"; ntx++ }
 			/^[^[:space:]]/ && $(NF - 1) ~ /:5002$/ { cur = "rx"; nrx++ }
@@ -473,7 +473,7 @@ ring_wraps() {
 
 # ethstat NS IF NAME: the driver's counter NAME from ethtool -S.
 ethstat() {
-	ip netns exec "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k { print $2; f = 1 }
+	nsexec "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k { print $2; f = 1 }
 		END { exit !f }' || fail "no $3 in ethtool -S of $2" >&2
 }
 
@@ -481,7 +481,7 @@ ethstat() {
 # hex (layout version 1, regs::DUMP: CTRL STATUS CTRL_EXT RCTL TCTL RXCSUM
 # RFCTL IVAR IMS TARC0 RDBAL RDBAH RDLEN RDH RDT TDBAL TDBAH TDLEN TDH TDT).
 regs() {
-	ip netns exec "$1" ethtool -d "$2" raw on | od -An -tx4 -v | tr -s ' ' '\n' | sed '/^$/d'
+	nsexec "$1" ethtool -d "$2" raw on | od -An -tx4 -v | tr -s ' ' '\n' | sed '/^$/d'
 }
 
 # The register dump shows what open programmed (both engines on, link up,
@@ -570,7 +570,7 @@ rust_offloads_off() {
 # nic_stats NS IF: "rx_packets rx_bytes tx_packets tx_bytes rx_dropped
 # tx_dropped rx_over_errors rx_missed_errors" of IF, read in one go.
 nic_stats() {
-	ip netns exec "$1" sh -c 'cd "/sys/class/net/$0/statistics" && echo $(cat rx_packets \
+	nsexec "$1" sh -c 'cd "/sys/class/net/$0/statistics" && echo $(cat rx_packets \
 		rx_bytes tx_packets tx_bytes rx_dropped tx_dropped rx_over_errors rx_missed_errors)' "$2"
 }
 
@@ -587,7 +587,7 @@ minus() {
 # (qdisc_pkt_len_init), which is what the driver must count once the
 # device sent them.
 qdisc_sent() {
-	ip netns exec "$1" tc -s qdisc show dev "$2" | awk '$1 == "Sent" { print $4, $2; exit }'
+	nsexec "$1" tc -s qdisc show dev "$2" | awk '$1 == "Sent" { print $4, $2; exit }'
 }
 
 # ip_in NS: "packets bytes" that IPv4 and IPv6 in netns NS took in, each
@@ -1640,7 +1640,9 @@ rust_unload_under_traffic() {
 	sleep 1
 	b1=$(stat $NS_B "$IF_B" rx_bytes)
 	diag "B received $(( (b1 - b0) / 1000 )) kB in the second before the unload"
-	[ $((b1 - b0)) -gt 1000000 ] ||
+	# At least 100 full frames (the debug guest, beside the other one,
+	# moved 697 kB in that second once).
+	[ $((b1 - b0)) -gt 150000 ] ||
 		{ kill $client $server; wait $client $server; fail "no traffic was flowing"; return; }
 	cleanup_pair
 	rmmod e1000e_rust || fail "rmmod under traffic failed" || return

@@ -31,7 +31,7 @@ cleanup() {
 
 # nf_get NS FAMILY POINT PROTO packets|bytes: one counter of NS.
 nf_get() {
-	ip netns exec "$1" awk -v f="$2" -v p="$3" -v proto="$4" -v what="$5" '
+	nsexec "$1" awk -v f="$2" -v p="$3" -v proto="$4" -v what="$5" '
 		$1 == f && $2 == p {
 			for (i = 3; i < NF; i += 3)
 				if ($i == proto) print (what == "packets" ? $(i + 1) : $(i + 2))
@@ -40,7 +40,7 @@ nf_get() {
 
 # nf_bound PORT: a UDP socket of B is bound to PORT.
 nf_bound() {
-	ip netns exec $NF_B cat /proc/net/udp /proc/net/udp6 |
+	nsexec $NF_B cat /proc/net/udp /proc/net/udp6 |
 		grep -qi ":$(printf %04X "$1") "
 }
 
@@ -48,8 +48,8 @@ nf_bound() {
 nf_ge() { [ "$($2 "$1")" -ge "$3" ]; }
 nf_reaches() { wait_for 10 nf_ge "$@"; }
 
-nf_dropped() { ip netns exec "$1" awk '$1 == "dropped" { print $2 }' $NF_PROC; }
-nf_stolen() { ip netns exec "$1" awk '$1 == "stolen" { print $2 }' $NF_PROC; }
+nf_dropped() { nsexec "$1" awk '$1 == "dropped" { print $2 }' $NF_PROC; }
+nf_stolen() { nsexec "$1" awk '$1 == "stolen" { print $2 }' $NF_PROC; }
 
 # nf_snapshot NS FAMILY: the UDP packet counts of NS at the five points.
 nf_snapshot() {
@@ -100,8 +100,8 @@ nf_setup() {
 	ip -n $NF_R -6 neigh add fd77:1::1 lladdr $mac_a dev vra nud permanent
 	ip -n $NF_R -6 neigh add fd77:2::1 lladdr $mac_b dev vrb nud permanent
 	ip -n $NF_B -6 neigh add fd77:2::2 lladdr $mac_rb dev vb nud permanent
-	ip netns exec $NF_R sysctl -qw net.ipv4.ip_forward=1 || return
-	ip netns exec $NF_R sysctl -qw net.ipv6.conf.all.forwarding=1 || return
+	nsexec $NF_R sysctl -qw net.ipv4.ip_forward=1 || return
+	nsexec $NF_R sysctl -qw net.ipv6.conf.all.forwarding=1 || return
 	# Let router solicitations and MLD reports of the new links pass
 	# before any snapshot (they are ICMPv6, not UDP, but settle anyway).
 	sleep 1
@@ -112,10 +112,10 @@ nf_setup() {
 nf_counts() {
 	local a0 r0 b0 a1 r1 b1 rc
 	a0=$(nf_snapshot $NF_A $1) r0=$(nf_snapshot $NF_R $1) b0=$(nf_snapshot $NF_B $1)
-	ip netns exec $NF_B xfer udp-recv $3 $NF_N $NF_SIZE 10 > /tmp/.rnet_nf.out 2>&1 &
+	nsexec $NF_B xfer udp-recv $3 $NF_N $NF_SIZE 10 > /tmp/.rnet_nf.out 2>&1 &
 	local pid=$!
 	wait_for 10 nf_bound $3 || { kill $pid; fail "B's receiver did not bind port $3"; return; }
-	ip netns exec $NF_A env XFER_DSTOPTS=${XFER_DSTOPTS:-} xfer udp-send $2 $3 $NF_N $NF_SIZE ||
+	nsexec $NF_A env XFER_DSTOPTS=${XFER_DSTOPTS:-} xfer udp-send $2 $3 $NF_N $NF_SIZE ||
 		{ kill $pid; fail "udp-send failed"; return; }
 	wait $pid
 	rc=$?
@@ -153,7 +153,7 @@ nf_counts_ipv6() {
 
 # nf_set NS ENTRY VALUE: write one of the rule's sysctls in NS.
 nf_set() {
-	echo "$3" | ip netns exec "$1" tee $NF_SYS/$2 > /dev/null ||
+	echo "$3" | nsexec "$1" tee $NF_SYS/$2 > /dev/null ||
 		fail "$1: writing $3 to $2 failed"
 }
 
@@ -163,7 +163,7 @@ nf_drop_rule() {
 	nf_set $NF_B drop_proto 17 && nf_set $NF_B drop_port 5012 || return
 	d0=$(nf_dropped $NF_B) b0=$(nf_get $NF_B ipv4 localin udp packets)
 	p0=$(nf_get $NF_B ipv4 prerouting udp packets)
-	ip netns exec $NF_A xfer udp-send 10.77.2.1 5012 $NF_N $NF_SIZE || fail "udp-send failed" || return
+	nsexec $NF_A xfer udp-send 10.77.2.1 5012 $NF_N $NF_SIZE || fail "udp-send failed" || return
 	nf_reaches $NF_B nf_dropped $((d0 + NF_N))
 	diag "B dropped $(( $(nf_dropped $NF_B) - d0 )) of $NF_N"
 	[ $(( $(nf_dropped $NF_B) - d0 )) = $NF_N ] || fail "B did not drop exactly $NF_N" || return
@@ -174,9 +174,9 @@ nf_drop_rule() {
 	# sees none of them.
 	nf_set $NF_B drop_proto 0 && nf_set $NF_R drop_proto 17 && nf_set $NF_R drop_port 5012 || return
 	d0=$(nf_dropped $NF_R) p0=$(nf_get $NF_B ipv4 prerouting udp packets)
-	XFER_DSTOPTS=16 ip netns exec $NF_A xfer udp-send fd77:2::1 5012 $NF_N $NF_SIZE ||
+	XFER_DSTOPTS=16 nsexec $NF_A xfer udp-send fd77:2::1 5012 $NF_N $NF_SIZE ||
 		fail "udp-send failed" || return
-	ip netns exec $NF_A xfer udp-send 10.77.2.1 5012 $NF_N $NF_SIZE || fail "udp-send failed" || return
+	nsexec $NF_A xfer udp-send 10.77.2.1 5012 $NF_N $NF_SIZE || fail "udp-send failed" || return
 	nf_reaches $NF_R nf_dropped $((d0 + 2 * NF_N))
 	diag "R dropped $(( $(nf_dropped $NF_R) - d0 )) of $((2 * NF_N)) forwarded (IPv6 with options, IPv4)"
 	[ $(( $(nf_dropped $NF_R) - d0 )) = $((2 * NF_N)) ] || fail "R did not drop exactly $((2 * NF_N))" || return
@@ -186,7 +186,7 @@ nf_drop_rule() {
 	# counted as dropped (kmemleak and KASAN watch the ownership).
 	nf_set $NF_B rule_steal 1 || return
 	d0=$(nf_dropped $NF_B) s0=$(nf_stolen $NF_B)
-	ip netns exec $NF_A xfer udp-send 10.77.2.1 5012 $NF_N $NF_SIZE || fail "udp-send failed" || return
+	nsexec $NF_A xfer udp-send 10.77.2.1 5012 $NF_N $NF_SIZE || fail "udp-send failed" || return
 	nf_reaches $NF_B nf_stolen $((s0 + NF_N))
 	diag "B stole $(( $(nf_stolen $NF_B) - s0 )) of $NF_N"
 	[ $(( $(nf_stolen $NF_B) - s0 )) = $NF_N ] || fail "B did not steal exactly $NF_N" || return
@@ -199,32 +199,32 @@ nf_drop_rule() {
 	nf_counts ipv4 10.77.2.1 5013 || return
 	[ "$(nf_dropped $NF_A)" = 0 ] && [ "$(nf_dropped $NF_R)" = "$d0" ] ||
 		fail "a rule of B dropped packets in A or R" || return
-	[ "$(ip netns exec $NF_A cat $NF_SYS/drop_proto)" = 0 ] || fail "B's rule shows in A" || return
+	[ "$(nsexec $NF_A cat $NF_SYS/drop_proto)" = 0 ] || fail "B's rule shows in A" || return
 	# A local sender whose packet the rule drops at LOCAL_OUT gets EPERM.
 	nf_set $NF_A drop_proto 17 || return
-	out=$(ip netns exec $NF_A xfer udp-send 10.77.2.1 5014 1 $NF_SIZE 2>&1) &&
+	out=$(nsexec $NF_A xfer udp-send 10.77.2.1 5014 1 $NF_SIZE 2>&1) &&
 		{ fail "the send succeeded with its packet dropped"; return; }
 	diag "A's send under its own rule: $out"
 	case $out in *"Operation not permitted"*) ;; *) fail "want EPERM" || return ;; esac
 	[ "$(nf_dropped $NF_A)" = 1 ] || fail "A dropped $(nf_dropped $NF_A), want 1" || return
 	nf_set $NF_A drop_proto 0 && nf_set $NF_B drop_proto 0 || return
 	# Out of range: refused, nothing changed.
-	if echo 256 | ip netns exec $NF_B tee $NF_SYS/drop_proto > /dev/null 2>&1; then
+	if echo 256 | nsexec $NF_B tee $NF_SYS/drop_proto > /dev/null 2>&1; then
 		fail "drop_proto 256 accepted"; return
 	fi
-	[ "$(ip netns exec $NF_B cat $NF_SYS/drop_proto)" = 0 ] || fail "drop_proto changed"
+	[ "$(nsexec $NF_B cat $NF_SYS/drop_proto)" = 0 ] || fail "drop_proto changed"
 }
 
 nf_sysctl_perms() {
 	local out
-	out=$(ip netns exec $NF_B xfer write-nobody $NF_SYS/drop_proto 6)
+	out=$(nsexec $NF_B xfer write-nobody $NF_SYS/drop_proto 6)
 	diag "uid 65534: $out"
 	[ "$out" = "open EACCES" ] || fail "want EACCES at open for uid 65534" || return
-	out=$(ip netns exec $NF_B xfer write-nocap $NF_SYS/drop_proto 6)
+	out=$(nsexec $NF_B xfer write-nocap $NF_SYS/drop_proto 6)
 	diag "root without CAP_NET_ADMIN: $out"
 	[ "$out" = "write EPERM" ] || fail "want EPERM from the handler" || return
-	[ "$(ip netns exec $NF_B cat $NF_SYS/drop_proto)" = 0 ] || fail "the rule changed" || return
-	out=$(ip netns exec $NF_B xfer write-nocap /proc/sys/net/rnet_netns_none 6)
+	[ "$(nsexec $NF_B cat $NF_SYS/drop_proto)" = 0 ] || fail "the rule changed" || return
+	out=$(nsexec $NF_B xfer write-nocap /proc/sys/net/rnet_netns_none 6)
 	[ "$out" = "open ENOENT" ] || fail "the tool's control case: $out" || return
 	# The check is against the namespace's own user namespace: an
 	# unprivileged user's new user and network namespaces are its to set
@@ -242,7 +242,7 @@ nf_sysctl_perms() {
 nf_unload_busy() {
 	local pid c0 c1
 	dmesg -c > /dev/null
-	ip netns exec $NF_A xfer udp-send 10.77.2.1 5020 100000000 $NF_SIZE > /dev/null 2>&1 &
+	nsexec $NF_A xfer udp-send 10.77.2.1 5020 100000000 $NF_SIZE > /dev/null 2>&1 &
 	pid=$!
 	c0=$(nf_get $NF_A ipv4 localout udp packets)
 	sleep 0.5
@@ -258,7 +258,7 @@ nf_unload_busy() {
 	fi
 	modprobe rust_netfilter || { kill $pid; fail "reloading rust_netfilter failed"; return; }
 	ip netns add rnnfC || { kill $pid; fail "ip netns add rnnfC failed"; return; }
-	ip netns exec rnnfC cat $NF_PROC > /dev/null || { kill $pid; fail "a new namespace has no counters"; return; }
+	nsexec rnnfC cat $NF_PROC > /dev/null || { kill $pid; fail "a new namespace has no counters"; return; }
 	ip netns del rnnfC || { kill $pid; fail "ip netns del rnnfC failed"; return; }
 	ip netns del $NF_R || { kill $pid; fail "ip netns del $NF_R failed"; return; }
 	kill $pid 2> /dev/null

@@ -19,7 +19,7 @@ SYS=/proc/sys/net/rnet_netns
 # pn_field NS FIELD: FIELD of NS's /proc/net/rnet_netns ("" for init_net).
 pn_field() {
 	if [ -n "$1" ]; then
-		ip netns exec "$1" awk -v f="$2" '$1 == f { print $2 }' $PROC
+		nsexec "$1" awk -v f="$2" '$1 == f { print $2 }' $PROC
 	else
 		awk -v f="$2" '$1 == f { print $2 }' $PROC
 	fi
@@ -30,7 +30,7 @@ pn_gt() { [ "$(pn_field "$1" "$2")" -gt "$3" ]; }
 
 # pn_write NS ENTRY VALUE: write a sysctl entry of NS (quietly).
 pn_write() {
-	ip netns exec "$1" sh -c "echo $3 > $SYS/$2" 2> /dev/null
+	nsexec "$1" sh -c "echo $3 > $SYS/$2" 2> /dev/null
 }
 
 cleanup() {
@@ -53,7 +53,7 @@ pernet_proc_sysctl() {
 		fail "two namespaces show the same state" || return
 
 	pn_write $PN_A value 5 || fail "writing value 5 in $PN_A failed" || return
-	[ "$(ip netns exec $PN_A cat $SYS/value)" = 5 ] || fail "sysctl does not read back 5" || return
+	[ "$(nsexec $PN_A cat $SYS/value)" = 5 ] || fail "sysctl does not read back 5" || return
 	[ "$(pn_field $PN_A value)" = 5 ] || fail "$PN_A's state did not take 5" || return
 	[ "$(pn_field $PN_B value)" = 0 ] || fail "$PN_B's state changed with $PN_A's" || return
 	[ "$(pn_field "" value)" = 0 ] || fail "init_net's state changed with $PN_A's" || return
@@ -91,7 +91,7 @@ pernet_timer_work() {
 		fail "the work did not run after the writes" || return
 	# cancel: a timer armed for 1 s and stopped at once never runs.
 	t3=$(pn_field $PN_B ticks)
-	ip netns exec $PN_B sh -c "echo 1000 > $SYS/interval_ms; echo 0 > $SYS/interval_ms" ||
+	nsexec $PN_B sh -c "echo 1000 > $SYS/interval_ms; echo 0 > $SYS/interval_ms" ||
 		fail "writing interval_ms failed" || return
 	sleep 1.5
 	[ "$(pn_field $PN_B ticks)" = "$t3" ] || fail "a cancelled timer ran" || return
@@ -130,7 +130,7 @@ pernet_leak() {
 	[ "$(cat /proc/net/rnet_netns_leaked)" = leaked ] ||
 		fail "no /proc/net/rnet_netns_leaked" || return
 	ip netns add $PN_A || return
-	ip netns exec $PN_A cat /proc/net/rnet_netns_leaked > /dev/null ||
+	nsexec $PN_A cat /proc/net/rnet_netns_leaked > /dev/null ||
 		fail "a new namespace has no leaked state" || return
 	ip netns del $PN_A
 	wait_for 10 rmmod rnet_netns || fail "rnet_netns did not unload" || return

@@ -42,7 +42,7 @@ fi
 # suite, RNET_WIRE_ARGS adds rnet-drill options (-v).
 drivers=${RNET_WIRE_DRIVERS:-$drivers}
 
-in_w() { ip netns exec $NS_W "$@"; }
+in_w() { nsexec $NS_W "$@"; }
 
 # wire_setup DRIVER: NIC A on DRIVER, NIC B on the C e1000e, both in
 # rnet-w and up (link up on both). Sets IF_A and IF_B.
@@ -120,7 +120,7 @@ for drv in $drivers; do
 			check='[ $rc = 1 ] && failed_as "$s" "$want" "$out/run"'
 		fi
 		drill_try "$out/run" "$check" sh -c \
-			'cd "$1" && exec ip netns exec "$2" taskset -c 0 rnet-drill --local_dev="$3" --peer_dev="$4" --tolerance_usecs="$5" $6 "$7"' \
+			'cd "$1" && exec nsexec "$2" taskset -c 0 rnet-drill --local_dev="$3" --peer_dev="$4" --tolerance_usecs="$5" $6 "$7"' \
 			sh "$dir" $NS_W "$IF_A" "$IF_B" "$(script_tolerance "$dir/$s" $tol)" "${RNET_WIRE_ARGS:-}" "$s"
 		ok=$?
 		[ $setup_ok = 1 ] || ok=1
