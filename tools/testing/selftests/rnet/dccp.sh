@@ -88,7 +88,7 @@ check_timewait() {
 	[ "$out" = ok ] || fail "bind of the server's port gave: $out (TIMEWAIT at the server?)" || return
 	sleep 1
 	count_is 1 || fail "TIMEWAIT ended within 1 s of its $TW_MS ms: use count $(use_count)" || return
-	wait_for $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)" || return
+	deadline $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)" || return
 	out=$(nsexec "$1" dccpt bind "$2")
 	[ "$out" = ok ] || fail "the client's port stayed taken after TIMEWAIT: $out"
 }
@@ -681,7 +681,7 @@ dccp_diag() {
 	for m in dccp dccp_diag dccp_ipv4; do
 		loaded $m && { fail "ss -d loaded the C module $m"; return; }
 	done
-	wait_for $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
+	deadline $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
 }
 
 # 100 non-blocking connects at once, each completed (poll, SO_ERROR,
@@ -704,7 +704,7 @@ dccp_conns() {
 		fail "server: $(tail -n 1 /tmp/dccp_srv.out)" || return
 	wait_for 2 count_is 100 ||
 		fail "$(use_count) sockets left after the close, want 100 in TIMEWAIT" || return
-	wait_for $((TW_MS / 1000 + 4)) count_is 0 ||
+	deadline $((TW_MS / 1000 + 4)) count_is 0 ||
 		fail "TIMEWAIT did not end: use count $(use_count)" || return
 	[ "$(dccp_stat_sum $NS_A)" = "$a0" ] && [ "$(dccp_stat_sum $NS_B)" = "$b0" ] ||
 		fail "packets dropped: $NS_A $a0 -> $(dccp_stat_sum $NS_A)," \
@@ -1052,7 +1052,7 @@ dccp_nf_policy() {
 	[ "$(nf_sysctl $NS_A nf_policy)" = 0 ] && [ -z "$(nf_sysctl $NS_A nf_services)" ] &&
 		[ "$(nf_sum $NS_A)" = 0 ] || fail "$NS_A's policy or counters changed" || return
 	nf_sysctl $NS_B nf_policy 0
-	wait_for $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
+	deadline $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
 }
 
 # ICMP errors: a Request a router answers with Host Unreachable (A
@@ -1147,7 +1147,7 @@ dccp_sync() {
 	[ "$(dccp_stat_sum $NS_A)" = "$a0" ] || fail "the client dropped the Sync" || return
 	[ "$(tail -n 1 /tmp/dccp_echo.out)" = "echoed 82 messages 410 bytes" ] ||
 		fail "server: $(cat /tmp/dccp_echo.out)" || return
-	wait_for $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
+	deadline $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
 }
 
 
@@ -1527,7 +1527,7 @@ dccp_server_timewait() {
 	kill $sniff_b
 	wait
 	check_types /tmp/dccp_sb.out "1 6" "the server" || return
-	wait_for $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
+	deadline $((TW_MS / 1000 + 3)) count_is 0 || fail "TIMEWAIT did not end: use count $(use_count)"
 }
 
 # A load whose init fails after the protocol registered (fail_init_ms):

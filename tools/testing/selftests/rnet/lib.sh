@@ -79,23 +79,38 @@ uptime_cs() {
 	echo $(( ${up%.*} * 100 + 1${up#*.} - 100 ))
 }
 
-# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds; give up
-# after SECONDS of time, 1.5 times that in the default flavour and 3 times
-# in the debug one. (A limit counted in polls stretched with the cost of
-# CMD: 2.5 times SECONDS in the debug flavour for a CMD that entered a
-# namespace through ip netns exec. These factors keep at least that.)
-wait_for() {
-	local end
-	if [ "$RNET_FLAVOUR" = debug ]; then
-		end=$(( $(uptime_cs) + $1 * 300 ))
-	else
-		end=$(( $(uptime_cs) + $1 * 150 ))
-	fi
+# poll_until CS CMD...: poll CMD every 0.1 s until it succeeds; give up
+# after CS hundredths of a second.
+poll_until() {
+	local end=$(( $(uptime_cs) + $1 ))
 	shift
 	while ! "$@" >/dev/null 2>&1; do
 		[ "$(uptime_cs)" -lt $end ] || return 1
 		sleep 0.1
 	done
+}
+
+# wait_for SECONDS CMD...: wait for something to get ready (a link, a
+# server, an unload): poll CMD until it succeeds, giving up after SECONDS
+# of time, 1.5 times that in the default flavour and 3 times in the debug
+# one. (A limit counted in polls stretched with the cost of CMD: 2.5 times
+# SECONDS in the debug flavour for a CMD that entered a namespace through
+# ip netns exec. These factors keep at least that.)
+wait_for() {
+	local f=150 s=$1
+	shift
+	[ "$RNET_FLAVOUR" = debug ] && f=300
+	poll_until $(( s * f )) "$@"
+}
+
+# deadline SECONDS CMD...: CMD must succeed within SECONDS (1.5 times that
+# in the slower debug flavour): for a bound that is the point of a check,
+# such as the end of TIMEWAIT.
+deadline() {
+	local f=100 s=$1
+	shift
+	[ "$RNET_FLAVOUR" = debug ] && f=150
+	poll_until $(( s * f )) "$@"
 }
 
 # PCI addresses of the 82574L functions, in slot order.
