@@ -664,9 +664,22 @@ tso_counter_checks() {
 # beyond; prints how many frames and bytes A counted. The frames are
 # IPv4/UDP to A's address with a wrong UDP checksum, 106 bytes, sent on a
 # packet socket (xfer udp-badsum): B resolves nothing, and A's stack
-# drops what it gets of them without an answer.
+# drops what it gets of them without an answer. A count other than WANT
+# frames is measured once more (says so): a frame of B's own stack (60
+# bytes, such as an ARP request) can cross the hub in the window; a
+# driver that takes frames it must not, or drops some, is off both times.
 FRAME=106
 frames_rx() {
+	local got
+	got=$(frames_rx_once "$@") || return
+	if [ "${got%% *}" != "$1" ]; then
+		echo "# A counted $got (frames bytes), want $1 frames: measured again" >&2
+		got=$(frames_rx_once "$@") || return
+	fi
+	echo "$got"
+}
+
+frames_rx_once() {
 	local want=$1 s0 s1
 	shift
 	s0=$(nic_stats $NS_A "$IF_A")
