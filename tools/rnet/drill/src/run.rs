@@ -1244,10 +1244,8 @@ impl<'a> Runner<'a> {
                 Err(e) => return fail(line, format!("packet socket read: {e}")),
             };
             // The kernel's stamp, on the monotonic clock.
-            let age = std::time::SystemTime::now()
-                .duration_since(sent.stamp)
-                .unwrap_or(Duration::ZERO);
-            let now = Instant::now();
+            let (now, real) = clock_pair();
+            let age = real.duration_since(sent.stamp).unwrap_or(Duration::ZERO);
             let when = now.checked_sub(age).unwrap_or(now);
             let at = when.saturating_duration_since(self.start).as_micros() as i64;
             let lag = age.as_micros() as i64;
@@ -1715,6 +1713,30 @@ fn ecn_values(line: usize, mark: &str) -> Res<&'static [u8]> {
         "ect01" => &[1, 2],
         other => return fail(line, format!("unknown ECN mark [{other}]")),
     })
+}
+
+/// The monotonic and the real-time clock read together. A pause between
+/// two plain reads (a preempted runner on a busy host) would move every
+/// stamp converted with them by its length: a packet seen as sent late,
+/// the next one then early. Of up to four tries, the pair read within the
+/// narrowest monotonic bracket is taken, the first under 100 µs at once.
+fn clock_pair() -> (Instant, std::time::SystemTime) {
+    let mut best: Option<(Duration, Instant, std::time::SystemTime)> = None;
+    for _ in 0..4 {
+        let m0 = Instant::now();
+        let real = std::time::SystemTime::now();
+        let width = m0.elapsed();
+        if best.as_ref().is_none_or(|b| width < b.0) {
+            best = Some((width, m0 + width / 2, real));
+        }
+        if width < Duration::from_micros(100) {
+            break;
+        }
+    }
+    match best {
+        Some((_, mono, real)) => (mono, real),
+        None => (Instant::now(), std::time::SystemTime::now()),
+    }
 }
 
 /// An outbound packet sent at `at` for an event due between `lo` and
