@@ -64,16 +64,12 @@ done |
 # TESTS: the scripts to run, and whether the interop pair runs.
 sdir="$TOP/tools/testing/selftests/rnet"
 DRIVER_PROGS="e1000e_c.sh e1000e_rust.sh e1000e_intmode.sh tcp_wire.sh"
-progs=$(sed -n 's/^TEST_PROGS *[+:]*= *//p' "$sdir/Makefile")
+progs=$(sh "$sdir/progs.sh" $FLAVOUR)
 interop=1
 if [ -n "$(echo ${TESTS:-})" ]; then
 	interop=0 progs=
 	for t in $TESTS; do
 		if [ "$t" = dccp_interop.sh ]; then interop=1; else progs="$progs $t"; fi
-	done
-elif [ "$RNET_DEBUG" = 1 ]; then
-	for p in $(sed -n 's/^TEST_PROGS_DEFAULT_ONLY *[+:]*= *//p' "$sdir/Makefile"); do
-		progs=$(echo $progs | tr ' ' '\n' | grep -vxF -e "$p" | tr '\n' ' ')
 	done
 fi
 driver_tests="" proto_tests=""

@@ -9,14 +9,9 @@
 # kmemleak report.
 
 dir=$(cd "$(dirname "$0")" && pwd)
-progs=${*:-$(sed -n 's/^TEST_PROGS *[+:]*= *//p' "$dir/Makefile")}
 # The debug flavour leaves out the Makefile's TEST_PROGS_DEFAULT_ONLY
-# unless they are asked for by name.
-if [ $# = 0 ] && [ "$(cat /rnet/flavour 2> /dev/null)" = debug ]; then
-	for p in $(sed -n 's/^TEST_PROGS_DEFAULT_ONLY *[+:]*= *//p' "$dir/Makefile"); do
-		progs=$(echo $progs | tr ' ' '\n' | grep -vxF -e "$p")
-	done
-fi
+# unless they are asked for by name (progs.sh).
+progs=${*:-$(sh "$dir/progs.sh" "$(cat /rnet/flavour 2> /dev/null)")}
 
 # result N NAME RC: the KTAP line of one subtest from its kselftest code.
 result() {
