@@ -518,7 +518,11 @@ pub trait DeviceOperations: Sized + Send + Sync + 'static {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Applies promiscuous/multicast flags, in atomic context.
+    /// Applies promiscuous/multicast flags, in atomic context: bottom
+    /// halves are disabled (the core holds the device's address list lock,
+    /// `netif_addr_lock_bh`), so a lock it shares with process context
+    /// must be taken there with bottom halves disabled too
+    /// ([`with_bh_disabled`]). Not called while the interface is down.
     fn set_rx_mode(_dev: &Device<Self>) {
         build_error!(VTABLE_DEFAULT_ERROR)
     }

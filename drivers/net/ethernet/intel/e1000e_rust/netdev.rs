@@ -17,7 +17,10 @@
 //! `open`/`stop` (process context) with bottom halves disabled, as lockdep
 //! requires of a lock that softirqs take. The two are never held together:
 //! the poll holds the receive lock while GRO may transmit (taking the
-//! transmit lock), so no path may take them in the other order.
+//! transmit lock), so no path may take them in the other order. A third,
+//! `rx_filter`, orders `set_rx_mode`'s changes of RCTL against the ring
+//! start and stop (a ring resize under a running interface among them);
+//! it is taken alone.
 
 #![forbid(unsafe_code)]
 
@@ -121,6 +124,14 @@ pub(crate) struct Nic {
     tx: SpinLock<Option<TxRing>>,
     #[pin]
     rx: SpinLock<Option<RxRing>>,
+    /// Whether the receiver runs, so that `set_rx_mode` may change its
+    /// filter bits. The lock orders `set_rx_mode`'s read-modify-write of
+    /// RCTL (BH disabled, possibly from a softirq) against the ring
+    /// start's writes of it (process context, BH disabled): without it, a
+    /// filter change could write back RCTL with EN clear after the start
+    /// set it, or the start could write filter bits read before a change.
+    #[pin]
+    rx_filter: SpinLock<bool>,
     /// The interrupt handlers while the interface is up, one per vector.
     #[pin]
     irq: Mutex<[Option<IrqReg>; 3]>,
@@ -147,6 +158,7 @@ impl Nic {
             vectors,
             tx <- new_spinlock!(None, "e1000e_rust:tx"),
             rx <- new_spinlock!(None, "e1000e_rust:rx"),
+            rx_filter <- new_spinlock!(false, "e1000e_rust:rx_filter"),
             irq <- new_mutex!([None, None, None], "e1000e_rust:irq"),
             causes: AtomicU32::new(0),
             rx_count: AtomicU32::new(RING_DEFAULT),
@@ -319,12 +331,18 @@ impl Nic {
     /// Gives `tx` and `rx` to the device (just reset: its address is set
     /// again, which the reset reloaded from the NVM) and to the driver.
     fn start_rings(&self, dev: &Device<Self>, tx: TxRing, rx: RxRing) {
-        let mode = Hw::rx_mode_bits(dev.promisc(), dev.wants_multicast());
         {
             let regs = self.hw.regs();
             regs.set_mac(&dev.mac());
             regs.start_tx(tx.desc.dma_handle(), tx.count());
-            regs.start_rx(rx.desc.dma_handle(), rx.count(), rx.tail(), mode);
+            // The filter bits as they are once no `set_rx_mode` runs: one
+            // that starts later sees the receiver running.
+            with_bh_disabled(|| {
+                let mut running = self.rx_filter.lock();
+                let mode = Hw::rx_mode_bits(dev.promisc(), dev.wants_multicast());
+                regs.start_rx(rx.desc.dma_handle(), rx.count(), rx.tail(), mode);
+                *running = true;
+            });
         }
         with_bh_disabled(|| {
             *self.tx.lock() = Some(tx);
@@ -349,6 +367,8 @@ impl Nic {
     /// reset: its DMA cannot be known to have stopped, so the rings were
     /// leaked where they are.
     fn stop_rings(&self, dev: &Device<Self>) -> Option<(Option<TxRing>, Option<RxRing>)> {
+        // No filter change writes RCTL from here on (the reset clears it).
+        with_bh_disabled(|| *self.rx_filter.lock() = false);
         self.hw.regs().disable_irqs();
         // No poll runs after this, so none wakes the queue stopped next.
         self.napi.disable();
@@ -597,9 +617,14 @@ impl DeviceOperations for Nic {
 
     fn set_rx_mode(dev: &Device<Self>) {
         let nic = dev.data();
-        nic.hw
-            .regs()
-            .set_rx_mode(Hw::rx_mode_bits(dev.promisc(), dev.wants_multicast()));
+        // Called with BH disabled (the address list lock held). A receiver
+        // that is not running gets its filter bits when it starts.
+        let running = nic.rx_filter.lock();
+        if *running {
+            nic.hw
+                .regs()
+                .set_rx_mode(Hw::rx_mode_bits(dev.promisc(), dev.wants_multicast()));
+        }
     }
 
     fn get_drvinfo(dev: &Device<Self>, fill: &mut dyn FnMut(DrvInfo<'_>)) {
