@@ -546,8 +546,11 @@ impl IdTable {
 /// Two drivers for QEMU's 82574L, registered in turn while nothing else is
 /// bound to it (KUnit runs the kernel crate's examples at boot, before the
 /// e1000e modules load). The first one's probe takes what a driver takes,
-/// checks what must be refused, leaves a NAPI context polling, and fails;
-/// the second one's probe then finds the device as it was before.
+/// checks what must be refused, leaves a NAPI context polling, has a
+/// second net device's open fail with its NAPI context polling, and fails;
+/// the second driver's probe then finds the device as it was before. The
+/// test holds a PCI enable of its own across the first binding, so that
+/// only the binding's own undo of `set_master` can clear bus mastering.
 ///
 /// ```
 /// use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
@@ -570,6 +573,7 @@ impl IdTable {
 /// static MAPPED: AtomicU32 = AtomicU32::new(0);
 /// static FREED: AtomicU32 = AtomicU32::new(0);
 /// static WRONG_NAPI: AtomicU32 = AtomicU32::new(0);
+/// static OPEN_FAILED: AtomicU32 = AtomicU32::new(0);
 ///
 /// const IDS: pci::IdArray<1> = pci::IdArray::new([pci::DeviceId::new(0x8086, 0x10d3)]);
 /// static IDS_STATIC: pci::IdArray<1> = IDS;
@@ -586,12 +590,14 @@ impl IdTable {
 ///
 /// // A net device whose poll always uses its whole budget, so it stays
 /// // scheduled until it is disabled. It enables polling in `open` and
-/// // has no `stop`: the core's close must disable it all the same.
+/// // has no `stop`: the core's close must disable it all the same, and
+/// // so must a failed open (`fail_open`), after which no `stop` comes.
 /// #[pin_data]
 /// struct Spin {
 ///     #[pin]
 ///     napi: Napi,
 ///     polls: AtomicU32,
+///     fail_open: bool,
 ///     _freed: Freed,
 /// }
 ///
@@ -602,6 +608,9 @@ impl IdTable {
 ///         // Softirqs run when bottom halves come back on: the poll has
 ///         // run once this returns, and stays scheduled.
 ///         with_bh_disabled(|| dev.data().napi.schedule());
+///         if dev.data().fail_open {
+///             return Err(EIO);
+///         }
 ///         Ok(())
 ///     }
 ///
@@ -677,6 +686,7 @@ impl IdTable {
 ///         let spin = try_pin_init!(Spin {
 ///             napi <- Napi::new(),
 ///             polls: AtomicU32::new(0),
+///             fail_open: false,
 ///             _freed: Freed,
 ///         }? Error);
 ///         let mut netdev = Registration::new(dev, spin)?;
@@ -691,6 +701,29 @@ impl IdTable {
 ///         handle.open(&rtnl_lock())?;
 ///         if refused_early && refused_down && handle.data().polls.load(Relaxed) > 0 {
 ///             POLLING.fetch_add(1, Relaxed);
+///         }
+///         // An open that fails with its poll scheduled: the poll must be
+///         // stopped by the time the open returns, no `stop` following.
+///         let failing = try_pin_init!(Spin {
+///             napi <- Napi::new(),
+///             polls: AtomicU32::new(0),
+///             fail_open: true,
+///             _freed: Freed,
+///         }? Error);
+///         let mut netdev2 = Registration::new(dev, failing)?;
+///         netdev2.set_mac(&[0x02, 0, 0, 0, 0, 2])?;
+///         netdev2.add_napi(|s| &s.napi)?;
+///         let netdev2 = netdev2.register(dev)?;
+///         let handle2 = netdev2.access(dev)?.handle();
+///         let failed = handle2.open(&rtnl_lock()) == Err(EIO);
+///         let polls = handle2.data().polls.load(Relaxed);
+///         kernel::delay::msleep(50);
+///         if failed
+///             && polls > 0
+///             && handle2.data().polls.load(Relaxed) == polls
+///             && !handle2.is_running()
+///         {
+///             OPEN_FAILED.fetch_add(1, Relaxed);
 ///         }
 ///         // Failing now drops `netdev`, which unregisters the device (the
 ///         // close disables its poll, though it has no `stop`) and frees its
@@ -716,18 +749,55 @@ impl IdTable {
 ///     }
 /// }
 ///
+/// // The test's own enable of each 82574L, held across the binding: the
+/// // binding's `pci_disable_device` does not reach a count of zero, so
+/// // it does not clear bus mastering.
+/// let mut held = KVec::new();
+/// let mut pdev = core::ptr::null_mut();
+/// loop {
+///     // SAFETY: `pdev` is null or the device of the previous round, whose
+///     // reference this call puts.
+///     pdev = unsafe { kernel::bindings::pci_get_device(0x8086, 0x10d3, pdev) };
+///     if pdev.is_null() {
+///         break;
+///     }
+///     // SAFETY: a live device: `pci_get_device` took a reference.
+///     assert_eq!(unsafe { kernel::bindings::pci_enable_device(pdev) }, 0);
+///     // SAFETY: as above; a reference for `held`, put below.
+///     held.push(unsafe { kernel::bindings::pci_dev_get(pdev) }, GFP_KERNEL)?;
+/// }
 /// drop(KBox::pin_init(pci::Registration::<Failing>::new(&THIS), GFP_KERNEL)?);
 /// let probed = PROBED.load(Relaxed);
 /// assert!(probed > 0);
+/// assert_eq!(held.len(), probed as usize);
+/// for pdev in held {
+///     let mut cmd = 0u16;
+///     // SAFETY: a live device (a reference is held); `cmd` is valid for writes.
+///     unsafe {
+///         kernel::bindings::pci_read_config_word(
+///             pdev,
+///             kernel::bindings::PCI_COMMAND as i32,
+///             &mut cmd,
+///         )
+///     };
+///     // Still enabled (the test's enable), no longer a bus master.
+///     assert_eq!(u32::from(cmd) & kernel::bindings::PCI_COMMAND_MASTER, 0);
+///     // SAFETY: the test's enable and reference, each undone once.
+///     unsafe {
+///         kernel::bindings::pci_disable_device(pdev);
+///         kernel::bindings::pci_dev_put(pdev);
+///     }
+/// }
 /// assert_eq!(REFUSED.load(Relaxed), probed);
 /// assert_eq!(POLLING.load(Relaxed), probed);
+/// assert_eq!(OPEN_FAILED.load(Relaxed), probed);
 /// // No poll runs once the failed probe's net device is gone.
 /// let polls = POLLS.load(Relaxed);
 /// // SAFETY: process context.
 /// unsafe { kernel::bindings::msleep(100) };
 /// assert_eq!(POLLS.load(Relaxed), polls);
 /// // Every device's state was freed: no reference was left to leak it for.
-/// assert_eq!(FREED.load(Relaxed), probed);
+/// assert_eq!(FREED.load(Relaxed), 2 * probed);
 /// assert_eq!(WRONG_NAPI.load(Relaxed), 0);
 /// assert_eq!(MAPPED.load(Relaxed), probed);
 /// drop(KBox::pin_init(pci::Registration::<Checking>::new(&THIS), GFP_KERNEL)?);
