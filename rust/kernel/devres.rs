@@ -81,6 +81,11 @@ unsafe impl<T: Send + Sync> Sync for Inner<T> {}
 
 /// A value revoked when its device unbinds, or when this is dropped.
 ///
+/// Dropping it may sleep: it waits for an unbind that took the value
+/// meanwhile to finish dropping it, and the value's own drop may sleep
+/// (a register window's unmap, an IRQ's `free_irq`). Drop it in process
+/// context, never under a spinlock or in an interrupt handler.
+///
 /// # Invariants
 ///
 /// The device's managed resources hold one reference to `inner` (leaked

@@ -76,6 +76,10 @@ unsafe impl Sync for IrqFree {}
 /// vectors. The handler is `'static`: it may not borrow anything, since a
 /// leaked registration keeps calling it until the unbind.
 ///
+/// Dropping it sleeps (`free_irq` waits for a running handler): drop it
+/// in process context, never from its own handler, which would wait for
+/// itself.
+///
 /// # Invariants
 ///
 /// `handler` is installed on `irq` with its own address as `dev_id` from the

@@ -1030,6 +1030,10 @@ fn copy_cstr<const N: usize>(dst: &mut [crate::ffi::c_char; N], src: &CStr) {
 /// operation of the device runs after the binding ends, even if the driver
 /// leaks the registration, and operations see their parent as bound.
 ///
+/// Dropping it (or the [`Devres`] of a registered one) unregisters the
+/// device, which takes RTNL and sleeps: process context, without an
+/// [`RtnlGuard`] held, which would deadlock.
+///
 /// # Invariants
 ///
 /// `dev` was allocated by `alloc_etherdev` with room for `Private<T>`,
@@ -1209,7 +1213,9 @@ unsafe impl<T: DeviceOperations> Sync for Registration<T> {}
 pub struct RtnlGuard(PhantomData<*mut ()>);
 
 /// Takes RTNL (`rtnl_lock`); may sleep. Not from a device operation the
-/// core calls under RTNL already (it is not recursive).
+/// core calls under RTNL already (it is not recursive), and the guard must
+/// be gone before a [`Registration`] (or its [`Devres`]) is dropped, which
+/// takes RTNL to unregister the device.
 pub fn rtnl_lock() -> RtnlGuard {
     // SAFETY: no precondition beyond process context; released by the guard's drop.
     unsafe { bindings::rnet_rtnl_lock() };

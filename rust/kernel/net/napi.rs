@@ -129,7 +129,8 @@ impl Napi {
     /// a registration guarantees; and a `stop`, or the failure of that
     /// `open`, disables it again, before `unregister_netdev` waits for the
     /// references a poll may take); does nothing if already enabled. May
-    /// sleep (it serialises with [`Self::disable`]).
+    /// sleep (it serialises with [`Self::disable`]): process context only,
+    /// not from an interrupt handler or a poll.
     pub fn enable(&self) -> Result {
         let _guard = self.lock.lock();
         // `allowed` changes under `lock` only (type invariant).
@@ -145,7 +146,9 @@ impl Napi {
     }
 
     /// Disables polling, waiting for a running poll to finish
-    /// (`napi_disable`); does nothing if not enabled. May sleep.
+    /// (`napi_disable`); does nothing if not enabled. May sleep: process
+    /// context only, and never from this context's own poll, which it
+    /// would wait for forever.
     pub fn disable(&self) {
         let _guard = self.lock.lock();
         self.disable_locked();
