@@ -10,11 +10,19 @@
 //! leak is what `CONFIG_DMA_API_DEBUG` reports at the unbind ("pending DMA
 //! allocations while released from device"), which the console scan must
 //! turn into a failure. Loading fails if the mapping was not refused.
+//!
+//! With `wrong_size=1` it does what the abstractions make impossible
+//! without `unsafe`: it allocates coherent DMA memory for the first
+//! 82574L (bound or not) and frees it with half the size, which
+//! `CONFIG_DMA_API_DEBUG` reports at once ("frees DMA memory with
+//! different size"). Both sizes round up to one page, so nothing is
+//! freed wrongly.
+//!
 //! Never load it in a kernel you care about.
 
 use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering::SeqCst};
 use kernel::{
-    c_str,
+    bindings, c_str,
     dma::{Direction, Mapper},
     net::skb::{MappedSkb, SkBuff},
     pci,
@@ -27,6 +35,42 @@ module! {
     author: "rnet developers",
     description: "rnet: keeps a DMA mapping past its binding (test only)",
     license: "GPL",
+}
+
+kernel::module_param_int!(
+    wrong_size,
+    0,
+    "1: free coherent DMA memory with the wrong size instead (DMA-API report)"
+);
+
+/// Allocates 256 bytes of coherent DMA memory for the first 82574L and
+/// frees them as 128: the bad free DMA-API debugging must report.
+fn free_wrong_size() -> Result {
+    // SAFETY: a search from the start of the device list; the reference
+    // it returns, if any, is put below.
+    let pdev = unsafe { bindings::pci_get_device(0x8086, 0x10d3, core::ptr::null_mut()) };
+    if pdev.is_null() {
+        pr_err!("no 82574L to allocate for\n");
+        return Err(ENODEV);
+    }
+    // SAFETY: `pdev` is a live device: a reference is held.
+    let dev = unsafe { core::ptr::addr_of_mut!((*pdev).dev) };
+    let mut handle: bindings::dma_addr_t = 0;
+    // SAFETY: `dev` is live, PCI set its coherent mask at enumeration.
+    let cpu = unsafe { bindings::dma_alloc_attrs(dev, 256, &mut handle, bindings::GFP_KERNEL, 0) };
+    let res = if cpu.is_null() {
+        Err(ENOMEM)
+    } else {
+        // SAFETY: the wrong size on purpose, the one fault of this call:
+        // 128 and 256 bytes are both one page to the allocator, so the
+        // memory allocated above is what is freed, once.
+        unsafe { bindings::dma_free_attrs(dev, 128, cpu, handle, 0) };
+        pr_info!("freed 256 bytes of coherent DMA memory as 128\n");
+        Ok(())
+    };
+    // SAFETY: the reference taken by `pci_get_device`.
+    unsafe { bindings::pci_dev_put(pdev) };
+    res
 }
 
 static IDS: pci::IdArray<1> = pci::IdArray::new([pci::DeviceId::new(0x8086, 0x10d3)]);
@@ -66,6 +110,10 @@ struct RnetFaultDma;
 
 impl kernel::Module for RnetFaultDma {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        if wrong_size.get() == 1 {
+            free_wrong_size()?;
+            return Ok(Self);
+        }
         // Binds the NICs, then unbinds them: the kept mappings outlive
         // their bindings.
         drop(KBox::pin_init(

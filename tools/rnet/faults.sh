@@ -37,7 +37,8 @@ classes="clean: tx_timeout:NETDEV.WATCHDOG warning:WARNING: ubsan:UBSAN: rcu_sta
 if [ "$RNET_DEBUG" = 1 ]; then
 	classes="clean: lockdep:possible.circular.locking
 		 atomic_sleep:sleeping.function.called.from.invalid.context
-		 dma_api:DMA-API:.*pending.DMA.allocations tx_timeout:NETDEV.WATCHDOG
+		 dma_api:DMA-API:.*pending.DMA.allocations
+		 dma_unmap:DMA-API:.*frees.DMA.memory.with.different.size tx_timeout:NETDEV.WATCHDOG
 		 warning:WARNING: ubsan:UBSAN:
 		 kasan:KASAN: kmemleak:suspected.memory.leak rcu_stall:detected.stall
 		 hung_task:blocked.for.more.than soft_lockup:soft.lockup bug:Oops"

@@ -38,6 +38,7 @@ transmit queue [0-9]+ timed out
 unregister_netdevice: waiting for
 references held .*; leaking it
 leaking the rings
+DMA-mapped buffer was dropped without unmapping
 printk messages dropped
 Call Trace:'
 # RCU stalls print "rcu: INFO: rcu_sched self-detected stall on CPU" or

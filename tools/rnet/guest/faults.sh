@@ -14,7 +14,8 @@
 # it. Triggers: LKDTM (warning, UBSAN, KASAN, hung task, soft lockup, BUG),
 # the kmemleak sample module, and the rnet_fault_* sample modules: lockdep
 # (a lock order inversion), atomic_sleep (a sleeping call under a spinlock),
-# dma (a receive mapping kept past its binding) and stall (a CPU held for some seconds
+# dma (a receive mapping kept past its binding; coherent memory freed
+# with the wrong size) and stall (a CPU held for some seconds
 # with preemption off, which stalls RCU); e1000e_rust with its transmitter
 # turned off under it (tx_timeout).
 
@@ -79,6 +80,11 @@ fi
 if has DMA_API_DEBUG; then
 	mark dma_api
 	load rnet_fault_dma && wait_report 20 "DMA-API: .* pending DMA allocations"
+	# What safe code cannot do: coherent memory freed with the wrong size.
+	mark dma_unmap
+	rmmod rnet_fault_dma
+	load rnet_fault_dma wrong_size=1 &&
+		wait_report 10 "DMA-API: .* frees DMA memory with different size"
 fi
 
 # A transmit queue the device no longer takes packets from: e1000e_rust's
