@@ -12,6 +12,10 @@ dir=$(cd "$(dirname "$0")" && pwd)
 # The debug flavour leaves out the Makefile's TEST_PROGS_DEFAULT_ONLY
 # unless they are asked for by name (progs.sh).
 progs=${*:-$(sh "$dir/progs.sh" "$(cat /rnet/flavour 2> /dev/null)")}
+if [ -z "$(echo $progs)" ]; then
+	echo "run_tests.sh: no scripts to run (progs.sh printed none)" >&2
+	exit 1
+fi
 
 # result N NAME RC: the KTAP line of one subtest from its kselftest code.
 result() {
