@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A deliberately faulty module for `make check`'s fault suite (debug
-//! flavour only): a PCI driver for the 82574L (which has no other driver
+//! A deliberately faulty module for `make check`'s fault suite: a PCI
+//! driver for the 82574L (which has no other driver
 //! in the fault guest) whose probe maps a receive buffer and keeps the
 //! mapping past its binding, a driver bug. On load it registers the driver
 //! (binding the NICs), unregisters it (ending the bindings), and checks
@@ -17,6 +17,12 @@
 //! `CONFIG_DMA_API_DEBUG` reports at once ("frees DMA memory with
 //! different size"). Both sizes round up to one page, so nothing is
 //! freed wrongly.
+//!
+//! With `drop_mapped=1` (both flavours) the probe drops a receive
+//! mapping while the device is bound, without undoing it: the
+//! abstractions leak the buffer and say so once ("a DMA-mapped buffer
+//! was dropped without unmapping"), which the console scan must turn into
+//! a failure where no DMA-API debugging reports the leak.
 //!
 //! Never load it in a kernel you care about.
 
@@ -41,6 +47,11 @@ kernel::module_param_int!(
     wrong_size,
     0,
     "1: free coherent DMA memory with the wrong size instead (DMA-API report)"
+);
+kernel::module_param_int!(
+    drop_mapped,
+    0,
+    "1: drop a mapping while bound instead (rnet's own leak warning)"
 );
 
 /// Allocates 256 bytes of coherent DMA memory for the first 82574L and
@@ -98,6 +109,11 @@ impl pci::Driver for Keeper {
         let mapper = Mapper::new(dev);
         let mapped =
             SkBuff::alloc(256, GFP_KERNEL)?.dma_map(&mapper, 256, Direction::FromDevice)?;
+        if drop_mapped.get() == 1 {
+            // Neither unmapped nor kept: leaked, with a warning.
+            drop(mapped);
+            return Ok(KBox::pin(Keeper, GFP_KERNEL)?);
+        }
         slot.store(
             KBox::into_raw(KBox::new((mapper, mapped), GFP_KERNEL)?),
             SeqCst,
@@ -120,6 +136,14 @@ impl kernel::Module for RnetFaultDma {
             pci::Registration::<Keeper>::new(module),
             GFP_KERNEL,
         )?);
+        if drop_mapped.get() == 1 {
+            if PROBED.load(SeqCst) == 0 {
+                pr_err!("no 82574L was probed\n");
+                return Err(ENODEV);
+            }
+            pr_info!("dropped a mapping while bound\n");
+            return Ok(Self);
+        }
         let mut kept = 0;
         for slot in &KEPT {
             let p = slot.swap(core::ptr::null_mut(), SeqCst);
