@@ -1721,22 +1721,23 @@ fn ecn_values(line: usize, mark: &str) -> Res<&'static [u8]> {
 /// the next one then early. Of up to four tries, the pair read within the
 /// narrowest monotonic bracket is taken, the first under 100 µs at once.
 fn clock_pair() -> (Instant, std::time::SystemTime) {
-    let mut best: Option<(Duration, Instant, std::time::SystemTime)> = None;
-    for _ in 0..4 {
+    let read = || {
         let m0 = Instant::now();
         let real = std::time::SystemTime::now();
         let width = m0.elapsed();
-        if best.as_ref().is_none_or(|b| width < b.0) {
-            best = Some((width, m0 + width / 2, real));
-        }
-        if width < Duration::from_micros(100) {
+        (width, m0 + width / 2, real)
+    };
+    let mut best = read();
+    for _ in 1..4 {
+        if best.0 < Duration::from_micros(100) {
             break;
         }
+        let next = read();
+        if next.0 < best.0 {
+            best = next;
+        }
     }
-    match best {
-        Some((_, mono, real)) => (mono, real),
-        None => (Instant::now(), std::time::SystemTime::now()),
-    }
+    (best.1, best.2)
 }
 
 /// An outbound packet sent at `at` for an event due between `lo` and
