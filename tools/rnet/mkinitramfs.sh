@@ -59,6 +59,7 @@ depmod -b "$root" "$rel"
 # The project's guest side: init, helpers and the selftests.
 mkdir -p "$root/rnet"
 cp "$TOP"/tools/rnet/guest/* "$root/rnet/"
+cp "$TOP/tools/rnet/scan-patterns" "$root/rnet/scan-patterns"
 mv "$root/rnet/init" "$root/init"
 chmod +x "$root/init"
 cp -r "$TOP/tools/testing/selftests/rnet" "$root/rnet/selftests"

@@ -8,39 +8,10 @@
 #
 #   scanlogs.sh LOG...
 
-# What the kernel prints when it reports (one alternative per line):
-patterns='
-Oops
-BUG:
-WARNING:
-KASAN:
-UBSAN:
-kmemleak: [0-9]+ new suspected memory leak
-unreferenced object
-memory leak detector disabled
-possible circular locking
-possible recursive locking
-inconsistent lock state
-INFO: task .* blocked
-general protection fault
-Kernel panic
-detected (expedited )?stalls? on (CPUs|tasks)
-self-detected stall on CPU
-detected stall, but suppressed
-kthread starved for
-Watchdog detected hard LOCKUP
-DMA-API: [^ ]+ [^ ]+: [a-z]
-DMA-API: exceeded [0-9]+ overlapping
-DMA-API: debugging out of memory
-dma-debug disabled
-NETDEV WATCHDOG
-transmit queue [0-9]+ timed out
-unregister_netdevice: waiting for
-references held .*; leaking it
-leaking the rings
-DMA-mapped buffer was dropped without unmapping
-printk messages dropped
-Call Trace:'
+# What the kernel prints when it reports: tools/rnet/scan-patterns, one
+# alternative per line.
+patterns=$(grep -v '^#' "$(dirname "$0")/scan-patterns") ||
+	{ echo "scanlogs.sh: no patterns in $(dirname "$0")/scan-patterns" >&2; exit 1; }
 # RCU stalls print "rcu: INFO: rcu_sched self-detected stall on CPU" or
 # "... detected stalls on CPUs/tasks:". DMA-API errors print
 # "DMA-API: DRIVER DEVICE: MESSAGE" (kernel/dma/debug.c, err_printk) and a

@@ -82,10 +82,10 @@ if has DMA_API_DEBUG; then
 	load rnet_fault_dma && wait_report 20 "DMA-API: .* pending DMA allocations"
 	# What safe code cannot do: coherent memory freed with the wrong size.
 	mark dma_unmap
-	rmmod rnet_fault_dma
+	rmmod rnet_fault_dma || failed "cannot unload rnet_fault_dma"
 	load rnet_fault_dma wrong_size=1 &&
 		wait_report 10 "DMA-API: .* frees DMA memory with different size"
-	rmmod rnet_fault_dma
+	rmmod rnet_fault_dma || failed "cannot unload rnet_fault_dma"
 fi
 
 # A mapping a driver dropped without undoing it: leaked, and said by the
@@ -154,15 +154,19 @@ fi
 
 if has DEBUG_KMEMLEAK; then
 	mark kmemleak
-	modprobe kmemleak-test
-	rmmod kmemleak-test
+	load kmemleak-test
 	# kmemleak reports objects only once they are a few seconds old, and
 	# only from the second scan that finds them unreferenced and unchanged
-	# (no scan runs on its own: DEBUG_KMEMLEAK_AUTO_SCAN is off).
+	# (no scan runs on its own: DEBUG_KMEMLEAK_AUTO_SCAN is off). The
+	# module stays loaded until then, so that its leaks' stacks name it:
+	# the DMA classes above leaked buffers too, which must not stand in.
 	sleep 6
 	echo scan > /sys/kernel/debug/kmemleak
 	echo scan > /sys/kernel/debug/kmemleak
-	wait_report 60 "suspected memory leak"
+	wait_report 60 "suspected memory leak" &&
+		{ grep -qF "[kmemleak_test]" /sys/kernel/debug/kmemleak ||
+			failed "kmemleak reported no object of kmemleak-test"; }
+	rmmod kmemleak-test
 fi
 
 # RCU reports a CPU that passes no quiescent state for

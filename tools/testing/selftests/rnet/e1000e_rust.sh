@@ -1232,6 +1232,7 @@ OFE_ERRF=/tmp/.rnet_ofe.err
 rust_open_fail_each() {
 	local lvl rest reports
 	OFE_PID=
+	[ -n "$OFE_REPORTS" ] || { diag "no report patterns (/rnet/scan-patterns)"; return 1; }
 	# Each injected failure prints a stack (to tell the fallbacks apart),
 	# to the kernel log only: the console scan takes any stack for a
 	# report. The sweep's part of the log is scanned for reports below.
@@ -1397,14 +1398,11 @@ ofe_injected() {
 	echo $out
 }
 
-# The reports of tools/rnet/scanlogs.sh but the stack (Call Trace), which
-# rust_open_fail_each has fault injection print for every failure.
-OFE_REPORTS='Oops|BUG:|WARNING:|KASAN:|UBSAN:|kmemleak: [0-9]+ new suspected|unreferenced object'
-OFE_REPORTS="$OFE_REPORTS|memory leak detector disabled|possible (circular|recursive) locking"
-OFE_REPORTS="$OFE_REPORTS|inconsistent lock state|INFO: task .* blocked|general protection fault"
-OFE_REPORTS="$OFE_REPORTS|Kernel panic|stalls? on|stall on CPU|kthread starved|hard LOCKUP"
-OFE_REPORTS="$OFE_REPORTS|DMA-API: [^ ]+ [^ ]+: [a-z]|dma-debug disabled|NETDEV WATCHDOG"
-OFE_REPORTS="$OFE_REPORTS|transmit queue [0-9]+ timed out|waiting for|leaking|printk messages dropped"
+# The reports of tools/rnet/scanlogs.sh (its patterns, copied into the
+# guest) but the stack (Call Trace), which rust_open_fail_each has fault
+# injection print for every failure.
+OFE_REPORTS=$(grep -v -e '^#' -e '^$' -e '^Call Trace:$' /rnet/scan-patterns 2> /dev/null |
+	tr '\n' '|' | sed 's/|$//')
 
 # ofe_frames: the reliable frames (no "?") of the first stack in the
 # kernel log on standard input after a fault injection's message.
