@@ -188,12 +188,12 @@ pub struct Runner<'a> {
     /// (after waiting for its time): a packet sent since then was sent
     /// while the runner was busy, not asleep by the script's word.
     acting_since: i64,
-    /// When the last event happened: an outbound packet's send time, or
-    /// the time another event's action began (the kernel may answer an
-    /// inbound packet or a system call before the runner's write or call
-    /// returns). An outbound packet's relative time counts from it, not
-    /// from when the runner got to the packet's line: a runner delayed in
-    /// between would expect the packet later than the kernel sent it.
+    /// When the last event ended: an outbound packet's send time, or the
+    /// time another event's action returned (a blocking call's hand-off
+    /// to its thread). An outbound packet's relative time counts from it,
+    /// not from when the runner got to the packet's line: a runner
+    /// delayed in between would expect the packet later than the kernel
+    /// sent it in answer to that event.
     last_done: i64,
     /// The kernel's initial DCCP sequence number on the socket under
     /// test, once seen.
@@ -686,12 +686,12 @@ impl<'a> Runner<'a> {
                 };
                 self.check_late(ev.line, what, lo, tol)?;
                 self.acting_since = self.now();
-                self.last_done = self.acting_since;
                 self.last_script_time = lo;
                 match kind {
                     EventKind::Syscall(sc) => self.syscall(ev.line, sc, off, &ev.time, tol)?,
                     EventKind::Packet(p) => {
                         self.inbound(ev.line, p)?;
+                        self.last_done = self.now();
                         // The packet may have woken the blocked call's
                         // thread, which shares this CPU: let it return
                         // (and stamp its time) before this thread goes on.
@@ -701,6 +701,9 @@ impl<'a> Runner<'a> {
                     }
                     EventKind::Command(c) => self.command(ev.line, c)?,
                     EventKind::Code(c) => self.code(ev.line, c)?,
+                }
+                if !matches!(kind, EventKind::Packet(_)) {
+                    self.last_done = self.now();
                 }
             }
         }
