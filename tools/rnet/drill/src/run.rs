@@ -188,13 +188,6 @@ pub struct Runner<'a> {
     /// (after waiting for its time): a packet sent since then was sent
     /// while the runner was busy, not asleep by the script's word.
     acting_since: i64,
-    /// When the last event ended: an outbound packet's send time, or the
-    /// time another event's action returned (a blocking call's hand-off
-    /// to its thread). An outbound packet's relative time counts from it,
-    /// not from when the runner got to the packet's line: a runner
-    /// delayed in between would expect the packet later than the kernel
-    /// sent it in answer to that event.
-    last_done: i64,
     /// The kernel's initial DCCP sequence number on the socket under
     /// test, once seen.
     dccp_iss: Option<u64>,
@@ -410,7 +403,6 @@ impl<'a> Runner<'a> {
             next_port: first_port,
             behind: None,
             acting_since: 0,
-            last_done: 0,
             dccp_iss: None,
             dccp_last_out: None,
             dccp_last_in: None,
@@ -488,7 +480,6 @@ impl<'a> Runner<'a> {
             _ => None,
         };
         self.start = Instant::now();
-        self.last_done = 0;
         let end = events.len() - usize::from(cleanup.is_some());
         let mut res = Ok(());
         for i in first..end {
@@ -606,14 +597,10 @@ impl<'a> Runner<'a> {
     }
 
     /// The script times of an event: (low, high), and the offset its
-    /// relative parts were taken from: the previous event's script time
-    /// for two inbound packets in a row (`chain`), the end of the
-    /// previous event for an outbound packet (`out`), else now.
-    fn times(&self, t: &Time, chain: bool, out: bool) -> (i64, i64, i64) {
+    /// relative parts were taken from.
+    fn times(&self, t: &Time, chain: bool) -> (i64, i64, i64) {
         let off = if chain {
             self.last_script_time
-        } else if out {
-            self.last_done
         } else {
             self.now()
         };
@@ -660,9 +647,9 @@ impl<'a> Runner<'a> {
     }
 
     fn event(&mut self, ev: &Event, chain: bool) -> Res<()> {
-        let is_out = matches!(&ev.kind, EventKind::Packet(p) if p.dir == Dir::Out);
-        let (lo, hi, off) = self.times(&ev.time, chain, is_out);
+        let (lo, hi, off) = self.times(&ev.time, chain);
         let prev = self.last_script_time;
+        let is_out = matches!(&ev.kind, EventKind::Packet(p) if p.dir == Dir::Out);
         if !is_out && (matches!(ev.time, Time::Any) || lo != hi) {
             return fail(
                 ev.line,
@@ -674,7 +661,6 @@ impl<'a> Runner<'a> {
             EventKind::Packet(p) if p.dir == Dir::Out => {
                 let got = self.outbound(ev.line, p, lo, hi, tol)?;
                 self.last_script_time = got;
-                self.last_done = got;
             }
             kind => {
                 self.wait_until(lo)?;
@@ -691,7 +677,6 @@ impl<'a> Runner<'a> {
                     EventKind::Syscall(sc) => self.syscall(ev.line, sc, off, &ev.time, tol)?,
                     EventKind::Packet(p) => {
                         self.inbound(ev.line, p)?;
-                        self.last_done = self.now();
                         // The packet may have woken the blocked call's
                         // thread, which shares this CPU: let it return
                         // (and stamp its time) before this thread goes on.
@@ -701,9 +686,6 @@ impl<'a> Runner<'a> {
                     }
                     EventKind::Command(c) => self.command(ev.line, c)?,
                     EventKind::Code(c) => self.code(ev.line, c)?,
-                }
-                if !matches!(kind, EventKind::Packet(_)) {
-                    self.last_done = self.now();
                 }
             }
         }
@@ -787,7 +769,7 @@ impl<'a> Runner<'a> {
                     // offset when the start was.
                     Time::Absolute(v) if matches!(t, Time::Relative(_)) => (off + v, off + v),
                     other => {
-                        let (a, b, _) = self.times(other, true, false);
+                        let (a, b, _) = self.times(other, true);
                         let _ = off;
                         (a, b)
                     }
