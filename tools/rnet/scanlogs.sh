@@ -21,6 +21,19 @@ patterns=$(grep -v '^#' "$(dirname "$0")/scan-patterns") ||
 # (pr_emerg), rnet's own leaks of what it could not free safely, and
 # console messages lost (a report may be among them).
 pattern="($(printf '%s' "$patterns" | sed '/^$/d' | paste -sd'|'))"
+# A pattern file that cannot work fails the run: carriage returns or a
+# line of blanks in it, or an expression that matches an empty line (a
+# blank alternative: every line would fail) or that grep rejects (status
+# 2: every log would pass).
+unusable() {
+	printf '%s\n' "$patterns" | grep -qE $'\r|^[[:space:]]+$' && return 0
+	echo | grep -qE "$pattern"
+	[ $? != 1 ]
+}
+if unusable; then
+	echo "scanlogs.sh: unusable patterns in $(dirname "$0")/scan-patterns" >&2
+	exit 2
+fi
 
 echo "KTAP version 1"
 echo "1..$#"
@@ -35,7 +48,10 @@ for f in "$@"; do
 	elif [ ! -s "$f" ]; then
 		echo "not ok $n console_clean_$name # empty log"
 		bad=1
-	elif hits=$(grep -aE "$pattern" "$f" | head -n 5) && [ -n "$hits" ]; then
+	elif hits=$(grep -aE "$pattern" "$f"); [ $? -gt 1 ]; then
+		echo "not ok $n console_clean_$name # grep failed"
+		bad=1
+	elif hits=$(printf '%s\n' "$hits" | head -n 5) && [ -n "$hits" ]; then
 		printf '%s\n' "$hits" | sed 's/^/# /'
 		echo "not ok $n console_clean_$name"
 		bad=1
