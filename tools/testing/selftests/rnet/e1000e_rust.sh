@@ -1455,7 +1455,7 @@ ofe_irq_dirs() {
 open_fail_each_checks() {
 	local ring pci pid m0 dirs actions step tail cap n log name frames slack last inj inj0 debug=
 	local tried=0 failed=0 nowarn=0 irqproc=0 maxfail=0 err1= tol= pinged=0 survived retried=0
-	local quietslab=0 retails=0
+	local quietslab=0 retails=0 stop= endn
 	[ "$(cat /rnet/flavour 2> /dev/null)" = debug ] && debug=1
 	# The least rings (ethtool -G), so that there are fewer N: the same
 	# allocations, 64 receive buffers and transmit fragment tables instead
@@ -1515,6 +1515,8 @@ open_fail_each_checks() {
 		else
 			n=$((n + step)); [ $n -le $tail ] || n=$tail
 		fi
+		# A second tail stretch ends where the one before it began.
+		[ -z "$stop" ] || [ $n -lt $stop ] || break
 		[ $n -le $cap ] || fail "opens still made $n allocations, the first one $m0" || return
 		tried=$((tried + 1)) survived=0
 		ofe_open $n || return
@@ -1532,12 +1534,14 @@ open_fail_each_checks() {
 			[ -z "$OFE_ERR" ] || fail "N=$n: the open failed with nothing failing: $OFE_ERR" || return
 			ofe_usable "N=$n, not reached" || return
 			ofe_ip link set dev "$IF_A" down || return
-			last=$((n - OFE_LEFT))
+			last=$((n - OFE_LEFT)) endn=$n
 			# Each of the open's last 32 allocations failed one at a
 			# time (in steps, if this open made fewer than the first:
-			# refills come and go): its last 32 once more from there.
+			# refills come and go): the ones of its last 32 below the
+			# stretch already failed one at a time, from there up to
+			# where that stretch began.
 			if [ $step -gt 1 ] && [ $((last - tail)) -lt 31 ] && [ $retails -lt 3 ]; then
-				retails=$((retails + 1)) tail=$((last - 32))
+				retails=$((retails + 1)) stop=$tail tail=$((last - 32))
 				[ $tail -gt 12 ] || tail=13
 				n=$((tail - 1))
 				continue
@@ -1608,8 +1612,9 @@ open_fail_each_checks() {
 	diag "an open makes about $m0 allocations under e1000e_rust ($ring receive buffers);" \
 		"$tried opens with a failure armed (N = 1-12, then in steps of $step, then each" \
 		"from $tail; $pinged checked with a ping):" \
-		"$failed failed with '$err1', the largest N that failed $maxfail, and at N=$n" \
-		"the open made $last: none failed ($retails times the last 32 again from there)"
+		"$failed failed with '$err1', the largest N that failed $maxfail, and at N=$endn" \
+		"the open made $last: none failed (the part of its last 32 below the stretch" \
+		"failed one at a time again: $retails time(s), down to N=$tail)"
 	diag "$nowarn opens survived the failure of a __GFP_NOWARN allocation ($quietslab of" \
 		"them a slab one), $irqproc that of the interrupt core's /proc entry, $retried" \
 		"that of kvrealloc's first try${tol:+ (N =$tol)}"
