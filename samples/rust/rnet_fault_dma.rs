@@ -22,7 +22,9 @@
 //! mapping while the device is bound, without undoing it: the
 //! abstractions leak the buffer and say so once ("a DMA-mapped buffer
 //! was dropped without unmapping"), which the console scan must turn into
-//! a failure where no DMA-API debugging reports the leak.
+//! a failure where no DMA-API debugging reports the leak. With
+//! `drop_mapped=2` the mapping dropped is a transmit one (`dma_map_tx`),
+//! said in words of its own ("a DMA-mapped transmit buffer").
 //!
 //! Never load it in a kernel you care about.
 
@@ -30,7 +32,7 @@ use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering::SeqCst};
 use kernel::{
     bindings, c_str,
     dma::{Direction, Mapper},
-    net::skb::{MappedSkb, SkBuff},
+    net::skb::{MappedSkb, SkBuff, TxFragPool},
     pci,
     prelude::*,
 };
@@ -51,7 +53,7 @@ kernel::module_param_int!(
 kernel::module_param_int!(
     drop_mapped,
     0,
-    "1: drop a mapping while bound instead (rnet's own leak warning)"
+    "1: drop a receive mapping while bound instead, 2: a transmit one (rnet's own leak warnings)"
 );
 
 /// Allocates 256 bytes of coherent DMA memory for the first 82574L and
@@ -107,6 +109,14 @@ impl pci::Driver for Keeper {
         dev.enable_device_mem()?;
         dev.set_master()?;
         let mapper = Mapper::new(dev);
+        if drop_mapped.get() == 2 {
+            let mut pool = TxFragPool::new(1, GFP_KERNEL)?;
+            let mut skb = SkBuff::alloc(256, GFP_KERNEL)?;
+            skb.put(64)?;
+            // Neither unmapped nor kept: leaked, with a warning.
+            drop(skb.dma_map_tx(&mapper, &mut pool)?);
+            return Ok(KBox::pin(Keeper, GFP_KERNEL)?);
+        }
         let mapped =
             SkBuff::alloc(256, GFP_KERNEL)?.dma_map(&mapper, 256, Direction::FromDevice)?;
         if drop_mapped.get() == 1 {
@@ -136,7 +146,7 @@ impl kernel::Module for RnetFaultDma {
             pci::Registration::<Keeper>::new(module),
             GFP_KERNEL,
         )?);
-        if drop_mapped.get() == 1 {
+        if drop_mapped.get() != 0 {
             if PROBED.load(SeqCst) == 0 {
                 pr_err!("no 82574L was probed\n");
                 return Err(ENODEV);

@@ -32,7 +32,8 @@ timeout=300
 
 # class:signature (an extended regular expression without spaces), in the
 # guest's order.
-classes="clean: dma_drop:dropped.without.unmapping tx_timeout:NETDEV.WATCHDOG
+classes="clean: dma_drop:DMA-mapped.buffer.was.dropped
+	 dma_drop_tx:DMA-mapped.transmit.buffer.was.dropped tx_timeout:NETDEV.WATCHDOG
 	 warning:WARNING: ubsan:UBSAN: rcu_stall:detected.stall
 	 hung_task:blocked.for.more.than soft_lockup:soft.lockup bug:Oops"
 if [ "$RNET_DEBUG" = 1 ]; then
@@ -40,7 +41,8 @@ if [ "$RNET_DEBUG" = 1 ]; then
 		 atomic_sleep:sleeping.function.called.from.invalid.context
 		 dma_api:DMA-API:.*pending.DMA.allocations
 		 dma_unmap:DMA-API:.*frees.DMA.memory.with.different.size
-		 dma_drop:dropped.without.unmapping tx_timeout:NETDEV.WATCHDOG
+		 dma_drop:DMA-mapped.buffer.was.dropped
+		 dma_drop_tx:DMA-mapped.transmit.buffer.was.dropped tx_timeout:NETDEV.WATCHDOG
 		 warning:WARNING: ubsan:UBSAN:
 		 kasan:KASAN: kmemleak:suspected.memory.leak rcu_stall:detected.stall
 		 hung_task:blocked.for.more.than soft_lockup:soft.lockup bug:Oops"

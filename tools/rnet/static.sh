@@ -13,6 +13,10 @@
 #   results_parser - results.py counts made-up consoles right
 #                (tools/rnet/results_test.sh): later KUnit runs, guest exit
 #                statuses, missing tests;
+#   scan_patterns - the console scan flags each report of
+#                tools/rnet/scan-samples (lines in the kernel's forms), each
+#                of its patterns matches one, boot lines pass
+#                (tools/rnet/scan_test.sh);
 #   compile_fail - misuses of the kernel crate's lifetime brands and context
 #                types are refused by the compiler (tools/rnet/compile_fail.sh,
 #                against the last build).
@@ -58,7 +62,7 @@ result() {	# name ok|fail [diagnostics file]
 cf_cases=$(cd "$TOP/tools/rnet/compile_fail" 2>/dev/null && ls *.rs 2>/dev/null | sed 's/\.rs$//')
 
 echo "KTAP version 1"
-echo "1..$((8 + $(echo $cf_cases | wc -w)))"
+echo "1..$((9 + $(echo $cf_cases | wc -w)))"
 out=$(mktemp)
 canary=$(mktemp -d)
 trap 'rm -rf "$out" "$canary"' EXIT
@@ -183,6 +187,14 @@ if bash "$TOP/tools/rnet/results_test.sh" "$KSRC" > "$out" 2>&1; then
 	result results_parser ok
 else
 	result results_parser fail "$out"
+fi
+
+# The console scan's patterns against lines in the kernel's own forms:
+# each report flagged, each pattern needed by one, boot lines clean.
+if bash "$TOP/tools/rnet/scan_test.sh" > "$out" 2>&1; then
+	result scan_patterns ok
+else
+	result scan_patterns fail "$out"
 fi
 
 # Compile-fail cases: each must fail at its marked line, with its message,

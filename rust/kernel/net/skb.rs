@@ -33,13 +33,18 @@ use core::{
     sync::atomic::{AtomicBool, Ordering::Relaxed},
 };
 
-/// Says once that a mapping was dropped without being undone (a driver
+/// Says once for each kind (`transmit`: a [`TxMapping`]; otherwise a
+/// [`MappedSkb`]) that a mapping was dropped without being undone (a driver
 /// bug: its buffer is leaked, see [`Mapper`]).
 #[cold]
-fn dropped_mapped() {
-    static SAID: AtomicBool = AtomicBool::new(false);
-    if !SAID.swap(true, Relaxed) {
-        pr_warn!("a DMA-mapped buffer was dropped without unmapping: leaked\n");
+fn dropped_mapped(transmit: bool) {
+    static SAID: [AtomicBool; 2] = [AtomicBool::new(false), AtomicBool::new(false)];
+    if !SAID[usize::from(transmit)].swap(true, Relaxed) {
+        if transmit {
+            pr_warn!("a DMA-mapped transmit buffer was dropped without unmapping: leaked\n");
+        } else {
+            pr_warn!("a DMA-mapped buffer was dropped without unmapping: leaked\n");
+        }
     }
 }
 
@@ -715,7 +720,7 @@ impl Drop for MappedSkb {
     fn drop(&mut self) {
         // Not undone through its `Mapper`: the buffer is leaked with its
         // mapping (see the type's docs).
-        dropped_mapped();
+        dropped_mapped(false);
     }
 }
 
@@ -1012,6 +1017,6 @@ impl Drop for TxMapping {
     fn drop(&mut self) {
         // Not undone through its `Mapper`: the buffer is leaked with its
         // mappings (see `MappedSkb`); the table is freed with `self`.
-        dropped_mapped();
+        dropped_mapped(true);
     }
 }

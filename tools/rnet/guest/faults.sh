@@ -94,6 +94,11 @@ fi
 mark dma_drop
 load rnet_fault_dma drop_mapped=1 &&
 	wait_report 10 "DMA-mapped buffer was dropped without unmapping"
+rmmod rnet_fault_dma || failed "cannot unload rnet_fault_dma"
+# The same for a transmit mapping, said in words of its own.
+mark dma_drop_tx
+load rnet_fault_dma drop_mapped=2 &&
+	wait_report 10 "DMA-mapped transmit buffer was dropped without unmapping"
 
 # A transmit queue the device no longer takes packets from: e1000e_rust's
 # transmitter turned off under it (TCTL.EN cleared through the BAR),
