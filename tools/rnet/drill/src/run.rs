@@ -609,11 +609,13 @@ impl<'a> Runner<'a> {
     /// owed it an action already due (an ACK it read the data for a few
     /// milliseconds late, say: the kernel's tail loss probe went out in
     /// between) is reported as a timing error, with the failure after it.
-    fn answered_late(&self, f: Failure) -> Failure {
+    /// Only a failure of the event's own line (`line`) qualifies, not a
+    /// blocked call's result that came in meanwhile.
+    fn answered_late(&self, line: usize, f: Failure) -> Failure {
         let Some(at) = self.first_read else {
             return f;
         };
-        if f.msg.starts_with("timing error:") || is_integrity(&f.msg) {
+        if f.line != line || f.msg.starts_with("timing error:") || is_integrity(&f.msg) {
             return f;
         }
         match owed_at(&self.late_acts, at) {
@@ -699,7 +701,7 @@ impl<'a> Runner<'a> {
                 self.first_read = None;
                 let got = self
                     .outbound(ev.line, p, lo, hi, tol)
-                    .map_err(|f| self.answered_late(f))?;
+                    .map_err(|f| self.answered_late(ev.line, f))?;
                 self.last_script_time = got;
             }
             kind => {
@@ -716,7 +718,8 @@ impl<'a> Runner<'a> {
                 // counts, as packetdrill's does, from when the kernel sent
                 // it; this runner counts it from when it read the packet,
                 // which a busy host makes later. How much later is kept.
-                if let (true, Time::Relative(d)) = (prev_out, &ev.time) {
+                let acts = matches!(kind, EventKind::Syscall(_) | EventKind::Packet(_));
+                if let (true, true, Time::Relative(d)) = (prev_out, acts, &ev.time) {
                     let due = prev + d;
                     if self.acting_since - due > LATE_ACT_USECS && self.late_acts.len() < 1024 {
                         self.late_acts.push((ev.line, due, self.acting_since));
@@ -1820,9 +1823,12 @@ fn is_integrity(msg: &str) -> bool {
 }
 
 /// The first late action (line, due, done) that was owed at `at`: due
-/// before it and done after it.
+/// more than `LATE_ACT_USECS` before it (a packet the kernel sent right
+/// after the one the action answers is no answer to its lateness) and
+/// done after it.
 fn owed_at(acts: &[(usize, i64, i64)], at: i64) -> Option<&(usize, i64, i64)> {
-    acts.iter().find(|(_, due, done)| *due < at && at < *done)
+    acts.iter()
+        .find(|(_, due, done)| *due + LATE_ACT_USECS < at && at < *done)
 }
 
 /// How late (µs) an action after an outbound packet may come before a
@@ -1914,9 +1920,12 @@ mod tests {
         // 9.162 ms; the kernel's tail loss probe at 7.653 ms.
         let acts = [(23, 3079, 9162), (30, 20000, 21500)];
         assert_eq!(owed_at(&acts, 7653), Some(&acts[0]));
-        assert_eq!(owed_at(&acts, 20500), Some(&acts[1]));
+        assert_eq!(owed_at(&acts, 21200), Some(&acts[1]));
         // Before the action was due, or after it was done: no excuse.
         assert_eq!(owed_at(&acts, 3079), None);
+        // Nor within a step's time of when it was due.
+        assert_eq!(owed_at(&acts, 3079 + LATE_ACT_USECS), None);
+        assert_eq!(owed_at(&acts, 3080 + LATE_ACT_USECS), Some(&acts[0]));
         assert_eq!(owed_at(&acts, 2000), None);
         assert_eq!(owed_at(&acts, 9162), None);
         assert_eq!(owed_at(&acts, 15000), None);

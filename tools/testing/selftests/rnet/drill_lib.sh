@@ -33,10 +33,12 @@ drill_try() {
 # failed_as SCRIPT WANT FILE: rnet-drill's output in FILE has the failure
 # WANT ("LINE: TEXT") of SCRIPT, as it is or after a pause of the
 # runner's ("SCRIPT:LINE: timing error: rnet-drill fell behind ...;
-# then: TEXT"): the script failed where and how it must either way.
+# then: TEXT", or "...: timing error: the kernel sent this packet ...
+# while rnet-drill owed it ...; then: TEXT"): the script failed where and
+# how it must either way.
 failed_as() {
 	grep -qF "$1:$2" "$3" ||
-		grep -F "$1:${2%%: *}: timing error: rnet-drill fell behind" "$3" |
+		grep -E "^$1:${2%%: *}: timing error: (rnet-drill fell behind|the kernel sent this packet at [0-9.]+ sec, while rnet-drill owed)" "$3" |
 			grep -qF "; then: ${2#*: }"
 }
 
