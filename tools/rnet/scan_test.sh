@@ -2,13 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # scan_test.sh: the console scan (tools/rnet/scanlogs.sh) against
-# tools/rnet/scan-samples. Each "report:" line alone in a log fails the
-# scan, and each pattern of tools/rnet/scan-patterns matches one of them
-# (a pattern deleted, or one that no longer matches the kernel's form,
-# leaves its sample unflagged; a new pattern needs a sample); the
-# "clean:" lines pass it; a missing or empty log fails it; a pattern file
-# that cannot work stops it (exit 2). Prints what went wrong, one line
-# per case; exits 1 if any case did.
+# tools/rnet/scan-samples, read as make check reads it (its "ok" and "not
+# ok" lines, one per log, in one call over many logs). Each "report:"
+# line, last in a log of the clean lines, fails its log and no other; a
+# log of the clean lines alone passes; every pattern of
+# tools/rnet/scan-patterns matches a sample no other pattern matches (so
+# that a deleted pattern, or one that no longer matches the kernel's
+# form, leaves a report unflagged; a new pattern needs a sample); a
+# missing or empty log fails; a pattern file that cannot work stops the
+# scan (exit 2). Prints what went wrong, one line per case; exits 1 if
+# any case did.
 
 set -u
 
@@ -26,44 +29,59 @@ reports=$(sed -n 's/^report: //p' "$samples")
 cleans=$(sed -n 's/^clean: //p' "$samples")
 [ -n "$reports" ] && [ -n "$cleans" ] || bad "no report or clean samples in $samples"
 
-# scan LOG-TEXT: scanlogs.sh's exit status on a log holding LOG-TEXT.
-scan() {
-	printf '%s\n' "$1" > "$tmp/x.console.log"
-	bash "$here/scanlogs.sh" "$tmp/x.console.log" > "$tmp/out" 2>&1
-}
-
+# The logs, clean ones between the report ones: r1, c1, r2, c2, ...; and
+# what each must get. The clean lines, 200 times over, come first, as a
+# report comes deep into a console log.
+for i in $(seq 200); do printf '%s\n' "$cleans"; done > "$tmp/clean"
+i=0 logs=() want=()
 while IFS= read -r l; do
-	scan "$l"
-	rc=$?
-	[ $rc = 1 ] || bad "not flagged (exit $rc): $l"
+	i=$((i + 1))
+	{ cat "$tmp/clean"; printf '%s\n' "$l"; } > "$tmp/r$i.console.log"
+	cp "$tmp/clean" "$tmp/c$i.console.log"
+	logs+=("$tmp/r$i.console.log" "$tmp/c$i.console.log")
+	want+=("not ok" "ok")
 done <<< "$reports"
+logs+=("$tmp/none.console.log")
+want+=("not ok")
+: > "$tmp/empty.console.log"
+logs+=("$tmp/empty.console.log")
+want+=("not ok")
 
-scan "$cleans"
+bash "$here/scanlogs.sh" "${logs[@]}" > "$tmp/out" 2> "$tmp/err"
 rc=$?
-[ $rc = 0 ] || bad "clean lines flagged (exit $rc): $(grep '^# ' "$tmp/out" | head -n 3)"
+[ $rc = 1 ] || bad "scanlogs.sh exited $rc, want 1: $(head -n 2 "$tmp/err")"
+grep -q '^1\.\.'"${#logs[@]}"'$' "$tmp/out" || bad "no plan 1..${#logs[@]}"
+for k in "${!logs[@]}"; do
+	n=$((k + 1)) name=$(basename "${logs[$k]}" .console.log)
+	got=$(sed -nE "s/^((not )?ok) $n console_clean_$name( .*)?\$/\\1/p" "$tmp/out")
+	if [ "$got" != "${want[$k]}" ]; then
+		case $name in
+		r*) what="report: $(tail -n 1 "${logs[$k]}")" ;;
+		*) what=$name ;;
+		esac
+		bad "$what: '${got:-no result}', want '${want[$k]}'"
+	fi
+done
 
-# Every pattern has a sample it matches.
+# Every pattern has a sample it alone matches.
+patterns=$(grep -v '^#' "$here/scan-patterns" | sed '/^$/d')
 while IFS= read -r p; do
-	printf '%s\n' "$reports" | grep -qE -- "$p" || bad "no report sample matches pattern '$p'"
-done < <(grep -v '^#' "$here/scan-patterns" | sed '/^$/d')
-
-# A log that is missing or empty fails the scan.
-bash "$here/scanlogs.sh" "$tmp/none.console.log" > "$tmp/out" 2>&1
-rc=$?
-[ $rc = 1 ] || bad "a missing log: exit $rc"
-: > "$tmp/e.console.log"
-bash "$here/scanlogs.sh" "$tmp/e.console.log" > "$tmp/out" 2>&1
-rc=$?
-[ $rc = 1 ] || bad "an empty log: exit $rc"
+	own=0
+	while IFS= read -r l; do
+		printf '%s\n' "$l" | grep -qE -- "$p" || continue
+		others=$(printf '%s\n' "$patterns" | grep -vxF -- "$p" | paste -sd'|')
+		printf '%s\n' "$l" | grep -qE -- "($others)" || { own=1; break; }
+	done <<< "$reports"
+	[ $own = 1 ] || bad "no report sample is matched by pattern '$p' alone"
+done <<< "$patterns"
 
 # Pattern files that cannot work: a carriage return, a line of blanks, a
 # blank alternative, an expression grep rejects.
 mkdir "$tmp/p"
 cp "$here/scanlogs.sh" "$tmp/p/"
-printf '%s\n' "$cleans" > "$tmp/c.console.log"
 for broken in 'Oops\r' ' ' 'Oops|' 'Oops(' ; do
-	{ grep -v '^#' "$here/scan-patterns"; printf "$broken\n"; } > "$tmp/p/scan-patterns"
-	bash "$tmp/p/scanlogs.sh" "$tmp/c.console.log" > "$tmp/out" 2>&1
+	{ printf '%s\n' "$patterns"; printf "$broken\n"; } > "$tmp/p/scan-patterns"
+	bash "$tmp/p/scanlogs.sh" "$tmp/c1.console.log" > "$tmp/out" 2>&1
 	rc=$?
 	[ $rc = 2 ] || bad "a pattern file with '$broken' added: exit $rc, want 2"
 done
