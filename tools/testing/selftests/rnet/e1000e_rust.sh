@@ -1455,7 +1455,7 @@ ofe_irq_dirs() {
 open_fail_each_checks() {
 	local ring pci pid m0 dirs actions step tail cap n log name frames slack last inj inj0 debug=
 	local tried=0 failed=0 nowarn=0 irqproc=0 maxfail=0 err1= tol= pinged=0 survived retried=0
-	local quietslab=0 retails=0 stop= endn
+	local quietslab=0 retails=0 stop= endn single=" " k
 	[ "$(cat /rnet/flavour 2> /dev/null)" = debug ] && debug=1
 	# The least rings (ethtool -G), so that there are fewer N: the same
 	# allocations, 64 receive buffers and transmit fragment tables instead
@@ -1519,6 +1519,10 @@ open_fail_each_checks() {
 		[ -z "$stop" ] || [ $n -lt $stop ] || break
 		[ $n -le $cap ] || fail "opens still made $n allocations, the first one $m0" || return
 		tried=$((tried + 1)) survived=0
+		# The N failed one at a time, for the coverage check at the end.
+		if [ $n -le 12 ] || [ $n -ge $tail ]; then
+			single="$single$n "
+		fi
 		ofe_open $n || return
 		# Which injector failed allocation N (failslab, fail_page_alloc):
 		# exactly one of them, if it was reached.
@@ -1630,8 +1634,15 @@ open_fail_each_checks() {
 	[ $last -ge $((m0 - slack)) ] && [ $last -le $((m0 + slack)) ] ||
 		fail "the last open made $last allocations, the first $m0 (at most $slack apart)" ||
 		return
-	[ $step = 1 ] || [ $((last - tail)) -ge 31 ] ||
-		fail "only $((last - tail + 1)) of the last open's final allocations failed one at a time"
+	# Each of the last open's final 32 allocations was failed one at a
+	# time (by the N tried, not by the loop's bounds).
+	for k in $(seq 0 31); do
+		[ $((last - k)) -ge 1 ] || break
+		case $single in
+		*" $((last - k)) "*) ;;
+		*) fail "N=$((last - k)), one of the last open's final 32 allocations, was never failed one at a time"; return ;;
+		esac
+	done
 }
 
 rust_reload_cycles() {
