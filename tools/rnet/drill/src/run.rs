@@ -612,25 +612,7 @@ impl<'a> Runner<'a> {
     /// Only a failure of the event's own line (`line`) qualifies, not a
     /// blocked call's result that came in meanwhile.
     fn answered_late(&self, line: usize, f: Failure) -> Failure {
-        let Some(at) = self.first_read else {
-            return f;
-        };
-        if f.line != line || f.msg.starts_with("timing error:") || is_integrity(&f.msg) {
-            return f;
-        }
-        match owed_at(&self.late_acts, at) {
-            Some((line, due, done)) => Failure {
-                line: f.line,
-                msg: format!(
-                    "timing error: the kernel sent this packet at {} sec, while rnet-drill owed it line {line}, due at {} sec and done at {} sec; then: {}",
-                    secs(at),
-                    secs(*due),
-                    secs(*done),
-                    f.msg
-                ),
-            },
-            None => f,
-        }
+        owed_excuse(line, f, self.first_read, &self.late_acts)
     }
 
     /// The script times of an event: (low, high), and the offset its
@@ -1814,12 +1796,47 @@ fn check_sent_time(line: usize, lo: i64, hi: i64, tol: i64, at: i64) -> Res<()> 
 }
 
 /// A failure no lateness of the runner's explains: a packet with a bad
-/// checksum or shape, one the NIC under test never received, a frame too
-/// large for the path.
+/// checksum, shape, payload or reserved bits, one the NIC under test never
+/// received, a frame too large for the path.
 fn is_integrity(msg: &str) -> bool {
-    ["checksum", "did not reach", "bad outbound", "on the wire"]
-        .iter()
-        .any(|w| msg.contains(w))
+    [
+        "checksum",
+        "did not reach",
+        "bad outbound",
+        "on the wire",
+        "incorrect outbound data payload",
+        "outbound ICMP message of",
+        "tcp_reserved_bits",
+    ]
+    .iter()
+    .any(|w| msg.contains(w))
+}
+
+/// `f`, a failure of the outbound event on `line` whose first packet the
+/// kernel sent at `first` (if one was read), as a timing error when the
+/// kernel sent that packet while one of `acts` was owed; unchanged when it
+/// is another line's failure (a blocked call's result that came in
+/// meanwhile), already a timing error, or one no lateness explains.
+fn owed_excuse(line: usize, f: Failure, first: Option<i64>, acts: &[(usize, i64, i64)]) -> Failure {
+    let Some(at) = first else {
+        return f;
+    };
+    if f.line != line || f.msg.starts_with("timing error:") || is_integrity(&f.msg) {
+        return f;
+    }
+    match owed_at(acts, at) {
+        Some((owed, due, done)) => Failure {
+            line: f.line,
+            msg: format!(
+                "timing error: the kernel sent this packet at {} sec, while rnet-drill owed it line {owed}, due at {} sec and done at {} sec; then: {}",
+                secs(at),
+                secs(*due),
+                secs(*done),
+                f.msg
+            ),
+        },
+        None => f,
+    }
 }
 
 /// The first late action (line, due, done) that was owed at `at`: due
@@ -1936,8 +1953,45 @@ mod tests {
     fn integrity_failures_are_never_timing() {
         assert!(is_integrity("bad outbound TCP segment: short"));
         assert!(is_integrity("live packet field tcp_checksum: bad checksum"));
+        assert!(is_integrity(
+            "incorrect outbound data payload: byte 7 is 0x41, not 0"
+        ));
+        assert!(is_integrity("outbound ICMP message of 4 bytes"));
+        assert!(is_integrity(
+            "error handling packet: live packet field tcp_reserved_bits: expected: 0 (0x0) vs actual: 1 (0x1)"
+        ));
         assert!(!is_integrity(
             "error handling packet: live packet field tcp_seq: expected: 4001 (0xfa1) vs actual: 3001 (0xbb9)"
         ));
+    }
+
+    #[test]
+    fn owed_excuse_only_for_the_events_own_content_failure() {
+        let acts = [(23, 3079, 9162)];
+        let seq = "error handling packet: live packet field tcp_seq: expected: 4001 (0xfa1) vs actual: 3001 (0xbb9)";
+        let f = |line: usize, msg: &str| Failure {
+            line,
+            msg: msg.into(),
+        };
+        // The case it is for: line 26's packet sent at 7.653 ms.
+        let e = owed_excuse(26, f(26, seq), Some(7653), &acts);
+        assert_eq!(e.line, 26);
+        assert!(e.msg.starts_with(
+            "timing error: the kernel sent this packet at 0.007653 sec, while rnet-drill owed it line 23,"
+        ));
+        assert!(e.msg.ends_with(&format!("; then: {seq}")));
+        // Another line's failure, an integrity failure, a timing error
+        // already, no packet read, a packet outside the window: unchanged.
+        let keep = |e: Failure, msg: &str| e.msg == msg;
+        assert!(keep(owed_excuse(26, f(19, seq), Some(7653), &acts), seq));
+        let payload = "incorrect outbound data payload: byte 7 is 0x41, not 0";
+        assert!(keep(
+            owed_excuse(26, f(26, payload), Some(7653), &acts),
+            payload
+        ));
+        let late = "timing error: expected outbound packet at 0.1 sec";
+        assert!(keep(owed_excuse(26, f(26, late), Some(7653), &acts), late));
+        assert!(keep(owed_excuse(26, f(26, seq), None, &acts), seq));
+        assert!(keep(owed_excuse(26, f(26, seq), Some(9500), &acts), seq));
     }
 }
