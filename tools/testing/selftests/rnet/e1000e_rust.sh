@@ -1519,8 +1519,9 @@ open_fail_each_checks() {
 		[ -z "$stop" ] || [ $n -lt $stop ] || break
 		[ $n -le $cap ] || fail "opens still made $n allocations, the first one $m0" || return
 		tried=$((tried + 1)) survived=0
-		# The N failed one at a time, for the coverage check at the end.
-		if [ $n -le 12 ] || [ $n -ge $tail ]; then
+		# The N failed one at a time, for the coverage check at the end:
+		# every one with step 1.
+		if [ $step = 1 ] || [ $n -le 12 ] || [ $n -ge $tail ]; then
 			single="$single$n "
 		fi
 		ofe_open $n || return
