@@ -193,8 +193,6 @@ pub struct Runner<'a> {
     /// The kernel's stamp of the first packet read for the current
     /// outbound event.
     first_read: Option<i64>,
-    /// Whether the previous event was an outbound packet.
-    prev_out: bool,
     /// When the last event other than an outbound packet began to act
     /// (after waiting for its time): a packet sent since then was sent
     /// while the runner was busy, not asleep by the script's word.
@@ -415,7 +413,6 @@ impl<'a> Runner<'a> {
             behind: None,
             late_acts: Vec::new(),
             first_read: None,
-            prev_out: false,
             acting_since: 0,
             dccp_iss: None,
             dccp_last_out: None,
@@ -501,7 +498,8 @@ impl<'a> Runner<'a> {
             self.next_out = events
                 .get(i + 1)
                 .is_some_and(|e| matches!(&e.kind, EventKind::Packet(p) if p.dir == Dir::Out));
-            if let Err(e) = self.event(&events[i], prev_in && is_inbound(&events[i])) {
+            let prev_out = i > first && is_outbound(&events[i - 1]);
+            if let Err(e) = self.event(&events[i], prev_in && is_inbound(&events[i]), prev_out) {
                 res = Err(e);
                 break;
             }
@@ -605,16 +603,6 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// A failure on an outbound packet the kernel sent while the runner
-    /// owed it an action already due (an ACK it read the data for a few
-    /// milliseconds late, say: the kernel's tail loss probe went out in
-    /// between) is reported as a timing error, with the failure after it.
-    /// Only a failure of the event's own line (`line`) qualifies, not a
-    /// blocked call's result that came in meanwhile.
-    fn answered_late(&self, line: usize, f: Failure) -> Failure {
-        owed_excuse(line, f, self.first_read, &self.late_acts)
-    }
-
     /// The script times of an event: (low, high), and the offset its
     /// relative parts were taken from.
     fn times(&self, t: &Time, chain: bool) -> (i64, i64, i64) {
@@ -665,10 +653,13 @@ impl<'a> Runner<'a> {
         Ok(())
     }
 
-    fn event(&mut self, ev: &Event, chain: bool) -> Res<()> {
+    /// Runs `ev`; `chain`: an inbound packet right after another one (its
+    /// relative time counts from that one's); `prev_out`: the event after
+    /// an outbound packet.
+    fn event(&mut self, ev: &Event, chain: bool, prev_out: bool) -> Res<()> {
         let (lo, hi, off) = self.times(&ev.time, chain);
         let prev = self.last_script_time;
-        let is_out = matches!(&ev.kind, EventKind::Packet(p) if p.dir == Dir::Out);
+        let is_out = is_outbound(ev);
         if !is_out && (matches!(ev.time, Time::Any) || lo != hi) {
             return fail(
                 ev.line,
@@ -676,14 +667,16 @@ impl<'a> Runner<'a> {
             );
         }
         let tol = tol_for(self.cfg, lo.max(0).min(hi), prev);
-        let prev_out = self.prev_out;
-        self.prev_out = is_out;
         match &ev.kind {
             EventKind::Packet(p) if p.dir == Dir::Out => {
                 self.first_read = None;
+                // A failure on a packet the kernel sent while the runner
+                // owed it an action already due (the ACK for data it read
+                // late, say: a tail loss probe went out in between) is a
+                // timing error.
                 let got = self
                     .outbound(ev.line, p, lo, hi, tol)
-                    .map_err(|f| self.answered_late(ev.line, f))?;
+                    .map_err(|f| owed_excuse(ev.line, f, self.first_read, &self.late_acts))?;
                 self.last_script_time = got;
             }
             kind => {
@@ -1855,6 +1848,10 @@ const LATE_ACT_USECS: i64 = 1000;
 
 fn is_inbound(ev: &Event) -> bool {
     matches!(&ev.kind, EventKind::Packet(p) if p.dir == Dir::In)
+}
+
+fn is_outbound(ev: &Event) -> bool {
+    matches!(&ev.kind, EventKind::Packet(p) if p.dir == Dir::Out)
 }
 
 /// A live segment in packetdrill's notation, numbers relative to the ISNs.
