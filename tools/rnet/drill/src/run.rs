@@ -139,6 +139,10 @@ struct Sut {
     /// runner sent: where the reset at the end goes.
     last_ack_out: Option<u32>,
     next_in: Option<u32>,
+    /// TCP: the live sequence number after the last byte (or SYN, FIN)
+    /// of any segment the kernel sent on the connection so far: a segment
+    /// that starts before it sends again what was sent.
+    sent_end: Option<u32>,
 }
 
 struct Pending {
@@ -191,8 +195,9 @@ pub struct Runner<'a> {
     /// between answered a script in which that action had not happened.
     late_acts: Vec<(usize, i64, i64)>,
     /// The kernel's stamp of the first packet read for the current
-    /// outbound event.
-    first_read: Option<i64>,
+    /// outbound event, and whether it was a TCP segment sending again
+    /// what the connection had sent (a retransmission or loss probe).
+    first_read: Option<(i64, bool)>,
     /// When the last event other than an outbound packet began to act
     /// (after waiting for its time): a packet sent since then was sent
     /// while the runner was busy, not asleep by the script's word.
@@ -942,6 +947,7 @@ impl<'a> Runner<'a> {
                         remote_isn: 0,
                         last_ack_out: None,
                         next_in: None,
+                        sent_end: None,
                     });
                 }
                 Effect::Accepted { script_fd } => {
@@ -1049,6 +1055,7 @@ impl<'a> Runner<'a> {
             remote_isn,
             last_ack_out: None,
             next_in: None,
+            sent_end: None,
         });
         true
     }
@@ -1236,7 +1243,21 @@ impl<'a> Runner<'a> {
                 s.last_ack_out = Some(seg.ack);
             }
             self.log(format!("> {} (sent at {})", show_tcp(&seg, 0, 0), secs(at)));
-            self.first_read.get_or_insert(at);
+            let mut resend = false;
+            if let Some(s) = self.sut.as_mut() {
+                let end = seg
+                    .seq
+                    .wrapping_add(seg.data.len() as u32)
+                    .wrapping_add(u32::from(
+                        seg.flags & (packet::TCP_SYN | packet::TCP_FIN) != 0,
+                    ));
+                resend = s.sent_end.is_some_and(|e| seq_before(seg.seq, e));
+                if seg.flags & packet::TCP_SYN != 0 || s.sent_end.is_none_or(|e| seq_before(e, end))
+                {
+                    s.sent_end = Some(end);
+                }
+            }
+            self.first_read.get_or_insert((at, resend));
             return Ok(Some((at, pkt, seg)));
         }
     }
@@ -1390,7 +1411,7 @@ impl<'a> Runner<'a> {
             }
             break (at, pkt, d);
         };
-        self.first_read.get_or_insert(at);
+        self.first_read.get_or_insert((at, false));
         self.log(format!("> udp ({}) (sent at {})", d.data.len(), secs(at)));
         if d.data.len() as u32 != len {
             return fail(
@@ -1800,18 +1821,31 @@ fn is_integrity(msg: &str) -> bool {
         "incorrect outbound data payload",
         "outbound ICMP message of",
         "tcp_reserved_bits",
+        "dccp_x",
+        "dccp_ccval",
+        "dccp_cscov",
     ]
     .iter()
     .any(|w| msg.contains(w))
 }
 
 /// `f`, a failure of the outbound event on `line` whose first packet the
-/// kernel sent at `first` (if one was read), as a timing error when the
-/// kernel sent that packet while one of `acts` was owed; unchanged when it
-/// is another line's failure (a blocked call's result that came in
-/// meanwhile), already a timing error, or one no lateness explains.
-fn owed_excuse(line: usize, f: Failure, first: Option<i64>, acts: &[(usize, i64, i64)]) -> Failure {
-    let Some(at) = first else {
+/// kernel sent at `first.0` (if one was read), as a timing error when that
+/// packet was a TCP segment sending again what was sent (`first.1`: a
+/// retransmission or loss probe, what a TCP timer sends when an ACK comes
+/// late) and the kernel sent it while one of `acts` was owed. Unchanged
+/// when the packet was new data, a pure ACK or not TCP (DCCP's and UDP's
+/// timers are far slower than a late runner: such a packet is the code's
+/// own doing), when it is another line's failure (a blocked call's result
+/// that came in meanwhile), already a timing error, or one no lateness
+/// explains.
+fn owed_excuse(
+    line: usize,
+    f: Failure,
+    first: Option<(i64, bool)>,
+    acts: &[(usize, i64, i64)],
+) -> Failure {
+    let Some((at, true)) = first else {
         return f;
     };
     if f.line != line || f.msg.starts_with("timing error:") || is_integrity(&f.msg) {
@@ -1845,6 +1879,11 @@ fn owed_at(acts: &[(usize, i64, i64)], at: i64) -> Option<&(usize, i64, i64)> {
 /// packet the kernel sent in the meantime counts as an answer to a late
 /// script: about what a step of the runner takes on a busy guest.
 const LATE_ACT_USECS: i64 = 1000;
+
+/// Whether TCP sequence number `a` comes before `b` (modulo 2^32).
+fn seq_before(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) < 0
+}
 
 fn is_inbound(ev: &Event) -> bool {
     matches!(&ev.kind, EventKind::Packet(p) if p.dir == Dir::In)
@@ -1947,6 +1986,15 @@ mod tests {
     }
 
     #[test]
+    fn sequence_order_wraps() {
+        assert!(seq_before(3001, 4001));
+        assert!(!seq_before(4001, 4001));
+        assert!(!seq_before(4001, 3001));
+        assert!(seq_before(u32::MAX - 10, 5));
+        assert!(!seq_before(5, u32::MAX - 10));
+    }
+
+    #[test]
     fn integrity_failures_are_never_timing() {
         assert!(is_integrity("bad outbound TCP segment: short"));
         assert!(is_integrity("live packet field tcp_checksum: bad checksum"));
@@ -1956,6 +2004,9 @@ mod tests {
         assert!(is_integrity("outbound ICMP message of 4 bytes"));
         assert!(is_integrity(
             "error handling packet: live packet field tcp_reserved_bits: expected: 0 (0x0) vs actual: 1 (0x1)"
+        ));
+        assert!(is_integrity(
+            "live packet field dccp_cscov: expected: 0 vs actual: 2"
         ));
         assert!(!is_integrity(
             "error handling packet: live packet field tcp_seq: expected: 4001 (0xfa1) vs actual: 3001 (0xbb9)"
@@ -1970,25 +2021,40 @@ mod tests {
             line,
             msg: msg.into(),
         };
-        // The case it is for: line 26's packet sent at 7.653 ms.
-        let e = owed_excuse(26, f(26, seq), Some(7653), &acts);
+        // The case it is for: line 26's packet, a loss probe sent at
+        // 7.653 ms.
+        let e = owed_excuse(26, f(26, seq), Some((7653, true)), &acts);
         assert_eq!(e.line, 26);
         assert!(e.msg.starts_with(
             "timing error: the kernel sent this packet at 0.007653 sec, while rnet-drill owed it line 23,"
         ));
         assert!(e.msg.ends_with(&format!("; then: {seq}")));
         // Another line's failure, an integrity failure, a timing error
-        // already, no packet read, a packet outside the window: unchanged.
+        // already, no packet read, a packet outside the window, one that
+        // was not sent again (new data, DCCP, UDP): unchanged.
         let keep = |e: Failure, msg: &str| e.msg == msg;
-        assert!(keep(owed_excuse(26, f(19, seq), Some(7653), &acts), seq));
+        assert!(keep(
+            owed_excuse(26, f(19, seq), Some((7653, true)), &acts),
+            seq
+        ));
+        assert!(keep(
+            owed_excuse(26, f(26, seq), Some((7653, false)), &acts),
+            seq
+        ));
         let payload = "incorrect outbound data payload: byte 7 is 0x41, not 0";
         assert!(keep(
-            owed_excuse(26, f(26, payload), Some(7653), &acts),
+            owed_excuse(26, f(26, payload), Some((7653, true)), &acts),
             payload
         ));
         let late = "timing error: expected outbound packet at 0.1 sec";
-        assert!(keep(owed_excuse(26, f(26, late), Some(7653), &acts), late));
+        assert!(keep(
+            owed_excuse(26, f(26, late), Some((7653, true)), &acts),
+            late
+        ));
         assert!(keep(owed_excuse(26, f(26, seq), None, &acts), seq));
-        assert!(keep(owed_excuse(26, f(26, seq), Some(9500), &acts), seq));
+        assert!(keep(
+            owed_excuse(26, f(26, seq), Some((9500, true)), &acts),
+            seq
+        ));
     }
 }

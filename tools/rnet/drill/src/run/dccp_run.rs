@@ -83,7 +83,7 @@ impl Runner<'_> {
                 msg: format!("bad outbound DCCP packet: {e}"),
             })?;
             if self.owns_dccp(&pkt) {
-                self.first_read.get_or_insert(at);
+                self.first_read.get_or_insert((at, false));
                 break (at, ip, pkt);
             }
             self.log(format!("ignored: DCCP {}>{}", pkt.sport, pkt.dport));

@@ -261,7 +261,7 @@ impl Runner<'_> {
                 ),
             );
         };
-        self.first_read.get_or_insert(at);
+        self.first_read.get_or_insert((at, false));
         let b = &pkt.payload;
         if b.len() < 8 {
             return fail(line, format!("outbound ICMP message of {} bytes", b.len()));
