@@ -609,9 +609,15 @@ impl<'a> Runner<'a> {
     }
 
     /// The script times of an event: (low, high), and the offset its
-    /// relative parts were taken from.
-    fn times(&self, t: &Time, chain: bool) -> (i64, i64, i64) {
-        let off = if chain {
+    /// relative parts were taken from: the previous event's script time
+    /// for an inbound packet right after another (`chain`) and for any
+    /// event right after an outbound packet (`after_out`: the kernel's
+    /// stamp of that packet, as packetdrill counts it, not when the runner
+    /// read it: a runner that read the packet late would answer late, or
+    /// expect the kernel's next packet of a burst late, and the kernel's
+    /// timers would measure what the script did not say), else now.
+    fn times(&self, t: &Time, chain: bool, after_out: bool) -> (i64, i64, i64) {
+        let off = if chain || after_out {
             self.last_script_time
         } else {
             self.now()
@@ -662,9 +668,17 @@ impl<'a> Runner<'a> {
     /// relative time counts from that one's); `prev_out`: the event after
     /// an outbound packet.
     fn event(&mut self, ev: &Event, chain: bool, prev_out: bool) -> Res<()> {
-        let (lo, hi, off) = self.times(&ev.time, chain);
-        let prev = self.last_script_time;
         let is_out = is_outbound(ev);
+        let (lo, hi, off) = self.times(&ev.time, chain, prev_out);
+        // An action after an outbound packet is late by the script's word
+        // only past its time counted from now, as before: a packet read
+        // late is the "fell behind" rule's (and the owed actions').
+        let late_lo = if prev_out && !is_out {
+            self.times(&ev.time, chain, false).0
+        } else {
+            lo
+        };
+        let prev = self.last_script_time;
         if !is_out && (matches!(ev.time, Time::Any) || lo != hi) {
             return fail(
                 ev.line,
@@ -692,12 +706,12 @@ impl<'a> Runner<'a> {
                     EventKind::Command(_) => "shell command",
                     EventKind::Code(_) => "code",
                 };
-                self.check_late(ev.line, what, lo, tol)?;
+                self.check_late(ev.line, what, late_lo, tol)?;
                 self.acting_since = self.now();
                 // After an outbound packet, the script's relative time
                 // counts, as packetdrill's does, from when the kernel sent
-                // it; this runner counts it from when it read the packet,
-                // which a busy host makes later. How much later is kept.
+                // it; a runner that read the packet late acts late. How
+                // much later is kept.
                 let acts = matches!(kind, EventKind::Syscall(_) | EventKind::Packet(_));
                 if let (true, true, Time::Relative(d)) = (prev_out, acts, &ev.time) {
                     let due = prev + d;
@@ -802,7 +816,7 @@ impl<'a> Runner<'a> {
                     // offset when the start was.
                     Time::Absolute(v) if matches!(t, Time::Relative(_)) => (off + v, off + v),
                     other => {
-                        let (a, b, _) = self.times(other, true);
+                        let (a, b, _) = self.times(other, true, false);
                         let _ = off;
                         (a, b)
                     }
