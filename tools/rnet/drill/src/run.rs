@@ -198,6 +198,10 @@ pub struct Runner<'a> {
     /// outbound event, and whether it was a TCP segment sending again
     /// what the connection had sent (a retransmission or loss probe).
     first_read: Option<(i64, bool)>,
+    /// The time the last event other than an outbound packet was late
+    /// against (its script time, or counted from when the runner got to
+    /// it if it came right after an outbound packet).
+    last_late_time: i64,
     /// When the last event other than an outbound packet began to act
     /// (after waiting for its time): a packet sent since then was sent
     /// while the runner was busy, not asleep by the script's word.
@@ -417,6 +421,7 @@ impl<'a> Runner<'a> {
             next_port: first_port,
             behind: None,
             late_acts: Vec::new(),
+            last_late_time: 0,
             first_read: None,
             acting_since: 0,
             dccp_iss: None,
@@ -672,9 +677,12 @@ impl<'a> Runner<'a> {
         let (lo, hi, off) = self.times(&ev.time, chain, prev_out);
         // An action after an outbound packet is late by the script's word
         // only past its time counted from now, as before: a packet read
-        // late is the "fell behind" rule's (and the owed actions').
+        // late is the "fell behind" rule's (and the owed actions'). An
+        // inbound packet chained to one counts from that one's such time.
         let late_lo = if prev_out && !is_out {
             self.times(&ev.time, chain, false).0
+        } else if let (true, Time::Relative(d)) = (chain, &ev.time) {
+            self.last_late_time + d
         } else {
             lo
         };
@@ -707,6 +715,7 @@ impl<'a> Runner<'a> {
                     EventKind::Code(_) => "code",
                 };
                 self.check_late(ev.line, what, late_lo, tol)?;
+                self.last_late_time = late_lo;
                 self.acting_since = self.now();
                 // After an outbound packet, the script's relative time
                 // counts, as packetdrill's does, from when the kernel sent
