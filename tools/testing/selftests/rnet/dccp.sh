@@ -454,11 +454,12 @@ dccp_ipv6() {
 	diag "connect through $NS_B to an unreachable IPv6 host: $out in $((t1 - t0)) ms"
 	case $out in "errno 101 "*) ;; *) fail "want ENETUNREACH (ICMPv6 No Route), got: $out"; return ;; esac
 	# One error, for the first Request: it ended the connect. Unless it
-	# came while connect() still held the socket (LockDroppedIcmps, as
-	# TCP and the C DCCP count it): then the retransmitted Request's did.
+	# came while the socket was held (LockDroppedIcmps, as TCP and the C
+	# DCCP count it): then a retransmitted Request's did (at 1 s and 3 s;
+	# a debug guest once dropped the first two). Exactly one taken.
 	i1=$(snmp6 $NS_A Icmp6InDestUnreachs) l1=$(tcpext $NS_A LockDroppedIcmps)
 	diag "ICMPv6 errors $((i1 - i0)), of them dropped for a held socket $((l1 - l0))"
-	[ $((l1 - l0)) -le 1 ] && [ "$i1" = $((i0 + 1 + l1 - l0)) ] ||
+	[ $((l1 - l0)) -le 2 ] && [ "$i1" = $((i0 + 1 + l1 - l0)) ] ||
 		fail "$NS_A got $((i1 - i0)) ICMPv6 errors, $((l1 - l0)) of them for a held socket: want one taken" || return
 	[ "$(dccp_stat_sum $NS_A)" = "$a0" ] || fail "$NS_A dropped packets: $a0 -> $(dccp_stat_sum $NS_A)" || return
 	a0=$(dccp_stat_sum $NS_A) b0=$(dccp_stat_sum $NS_B)

@@ -79,6 +79,14 @@ else
 fi
 
 [ $stack = rust ] && base=$(use_count)
+# The tolerance: 14 ms, as the kernel's packetdrill runner gives a slow
+# machine; 30 ms in the debug flavour, where a blocked writer's thread
+# took 15 to 34 ms past the Ack that woke it (blocked_writer.pkt line 30,
+# late in the first run of every debug run of 2026-12-05, in all three
+# of one). A script's own tighter tolerance stays; the default flavour
+# runs every script at 14 ms.
+DRILL_TOL=14000
+[ "$(cat /rnet/flavour 2> /dev/null)" = debug ] && DRILL_TOL=30000
 for s in $scripts; do
 	n=$((n + 1))
 	t0=$(cut -d' ' -f1 /proc/uptime)
@@ -90,7 +98,7 @@ for s in $scripts; do
 	fi
 	drill_try "$out/run" "$check" sh -c \
 		'cd "$1" && exec unshare -n rnet-drill --init_scripts="$2" --tolerance_usecs="$3" "$4"' \
-		sh "$dir" "$init" "$(script_tolerance "$dir/$s" 14000)" "$s"
+		sh "$dir" "$init" "$(script_tolerance "$dir/$s" $DRILL_TOL)" "$s"
 	ok=$?
 	took=$(awk -v a="$t0" '{ printf "%.1f s", $1 - a }' /proc/uptime)
 	if [ $stack = rust ] && ! wait_for 2 sh -c "[ \$(awk '\$1 == \"dccp_rust\" { print \$3 }' /proc/modules) = $base ]"; then
