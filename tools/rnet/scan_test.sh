@@ -10,8 +10,9 @@
 # that a deleted pattern, or one that no longer matches the kernel's
 # form, leaves a report unflagged; a new pattern needs a sample); a
 # missing or empty log fails; a pattern file that cannot work stops the
-# scan (exit 2). Prints what went wrong, one line per case; exits 1 if
-# any case did.
+# scan (exit 2). Prints "ok NAME" or "not ok NAME: why" for each named
+# report sample (tools/rnet/static.sh makes each a test, scan_NAME), and
+# what else went wrong, one line per case; exits 1 if anything did.
 
 set -u
 
@@ -25,9 +26,15 @@ bad() {
 	fails=$((fails + 1))
 }
 
-reports=$(sed -n 's/^report: //p' "$samples")
+reports=$(sed -nE 's/^report [a-z0-9_]+: //p' "$samples")
+names=$(sed -nE 's/^report ([a-z0-9_]+): .*/\1/p' "$samples")
 cleans=$(sed -n 's/^clean: //p' "$samples")
 [ -n "$reports" ] && [ -n "$cleans" ] || bad "no report or clean samples in $samples"
+# Every line is a comment, a named report or a clean line; names are unique.
+junk=$(grep -vE '^(#|report [a-z0-9_]+: .|clean: .)' "$samples")
+[ -z "$junk" ] || bad "not a sample line: $junk"
+dup=$(printf '%s\n' "$names" | sort | uniq -d)
+[ -z "$dup" ] || bad "report names used twice: $dup"
 
 # The logs, clean ones between the report ones: r1, c1, r2, c2, ...; and
 # what each must get. The clean lines, 200 times over, come first, as a
@@ -51,16 +58,28 @@ bash "$here/scanlogs.sh" "${logs[@]}" > "$tmp/out" 2> "$tmp/err"
 rc=$?
 [ $rc = 1 ] || bad "scanlogs.sh exited $rc, want 1: $(head -n 2 "$tmp/err")"
 grep -q '^1\.\.'"${#logs[@]}"'$' "$tmp/out" || bad "no plan 1..${#logs[@]}"
-for k in "${!logs[@]}"; do
-	n=$((k + 1)) name=$(basename "${logs[$k]}" .console.log)
+verdict() {	# log index: the scan's verdict on it, as wanted or not
+	local n=$(($1 + 1)) name got
+	name=$(basename "${logs[$1]}" .console.log)
 	got=$(sed -nE "s/^((not )?ok) $n console_clean_$name( .*)?\$/\\1/p" "$tmp/out")
-	if [ "$got" != "${want[$k]}" ]; then
-		case $name in
-		r*) what="report: $(tail -n 1 "${logs[$k]}")" ;;
-		*) what=$name ;;
-		esac
-		bad "$what: '${got:-no result}', want '${want[$k]}'"
+	[ "$got" = "${want[$1]}" ] && return 0
+	echo "$name: '${got:-no result}', want '${want[$1]}'"
+	return 1
+}
+# A named report: its log fails, and the clean log after it passes.
+k=0
+while IFS= read -r name; do
+	why=$({ verdict $((2 * k)); verdict $((2 * k + 1)); } | paste -sd';')
+	if [ -z "$why" ]; then
+		echo "ok $name"
+	else
+		echo "not ok $name: $why; report: $(tail -n 1 "${logs[$((2 * k))]}")"
+		fails=$((fails + 1))
 	fi
+	k=$((k + 1))
+done <<< "$names"
+for k in $(seq $((2 * i)) $((${#logs[@]} - 1))); do
+	verdict $k || fails=$((fails + 1))
 done
 
 # Every pattern has a sample it alone matches.

@@ -16,7 +16,7 @@
 #   scan_patterns - the console scan flags each report of
 #                tools/rnet/scan-samples (lines in the kernel's forms), each
 #                of its patterns matches one, boot lines pass
-#                (tools/rnet/scan_test.sh);
+#                (tools/rnet/scan_test.sh); scan_NAME each named sample's;
 #   compile_fail - misuses of the kernel crate's lifetime brands and context
 #                types are refused by the compiler (tools/rnet/compile_fail.sh,
 #                against the last build).
@@ -62,7 +62,8 @@ result() {	# name ok|fail [diagnostics file]
 cf_cases=$(cd "$TOP/tools/rnet/compile_fail" 2>/dev/null && ls *.rs 2>/dev/null | sed 's/\.rs$//')
 
 echo "KTAP version 1"
-echo "1..$((9 + $(echo $cf_cases | wc -w)))"
+scan_cases=$(sed -nE 's/^report ([a-z0-9_]+): .*/\1/p' "$TOP/tools/rnet/scan-samples")
+echo "1..$((9 + $(echo $cf_cases $scan_cases | wc -w)))"
 out=$(mktemp)
 canary=$(mktemp -d)
 trap 'rm -rf "$out" "$canary"' EXIT
@@ -196,6 +197,16 @@ if bash "$TOP/tools/rnet/scan_test.sh" > "$out" 2>&1; then
 else
 	result scan_patterns fail "$out"
 fi
+# Each named report sample, flagged on its own (scan_NAME); a class taken
+# out with its pattern and sample is missing from expected-tests' run.
+for c in $scan_cases; do
+	if grep -qx "ok $c" "$out"; then
+		result scan_$c ok
+	else
+		grep "^not ok $c: " "$out" > "$out.case" || echo "no verdict for $c" > "$out.case"
+		result scan_$c fail "$out.case"
+	fi
+done
 
 # Compile-fail cases: each must fail at its marked line, with its message,
 # and build with the marked line corrected; compile_fail is the script's
