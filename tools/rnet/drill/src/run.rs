@@ -508,8 +508,8 @@ impl<'a> Runner<'a> {
             self.next_out = events
                 .get(i + 1)
                 .is_some_and(|e| matches!(&e.kind, EventKind::Packet(p) if p.dir == Dir::Out));
-            let prev_out = i > first && is_outbound(&events[i - 1]);
-            if let Err(e) = self.event(&events[i], prev_in && is_inbound(&events[i]), prev_out) {
+            let prev = (i > first).then(|| prev_kind(&events[i - 1]));
+            if let Err(e) = self.event(&events[i], prev_in && is_inbound(&events[i]), prev) {
                 res = Err(e);
                 break;
             }
@@ -620,12 +620,13 @@ impl<'a> Runner<'a> {
     /// stamp of that packet, as packetdrill counts it, not when the runner
     /// read it: a runner that read the packet late would answer late, or
     /// expect the kernel's next packet of a burst late, and the kernel's
-    /// timers would measure what the script did not say), else now.
-    fn times(&self, t: &Time, chain: bool, after_out: bool) -> (i64, i64, i64) {
+    /// timers would measure what the script did not say); `from` if given,
+    /// else now.
+    fn times(&self, t: &Time, chain: bool, after_out: bool, from: Option<i64>) -> (i64, i64, i64) {
         let off = if chain || after_out {
             self.last_script_time
         } else {
-            self.now()
+            from.unwrap_or_else(|| self.now())
         };
         fn one(t: &Time, off: i64) -> (i64, i64) {
             match t {
@@ -670,17 +671,32 @@ impl<'a> Runner<'a> {
     }
 
     /// Runs `ev`; `chain`: an inbound packet right after another one (its
-    /// relative time counts from that one's); `prev_out`: the event after
-    /// an outbound packet.
-    fn event(&mut self, ev: &Event, chain: bool, prev_out: bool) -> Res<()> {
+    /// relative time counts from that one's); `prev`: the kind of the
+    /// event before, if any.
+    fn event(&mut self, ev: &Event, chain: bool, prev: Option<PrevKind>) -> Res<()> {
         let is_out = is_outbound(ev);
-        let (lo, hi, off) = self.times(&ev.time, chain, prev_out);
+        let prev_out = prev == Some(PrevKind::Out);
+        // After a blocking call, the script's time counts from when the
+        // call began (packetdrill's), not from when the runner saw it
+        // block: handing a call over takes milliseconds on a slow kernel.
+        let from = (prev == Some(PrevKind::Blocking)).then_some(self.acting_since);
+        let (mut lo, mut hi, off) = self.times(&ev.time, chain, prev_out, from);
+        // An outbound packet after any other action may come from the
+        // script's time counted from when the action began (it may be what
+        // the action sent, during the call) to that counted from now.
+        if is_out && prev.is_some_and(|k| k != PrevKind::Out) {
+            lo = lo.min(
+                self.times(&ev.time, chain, false, Some(self.acting_since))
+                    .0,
+            );
+            hi = hi.max(self.times(&ev.time, chain, false, None).1);
+        }
         // An action after an outbound packet is late by the script's word
         // only past its time counted from now, as before: a packet read
         // late is the "fell behind" rule's (and the owed actions'). An
         // inbound packet chained to one counts from that one's such time.
         let late_lo = if prev_out && !is_out {
-            self.times(&ev.time, chain, false).0
+            self.times(&ev.time, chain, false, None).0
         } else if let (true, Time::Relative(d)) = (chain, &ev.time) {
             self.last_late_time + d
         } else {
@@ -825,7 +841,7 @@ impl<'a> Runner<'a> {
                     // offset when the start was.
                     Time::Absolute(v) if matches!(t, Time::Relative(_)) => (off + v, off + v),
                     other => {
-                        let (a, b, _) = self.times(other, true, false);
+                        let (a, b, _) = self.times(other, true, false, None);
                         let _ = off;
                         (a, b)
                     }
@@ -1914,6 +1930,27 @@ fn is_inbound(ev: &Event) -> bool {
 
 fn is_outbound(ev: &Event) -> bool {
     matches!(&ev.kind, EventKind::Packet(p) if p.dir == Dir::Out)
+}
+
+/// What the event before the current one was, for the base of the
+/// current one's relative time.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum PrevKind {
+    /// An outbound packet: the base is its kernel stamp.
+    Out,
+    /// A blocking system call (`...`): the base is when it began.
+    Blocking,
+    /// Anything else: the base is now (an outbound packet may also come
+    /// from when that action began).
+    Other,
+}
+
+fn prev_kind(ev: &Event) -> PrevKind {
+    match &ev.kind {
+        EventKind::Packet(p) if p.dir == Dir::Out => PrevKind::Out,
+        EventKind::Syscall(sc) if sc.end.is_some() => PrevKind::Blocking,
+        _ => PrevKind::Other,
+    }
 }
 
 /// A live segment in packetdrill's notation, numbers relative to the ISNs.
