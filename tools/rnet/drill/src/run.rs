@@ -617,8 +617,9 @@ impl<'a> Runner<'a> {
     /// relative parts were taken from: the previous event's script time
     /// for an inbound packet right after another (`chain`) and for any
     /// event right after an outbound packet (`after_out`: the kernel's
-    /// stamp of that packet, as packetdrill counts it, not when the runner
-    /// read it: a runner that read the packet late would answer late, or
+    /// stamp of that packet, not when the runner read it, which is
+    /// packetdrill's base and the stamp only on a fast host: a runner
+    /// that read the packet late would answer late, or
     /// expect the kernel's next packet of a burst late, and the kernel's
     /// timers would measure what the script did not say); `from` if given,
     /// else now.
@@ -677,14 +678,17 @@ impl<'a> Runner<'a> {
         let is_out = is_outbound(ev);
         let prev_out = prev == Some(PrevKind::Out);
         // After a blocking call, the script's time counts from when the
-        // call began (packetdrill's), not from when the runner saw it
-        // block: handing a call over takes milliseconds on a slow kernel.
-        let from = (prev == Some(PrevKind::Blocking)).then_some(self.acting_since);
+        // call began, not from when the runner saw it block in the kernel
+        // (packetdrill's base, after a hand-off that is quick there):
+        // handing a call over takes milliseconds on the debug kernel.
+        let after_block = prev == Some(PrevKind::Blocking);
+        let from = after_block.then_some(self.acting_since);
         let (mut lo, mut hi, off) = self.times(&ev.time, chain, prev_out, from);
-        // An outbound packet after any other action may come from the
-        // script's time counted from when the action began (it may be what
-        // the action sent, during the call) to that counted from now.
-        if is_out && prev.is_some_and(|k| k != PrevKind::Out) {
+        // An outbound packet after a system call that does not wait, or
+        // after an inbound packet, may come from the script's time counted
+        // from when that action began (it may be what a write() sent
+        // during the call) to that counted from now.
+        if is_out && prev == Some(PrevKind::Acted) {
             lo = lo.min(
                 self.times(&ev.time, chain, false, Some(self.acting_since))
                     .0,
@@ -693,9 +697,10 @@ impl<'a> Runner<'a> {
         }
         // An action after an outbound packet is late by the script's word
         // only past its time counted from now, as before: a packet read
-        // late is the "fell behind" rule's (and the owed actions'). An
+        // late is the "fell behind" rule's (and the owed actions'); so is
+        // one after a blocking call, whose hand-off is the runner's. An
         // inbound packet chained to one counts from that one's such time.
-        let late_lo = if prev_out && !is_out {
+        let late_lo = if (prev_out || after_block) && !is_out {
             self.times(&ev.time, chain, false, None).0
         } else if let (true, Time::Relative(d)) = (chain, &ev.time) {
             self.last_late_time + d
@@ -821,6 +826,8 @@ impl<'a> Runner<'a> {
         // still blocked gets a second to return first.
         if self.pending.is_some() {
             self.finish_pending(false)?;
+            // The call begins now: the base of what follows it.
+            self.acting_since = self.now();
         }
         let (call, verify, effect) =
             syscall::prepare(self, sc).map_err(|m| Failure { line, msg: m })?;
@@ -1940,15 +1947,35 @@ enum PrevKind {
     Out,
     /// A blocking system call (`...`): the base is when it began.
     Blocking,
-    /// Anything else: the base is now (an outbound packet may also come
-    /// from when that action began).
+    /// An inbound packet or a system call that does not wait for
+    /// anything: the base is now, and an outbound packet may also come
+    /// from when that action began.
+    Acted,
+    /// A shell command, `%{ }%` code, or a call that waits (poll, sleep):
+    /// the base is now.
     Other,
 }
+
+/// System calls that wait for time or readiness: what the kernel sends
+/// while one waits is not something the call sent.
+const WAITING_CALLS: &[&str] = &[
+    "poll",
+    "ppoll",
+    "select",
+    "pselect",
+    "epoll_wait",
+    "epoll_pwait",
+    "nanosleep",
+    "usleep",
+    "sleep",
+];
 
 fn prev_kind(ev: &Event) -> PrevKind {
     match &ev.kind {
         EventKind::Packet(p) if p.dir == Dir::Out => PrevKind::Out,
+        EventKind::Packet(_) => PrevKind::Acted,
         EventKind::Syscall(sc) if sc.end.is_some() => PrevKind::Blocking,
+        EventKind::Syscall(sc) if !WAITING_CALLS.contains(&sc.name.as_str()) => PrevKind::Acted,
         _ => PrevKind::Other,
     }
 }
@@ -2026,6 +2053,26 @@ pub fn show_script_tcp(t: &TcpLine) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prev_kind_sorts_the_bases() {
+        let src = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 < S 0:0(0) win 32792 <mss 1000>
++0 > S. 0:0(0) ack 1 <...>
++0...0.1 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 poll([{fd=3, events=POLLOUT, revents=0}], 1, 0) = 0
++0 write(3, ..., 10) = 10
++0 `true`
+";
+        let script = crate::parse::parse(src, &[]).expect("parses");
+        let kinds: Vec<PrevKind> = script.events.iter().map(prev_kind).collect();
+        use PrevKind::*;
+        assert_eq!(
+            kinds,
+            [Acted, Acted, Out, Blocking, Other, Acted, Other],
+            "socket, inbound, outbound, blocking connect, poll, write, command"
+        );
+    }
 
     #[test]
     fn owed_at_needs_the_packet_between_due_and_done() {
