@@ -12,7 +12,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-TESTS="rust_kunit rust_bind_both rust_msix rust_link rust_ping rust_ping6 rust_tcp_100M rust_udp
+TESTS="rust_kunit rust_bind_both rust_msix rust_rx_throttle rust_link rust_ping rust_ping6 rust_tcp_100M rust_udp
        rust_counters rust_frame_sizes rust_udp6_csum rust_udp6_exthdr rust_rx_csum rust_ethtool rust_ringparam rust_regs_dma64 rust_tso rust_tso6 rust_offloads_off
        rust_tso_counters rust_promisc rust_multicast rust_mtu rust_mac_address rust_tx_stall
        rust_alloc_faults rust_open_fail_each rust_bar_release rust_reload_cycles
@@ -39,7 +39,7 @@ rust_kunit() {
 	# Every case of the suite, by name.
 	local c
 	for c in ring_arithmetic tso_context csum_context data_descriptor descriptor_budget \
-		 context_cache queue_thresholds tso6_context csum_fallback rx_writeback; do
+		 context_cache queue_thresholds tso6_context csum_fallback rx_writeback rx_throttle; do
 		echo "$out" | grep -q "^    ok [0-9]* $c$" || fail "KUnit case $c did not pass" || return
 	done
 }
@@ -91,6 +91,46 @@ rust_msix() {
 		[ "$(irq_count e1000e_rust-tx $pci)" -ge 1 ] ||
 			fail "$pci: the transmit vector never fired since the bind" || return
 	done
+}
+
+# rx_eitr NS IF: the receive vector's EITR, word 22 of IF's register dump.
+rx_eitr() { regs "$1" "$2" | sed -n 22p; }
+rx_eitr_is() { [ "$(rx_eitr "$1" "$2")" = "$3" ]; }
+
+# Receive throttling follows the load (netdev.rs, rx_mode_next): light
+# traffic leaves B's receive vector at about 20000 interrupts/s (EITR
+# 0xc3); a flood of 64-byte datagrams moves it to about 4000/s (0x3d0);
+# lone frames afterwards (four cycles of one frame in a row) bring it back.
+rust_rx_throttle() {
+	local w i seen=0 srv cli pci r0 r1
+	pci=$(nic_of $NS_B "$IF_B")
+	# Lone frames first: the test before may have left it throttled.
+	ping_all $NS_A 6 $IP_B > /dev/null || return
+	w=$(rx_eitr $NS_B "$IF_B")
+	[ "$w" = 000000c3 ] || fail "B's receive EITR after six pings: '$w', want 000000c3" || return
+	# nsexec, not in_a and in_b: $! must be iperf3's own pid.
+	nsexec $NS_B iperf3 -s -1 > /dev/null 2>&1 &
+	srv=$!
+	sleep 0.5
+	nsexec $NS_A iperf3 -c $IP_B -u -l 64 -b 0 -t 4 > /dev/null 2>&1 &
+	cli=$!
+	for i in $(seq 12); do
+		sleep 0.25
+		rx_eitr_is $NS_B "$IF_B" 000003d0 && { seen=1; break; }
+	done
+	r0=$(irq_count e1000e_rust-rx "$pci")
+	sleep 1
+	r1=$(irq_count e1000e_rust-rx "$pci")
+	w=$(rx_eitr $NS_B "$IF_B")
+	wait $cli
+	kill $srv 2> /dev/null
+	wait $srv 2> /dev/null
+	diag "flood: EITR 0x3d0 after $((i * 250)) ms; B's receive vector then fired" \
+	     "$((r1 - r0)) times in 1 s (EITR '$w' after it)"
+	[ $seen = 1 ] || fail "B's receive EITR never reached 000003d0 under the flood" || return
+	ping_all $NS_A 6 $IP_B > /dev/null || return
+	deadline 5 rx_eitr_is $NS_B "$IF_B" 000000c3 ||
+		fail "B's receive EITR after the flood and pings: '$(rx_eitr $NS_B "$IF_B")', want 000000c3"
 }
 
 # carrier_changes_from NS IF N: IF's carrier changed N times or more.
@@ -499,7 +539,7 @@ rust_regs_dma64() {
 		w=$(regs $ns "$ifc" | tr '\n' ' ')
 		# shellcheck disable=SC2086
 		set -- $w
-		[ $# = 20 ] || { fail "$ns: a dump of $# words, want 20"; rc=1; break; }
+		[ $# = 22 ] || { fail "$ns: a dump of $# words, want 22"; rc=1; break; }
 		diag "$ns $ifc: rx ring 0x${12}${11} len 0x${13}, tx ring 0x${17}${16} len 0x${18}," \
 			"rctl 0x$4 tctl 0x$5 status 0x$2"
 		[ $((0x$4 & 2)) != 0 ] && [ $((0x$5 & 2)) != 0 ] ||

@@ -7,7 +7,7 @@
 
 use crate::{
     desc::{self, dcmd, RawDesc, RxWb},
-    netdev::tx_offload,
+    netdev::{rx_mode_next, tx_offload, RX_BULK_ENTER, RX_BULK_LEAVE, RX_BULK_LEAVE_CYCLES},
     ring::{may_wake, must_stop, plan_tx, TxOffload, MAX_DESCS_PER_PACKET, TX_STOP, TX_WAKE},
 };
 use kernel::{
@@ -322,6 +322,28 @@ fn rx_writeback() -> TestResult {
     Ok(())
 }
 
+fn rx_throttle() -> TestResult {
+    // Light until a cycle of many frames; then bulk until enough light
+    // cycles in a row, a middling or busy cycle starting the count again;
+    // a cycle of no frames (a poll for another cause) changes nothing.
+    kunit_check!(rx_mode_next(0, RX_BULK_ENTER - 1) == 0);
+    kunit_check!(rx_mode_next(0, RX_BULK_LEAVE) == 0);
+    kunit_check!(rx_mode_next(0, 0) == 0);
+    kunit_check!(rx_mode_next(0, RX_BULK_ENTER) == 1);
+    kunit_check!(rx_mode_next(0, 64) == 1);
+    let mut mode = 1;
+    for _ in 1..RX_BULK_LEAVE_CYCLES {
+        mode = rx_mode_next(mode, RX_BULK_LEAVE);
+        kunit_check!(mode != 0);
+        kunit_check!(rx_mode_next(mode, 0) == mode);
+        kunit_check!(rx_mode_next(mode, RX_BULK_LEAVE + 1) == 1);
+        kunit_check!(rx_mode_next(mode, RX_BULK_ENTER) == 1);
+    }
+    kunit_check!(rx_mode_next(mode, RX_BULK_LEAVE) == 0);
+    kunit_check!(RX_BULK_LEAVE < RX_BULK_ENTER && RX_BULK_LEAVE_CYCLES > 1);
+    Ok(())
+}
+
 kernel::kunit_suite!(
     suite,
     "e1000e_rust",
@@ -335,6 +357,7 @@ kernel::kunit_suite!(
         queue_thresholds,
         tso6_context,
         csum_fallback,
-        rx_writeback
+        rx_writeback,
+        rx_throttle
     ]
 );

@@ -107,13 +107,34 @@ pub(crate) const RUC: usize = 0x40a4;
 pub(crate) const ROC: usize = 0x40ac;
 
 /// The registers of the `ethtool -d` dump (version [`DUMP_VERSION`]), in
-/// order.
-pub(crate) const DUMP: [usize; 20] = [
-    CTRL, STATUS, CTRL_EXT, RCTL, TCTL, RXCSUM, RFCTL, IVAR, IMS, TARC0, RDBAL, RDBAH, RDLEN, RDH,
-    RDT, TDBAL, TDBAH, TDLEN, TDH, TDT,
+/// order; the last two are the receive throttling (ITR without MSI-X, the
+/// receive vector's EITR with it).
+pub(crate) const DUMP: [usize; 22] = [
+    CTRL,
+    STATUS,
+    CTRL_EXT,
+    RCTL,
+    TCTL,
+    RXCSUM,
+    RFCTL,
+    IVAR,
+    IMS,
+    TARC0,
+    RDBAL,
+    RDBAH,
+    RDLEN,
+    RDH,
+    RDT,
+    TDBAL,
+    TDBAH,
+    TDLEN,
+    TDH,
+    TDT,
+    ITR,
+    eitr(crate::hw::VEC_RX as usize),
 ];
 /// The layout version of the dump.
-pub(crate) const DUMP_VERSION: u32 = 1;
+pub(crate) const DUMP_VERSION: u32 = 2;
 
 /// CTRL fields.
 pub(crate) mod ctrl {
@@ -242,3 +263,5 @@ pub(crate) const RFCTL_EXTEN: u32 = 1 << 15;
 
 /// Interrupt throttling: 195 x 256 ns, at most about 20000 interrupts/s.
 pub(crate) const ITR_20K: u32 = 195;
+/// Interrupt throttling: 976 x 256 ns, at most about 4000 interrupts/s.
+pub(crate) const ITR_4K: u32 = 976;
