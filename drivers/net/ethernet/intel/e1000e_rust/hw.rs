@@ -208,10 +208,11 @@ impl Regs<'_> {
 
     /// Routes the causes to the MSI-X vectors: a vector fires, clears and
     /// masks its queue cause without any register access by the handler
-    /// (EIAC). Both queue vectors are throttled (EITR, about 20000/s; QEMU
-    /// enforces at least 128 us once EITR is written). Measured with the
-    /// receive vector unthrottled, its ring overflowed more often under
-    /// load and fewer datagrams got through.
+    /// (EIAC). Both queue vectors are throttled (EITR, about 20000/s at
+    /// first, the receive one then by its load: `Nic::set_rx_throttle`;
+    /// QEMU enforces at least 128 us once EITR is written). Measured with
+    /// the receive vector unthrottled, its ring overflowed more often
+    /// under load and fewer datagrams got through.
     pub(crate) fn configure_msix(&self) {
         if !self.hw.msix {
             return;

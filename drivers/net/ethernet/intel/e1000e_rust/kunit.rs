@@ -7,7 +7,7 @@
 
 use crate::{
     desc::{self, dcmd, RawDesc, RxWb},
-    netdev::{rx_mode_next, tx_offload, RX_BULK_ENTER, RX_BULK_LEAVE, RX_BULK_LEAVE_CYCLES},
+    netdev::{tx_offload, RxThrottle, RX_BULK_ENTER, RX_BULK_LEAVE_CYCLES},
     ring::{may_wake, must_stop, plan_tx, TxOffload, MAX_DESCS_PER_PACKET, TX_STOP, TX_WAKE},
 };
 use kernel::{
@@ -323,24 +323,24 @@ fn rx_writeback() -> TestResult {
 }
 
 fn rx_throttle() -> TestResult {
-    // Light until a cycle of many frames; then bulk until enough light
-    // cycles in a row, a middling or busy cycle starting the count again;
-    // a cycle of no frames (a poll for another cause) changes nothing.
-    kunit_check!(rx_mode_next(0, RX_BULK_ENTER - 1) == 0);
-    kunit_check!(rx_mode_next(0, RX_BULK_LEAVE) == 0);
-    kunit_check!(rx_mode_next(0, 0) == 0);
-    kunit_check!(rx_mode_next(0, RX_BULK_ENTER) == 1);
-    kunit_check!(rx_mode_next(0, 64) == 1);
-    let mut mode = 1;
+    use RxThrottle::{Bulk, Light};
+    // Light until a cycle of many frames; then bulk until enough smaller
+    // cycles in a row, a large one starting the count again; a cycle of no
+    // frames (polls for another cause) changes nothing.
+    kunit_check!(Light.next(RX_BULK_ENTER - 1) == Light);
+    kunit_check!(Light.next(1) == Light);
+    kunit_check!(Light.next(0) == Light);
+    kunit_check!(Light.next(RX_BULK_ENTER) == Bulk { calm: 0 });
+    kunit_check!(Light.next(64) == Bulk { calm: 0 });
+    let mut t = Bulk { calm: 0 };
     for _ in 1..RX_BULK_LEAVE_CYCLES {
-        mode = rx_mode_next(mode, RX_BULK_LEAVE);
-        kunit_check!(mode != 0);
-        kunit_check!(rx_mode_next(mode, 0) == mode);
-        kunit_check!(rx_mode_next(mode, RX_BULK_LEAVE + 1) == 1);
-        kunit_check!(rx_mode_next(mode, RX_BULK_ENTER) == 1);
+        t = t.next(RX_BULK_ENTER - 1);
+        kunit_check!(t.is_bulk());
+        kunit_check!(t.next(0) == t);
+        kunit_check!(t.next(RX_BULK_ENTER) == Bulk { calm: 0 });
     }
-    kunit_check!(rx_mode_next(mode, RX_BULK_LEAVE) == 0);
-    kunit_check!(RX_BULK_LEAVE < RX_BULK_ENTER && RX_BULK_LEAVE_CYCLES > 1);
+    kunit_check!(t.next(1) == Light);
+    kunit_check!(RX_BULK_ENTER > 1 && RX_BULK_LEAVE_CYCLES > 1);
     Ok(())
 }
 

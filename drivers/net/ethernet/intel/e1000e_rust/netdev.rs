@@ -11,14 +11,15 @@
 //! budget, handles a link change, and unmasks the queue causes once
 //! `napi_complete_done` says polling is over.
 //!
-//! Receive throttling adapts to the load: the frames received between the
-//! receive interrupt's unmasking and the end of the polls it started (a
-//! cycle) move it to about 4000 interrupts/s at `RX_BULK_ENTER` or more,
-//! and back to about 20000/s after `RX_BULK_LEAVE_CYCLES` cycles in a row
-//! of `RX_BULK_LEAVE` or fewer (see [`rx_mode_next`]). A flood then costs the receiving CPU half the
-//! interrupts and polls, which under load are time its sockets' readers
-//! do not get; a lone frame (a ping, a request) is never delayed, since
-//! the device throttles only an interrupt that follows another closely.
+//! Receive throttling adapts to the load: a receive cycle (the frames the
+//! polls took from the unmasking of the receive interrupt to the end of
+//! the polls it started) of `RX_BULK_ENTER` frames or more moves it to
+//! about 4000 interrupts/s; `RX_BULK_LEAVE_CYCLES` smaller cycles in a row,
+//! or a receive overrun, move it back to about 20000/s (see
+//! [`RxThrottle`]). A flood then costs the receiving CPU half the
+//! interrupts and polls, which under load are time its sockets' readers do
+//! not get; a lone frame (a ping, a request) is never delayed, since the
+//! device throttles only an interrupt that follows another closely.
 //!
 //! Locking: the transmit ring is shared by `start_xmit` (BH context, queue
 //! lock held) and the poll (softirq); the receive ring is the poll's alone
@@ -60,39 +61,60 @@ use kernel::{
     sync::{Arc, Mutex, SpinLock},
 };
 
+/// Frames in one receive cycle from which the receive interrupt is
+/// throttled to about 4000/s, and how many smaller cycles in a row end it.
+pub(crate) const RX_BULK_ENTER: u32 = 6;
+pub(crate) const RX_BULK_LEAVE_CYCLES: u32 = 4;
+
+/// The receive interrupt's throttling.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum RxThrottle {
+    /// About 20000 interrupts/s.
+    Light,
+    /// About 4000 interrupts/s, with `calm` cycles in a row of fewer than
+    /// `RX_BULK_ENTER` frames seen since the last larger one.
+    Bulk { calm: u32 },
+}
+
+impl RxThrottle {
+    /// The throttling after a receive cycle of `frames` frames. A cycle of
+    /// none (polls another cause started) changes nothing; a flood's gaps
+    /// make a small cycle now and then, which alone must not end the
+    /// throttling (each change is a register write).
+    pub(crate) fn next(self, frames: u32) -> Self {
+        match (self, frames) {
+            (s, 0) => s,
+            (_, f) if f >= RX_BULK_ENTER => Self::Bulk { calm: 0 },
+            (Self::Light, _) => Self::Light,
+            (Self::Bulk { calm }, _) if calm + 1 >= RX_BULK_LEAVE_CYCLES => Self::Light,
+            (Self::Bulk { calm }, _) => Self::Bulk { calm: calm + 1 },
+        }
+    }
+
+    pub(crate) fn is_bulk(self) -> bool {
+        matches!(self, Self::Bulk { .. })
+    }
+
+    fn to_raw(self) -> u32 {
+        match self {
+            Self::Light => 0,
+            Self::Bulk { calm } => calm.saturating_add(1),
+        }
+    }
+
+    fn from_raw(v: u32) -> Self {
+        match v.checked_sub(1) {
+            None => Self::Light,
+            Some(calm) => Self::Bulk { calm },
+        }
+    }
+}
+
 /// Descriptors per ring at first; `ethtool -G` sets other sizes between
 /// `RING_MIN` (`TX_RING_MIN` for transmit) and `RING_MAX`, as the C
 /// driver does (a size below the least is raised to it, and every size is
 /// rounded up to a multiple of 8: a ring's length in bytes must be a
 /// multiple of 128).
-/// Frames in one receive cycle from which the receive interrupt is
-/// throttled to about 4000/s; frames in a cycle at most which count as
-/// light, and how many light cycles in a row end the throttling.
-pub(crate) const RX_BULK_ENTER: u32 = 6;
-pub(crate) const RX_BULK_LEAVE: u32 = 1;
-pub(crate) const RX_BULK_LEAVE_CYCLES: u32 = 4;
-
-/// The receive throttling after a cycle of `frames` frames, from `mode`:
-/// 0 is light (about 20000 interrupts/s); `n > 0` is bulk (about 4000/s)
-/// with `n - 1` light cycles in a row so far. A flood's gaps make a light
-/// cycle now and then, which alone must not end the throttling (each
-/// change is a register write). A cycle without frames (a poll another
-/// cause started) changes nothing.
-pub(crate) fn rx_mode_next(mode: u32, frames: u32) -> u32 {
-    match frames {
-        0 => mode,
-        f if f >= RX_BULK_ENTER => 1,
-        f if f <= RX_BULK_LEAVE => {
-            if mode == 0 || mode >= RX_BULK_LEAVE_CYCLES {
-                0
-            } else {
-                mode + 1
-            }
-        }
-        _ => mode.min(1),
-    }
-}
-
 pub(crate) const RING_DEFAULT: u32 = 256;
 pub(crate) const RING_MIN: u32 = 64;
 pub(crate) const RING_MAX: u32 = 4096;
@@ -174,10 +196,11 @@ pub(crate) struct Nic {
     irq: Mutex<[Option<IrqReg>; 3]>,
     /// Causes read by the handler, not yet handled by the poll.
     causes: AtomicU32,
-    /// The receive throttling (see [`rx_mode_next`]) and the frames of the
-    /// receive cycle so far: the poll's alone (NAPI runs one poll at a
-    /// time), reset by `start_rings` before polling starts.
-    rx_mode: AtomicU32,
+    /// The receive throttling ([`RxThrottle`], as `to_raw` gives it) and
+    /// the frames of the receive cycle so far: written by the poll before
+    /// it gives NAPI up (one poll runs at a time until then), and by
+    /// `start_rings` while NAPI is disabled.
+    rx_throttle: AtomicU32,
     rx_cycle: AtomicU32,
     /// The ring sizes the next open uses (`ethtool -G`): changed and read
     /// under RTNL only, as are `open` and `stop`.
@@ -203,7 +226,7 @@ impl Nic {
             rx_filter <- new_spinlock!(false, "e1000e_rust:rx_filter"),
             irq <- new_mutex!([None, None, None], "e1000e_rust:irq"),
             causes: AtomicU32::new(0),
-            rx_mode: AtomicU32::new(0),
+            rx_throttle: AtomicU32::new(0),
             rx_cycle: AtomicU32::new(0),
             rx_count: AtomicU32::new(RING_DEFAULT),
             tx_count: AtomicU32::new(RING_DEFAULT),
@@ -211,6 +234,19 @@ impl Nic {
             stats_readers: AtomicU32::new(0),
             counters: Counters::default(),
         }? Error)
+    }
+
+    fn rx_throttle(&self) -> RxThrottle {
+        RxThrottle::from_raw(self.rx_throttle.load(Relaxed))
+    }
+
+    /// Records `next` as the receive throttling, and programs the device
+    /// when it changes between light and bulk. Poll only.
+    fn set_rx_throttle(&self, regs: &Regs<'_>, next: RxThrottle) {
+        let was = RxThrottle::from_raw(self.rx_throttle.swap(next.to_raw(), Relaxed));
+        if was.is_bulk() != next.is_bulk() {
+            regs.set_rx_throttle(next.is_bulk());
+        }
     }
 
     /// Adds what the device's statistics registers counted since they were
@@ -377,7 +413,7 @@ impl Nic {
     fn start_rings(&self, dev: &Device<Self>, tx: TxRing, rx: RxRing) {
         // Polling is off: the receive throttling starts light (ITR here,
         // the vectors' EITR in `configure_msix`).
-        self.rx_mode.store(0, Relaxed);
+        self.rx_throttle.store(RxThrottle::Light.to_raw(), Relaxed);
         self.rx_cycle.store(0, Relaxed);
         {
             let regs = self.hw.regs();
@@ -779,27 +815,29 @@ impl Poll for Nic {
         if causes & int::RXO != 0 {
             add(&nic.counters.overruns, 1);
             nic.update_hw_stats(&regs);
+            // The device ran out of receive buffers: interrupt sooner.
+            nic.set_rx_throttle(&regs, RxThrottle::Light);
         }
         nic.clean_tx(dev, &regs, &ctx);
         let budget = ctx.budget();
         let work = nic.clean_rx(dev, &regs, &ctx, budget);
-        let done = ctx.complete(work);
+        // The receive cycle ends with a poll under budget (the last one
+        // before the interrupt is unmasked), and is accounted before NAPI
+        // is given up: a poll another vector starts may run from then on.
         // `work` is at most the budget, never negative.
         let frames = nic
             .rx_cycle
             .load(Relaxed)
             .saturating_add(u32::try_from(work).unwrap_or(0));
-        if done.rearm() {
+        if work < budget {
             nic.rx_cycle.store(0, Relaxed);
-            let mode = nic.rx_mode.load(Relaxed);
-            let next = rx_mode_next(mode, frames);
-            nic.rx_mode.store(next, Relaxed);
-            if (next == 0) != (mode == 0) {
-                regs.set_rx_throttle(next != 0);
-            }
-            regs.enable_rx_irq();
+            nic.set_rx_throttle(&regs, nic.rx_throttle().next(frames));
         } else {
             nic.rx_cycle.store(frames, Relaxed);
+        }
+        let done = ctx.complete(work);
+        if done.rearm() {
+            regs.enable_rx_irq();
         }
         done
     }

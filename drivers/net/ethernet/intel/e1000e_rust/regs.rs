@@ -131,6 +131,7 @@ pub(crate) const DUMP: [usize; 22] = [
     TDH,
     TDT,
     ITR,
+    // CAST: vector numbers are below 5.
     eitr(crate::hw::VEC_RX as usize),
 ];
 /// The layout version of the dump.
