@@ -100,11 +100,11 @@ rx_eitr_is() { [ "$(rx_eitr "$1" "$2")" = "$3" ]; }
 # Receive throttling follows the load (netdev.rs, RxThrottle): light
 # traffic leaves B's receive vector at about 20000 interrupts/s (EITR
 # 0xc3); a flood of 64-byte datagrams moves it to about 4000/s (0x3d0),
-# where it stays while the flood lasts, and where the vector fires fewer
-# than 5500 times a second (QEMU's model goes past 4000 a little: 4240/s
-# measured in a default guest, and 6800/s with both rates at 20000/s,
-# where QEMU's least interval of 128 us is the limit); lone frames
-# afterwards (cycles of one frame, four in a row) bring it back.
+# where the vector fires fewer than 5500 times a second (QEMU's model goes
+# past 4000 a little: 4240/s measured in a default guest alone, and
+# 6800/s with both rates at 20000/s, where QEMU's least interval of 128
+# us is the limit); lone frames afterwards (cycles of one frame, four in
+# a row) bring it back.
 rust_rx_throttle() {
 	local w i seen=0 srv cli pci r0 r1 t0 t1 rc
 	pci=$(nic_of $NS_B "$IF_B")
@@ -139,8 +139,13 @@ rust_rx_throttle() {
 	     "then B's receive vector fired $((r1 - r0)) times in $t0..$t1 s ($rate/s), EITR '$w' after"
 	[ $rc = 0 ] || { cat /tmp/.rnet_thr.out; fail "the flood's iperf3 failed"; return; }
 	[ $seen = 1 ] || fail "B's receive EITR never reached 000003d0 under the flood" || return
-	[ "$w" = 000003d0 ] || fail "B's receive EITR left 000003d0 while the flood went on: '$w'" || return
-	[ "$rate" -lt 5500 ] || fail "B's receive vector fired $rate times/s, throttled to 4000" || return
+	# Whether it stays there depends on how thick the flood is: beside the
+	# other guest of make check, or in the debug guest (553 receive
+	# interrupts/s in one run), its cycles fall below six frames now and
+	# then and the throttling rightly ends (KUnit's rx_throttle holds the
+	# rule). A thick one keeps it, and the device keeps to its rate.
+	[ "$rate" -lt 5500 ] ||
+		fail "B's receive vector fired $rate times/s, throttled to 4000" || return
 	ping_all $NS_A 6 $IP_B > /tmp/.rnet_thr.out || { cat /tmp/.rnet_thr.out; return 1; }
 	deadline 5 rx_eitr_is $NS_B "$IF_B" 000000c3 ||
 		fail "B's receive EITR after the flood and pings: '$(rx_eitr $NS_B "$IF_B")', want 000000c3"
