@@ -279,15 +279,22 @@ interop_no_drops() {
 # of a function of its own, its critical messages name net/dccp/) but
 # the one its client prints when it sends data of more than its MPS less
 # 128 bytes in PARTOPEN ("Payload too large ... for featneg", its own
-# choice: it then drops its pending feature options); the peer is told
-# to end.
+# choice: it then drops its pending feature options), and the one it
+# prints when its Ack Vector does not fit beside a DataAck's payload ("No
+# space left for Ack Vector (N) on skb ... reduce payload size?"): it
+# keeps 16 bytes for the vector and counts its other options twice, so
+# near the MPS a vector of 15 cells does not fit; it then sends the
+# DataAck without it and the vector in a Sync, which dccp_rust answers
+# (seen once in six default runs, in c_to_rust_bulk, whose data is
+# checked byte for byte). The peer is told to end.
 interop_peer_end() {
 	local out socks msgs
 	wait_for 5 sh -c "[ \$(awk '\$1 == \"dccp_rust\" { print \$3 }' /proc/modules) = 0 ]" ||
 		fail "dccp_rust sockets left: use count $(awk '$1 == "dccp_rust" { print $3 }' /proc/modules)" || return
 	socks=$(echo $(peer run 'ss -d -a -n -H | grep -v "^TIME-WAIT"'))
 	diag "peer's DCCP sockets but TIMEWAIT: $socks"
-	msgs=$(peer run 'dmesg | grep -E "(dccp|ccid)[a-z0-9_]*: |net/dccp/" | grep -v "Payload too large ([0-9]*) for featneg"')
+	# One line: the peer reads a command per line.
+	msgs=$(peer run 'dmesg | grep -E "(dccp|ccid)[a-z0-9_]*: |net/dccp/" | grep -v -e "Payload too large ([0-9]*) for featneg" -e "dccp_insert_option_ackvec: No space left for Ack Vector ([0-9]*) on skb"')
 	diag "peer's DCCP messages: $(echo $msgs)"
 	out=$(peer quit)
 	[ "$socks" = "rc 1" ] || fail "C DCCP sockets left: $socks" || return
