@@ -86,7 +86,9 @@ impl RxThrottle {
             (s, 0) => s,
             (_, f) if f >= RX_BULK_ENTER => Self::Bulk { calm: 0 },
             (Self::Light, _) => Self::Light,
-            (Self::Bulk { calm }, _) if calm + 1 >= RX_BULK_LEAVE_CYCLES => Self::Light,
+            (Self::Bulk { calm }, _) if calm.saturating_add(1) >= RX_BULK_LEAVE_CYCLES => {
+                Self::Light
+            }
             (Self::Bulk { calm }, _) => Self::Bulk { calm: calm + 1 },
         }
     }
@@ -241,9 +243,15 @@ impl Nic {
     }
 
     /// Records `next` as the receive throttling, and programs the device
-    /// when it changes between light and bulk. Poll only.
+    /// when it changes between light and bulk. Poll only (its one writer
+    /// while NAPI runs): a load and a store, no read-modify-write, and
+    /// neither when nothing changed, as in most polls.
     fn set_rx_throttle(&self, regs: &Regs<'_>, next: RxThrottle) {
-        let was = RxThrottle::from_raw(self.rx_throttle.swap(next.to_raw(), Relaxed));
+        let was = self.rx_throttle();
+        if was == next {
+            return;
+        }
+        self.rx_throttle.store(next.to_raw(), Relaxed);
         if was.is_bulk() != next.is_bulk() {
             regs.set_rx_throttle(next.is_bulk());
         }
