@@ -8,7 +8,10 @@
 use crate::{
     desc::{self, dcmd, RawDesc, RxWb},
     netdev::{tx_offload, RxThrottle, RX_BULK_ENTER, RX_BULK_LEAVE_CYCLES},
-    ring::{may_wake, must_stop, plan_tx, TxOffload, MAX_DESCS_PER_PACKET, TX_STOP, TX_WAKE},
+    ring::{
+        may_wake, must_stop, plan_tx, rx_tail_due, TxOffload, MAX_DESCS_PER_PACKET, RX_TAIL_BATCH,
+        TX_STOP, TX_WAKE,
+    },
 };
 use kernel::{
     kunit_check,
@@ -344,6 +347,18 @@ fn rx_throttle() -> TestResult {
     Ok(())
 }
 
+fn rx_tail_batch() -> TestResult {
+    // The tail is written once RX_TAIL_BATCH descriptors came back since
+    // the last one given, across the ring's end too; never before.
+    kunit_check!(!rx_tail_due(255, 255, 256));
+    kunit_check!(!rx_tail_due(RX_TAIL_BATCH - 2, 255, 256));
+    kunit_check!(rx_tail_due(RX_TAIL_BATCH - 1, 255, 256));
+    kunit_check!(rx_tail_due(100, 50, 256));
+    kunit_check!(!rx_tail_due((50 + RX_TAIL_BATCH - 1) % 64, 50, 64));
+    kunit_check!(rx_tail_due((50 + RX_TAIL_BATCH) % 64, 50, 64));
+    Ok(())
+}
+
 kernel::kunit_suite!(
     suite,
     "e1000e_rust",
@@ -358,6 +373,7 @@ kernel::kunit_suite!(
         tso6_context,
         csum_fallback,
         rx_writeback,
-        rx_throttle
+        rx_throttle,
+        rx_tail_batch
     ]
 );

@@ -346,8 +346,10 @@ impl Nic {
                 Err(_) => add(&self.counters.rx_dropped, 1),
             }
         }
+        if let Some(tail) = ring.tail_to_give() {
+            regs.set_rx_tail(tail);
+        }
         if work > 0 {
-            regs.set_rx_tail(ring.tail());
             add(&self.counters.rx_packets, packets);
             add(&self.counters.rx_bytes, bytes);
         }
@@ -418,7 +420,7 @@ impl Nic {
 
     /// Gives `tx` and `rx` to the device (just reset: its address is set
     /// again, which the reset reloaded from the NVM) and to the driver.
-    fn start_rings(&self, dev: &Device<Self>, tx: TxRing, rx: RxRing) {
+    fn start_rings(&self, dev: &Device<Self>, tx: TxRing, mut rx: RxRing) {
         // Polling is off: the receive throttling starts light (ITR here,
         // the vectors' EITR in `configure_msix`).
         self.rx_throttle.store(RxThrottle::Light.to_raw(), Relaxed);
@@ -432,7 +434,7 @@ impl Nic {
             with_bh_disabled(|| {
                 let mut running = self.rx_filter.lock();
                 let mode = Hw::rx_mode_bits(dev.promisc(), dev.wants_multicast());
-                regs.start_rx(rx.desc.dma_handle(), rx.count(), rx.tail(), mode);
+                regs.start_rx(rx.desc.dma_handle(), rx.count(), rx.give_all(), mode);
                 *running = true;
             });
         }

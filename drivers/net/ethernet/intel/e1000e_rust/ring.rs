@@ -317,12 +317,31 @@ const _: () = {
     assert!(rx * core::mem::size_of::<Option<MappedSkb>>() <= kernel::page::PAGE_SIZE);
 };
 
+/// Receive descriptors given back to the device at a time, as the C
+/// driver does: each tail write is a register access (under emulation a
+/// trap), and a lone frame would otherwise cost one.
+pub(crate) const RX_TAIL_BATCH: usize = 16;
+
+// The device always has all but `RX_TAIL_BATCH` of the least ring.
+const _: () = assert!(RX_TAIL_BATCH * 2 <= crate::netdev::RING_MIN as usize);
+
+/// Whether the tail `tail` is to be written, `given` being the one the
+/// device has, in a ring of `count` descriptors: `RX_TAIL_BATCH` or more
+/// came back.
+pub(crate) fn rx_tail_due(tail: usize, given: usize, count: usize) -> bool {
+    (tail + count - given) % count >= RX_TAIL_BATCH
+}
+
 pub(crate) struct RxRing {
     pub(crate) desc: CoherentAllocation<RawDesc>,
     /// What the buffers are mapped through.
     mapper: Mapper,
     bufs: KVVec<Option<MappedSkb>>,
     pub(crate) next_to_clean: usize,
+    /// The tail last given to the device (by `give_all`, then by
+    /// `tail_to_give`): at most `RX_TAIL_BATCH - 1` descriptors behind
+    /// `tail()`.
+    given: usize,
 }
 
 /// One frame taken from the receive ring.
@@ -346,6 +365,7 @@ impl RxRing {
             mapper: Mapper::new(dev),
             bufs: KVVec::with_capacity(count, GFP_KERNEL)?,
             next_to_clean: 0,
+            given: desc::prev(0, count),
         };
         // On error, dropping `ring` unmaps the buffers mapped so far.
         for i in 0..count {
@@ -365,6 +385,24 @@ impl RxRing {
     /// `next_to_clean`'s predecessor is the device's.
     pub(crate) fn tail(&self) -> usize {
         desc::prev(self.next_to_clean, self.count())
+    }
+
+    /// The tail to write when the receive unit starts: every descriptor
+    /// but one is the device's.
+    pub(crate) fn give_all(&mut self) -> usize {
+        self.given = self.tail();
+        self.given
+    }
+
+    /// The tail to write to the device, once `RX_TAIL_BATCH` or more
+    /// descriptors came back since the last one given; `None` until then.
+    pub(crate) fn tail_to_give(&mut self) -> Option<usize> {
+        let t = self.tail();
+        if !rx_tail_due(t, self.given, self.count()) {
+            return None;
+        }
+        self.given = t;
+        Some(t)
     }
 
     /// Takes the next completed frame, if any. A frame of at most
