@@ -9,7 +9,7 @@ use crate::{
     desc::{self, dcmd, RawDesc, RxWb},
     netdev::{tx_offload, RxThrottle, RX_BULK_ENTER, RX_BULK_LEAVE_CYCLES},
     ring::{
-        may_wake, must_stop, plan_tx, rx_tail_due, TxOffload, MAX_DESCS_PER_PACKET, RX_TAIL_BATCH,
+        may_wake, must_stop, plan_tx, RxTail, TxOffload, MAX_DESCS_PER_PACKET, RX_TAIL_BATCH,
         TX_STOP, TX_WAKE,
     },
 };
@@ -348,14 +348,56 @@ fn rx_throttle() -> TestResult {
 }
 
 fn rx_tail_batch() -> TestResult {
-    // The tail is written once RX_TAIL_BATCH descriptors came back since
-    // the last one given, across the ring's end too; never before.
-    kunit_check!(!rx_tail_due(255, 255, 256));
-    kunit_check!(!rx_tail_due(RX_TAIL_BATCH - 2, 255, 256));
-    kunit_check!(rx_tail_due(RX_TAIL_BATCH - 1, 255, 256));
-    kunit_check!(rx_tail_due(100, 50, 256));
-    kunit_check!(!rx_tail_due((50 + RX_TAIL_BATCH - 1) % 64, 50, 64));
-    kunit_check!(rx_tail_due((50 + RX_TAIL_BATCH) % 64, 50, 64));
+    // Lone frames on a ring of 256: the tail is written at the 16th,
+    // then at the 32nd; never in between.
+    let mut t = RxTail::new(256);
+    kunit_check!(t.given() == 255);
+    for ntc in 1..16 {
+        kunit_check!(t.give(desc::prev(ntc, 256)).is_none());
+        kunit_check!(t.given() == 255);
+    }
+    kunit_check!(t.give(desc::prev(16, 256)) == Some(15));
+    for ntc in 17..32 {
+        kunit_check!(t.give(desc::prev(ntc, 256)).is_none());
+    }
+    kunit_check!(t.give(31) == Some(31));
+    // Across the ring's end.
+    let mut t = RxTail::new(64);
+    kunit_check!(t.start(50) == 50);
+    kunit_check!(t.give((50 + 15) % 64).is_none());
+    kunit_check!(t.give((50 + 16) % 64) == Some(2));
+    // A ring drained whole by one poll is due, at every size.
+    for count in [64usize, 72, 256, 4096] {
+        let mut t = RxTail::new(count);
+        kunit_check!(t.start(count - 1) == count - 1);
+        kunit_check!(t.give(count - 2) == Some(count - 2));
+    }
+    // A device that writes up to 0..=20 frames between polls into what it
+    // was given, and a poll that takes them all: after every poll the
+    // driver holds back fewer than the batch, and the device has all
+    // descriptors but those and the one empty slot.
+    for count in [64usize, 72, 200, 256, 1000, 4096] {
+        let mut t = RxTail::new(count);
+        let mut rdt = t.start(count - 1);
+        let (mut rdh, mut written) = (0usize, 0usize);
+        let mut step = 0usize;
+        while written < 3 * count {
+            let lent = (rdt + count - rdh) % count;
+            let f = core::cmp::min(step % 21, lent);
+            rdh = (rdh + f) % count;
+            written += f;
+            step += 1;
+            // The poll: next_to_clean is the head now.
+            let tail = desc::prev(rdh, count);
+            if let Some(x) = t.give(tail) {
+                rdt = x;
+            }
+            let held = (tail + count - t.given()) % count;
+            kunit_check!(held < RX_TAIL_BATCH);
+            kunit_check!((rdt + count - rdh) % count + held == count - 1);
+            kunit_check!(step < 64 * count);
+        }
+    }
     Ok(())
 }
 

@@ -325,11 +325,54 @@ pub(crate) const RX_TAIL_BATCH: usize = 16;
 // The device always has all but `RX_TAIL_BATCH` of the least ring.
 const _: () = assert!(RX_TAIL_BATCH * 2 <= crate::netdev::RING_MIN as usize);
 
-/// Whether the tail `tail` is to be written, `given` being the one the
-/// device has, in a ring of `count` descriptors: `RX_TAIL_BATCH` or more
-/// came back.
-pub(crate) fn rx_tail_due(tail: usize, given: usize, count: usize) -> bool {
-    (tail + count - given) % count >= RX_TAIL_BATCH
+/// The receive tail the device was last given, and when to give the next:
+/// once `RX_TAIL_BATCH` or more descriptors came back since.
+///
+/// # Invariants
+///
+/// `given < count` once a ring of `count` (at least 1) descriptors started.
+pub(crate) struct RxTail {
+    given: usize,
+    count: usize,
+}
+
+impl RxTail {
+    /// For a ring of `count` descriptors, the device given every one but
+    /// the last (tail `count - 1`).
+    pub(crate) fn new(count: usize) -> Self {
+        Self {
+            given: desc::prev(0, count),
+            count,
+        }
+    }
+
+    /// Records `tail` as written when the receive unit starts; returns it.
+    pub(crate) fn start(&mut self, tail: usize) -> usize {
+        self.given = tail % self.count.max(1);
+        self.given
+    }
+
+    /// The tail last written.
+    pub(crate) fn given(&self) -> usize {
+        self.given
+    }
+
+    /// `tail`, if it is to be written now: `RX_TAIL_BATCH` or more
+    /// descriptors came back since the last tail written. A ring drained
+    /// whole (`count - 1` back) is always due, as `count` exceeds the batch.
+    pub(crate) fn give(&mut self, tail: usize) -> Option<usize> {
+        // No division on this path: both indices are below `count`.
+        let back = if tail >= self.given {
+            tail - self.given
+        } else {
+            tail + self.count - self.given
+        };
+        if back < RX_TAIL_BATCH {
+            return None;
+        }
+        self.given = tail;
+        Some(tail)
+    }
 }
 
 pub(crate) struct RxRing {
@@ -340,8 +383,8 @@ pub(crate) struct RxRing {
     pub(crate) next_to_clean: usize,
     /// The tail last given to the device (by `give_all`, then by
     /// `tail_to_give`): at most `RX_TAIL_BATCH - 1` descriptors behind
-    /// `tail()`.
-    given: usize,
+    /// `tail()` after each poll.
+    tail_given: RxTail,
 }
 
 /// One frame taken from the receive ring.
@@ -365,7 +408,7 @@ impl RxRing {
             mapper: Mapper::new(dev),
             bufs: KVVec::with_capacity(count, GFP_KERNEL)?,
             next_to_clean: 0,
-            given: desc::prev(0, count),
+            tail_given: RxTail::new(count),
         };
         // On error, dropping `ring` unmaps the buffers mapped so far.
         for i in 0..count {
@@ -390,19 +433,15 @@ impl RxRing {
     /// The tail to write when the receive unit starts: every descriptor
     /// but one is the device's.
     pub(crate) fn give_all(&mut self) -> usize {
-        self.given = self.tail();
-        self.given
+        let t = self.tail();
+        self.tail_given.start(t)
     }
 
     /// The tail to write to the device, once `RX_TAIL_BATCH` or more
     /// descriptors came back since the last one given; `None` until then.
     pub(crate) fn tail_to_give(&mut self) -> Option<usize> {
         let t = self.tail();
-        if !rx_tail_due(t, self.given, self.count()) {
-            return None;
-        }
-        self.given = t;
-        Some(t)
+        self.tail_given.give(t)
     }
 
     /// Takes the next completed frame, if any. A frame of at most
