@@ -98,6 +98,20 @@ rust_msix() {
 rx_eitr() { regs "$1" "$2" | sed -n 22p; }
 rx_eitr_is() { [ "$(rx_eitr "$1" "$2")" = "$3" ]; }
 
+# eitr_bulk_seen NS IF N: 1 if one of N reads of the dump, 50 ms apart,
+# shows the bulk rate in the receive vector's EITR, else 0 (one process
+# in NS, so that the reads come quickly on a busy guest).
+eitr_bulk_seen() {
+	nsexec "$1" sh -c 'n=0
+		while [ $n -lt "$1" ]; do
+			ethtool -d "$0" raw on | od -An -tx4 -v | tr -s " " "\n" | sed "/^\$/d" |
+				sed -n 22p | grep -qx 000003d0 && { echo 1; exit; }
+			n=$((n + 1))
+			sleep 0.05
+		done
+		echo 0' "$2" "$3"
+}
+
 # Receive throttling follows the load (netdev.rs, RxThrottle): light
 # traffic leaves B's receive vector at about 20000 interrupts/s (EITR
 # 0xc3); a flood of 64-byte datagrams moves it to about 4000/s (0x3d0),
@@ -112,12 +126,15 @@ rx_eitr_is() { [ "$(rx_eitr "$1" "$2")" = "$3" ]; }
 # ends (KUnit's rx_throttle holds that rule). A receive overrun ends it
 # too, at once, and the next cycle of six frames brings it back; floods
 # here make overruns every second (4 to 440 a second measured). So of a
-# thick flood, 12 frames or more per receive interrupt over the measured
-# second, the test requires the bulk rate to be seen again within the
-# next second, while the flood goes on; a driver left at the light rate
-# never shows it. The six pings that open the test make no overrun.
+# thick flood, 40000 frames a second or more received by B over the
+# measured second (a driver left at the light rate receives as many), the
+# test requires the bulk rate to be seen in one of 20 reads of the dump
+# over about the next second, while the flood goes on. If none sees it
+# but the flood ended meanwhile or the vector fired fewer than 50 times
+# (polls that never finish under budget, where no cycle ends), that is
+# said, not failed. The six pings that open the test make no overrun.
 rust_rx_throttle() {
-	local w i seen=0 held=- srv cli pci r0 r1 t0 t1 p0 p1 o0 o1 rc
+	local w i seen=0 held=- srv cli pci r0 r1 t0 t1 p0 p1 o0 o1 ra rb rc
 	pci=$(nic_of $NS_B "$IF_B")
 	o0=$(stat $NS_B "$IF_B" rx_over_errors)
 	# Lone frames first: the test before may have left it throttled.
@@ -152,11 +169,19 @@ rust_rx_throttle() {
 		fail "unreadable counters: irqs '$r0' '$r1', rx_packets '$p0' '$p1', overruns '$o0' '$o1'"
 		return
 	fi
+	local fps
 	rate=$(awk -v n=$((r1 - r0)) -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", n / (b - a) }')
+	fps=$(awk -v n=$((p1 - p0)) -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", n / (b - a) }')
 	per=$(( (p1 - p0) / (r1 - r0 > 0 ? r1 - r0 : 1) ))
-	if [ $per -ge 12 ]; then
-		held=0
-		deadline 1 rx_eitr_is $NS_B "$IF_B" 000003d0 && held=1
+	if [ "$fps" -ge 40000 ] && kill -0 $cli 2> /dev/null; then
+		ra=$(irq_count e1000e_rust-rx "$pci")
+		held=$(eitr_bulk_seen $NS_B "$IF_B" 20)
+		rb=$(irq_count e1000e_rust-rx "$pci")
+		if [ "$held" = 0 ] && { ! kill -0 $cli 2> /dev/null || [ $((rb - ra)) -lt 50 ]; }; then
+			diag "no read saw 0x3d0, but the flood ended or the vector fired" \
+			     "$((rb - ra)) times meanwhile: not required"
+			held=-
+		fi
 	fi
 	w=$(rx_eitr $NS_B "$IF_B")
 	wait $cli
@@ -165,7 +190,7 @@ rust_rx_throttle() {
 	wait $srv 2> /dev/null
 	diag "flood (iperf3 exit $rc): EITR 0x3d0 seen: $seen, after $((i * 250)) ms;" \
 	     "then B's receive vector fired $((r1 - r0)) times in $t0..$t1 s ($rate/s)" \
-	     "for $((p1 - p0)) frames ($per per interrupt) with $((o1 - o0)) overruns;" \
+	     "for $((p1 - p0)) frames ($fps/s, $per per interrupt) with $((o1 - o0)) overruns;" \
 	     "0x3d0 again in the next second: $held; EITR '$w' after"
 	[ $rc = 0 ] || { cat /tmp/.rnet_thr.out; fail "the flood's iperf3 failed"; return; }
 	# The debug guest's flood can be too thin to make any cycle of six
@@ -176,9 +201,11 @@ rust_rx_throttle() {
 	else
 		[ $seen = 1 ] || fail "B's receive EITR never reached 000003d0 under the flood" || return
 	fi
-	[ "$held" != 0 ] ||
-		fail "B's receive EITR not 000003d0 within a second after one of $per frames per interrupt" ||
-		return
+	case $held in
+	1 | -) ;;
+	*) fail "B's receive EITR not 000003d0 in 20 reads after a second of $fps frames/s ('$held')"
+	   return ;;
+	esac
 	[ "$rate" -lt 5500 ] ||
 		fail "B's receive vector fired $rate times/s, throttled to 4000" || return
 	ping_all $NS_A 6 $IP_B > /tmp/.rnet_thr.out || { cat /tmp/.rnet_thr.out; return 1; }
@@ -1291,43 +1318,54 @@ rust_alloc_faults() {
 		     "$(rx_ring $ns "$ifc" | sed 's/.*: //')" \
 		     "$(awk -v a="$t0" '{ printf "%.1f", $1 - a }' /proc/uptime) s later"
 	done
-	static_neigh on || return
+	static_neigh on || { static_neigh off; return 1; }
 	rx_tail_probe
 	rc=$?
 	static_neigh off
 	return $rc
 }
 
-# rx_tail_probe: lone pings from A to B, one at a time (with static
-# neighbour entries nothing else crosses the hub), each one frame into
-# each side's receive ring. Each side's tail must move within the 20
-# pings (the driver gives 16 descriptors at a time), and right after each
-# move the device must have every buffer but one: a slot lost for good,
-# or one the driver held back and never gave, shows there, which the
-# range rx_all_lent accepts cannot tell.
+# rx_tail_probe: lone pings from A to B, one at a time (static neighbour
+# entries keep ARP and neighbour discovery off the hub), each one frame
+# into each side's receive ring. Each side's tail must move within the
+# 30 pings, by 16 descriptors each time (the driver gives that many at
+# once), and right after each move the device must have every buffer but
+# one: a slot lost for good, or one the driver held back and never gave,
+# shows there, which the range rx_all_lent accepts cannot tell. A read
+# after which a side counted another frame than the ping's (a report of
+# its own stack) is not judged, and said.
 rx_tail_probe() {
-	local i side ns ifc r t prev ta= tb= ma=0 mb=0
-	for i in $(seq 20); do
+	local i side ns ifc r t p prev pp ta= tb= pa= pb= ma=0 mb=0 sa=0 sb=0
+	for i in $(seq 30); do
 		ping_one $NS_A $IP_B || fail "ping $i of the tail probe failed" || return
 		for side in a b; do
 			if [ $side = a ]; then ns=$NS_A ifc=$IF_A; else ns=$NS_B ifc=$IF_B; fi
 			r=$(rx_ring $ns "$ifc") || fail "$ns: $r" || return
+			p=$(stat $ns "$ifc" rx_packets)
+			[ -n "$p" ] || fail "$ns: no rx_packets" || return
 			# "head H, tail T: N buffers lent of C"
 			# shellcheck disable=SC2086
 			set -- $r
 			t=${4%:}
-			eval "prev=\$t$side"
+			eval "prev=\$t$side pp=\$p$side"
 			if [ -n "$prev" ] && [ "$t" != "$prev" ]; then
-				[ "$5" = $(($9 - 1)) ] ||
-					fail "$ns: the tail moved at ping $i and the device lacks buffers: $r" ||
-					return
-				eval "m$side=\$((m$side + 1))"
+				if [ "$5" != $(($9 - 1)) ] || [ $(( (0x$t - 0x$prev + $9) % $9 )) != 16 ]; then
+					# A frame of its own stack, counted by now?
+					sleep 0.2
+					p=$(stat $ns "$ifc" rx_packets)
+					[ $((p - pp)) -gt 1 ] ||
+						fail "$ns: at ping $i the tail moved from $prev: $r" || return
+					eval "s$side=\$((s$side + 1))"
+				else
+					eval "m$side=\$((m$side + 1))"
+				fi
 			fi
-			eval "t$side=\$t"
+			eval "t$side=\$t p$side=\$p"
 		done
 	done
-	diag "tail probe: 20 lone pings moved A's receive tail $ma times, B's $mb"
-	[ $ma -ge 1 ] && [ $mb -ge 1 ] || fail "a receive tail did not move in 20 pings"
+	diag "tail probe: 30 lone pings moved A's receive tail $ma times, B's $mb" \
+	     "(not judged for frames of their own: $sa, $sb)"
+	[ $ma -ge 1 ] && [ $mb -ge 1 ] || fail "a receive tail did not move by 16 in 30 pings"
 }
 
 # rx_ring NS IF: "head H, tail T: N buffers lent of C" for the receive
