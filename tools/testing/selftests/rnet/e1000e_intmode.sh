@@ -102,10 +102,8 @@ itr_follows_load() {
 	ping_all $NS_A 6 $IP_B > /tmp/.rnet_itr.out || { cat /tmp/.rnet_itr.out; return 1; }
 	w=$(rx_itr $NS_B "$IF_B")
 	[ "$w" = 000000c3 ] || fail "B's ITR after six pings: '$w', want 000000c3" || return
-	nsexec $NS_B iperf3 -s -1 > /dev/null 2>&1 &
-	srv=$!
-	wait_for 5 sh -c "nsexec $NS_B cat /proc/net/tcp /proc/net/tcp6 | grep -q ':1451 [0-9A-F:]* 0A'" ||
-		{ kill $srv 2> /dev/null; fail "iperf3's server in $NS_B did not listen"; return; }
+	iperf3_server_once $NS_B || return
+	srv=$IPERF3_SRV
 	nsexec $NS_A iperf3 -c $IP_B -u -l 64 -b 0 -t 4 > /tmp/.rnet_itr.out 2>&1 &
 	cli=$!
 	for i in $(seq 12); do

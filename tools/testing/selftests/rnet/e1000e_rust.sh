@@ -144,12 +144,8 @@ rust_rx_throttle() {
 	o1=$(stat $NS_B "$IF_B" rx_over_errors)
 	[ -n "$o0" ] && [ "$o0" = "$o1" ] ||
 		fail "B's rx_over_errors '$o0' before six pings, '$o1' after" || return
-	# nsexec, not in_b: $! must be iperf3's own pid. Its listener
-	# (port 5201, 0x1451) is up before the client starts.
-	nsexec $NS_B iperf3 -s -1 > /dev/null 2>&1 &
-	srv=$!
-	wait_for 5 sh -c "nsexec $NS_B cat /proc/net/tcp /proc/net/tcp6 | grep -q ':1451 [0-9A-F:]* 0A'" ||
-		{ kill $srv 2> /dev/null; fail "iperf3's server in $NS_B did not listen"; return; }
+	iperf3_server_once $NS_B || return
+	srv=$IPERF3_SRV
 	nsexec $NS_A iperf3 -c $IP_B -u -l 64 -b 0 -t 8 > /tmp/.rnet_thr.out 2>&1 &
 	cli=$!
 	for i in $(seq 12); do

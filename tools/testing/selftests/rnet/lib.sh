@@ -158,6 +158,17 @@ ifname_by_mac() {
 # does, without iproute2's start-up: about 120 ms of a vCPU per call in
 # the debug flavour.
 in_a() { nsexec "$NS_A" "$@"; }
+
+# iperf3_server_once NS: an iperf3 server for one test in NS, in the
+# background, listening (port 5201, 0x1451) when this returns; its pid
+# (nsexec's own, which execs iperf3) in IPERF3_SRV. If it does not
+# listen within 5 s it is killed, and this fails.
+iperf3_server_once() {
+	nsexec "$1" iperf3 -s -1 > /dev/null 2>&1 &
+	IPERF3_SRV=$!
+	wait_for 5 sh -c "nsexec $1 cat /proc/net/tcp /proc/net/tcp6 | grep -q ':1451 [0-9A-F:]* 0A'" ||
+		{ kill $IPERF3_SRV 2> /dev/null; fail "iperf3's server in $1 did not listen"; }
+}
 in_b() { nsexec "$NS_B" "$@"; }
 
 link_up() { [ "$(nsexec "$1" cat "/sys/class/net/$2/operstate")" = up ]; }
